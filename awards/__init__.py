@@ -1,0 +1,1 @@
+"""The awards web service: seasons, categories, the drama catalogue, jury and rounds."""

@@ -1,0 +1,5 @@
+import sys
+
+from awards.cli import main
+
+sys.exit(main())

@@ -1,0 +1,176 @@
+"""The one app factory: controllers, middleware, templates, CSRF and the error mapping.
+
+Run it with `uvicorn awards.app:create_app --factory` (or `awards serve`); tests pass settings in.
+"""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, MediaType, Request, Response
+from litestar.config.csrf import CSRFConfig
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.di import Provide
+from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.logging.config import LoggingConfig
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from awards import i18n
+from awards.controllers.audit_log import AuditController
+from awards.controllers.auth import AuthController
+from awards.controllers.categories import CategoryController
+from awards.controllers.dramas import DramaController
+from awards.controllers.nominees import NomineeController
+from awards.controllers.seasons import SeasonController
+from awards.database import Database
+from awards.errors import Busy, Conflict, DomainError
+from awards.passwords import Passwords
+from awards.settings import PROJECT_ROOT, Settings
+from awards.web import (
+    LocaleMiddleware,
+    PrincipalMiddleware,
+    SecurityHeadersMiddleware,
+    Services,
+    provide_passwords,
+    provide_settings,
+    provide_transaction,
+)
+
+TEMPLATES = PROJECT_ROOT / "templates"
+STATIC = PROJECT_ROOT / "awards" / "static"
+logger = logging.getLogger("awards")
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error_response(request: Request, status: int, message: str, **extra: Any) -> Response:
+    if _wants_json(request):
+        return Response({"error": message, **extra}, status_code=status, media_type=MediaType.JSON)
+    return Template(
+        "error.html", context={"status": status, "message": message}, status_code=status
+    )
+
+
+def _domain_error(request: Request, exc: DomainError) -> Response:
+    extra = (
+        {"fields": exc.errors} if hasattr(exc, "errors") and isinstance(exc.errors, dict) else {}
+    )
+    return _error_response(
+        request, exc.status_code, i18n.gettext(exc.message, **exc.params), **extra
+    )
+
+
+def _not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
+    if _wants_json(request):
+        return _error_response(request, 401, i18n.gettext("Please log in."))
+    return Redirect(path=f"/login?next={request.url.path}", status_code=303)
+
+
+def _http_error(request: Request, exc: HTTPException) -> Response:
+    messages = {
+        400: "The request could not be understood.",
+        403: "You are not allowed to do this.",
+        404: "This page does not exist.",
+        405: "This action is not available here.",
+        413: "The upload is too large.",
+    }
+    message = messages.get(exc.status_code, "The request could not be completed.")
+    return _error_response(request, exc.status_code, i18n.gettext(message))
+
+
+def _database_busy(request: Request, exc: OperationalError) -> Response:
+    logger.warning("database unavailable: %s", type(exc.orig).__name__)
+    return _domain_error(
+        request, Busy("The database is busy. Nothing was saved; please try again.")
+    )
+
+
+def _integrity(request: Request, exc: IntegrityError) -> Response:
+    logger.warning("integrity error: %s", type(exc.orig).__name__)
+    return _domain_error(
+        request, Conflict("This conflicts with a change made at the same time. Nothing was saved.")
+    )
+
+
+def _server_error(request: Request, exc: Exception) -> Response:
+    logger.error(
+        "unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
+    )
+    return _error_response(request, 500, i18n.gettext("Something went wrong. Nothing was saved."))
+
+
+def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> None:
+    env = engine.engine
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    env.filters["localtime"] = lambda value: i18n.local_time(value, settings.timezone)
+    env.globals["LOCALES"] = i18n.LOCALES
+    env.globals["current_locale"] = i18n.current_locale
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        db = Database.from_settings(settings)
+        passwords = Passwords(settings.argon2, settings.max_concurrent_hashes)
+        app.state.services = Services(settings=settings, db=db, passwords=passwords)
+        try:
+            yield
+        finally:
+            await db.dispose()
+
+    return Litestar(
+        route_handlers=[
+            AuthController,
+            SeasonController,
+            CategoryController,
+            DramaController,
+            NomineeController,
+            AuditController,
+            create_static_files_router(
+                path="/static", directories=[STATIC], name="static", include_in_schema=False
+            ),
+        ],
+        lifespan=[lifespan],
+        dependencies={
+            "db": Provide(provide_transaction),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "passwords": Provide(provide_passwords, sync_to_thread=False),
+        },
+        middleware=[SecurityHeadersMiddleware, LocaleMiddleware, PrincipalMiddleware],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="csrftoken",
+            cookie_secure=settings.cookie_secure,
+            cookie_samesite="lax",
+            exclude=["^/static/"],
+        ),
+        template_config=TemplateConfig(
+            directory=TEMPLATES,
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda engine: _configure_templates(engine, settings),
+        ),
+        exception_handlers={
+            DomainError: _domain_error,
+            NotAuthorizedException: _not_authorized,
+            HTTPException: _http_error,
+            OperationalError: _database_busy,
+            IntegrityError: _integrity,
+            Exception: _server_error,
+        },
+        request_max_body_size=settings.max_body_bytes,
+        logging_config=LoggingConfig(
+            root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
+            log_exceptions="never",
+        ),
+        openapi_config=None,
+        debug=False,
+    )

@@ -1,0 +1,259 @@
+"""The `awards` command. Each subcommand is one transaction at the script boundary."""
+
+import argparse
+import asyncio
+import getpass
+import os
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import Progress
+from sqlalchemy import select
+
+from awards import audit, catalogue_files, demo, migrate, staff
+from awards.database import Database
+from awards.errors import DomainError, FormInvalid
+from awards.i18n import gettext
+from awards.models import AuditEvent, Season
+from awards.passwords import Passwords
+from awards.settings import Settings
+
+console = Console()
+err = Console(stderr=True)
+
+
+def _run(settings: Settings, work: Callable[[Database], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        db = Database.from_settings(settings)
+        try:
+            return await work(db)
+        finally:
+            await db.dispose()
+
+    return asyncio.run(main())
+
+
+async def _season(session: Any, code: str) -> Season:
+    season = await session.scalar(select(Season).where(Season.code == code))
+    if season is None:
+        raise DomainError("No season with code %(code)s.", code=code)
+    return season
+
+
+def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.upgrade(settings, args.revision)
+    console.print(f"database at {args.revision}")
+    return 0
+
+
+def cmd_db_revision(settings: Settings, args: argparse.Namespace) -> int:
+    migrate.make_revision(settings, args.message)
+    return 0
+
+
+def _read_new_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Repeat password: "):
+        raise DomainError("The passwords do not match.")
+    return first
+
+
+def cmd_staff_create(settings: Settings, args: argparse.Namespace) -> int:
+    password = _read_new_password(args)
+    staff.check_password(password)
+    password_hash = Passwords(settings.argon2, 1).hash_sync(password)
+
+    async def work(db: Database) -> None:
+        async with db.transaction() as session:
+            await staff.create_staff(
+                session,
+                args.username,
+                args.name or args.username,
+                password_hash,
+                is_auditor=args.auditor,
+                actor="cli",
+            )
+
+    _run(settings, work)
+    console.print(f"staff account {args.username} created")
+    return 0
+
+
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    path = Path(args.file)
+    data = path.read_bytes()
+
+    async def work(db: Database) -> int:
+        async with db.transaction() as session:
+            season = await _season(session, args.season)
+            if args.what == "nominees":
+                return await catalogue_files.import_nominees(
+                    session, season, path.name, data, "cli"
+                )
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task(f"checking {path.name}", total=None)
+                return await catalogue_files.import_dramas(
+                    session,
+                    season,
+                    path.name,
+                    data,
+                    "cli",
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+
+    try:
+        count = _run(settings, work)
+    except catalogue_files.ImportRejected as exc:
+        err.print(f"[red]{path}: nothing imported, {len(exc.errors)} problems[/red]")
+        for error in exc.errors:
+            err.print(f"  line {error.line}, column {error.column or '-'}: {error.message}")
+        return 1
+    console.print(f"{count} {args.what} imported from {path}")
+    return 0
+
+
+def cmd_export(settings: Settings, args: argparse.Namespace) -> int:
+    fmt = "xlsx" if args.file.lower().endswith(".xlsx") else "csv"
+
+    async def work(db: Database) -> bytes:
+        async with db.transaction(write=False) as session:
+            return await catalogue_files.export_dramas(
+                session, await _season(session, args.season), fmt
+            )
+
+    Path(args.file).write_bytes(_run(settings, work))
+    console.print(f"dramas written to {args.file}")
+    return 0
+
+
+def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(db: Database) -> audit.ChainReport:
+        async with db.transaction(write=False) as session:
+            return await audit.verify(session)
+
+    report = _run(settings, work)
+    if report.ok:
+        console.print(f"audit chain intact: {report.events} events, head {report.head}")
+        return 0
+    err.print(f"[red]audit chain broken at event {report.broken_at}: {report.reason}[/red]")
+    return 1
+
+
+def ensure_demo(settings: Settings) -> demo.DemoLogin | None:
+    """Load the demo season into an empty database; returns the login to print, once."""
+
+    async def work(db: Database) -> demo.DemoLogin | None:
+        async with db.transaction() as session:
+            if not await demo.is_empty(session):
+                return None
+            has_events = await session.scalar(select(AuditEvent.seq).limit(1))
+            if has_events:
+                return None
+            password = demo.random_password()
+            password_hash = Passwords(settings.argon2, 1).hash_sync(password)
+            return await demo.load(session, password_hash, password)
+
+    return _run(settings, work)
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    migrate.upgrade(settings)
+    login = None if args.no_demo else ensure_demo(settings)
+    url = f"http://{args.host}:{args.port}/"
+    console.print(f"[bold]Awards[/bold] serving at [link={url}]{url}[/link]")
+    if login:
+        console.print("Demo data loaded. Staff login (shown only this once):")
+        console.print(f"  user name: [bold]{login.username}[/bold]")
+        console.print(f"  password:  [bold]{login.password}[/bold]")
+    uvicorn.run(
+        "awards.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        access_log=False,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="awards", description="Awards nomination and voting.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, load demo data into an empty database, serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--no-demo", action="store_true", help="never load demo data")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    upgrade = db.add_parser("upgrade", help="apply migrations")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    revision = db.add_parser("revision", help="(developers) autogenerate a migration")
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(func=cmd_db_revision)
+
+    staff_cmd = sub.add_parser("staff", help="staff accounts").add_subparsers(
+        dest="staff_command", required=True
+    )
+    create = staff_cmd.add_parser("create", help="create a staff account")
+    create.add_argument("username")
+    create.add_argument("--name", help="display name")
+    create.add_argument("--auditor", action="store_true", help="may download full records")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from stdin"
+    )
+    create.set_defaults(func=cmd_staff_create)
+
+    imp = sub.add_parser("import", help="import a CSV or XLSX file, all or nothing")
+    imp.add_argument("what", choices=["dramas", "nominees"])
+    imp.add_argument("file")
+    imp.add_argument("--season", required=True, help="season code, e.g. 2024")
+    imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser("export", help="export the catalogue (.csv or .xlsx by file name)")
+    exp.add_argument("what", choices=["dramas"])
+    exp.add_argument("file")
+    exp.add_argument("--season", required=True)
+    exp.set_defaults(func=cmd_export)
+
+    audit_cmd = sub.add_parser("audit", help="audit log").add_subparsers(
+        dest="audit_command", required=True
+    )
+    verify = audit_cmd.add_parser("verify", help="check the hash chain")
+    verify.set_defaults(func=cmd_audit_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "serve" and args.host in ("127.0.0.1", "localhost", "::1"):
+        # Plain http on loopback: a Secure cookie would never come back from the browser.
+        os.environ.setdefault("AWARDS_COOKIE_SECURE", "false")
+        settings = Settings.from_env()
+    try:
+        return args.func(settings, args)
+    except FormInvalid as exc:
+        for field, message in exc.errors.items():
+            err.print(f"[red]{field}: {message}[/red]")
+        return 2
+    except DomainError as exc:
+        err.print(f"[red]{gettext(exc.message, **exc.params)}[/red]")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

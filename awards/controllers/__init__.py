@@ -1,0 +1,29 @@
+"""HTTP controllers, one per feature. Handlers parse input, call one domain function, and render
+or redirect (POST, 303, GET)."""
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.enums import RequestEncodingType
+from litestar.params import Body
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards.errors import FormInvalid
+
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+
+
+def see_other(request: Request, route: str, **params: Any) -> Redirect:
+    return Redirect(path=request.app.route_reverse(route, **params), status_code=303)
+
+
+async def form_error(db: AsyncSession, template: str, exc: FormInvalid, **context: Any) -> Template:
+    """Show the form again with a message per field; the transaction is rolled back first so that
+    nothing the request did before the error is written."""
+    await db.rollback()
+    return Template(
+        template_name=template,
+        context={**context, "errors": exc.errors, "values": exc.values},
+        status_code=422,
+    )

@@ -1,0 +1,109 @@
+"""Staff log in and log out; language switch."""
+
+from typing import Annotated
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.params import Parameter
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards import i18n, web_sessions
+from awards.controllers import FormData, see_other
+from awards.i18n import _
+from awards.login import staff_login
+from awards.models.base import utcnow
+from awards.passwords import Passwords
+from awards.settings import Settings
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: `//host` and `/\\host` would send the browser elsewhere."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/staff"
+
+
+class AuthController(Controller):
+    @get("/", name="home")
+    async def home(self, request: Request) -> Template | Redirect:
+        if request.user is not None and request.user.is_staff:
+            return see_other(request, "seasons")
+        return Template("home.html")
+
+    @get("/login", name="login")
+    async def login_page(
+        self, next_: Annotated[str | None, Parameter(query="next")] = None
+    ) -> Template:
+        return Template("auth/login.html", context={"next": safe_next(next_), "values": {}})
+
+    @post("/login", name="login.submit")
+    async def login(
+        self,
+        request: Request,
+        data: FormData,
+        db: AsyncSession,
+        settings: Settings,
+        passwords: Passwords,
+    ) -> Template | Redirect:
+        username = str(data.get("username", ""))[:200]
+        password = str(data.get("password", ""))[:1024]
+        now = utcnow()
+        result = await staff_login(db, passwords, settings, username, password, now)
+        if result.user is None:
+            message = (
+                _("Too many failed attempts for this account. Try again later.")
+                if result.locked
+                else _("Wrong user name or password.")
+            )
+            return Template(
+                "auth/login.html",
+                context={
+                    "error": message,
+                    "next": safe_next(data.get("next")),
+                    "values": {"username": username},
+                },
+                status_code=429 if result.locked else 401,
+            )
+        await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
+        raw = await web_sessions.start(db, "staff", result.user.id, now)
+        return Redirect(
+            path=safe_next(data.get("next")),
+            status_code=303,
+            cookies=[
+                Cookie(
+                    key=web_sessions.COOKIE_NAME,
+                    value=raw,
+                    httponly=True,
+                    samesite="lax",
+                    secure=settings.cookie_secure,
+                    path="/",
+                )
+            ],
+        )
+
+    @post("/logout", name="logout")
+    async def logout(self, request: Request, db: AsyncSession) -> Redirect:
+        await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
+        redirect = see_other(request, "login")
+        redirect.delete_cookie(web_sessions.COOKIE_NAME, path="/")
+        return redirect
+
+    @get("/lang/{locale:str}", name="lang")
+    async def switch_language(
+        self, locale: str, next_: Annotated[str | None, Parameter(query="next")] = None
+    ) -> Redirect:
+        chosen = locale if locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
+        return Redirect(
+            path=safe_next(next_) if next_ else "/",
+            status_code=303,
+            cookies=[
+                Cookie(
+                    key=i18n.COOKIE_NAME,
+                    value=chosen,
+                    samesite="lax",
+                    path="/",
+                    max_age=365 * 24 * 3600,
+                )
+            ],
+        )

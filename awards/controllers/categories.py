@@ -1,0 +1,107 @@
+"""Staff: award categories of a season (create, edit, order)."""
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards import categories, seasons
+from awards.controllers import FormData, form_error, see_other
+from awards.errors import FormInvalid
+from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
+from awards.web import requires_staff
+
+CHOICES = {"methods": METHODS, "subjects": SUBJECTS, "disclosures": DISCLOSURES}
+NEW_CATEGORY = {
+    "subject": "work",
+    "method": "approval",
+    "winners": 1,
+    "max_choices": 1,
+    "quorum": 0,
+    "disclosure": "winners",
+}
+
+
+class CategoryController(Controller):
+    path = "/staff"
+    guards = [requires_staff]  # noqa: RUF012
+
+    @get("/seasons/{season_id:int}/categories", name="categories")
+    async def list_categories(self, season_id: int, db: AsyncSession) -> Template:
+        season = await seasons.get_season(db, season_id)
+        return Template(
+            "categories/list.html",
+            context={
+                "season": season,
+                "categories": await categories.list_categories(db, season_id),
+            },
+        )
+
+    @get("/seasons/{season_id:int}/categories/new", name="category.new")
+    async def new_category(self, season_id: int, db: AsyncSession) -> Template:
+        season = await seasons.get_season(db, season_id)
+        return Template(
+            "categories/edit.html",
+            context={
+                "season": season,
+                "category": None,
+                "values": NEW_CATEGORY,
+                "errors": {},
+                **CHOICES,
+            },
+        )
+
+    @post("/seasons/{season_id:int}/categories/new", name="category.create")
+    async def create_category(
+        self, request: Request, season_id: int, data: FormData, db: AsyncSession
+    ) -> Template | Redirect:
+        season = await seasons.get_season(db, season_id)
+        try:
+            form = categories.CategoryForm.parse(data)
+            await categories.create_category(db, season, form, request.user.name)
+        except FormInvalid as exc:
+            return await form_error(
+                db, "categories/edit.html", exc, season=season, category=None, **CHOICES
+            )
+        return see_other(request, "categories", season_id=season.id)
+
+    @get("/categories/{category_id:int}/edit", name="category.edit")
+    async def edit_category(self, category_id: int, db: AsyncSession) -> Template:
+        category = await categories.get_category(db, category_id)
+        season = await seasons.get_season(db, category.season_id)
+        values = {
+            key: getattr(category, key) for key in categories.CategoryForm.__dataclass_fields__
+        }
+        return Template(
+            "categories/edit.html",
+            context={
+                "season": season,
+                "category": category,
+                "values": values,
+                "errors": {},
+                **CHOICES,
+            },
+        )
+
+    @post("/categories/{category_id:int}/edit", name="category.update")
+    async def update_category(
+        self, request: Request, category_id: int, data: FormData, db: AsyncSession
+    ) -> Template | Redirect:
+        category = await categories.get_category(db, category_id)
+        season = await seasons.get_season(db, category.season_id)
+        try:
+            form = categories.CategoryForm.parse(data)
+            await categories.update_category(db, category, form, request.user.name)
+        except FormInvalid as exc:
+            return await form_error(
+                db, "categories/edit.html", exc, season=season, category=category, **CHOICES
+            )
+        return see_other(request, "categories", season_id=category.season_id)
+
+    @post("/categories/{category_id:int}/move", name="category.move")
+    async def move_category(
+        self, request: Request, category_id: int, data: FormData, db: AsyncSession
+    ) -> Redirect:
+        category = await categories.get_category(db, category_id)
+        step = -1 if data.get("direction") == "up" else 1
+        await categories.move_category(db, category, step, request.user.name)
+        return see_other(request, "categories", season_id=category.season_id)

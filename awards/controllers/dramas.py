@@ -1,0 +1,163 @@
+"""Staff: the drama catalogue of a season (list, search, edit, import, export)."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, Parameter
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards import catalogue_files, dramas, seasons
+from awards.controllers import FormData, form_error, see_other
+from awards.errors import FormInvalid
+from awards.i18n import _
+from awards.web import requires_staff
+
+KINDS = ("tv", "web", "other")
+UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+def _values(drama: Any) -> dict[str, Any]:
+    values = {key: getattr(drama, key) for key in dramas.DramaForm.__dataclass_fields__}
+    values["companies"] = "；".join(drama.company_list)
+    return values
+
+
+class DramaController(Controller):
+    path = "/staff"
+    guards = [requires_staff]  # noqa: RUF012
+
+    @get("/seasons/{season_id:int}/dramas", name="dramas")
+    async def list_dramas(
+        self,
+        season_id: int,
+        db: AsyncSession,
+        q: Annotated[str, Parameter(max_length=200)] = "",
+        kind: Annotated[str, Parameter(max_length=16)] = "",
+        page: Annotated[int, Parameter(ge=1, le=1_000_000)] = 1,
+    ) -> Template:
+        season = await seasons.get_season(db, season_id)
+        result = await dramas.search_dramas(db, season_id, query=q.strip(), kind=kind, page=page)
+        return Template(
+            "dramas/list.html",
+            context={"season": season, "result": result, "q": q, "kind": kind, "kinds": KINDS},
+        )
+
+    @get("/seasons/{season_id:int}/dramas/new", name="drama.new")
+    async def new_drama(self, season_id: int, db: AsyncSession) -> Template:
+        season = await seasons.get_season(db, season_id)
+        return Template(
+            "dramas/edit.html",
+            context={
+                "season": season,
+                "drama": None,
+                "values": {"kind": "tv"},
+                "errors": {},
+                "kinds": KINDS,
+            },
+        )
+
+    @post("/seasons/{season_id:int}/dramas/new", name="drama.create")
+    async def create_drama(
+        self, request: Request, season_id: int, data: FormData, db: AsyncSession
+    ) -> Template | Redirect:
+        season = await seasons.get_season(db, season_id)
+        try:
+            await dramas.create_drama(
+                db, season.id, dramas.DramaForm.parse(data), request.user.name
+            )
+        except FormInvalid as exc:
+            return await form_error(
+                db, "dramas/edit.html", exc, season=season, drama=None, kinds=KINDS
+            )
+        return see_other(request, "dramas", season_id=season.id)
+
+    @get("/dramas/{drama_id:int}/edit", name="drama.edit")
+    async def edit_drama(self, drama_id: int, db: AsyncSession) -> Template:
+        drama = await dramas.get_drama(db, drama_id)
+        season = await seasons.get_season(db, drama.season_id)
+        return Template(
+            "dramas/edit.html",
+            context={
+                "season": season,
+                "drama": drama,
+                "values": _values(drama),
+                "errors": {},
+                "kinds": KINDS,
+            },
+        )
+
+    @post("/dramas/{drama_id:int}/edit", name="drama.update")
+    async def update_drama(
+        self, request: Request, drama_id: int, data: FormData, db: AsyncSession
+    ) -> Template | Redirect:
+        drama = await dramas.get_drama(db, drama_id)
+        season = await seasons.get_season(db, drama.season_id)
+        try:
+            await dramas.update_drama(db, drama, dramas.DramaForm.parse(data), request.user.name)
+        except FormInvalid as exc:
+            return await form_error(
+                db, "dramas/edit.html", exc, season=season, drama=drama, kinds=KINDS
+            )
+        return see_other(request, "dramas", season_id=drama.season_id)
+
+    @post("/dramas/{drama_id:int}/delete", name="drama.delete")
+    async def delete_drama(self, request: Request, drama_id: int, db: AsyncSession) -> Redirect:
+        drama = await dramas.get_drama(db, drama_id)
+        season_id = drama.season_id
+        await dramas.delete_drama(db, drama, request.user.name)
+        return see_other(request, "dramas", season_id=season_id)
+
+    @get("/seasons/{season_id:int}/dramas/import", name="drama.import")
+    async def import_page(self, season_id: int, db: AsyncSession) -> Template:
+        season = await seasons.get_season(db, season_id)
+        return Template(
+            "dramas/import.html",
+            context={"season": season, "columns": catalogue_files.DRAMA_COLUMNS},
+        )
+
+    @post("/seasons/{season_id:int}/dramas/import", name="drama.import.submit")
+    async def import_file(
+        self, request: Request, season_id: int, data: UploadData, db: AsyncSession
+    ) -> Template | Redirect:
+        season = await seasons.get_season(db, season_id)
+        upload = data.get("file")
+        context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return Template(
+                "dramas/import.html",
+                context={**context, "problem": _("Choose a CSV or XLSX file.")},
+                status_code=422,
+            )
+        content = await upload.read()
+        try:
+            count = await catalogue_files.import_dramas(
+                db, season, upload.filename, content, request.user.name
+            )
+        except catalogue_files.ImportRejected as exc:
+            await db.rollback()
+            return Template(
+                "dramas/import.html",
+                context={**context, "filename": upload.filename, "rejected": exc.errors},
+                status_code=422,
+            )
+        return Template("dramas/import.html", context={**context, "imported": count})
+
+    @get("/seasons/{season_id:int}/dramas/export.{fmt:str}", name="drama.export")
+    async def export(self, season_id: int, fmt: str, db: AsyncSession) -> Response[bytes]:
+        season = await seasons.get_season(db, season_id)
+        if fmt not in ("csv", "xlsx"):
+            raise FormInvalid({"format": _("Export as csv or xlsx.")})
+        content = await catalogue_files.export_dramas(db, season, fmt)
+        media_type = (
+            "text/csv; charset=utf-8"
+            if fmt == "csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        return Response(
+            content,
+            media_type=media_type,
+            headers={"content-disposition": f'attachment; filename="dramas-{season.code}.{fmt}"'},
+        )

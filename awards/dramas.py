@@ -1,0 +1,208 @@
+"""The drama catalogue of a season: TV dramas, web dramas and other programmes."""
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards import audit
+from awards.errors import Conflict, FormInvalid, NotFound
+from awards.forms import Fields
+from awards.i18n import _
+from awards.models import Drama, Nominee
+
+# Every spelling accepted in forms and files, mapped to the stored kind.
+KIND_SPELLINGS = {
+    "tv": "tv",
+    "电视剧": "tv",
+    "tv drama": "tv",
+    "web": "web",
+    "网络剧": "web",
+    "网剧": "web",
+    "web drama": "web",
+    "other": "other",
+    "其他": "other",
+    "其他节目": "other",
+    "other programme": "other",
+}
+_COMPANY_SPLIT = re.compile(r"[;；、|\n]+")
+PAGE_SIZE = 50
+
+
+def split_companies(value: str) -> list[str]:
+    seen: dict[str, None] = {}
+    for name in _COMPANY_SPLIT.split(value or ""):
+        if name.strip():
+            seen.setdefault(name.strip(), None)
+    return list(seen)
+
+
+@dataclass(frozen=True)
+class DramaForm:
+    title: str
+    title_en: str | None
+    kind: str
+    companies: str
+    broadcaster: str
+    episodes: int | None
+    first_aired_on: date | None
+    synopsis: str
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> "DramaForm":
+        fields = Fields(data)
+        form = cls.read(fields)
+        fields.finish()
+        return form
+
+    @classmethod
+    def read(cls, fields: Fields) -> "DramaForm":
+        """Read without raising, leaving errors on `fields` (the importer collects them)."""
+        companies = split_companies(fields.text("companies", max_length=2000))
+        if any(len(name) > 200 for name in companies):
+            fields.fail("companies", _("A company name is longer than 200 characters."))
+        return cls(
+            title=fields.text("title", required=True),
+            title_en=fields.text("title_en") or None,
+            kind=fields.choice("kind", KIND_SPELLINGS),
+            companies="\n".join(companies),
+            broadcaster=fields.text("broadcaster"),
+            episodes=fields.integer("episodes", minimum=1, maximum=10_000),
+            first_aired_on=fields.date("first_aired_on"),
+            synopsis=fields.text("synopsis", max_length=5000),
+        )
+
+
+@dataclass(frozen=True)
+class DramaPage:
+    dramas: Sequence[Drama]
+    total: int
+    page: int
+    pages: int
+
+
+async def search_dramas(
+    session: AsyncSession, season_id: int, *, query: str = "", kind: str = "", page: int = 1
+) -> DramaPage:
+    """One page of the catalogue, by title; `query` matches titles and companies."""
+    where = [Drama.season_id == season_id]
+    if kind in ("tv", "web", "other"):
+        where.append(Drama.kind == kind)
+    if query:
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where.append(
+            or_(
+                Drama.title.ilike(pattern, escape="\\"),
+                Drama.title_en.ilike(pattern, escape="\\"),
+                Drama.companies.ilike(pattern, escape="\\"),
+            )
+        )
+    total = await session.scalar(select(func.count()).select_from(Drama).where(*where)) or 0
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    dramas = await session.scalars(
+        select(Drama)
+        .where(*where)
+        .order_by(Drama.title, Drama.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    )
+    return DramaPage(list(dramas), total, page, pages)
+
+
+async def get_drama(session: AsyncSession, drama_id: int) -> Drama:
+    drama = await session.get(Drama, drama_id)
+    if drama is None:
+        raise NotFound("No such drama.")
+    return drama
+
+
+async def existing_titles(session: AsyncSession, season_id: int) -> set[str]:
+    return set(await session.scalars(select(Drama.title).where(Drama.season_id == season_id)))
+
+
+async def _check_title_free(
+    session: AsyncSession, season_id: int, form: DramaForm, own_id: int | None
+) -> None:
+    other = await session.scalar(
+        select(Drama.id).where(Drama.season_id == season_id, Drama.title == form.title)
+    )
+    if other is not None and other != own_id:
+        raise FormInvalid(
+            {"title": _("A drama with this title is already in the catalogue.")}, asdict(form)
+        )
+
+
+def _changes(form: DramaForm) -> dict[str, Any]:
+    return audit.diff({}, asdict(form))
+
+
+async def create_drama(session: AsyncSession, season_id: int, form: DramaForm, actor: str) -> Drama:
+    await _check_title_free(session, season_id, form, None)
+    drama = Drama(season_id=season_id, **asdict(form))
+    session.add(drama)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="drama.created",
+        object_type="drama",
+        object_id=drama.id,
+        changes=_changes(form),
+    )
+    return drama
+
+
+async def update_drama(session: AsyncSession, drama: Drama, form: DramaForm, actor: str) -> None:
+    await _check_title_free(session, drama.season_id, form, drama.id)
+    before = {key: getattr(drama, key) for key in DramaForm.__dataclass_fields__}
+    for key, value in asdict(form).items():
+        setattr(drama, key, value)
+    await audit.record(
+        session,
+        actor=actor,
+        action="drama.updated",
+        object_type="drama",
+        object_id=drama.id,
+        changes=audit.diff(before, asdict(form)),
+    )
+
+
+async def delete_drama(session: AsyncSession, drama: Drama, actor: str) -> None:
+    nominated = await session.scalar(select(func.count()).where(Nominee.drama_id == drama.id))
+    if nominated:
+        raise Conflict(
+            "This drama is nominated and cannot be deleted; remove its nominations first."
+        )
+    await audit.record(
+        session,
+        actor=actor,
+        action="drama.deleted",
+        object_type="drama",
+        object_id=drama.id,
+        changes={"title": drama.title},
+    )
+    await session.delete(drama)
+
+
+async def add_dramas(
+    session: AsyncSession, season_id: int, forms: Sequence[DramaForm], actor: str, source: str
+) -> int:
+    """Insert already-validated dramas in bulk, with one audit event for the whole import."""
+    if forms:
+        await session.execute(
+            Drama.__table__.insert(), [{"season_id": season_id, **asdict(f)} for f in forms]
+        )
+    await audit.record(
+        session,
+        actor=actor,
+        action="drama.imported",
+        object_type="season",
+        object_id=season_id,
+        changes={"source": source, "count": len(forms)},
+    )
+    return len(forms)

@@ -1,0 +1,71 @@
+"""zh-CN first, English second: Babel message catalogues, chosen per request.
+
+msgids are English; `translations/zh_CN/LC_MESSAGES/messages.po` holds the Chinese. The `.po`
+files are compiled in memory at start-up, so there is no build step and no `.mo` to forget.
+The request's locale lives in a context variable set by `LocaleMiddleware` (cookie `lang`).
+"""
+
+import io
+from contextvars import ContextVar
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+
+LOCALES = {"zh_CN": "中文", "en": "English"}
+DEFAULT_LOCALE = "zh_CN"
+COOKIE_NAME = "lang"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
+
+_current: ContextVar[str] = ContextVar("awards_locale", default=DEFAULT_LOCALE)
+_catalogues: dict[str, NullTranslations] = {}
+
+
+def _load(locale: str) -> NullTranslations:
+    path = TRANSLATIONS_DIR / locale / "LC_MESSAGES" / "messages.po"
+    if not path.exists():
+        return NullTranslations()
+    with path.open("rb") as handle:
+        catalogue = read_po(handle, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue)
+    buffer.seek(0)
+    return Translations(fp=buffer)
+
+
+def translations(locale: str) -> NullTranslations:
+    if locale not in _catalogues:
+        _catalogues[locale] = _load(locale)
+    return _catalogues[locale]
+
+
+def set_locale(locale: str) -> None:
+    _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+def current_locale() -> str:
+    return _current.get()
+
+
+def gettext(message: str, **params: Any) -> str:
+    text = translations(current_locale()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
+    text = translations(current_locale()).ngettext(singular, plural, n)
+    return text % {"num": n, **params}
+
+
+_ = gettext
+
+
+def local_time(value: datetime | None, zone: str) -> str:
+    """An aware datetime shown in the association's zone, with the zone named."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M ") + zone

@@ -1,0 +1,82 @@
+"""Seasons: one per year's awards (e.g. "2024 年度推优")."""
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards import audit
+from awards.errors import FormInvalid, NotFound
+from awards.forms import Fields
+from awards.i18n import _
+from awards.models import Season
+
+
+@dataclass(frozen=True)
+class SeasonForm:
+    code: str
+    name: str
+    year: int
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> "SeasonForm":
+        fields = Fields(data)
+        form = cls(
+            code=fields.code("code"),
+            name=fields.text("name", required=True),
+            year=fields.integer("year", required=True, minimum=1990, maximum=2200) or 0,
+        )
+        fields.finish()
+        return form
+
+
+async def list_seasons(session: AsyncSession) -> list[Season]:
+    return list(await session.scalars(select(Season).order_by(Season.year.desc(), Season.id)))
+
+
+async def get_season(session: AsyncSession, season_id: int) -> Season:
+    season = await session.get(Season, season_id)
+    if season is None:
+        raise NotFound("No such season.")
+    return season
+
+
+async def _check_code_free(session: AsyncSession, form: SeasonForm, own_id: int | None) -> None:
+    other = await session.scalar(select(Season.id).where(Season.code == form.code))
+    if other is not None and other != own_id:
+        raise FormInvalid({"code": _("Another season already uses this code.")}, asdict(form))
+
+
+async def create_season(session: AsyncSession, form: SeasonForm, actor: str) -> Season:
+    await _check_code_free(session, form, None)
+    season = Season(**asdict(form))
+    session.add(season)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="season.created",
+        object_type="season",
+        object_id=season.id,
+        changes=asdict(form),
+    )
+    return season
+
+
+async def update_season(
+    session: AsyncSession, season: Season, form: SeasonForm, actor: str
+) -> None:
+    await _check_code_free(session, form, season.id)
+    before = {"code": season.code, "name": season.name, "year": season.year}
+    for key, value in asdict(form).items():
+        setattr(season, key, value)
+    await audit.record(
+        session,
+        actor=actor,
+        action="season.updated",
+        object_type="season",
+        object_id=season.id,
+        changes=audit.diff(before, asdict(form)),
+    )

@@ -1,0 +1,81 @@
+"""Settings, read once from the environment (`AWARDS_*`); tests build their own instances.
+
+Every setting is documented in the README (a test checks that each field below is named there).
+"""
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return default if raw is None or raw == "" else int(raw)
+
+
+def _secret_key(var_dir: Path) -> str:
+    """AWARDS_SECRET_KEY, else a key kept in var/secret_key so that every worker shares it."""
+    if key := os.environ.get("AWARDS_SECRET_KEY"):
+        return key
+    path = var_dir / "secret_key"
+    if not path.exists():
+        var_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Argon2Params:
+    """argon2id costs; the defaults are RFC 9106's low-memory choice, above OWASP's minimum."""
+
+    time_cost: int = 3
+    memory_kib: int = 65536
+    parallelism: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite+aiosqlite:///:memory:"
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
+    cookie_secure: bool = True
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    login_max_failures: int = 5
+    login_lock_minutes: int = 15
+    argon2: Argon2Params = field(default_factory=Argon2Params)
+    max_concurrent_hashes: int = 2
+    max_body_bytes: int = 8 * 1024 * 1024
+    sqlite_busy_timeout_ms: int = 10_000
+    default_locale: str = "zh_CN"
+    timezone: str = "Asia/Shanghai"
+    debug: bool = False
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        var_dir = Path(os.environ.get("AWARDS_VAR_DIR", PROJECT_ROOT / "var"))
+        return cls(
+            database_url=os.environ.get(
+                "AWARDS_DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'awards.db'}"
+            ),
+            secret_key=_secret_key(var_dir),
+            cookie_secure=_env_bool("AWARDS_COOKIE_SECURE", True),
+            session_idle_minutes=_env_int("AWARDS_SESSION_IDLE_MINUTES", 30),
+            session_absolute_hours=_env_int("AWARDS_SESSION_ABSOLUTE_HOURS", 12),
+            login_max_failures=_env_int("AWARDS_LOGIN_MAX_FAILURES", 5),
+            login_lock_minutes=_env_int("AWARDS_LOGIN_LOCK_MINUTES", 15),
+            max_body_bytes=_env_int("AWARDS_MAX_BODY_BYTES", 8 * 1024 * 1024),
+            timezone=os.environ.get("AWARDS_TIMEZONE", "Asia/Shanghai"),
+            debug=_env_bool("AWARDS_DEBUG", False),
+        )

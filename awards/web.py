@@ -1,0 +1,166 @@
+"""Request plumbing shared by every controller: the per-request transaction, who is logged in,
+the locale, security headers and guards.
+
+The transaction is a dependency with cleanup: it commits after the handler has built its response
+and before that response is sent, so a commit that fails becomes an error answer, never a success
+(advanced-alchemy's autocommit handler logs and swallows such failures).
+"""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards import i18n, web_sessions
+from awards.database import Database
+from awards.models.base import utcnow
+from awards.passwords import Passwords
+from awards.settings import Settings
+
+_READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the app keeps for its lifetime, reachable as `app.state.services`."""
+
+    settings: Settings
+    db: Database
+    passwords: Passwords
+
+
+def services_of(state: State) -> Services:
+    return state.services
+
+
+async def provide_transaction(state: State, request: Request) -> AsyncIterator[AsyncSession]:
+    db = services_of(state).db
+    factory = db.reader if request.method in _READ_METHODS else db.writer
+    async with factory() as session:
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
+
+
+def provide_settings(state: State) -> Settings:
+    return services_of(state).settings
+
+
+def provide_passwords(state: State) -> Passwords:
+    return services_of(state).passwords
+
+
+class PrincipalMiddleware:
+    """Puts the logged-in principal (or None) in `scope["user"]` for every HTTP request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope["user"] = None
+        raw = _cookie(scope, web_sessions.COOKIE_NAME)
+        if raw and not scope["path"].startswith("/static/"):
+            services = services_of(scope["litestar_app"].state)
+            now = utcnow()
+            async with services.db.reader() as session:
+                principal, stale = await web_sessions.resolve(session, raw, now, services.settings)
+            if stale and principal is not None:
+                async with services.db.transaction() as session:
+                    await web_sessions.touch(session, principal.session_hash, now)
+            scope["user"] = principal
+            if principal is None:
+                send = _clearing_cookie(send)
+        await self.app(scope, receive, send)
+
+
+def _cookie(scope: Scope, name: str) -> str | None:
+    for key, value in scope["headers"]:
+        if key == b"cookie":
+            for part in value.decode("latin-1").split(";"):
+                cookie_name, _sep, cookie_value = part.strip().partition("=")
+                if cookie_name == name:
+                    return cookie_value
+    return None
+
+
+def _clearing_cookie(send: Send) -> Send:
+    """Expire a session cookie the server does not (or no longer) know."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = list(message.get("headers", []))
+            headers.append((b"set-cookie", expired_cookie(web_sessions.COOKIE_NAME).encode()))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped
+
+
+def expired_cookie(name: str) -> str:
+    return f"{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
+
+
+class LocaleMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            i18n.set_locale(_cookie(scope, i18n.COOKIE_NAME) or i18n.DEFAULT_LOCALE)
+        await self.app(scope, receive, send)
+
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+_SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+]
+
+
+class SecurityHeadersMiddleware:
+    """CSP without inline scripts, nosniff, no framing; pages are never cached (they may show
+    who is logged in or who has voted), static files are."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cache = b"public, max-age=3600" if scope["path"].startswith("/static/") else b"no-store"
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0] != b"cache-control"]
+                headers += [*_SECURITY_HEADERS, (b"cache-control", cache)]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    principal = connection.scope.get("user")
+    if principal is None:
+        raise NotAuthorizedException("Please log in.")
+    if not principal.is_staff:
+        raise PermissionDeniedException("Staff only.")
