@@ -10,10 +10,10 @@ from typing import Any
 
 from litestar import Litestar, MediaType, Request, Response
 from litestar.config.csrf import CSRFConfig
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.logging.config import LoggingConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -28,6 +28,7 @@ from awards.controllers.nominees import NomineeController
 from awards.controllers.seasons import SeasonController
 from awards.database import Database
 from awards.errors import Busy, Conflict, DomainError
+from awards.i18n import N_
 from awards.passwords import Passwords
 from awards.settings import PROJECT_ROOT, Settings
 from awards.web import (
@@ -74,13 +75,13 @@ def _not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
     messages = {
-        400: "The request could not be understood.",
-        403: "You are not allowed to do this.",
-        404: "This page does not exist.",
-        405: "This action is not available here.",
-        413: "The upload is too large.",
+        400: N_("The request could not be understood."),
+        403: N_("You are not allowed to do this."),
+        404: N_("This page does not exist."),
+        405: N_("This action is not available here."),
+        413: N_("The upload is too large."),
     }
-    message = messages.get(exc.status_code, "The request could not be completed.")
+    message = messages.get(exc.status_code, N_("The request could not be completed."))
     return _error_response(request, exc.status_code, i18n.gettext(message))
 
 

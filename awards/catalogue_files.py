@@ -21,7 +21,7 @@ from awards import audit
 from awards.dramas import DramaForm, add_dramas, existing_titles
 from awards.errors import DomainError
 from awards.forms import Fields
-from awards.i18n import _
+from awards.i18n import N_, _
 from awards.models import Category, Drama, Nominee, Season
 
 Progress = Callable[[int, int], None]
@@ -56,7 +56,7 @@ class ImportRejected(DomainError):
     status_code = 422
 
     def __init__(self, errors: Sequence[RowError]) -> None:
-        super().__init__("The file was not imported: %(n)s problems.", n=len(errors))
+        super().__init__(N_("The file was not imported: %(n)s problems."), n=len(errors))
         self.errors = list(errors)
 
 

@@ -5,6 +5,8 @@ Messages are English msgids, translated when shown (see awards/i18n.py); `params
 
 from typing import Any
 
+from awards.i18n import N_
+
 
 class DomainError(Exception):
     status_code = 400
@@ -39,6 +41,6 @@ class FormInvalid(DomainError):
     status_code = 422
 
     def __init__(self, errors: dict[str, str], values: dict[str, Any] | None = None) -> None:
-        super().__init__("Please correct the marked fields.")
+        super().__init__(N_("Please correct the marked fields."))
         self.errors = errors
         self.values = values or {}

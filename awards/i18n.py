@@ -64,6 +64,11 @@ def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
 _ = gettext
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction where it is translated later (e.g. error tables)."""
+    return message
+
+
 def local_time(value: datetime | None, zone: str) -> str:
     """An aware datetime shown in the association's zone, with the zone named."""
     if value is None:

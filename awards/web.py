@@ -25,6 +25,7 @@ from awards.passwords import Passwords
 from awards.settings import Settings
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+_ROLLBACK_ONLY = "awards_rollback_only"
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,16 @@ async def provide_transaction(state: State, request: Request) -> AsyncIterator[A
         except BaseException:
             await session.rollback()
             raise
-        await session.commit()
+        if session.info.get(_ROLLBACK_ONLY):
+            await session.rollback()
+        else:
+            await session.commit()
+
+
+def rollback_only(session: AsyncSession) -> None:
+    """End this request's transaction with a rollback: for answers that show an error page and
+    must leave nothing written. (Rolling back at once would expire the objects the page shows.)"""
+    session.info[_ROLLBACK_ONLY] = True
 
 
 def provide_settings(state: State) -> Settings:

@@ -4,13 +4,21 @@ or redirect (POST, 303, GET)."""
 from typing import Annotated, Any
 
 from litestar import Request
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.errors import FormInvalid
+from awards.passwords import Passwords
+from awards.settings import Settings
+from awards.web import rollback_only
 
+# Dependencies are declared by name (`db`, `settings`, `passwords`) in `create_app`.
+Db = NamedDependency[AsyncSession]
+AppSettings = NamedDependency[Settings]
+PasswordService = NamedDependency[Passwords]
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 
@@ -19,9 +27,9 @@ def see_other(request: Request, route: str, **params: Any) -> Redirect:
 
 
 async def form_error(db: AsyncSession, template: str, exc: FormInvalid, **context: Any) -> Template:
-    """Show the form again with a message per field; the transaction is rolled back first so that
-    nothing the request did before the error is written."""
-    await db.rollback()
+    """Show the form again with a message per field; the request's transaction ends in a rollback,
+    so nothing the request did before the error is written."""
+    rollback_only(db)
     return Template(
         template_name=template,
         context={**context, "errors": exc.errors, "values": exc.values},

@@ -3,12 +3,12 @@
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from litestar.response import Template
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.controllers import Db
 from awards.models import AuditEvent
 from awards.web import requires_staff
 
@@ -21,7 +21,7 @@ class AuditController(Controller):
 
     @get("/", name="audit")
     async def show(
-        self, db: AsyncSession, page: Annotated[int, Parameter(ge=1, le=1_000_000)] = 1
+        self, db: Db, page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1
     ) -> Template:
         total = await db.scalar(select(func.count()).select_from(AuditEvent)) or 0
         events = await db.scalars(

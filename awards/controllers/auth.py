@@ -4,17 +4,14 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.params import Parameter
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import i18n, web_sessions
-from awards.controllers import FormData, see_other
+from awards.controllers import AppSettings, Db, FormData, PasswordService, see_other
 from awards.i18n import _
 from awards.login import staff_login
 from awards.models.base import utcnow
-from awards.passwords import Passwords
-from awards.settings import Settings
 
 
 def safe_next(target: str | None) -> str:
@@ -33,7 +30,7 @@ class AuthController(Controller):
 
     @get("/login", name="login")
     async def login_page(
-        self, next_: Annotated[str | None, Parameter(query="next")] = None
+        self, next_: Annotated[str | None, QueryParameter(name="next")] = None
     ) -> Template:
         return Template("auth/login.html", context={"next": safe_next(next_), "values": {}})
 
@@ -42,9 +39,9 @@ class AuthController(Controller):
         self,
         request: Request,
         data: FormData,
-        db: AsyncSession,
-        settings: Settings,
-        passwords: Passwords,
+        db: Db,
+        settings: AppSettings,
+        passwords: PasswordService,
     ) -> Template | Redirect:
         username = str(data.get("username", ""))[:200]
         password = str(data.get("password", ""))[:1024]
@@ -83,7 +80,7 @@ class AuthController(Controller):
         )
 
     @post("/logout", name="logout")
-    async def logout(self, request: Request, db: AsyncSession) -> Redirect:
+    async def logout(self, request: Request, db: Db) -> Redirect:
         await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
         redirect = see_other(request, "login")
         redirect.delete_cookie(web_sessions.COOKIE_NAME, path="/")
@@ -91,7 +88,9 @@ class AuthController(Controller):
 
     @get("/lang/{locale:str}", name="lang")
     async def switch_language(
-        self, locale: str, next_: Annotated[str | None, Parameter(query="next")] = None
+        self,
+        locale: FromPath[str],
+        next_: Annotated[str | None, QueryParameter(name="next")] = None,
     ) -> Redirect:
         chosen = locale if locale in i18n.LOCALES else i18n.DEFAULT_LOCALE
         return Redirect(

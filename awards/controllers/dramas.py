@@ -5,15 +5,14 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import catalogue_files, dramas, seasons
-from awards.controllers import FormData, form_error, see_other
+from awards.controllers import Db, FormData, form_error, see_other
 from awards.errors import FormInvalid
 from awards.i18n import _
-from awards.web import requires_staff
+from awards.web import requires_staff, rollback_only
 
 KINDS = ("tv", "web", "other")
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -32,11 +31,11 @@ class DramaController(Controller):
     @get("/seasons/{season_id:int}/dramas", name="dramas")
     async def list_dramas(
         self,
-        season_id: int,
-        db: AsyncSession,
-        q: Annotated[str, Parameter(max_length=200)] = "",
-        kind: Annotated[str, Parameter(max_length=16)] = "",
-        page: Annotated[int, Parameter(ge=1, le=1_000_000)] = 1,
+        season_id: FromPath[int],
+        db: Db,
+        q: Annotated[str, QueryParameter(max_length=200)] = "",
+        kind: Annotated[str, QueryParameter(max_length=16)] = "",
+        page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
     ) -> Template:
         season = await seasons.get_season(db, season_id)
         result = await dramas.search_dramas(db, season_id, query=q.strip(), kind=kind, page=page)
@@ -46,7 +45,7 @@ class DramaController(Controller):
         )
 
     @get("/seasons/{season_id:int}/dramas/new", name="drama.new")
-    async def new_drama(self, season_id: int, db: AsyncSession) -> Template:
+    async def new_drama(self, season_id: FromPath[int], db: Db) -> Template:
         season = await seasons.get_season(db, season_id)
         return Template(
             "dramas/edit.html",
@@ -61,7 +60,7 @@ class DramaController(Controller):
 
     @post("/seasons/{season_id:int}/dramas/new", name="drama.create")
     async def create_drama(
-        self, request: Request, season_id: int, data: FormData, db: AsyncSession
+        self, request: Request, season_id: FromPath[int], data: FormData, db: Db
     ) -> Template | Redirect:
         season = await seasons.get_season(db, season_id)
         try:
@@ -75,7 +74,7 @@ class DramaController(Controller):
         return see_other(request, "dramas", season_id=season.id)
 
     @get("/dramas/{drama_id:int}/edit", name="drama.edit")
-    async def edit_drama(self, drama_id: int, db: AsyncSession) -> Template:
+    async def edit_drama(self, drama_id: FromPath[int], db: Db) -> Template:
         drama = await dramas.get_drama(db, drama_id)
         season = await seasons.get_season(db, drama.season_id)
         return Template(
@@ -91,7 +90,7 @@ class DramaController(Controller):
 
     @post("/dramas/{drama_id:int}/edit", name="drama.update")
     async def update_drama(
-        self, request: Request, drama_id: int, data: FormData, db: AsyncSession
+        self, request: Request, drama_id: FromPath[int], data: FormData, db: Db
     ) -> Template | Redirect:
         drama = await dramas.get_drama(db, drama_id)
         season = await seasons.get_season(db, drama.season_id)
@@ -104,14 +103,14 @@ class DramaController(Controller):
         return see_other(request, "dramas", season_id=drama.season_id)
 
     @post("/dramas/{drama_id:int}/delete", name="drama.delete")
-    async def delete_drama(self, request: Request, drama_id: int, db: AsyncSession) -> Redirect:
+    async def delete_drama(self, request: Request, drama_id: FromPath[int], db: Db) -> Redirect:
         drama = await dramas.get_drama(db, drama_id)
         season_id = drama.season_id
         await dramas.delete_drama(db, drama, request.user.name)
         return see_other(request, "dramas", season_id=season_id)
 
     @get("/seasons/{season_id:int}/dramas/import", name="drama.import")
-    async def import_page(self, season_id: int, db: AsyncSession) -> Template:
+    async def import_page(self, season_id: FromPath[int], db: Db) -> Template:
         season = await seasons.get_season(db, season_id)
         return Template(
             "dramas/import.html",
@@ -120,7 +119,7 @@ class DramaController(Controller):
 
     @post("/seasons/{season_id:int}/dramas/import", name="drama.import.submit")
     async def import_file(
-        self, request: Request, season_id: int, data: UploadData, db: AsyncSession
+        self, request: Request, season_id: FromPath[int], data: UploadData, db: Db
     ) -> Template | Redirect:
         season = await seasons.get_season(db, season_id)
         upload = data.get("file")
@@ -137,7 +136,7 @@ class DramaController(Controller):
                 db, season, upload.filename, content, request.user.name
             )
         except catalogue_files.ImportRejected as exc:
-            await db.rollback()
+            rollback_only(db)
             return Template(
                 "dramas/import.html",
                 context={**context, "filename": upload.filename, "rejected": exc.errors},
@@ -146,7 +145,7 @@ class DramaController(Controller):
         return Template("dramas/import.html", context={**context, "imported": count})
 
     @get("/seasons/{season_id:int}/dramas/export.{fmt:str}", name="drama.export")
-    async def export(self, season_id: int, fmt: str, db: AsyncSession) -> Response[bytes]:
+    async def export(self, season_id: FromPath[int], fmt: FromPath[str], db: Db) -> Response[bytes]:
         season = await seasons.get_season(db, season_id)
         if fmt not in ("csv", "xlsx"):
             raise FormInvalid({"format": _("Export as csv or xlsx.")})

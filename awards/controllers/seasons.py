@@ -1,11 +1,11 @@
 """Staff: seasons."""
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import seasons
-from awards.controllers import FormData, form_error, see_other
+from awards.controllers import Db, FormData, form_error, see_other
 from awards.errors import FormInvalid
 from awards.web import requires_staff
 
@@ -19,7 +19,7 @@ class SeasonController(Controller):
         return see_other(request, "seasons")
 
     @get("/seasons", name="seasons")
-    async def list_seasons(self, db: AsyncSession) -> Template:
+    async def list_seasons(self, db: Db) -> Template:
         return Template("seasons/list.html", context={"seasons": await seasons.list_seasons(db)})
 
     @get("/seasons/new", name="season.new")
@@ -27,9 +27,7 @@ class SeasonController(Controller):
         return Template("seasons/edit.html", context={"season": None, "values": {}, "errors": {}})
 
     @post("/seasons/new", name="season.create")
-    async def create_season(
-        self, request: Request, data: FormData, db: AsyncSession
-    ) -> Template | Redirect:
+    async def create_season(self, request: Request, data: FormData, db: Db) -> Template | Redirect:
         try:
             season = await seasons.create_season(
                 db, seasons.SeasonForm.parse(data), request.user.name
@@ -39,7 +37,7 @@ class SeasonController(Controller):
         return see_other(request, "categories", season_id=season.id)
 
     @get("/seasons/{season_id:int}/edit", name="season.edit")
-    async def edit_season(self, season_id: int, db: AsyncSession) -> Template:
+    async def edit_season(self, season_id: FromPath[int], db: Db) -> Template:
         season = await seasons.get_season(db, season_id)
         values = {"code": season.code, "name": season.name, "year": season.year}
         return Template(
@@ -48,7 +46,7 @@ class SeasonController(Controller):
 
     @post("/seasons/{season_id:int}/edit", name="season.update")
     async def update_season(
-        self, request: Request, season_id: int, data: FormData, db: AsyncSession
+        self, request: Request, season_id: FromPath[int], data: FormData, db: Db
     ) -> Template | Redirect:
         season = await seasons.get_season(db, season_id)
         try:

@@ -1,0 +1,85 @@
+"""Fixtures: a fresh database per test (a temporary SQLite file, and a fresh PostgreSQL schema
+when AWARDS_TEST_DATABASE_URL is set), migrated with the real migrations; the app over real HTTP
+through Litestar's test client; argon2 costs lowered for speed (tests only)."""
+
+import os
+import uuid
+from collections.abc import Iterator
+from urllib.parse import quote
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import create_engine, text
+
+from awards import migrate
+from awards.app import create_app
+from awards.settings import Argon2Params, Settings
+from tests.factories import Browser, create_staff_user
+
+PG_URL = os.environ.get("AWARDS_TEST_DATABASE_URL", "")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+FAST_ARGON2 = Argon2Params(time_cost=1, memory_kib=1024, parallelism=1)
+
+
+def _sync_pg_url() -> str:
+    return PG_URL.replace("+psycopg", "").replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """A migrated, empty database of each configured kind."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'awards.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(_sync_pg_url(), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in PG_URL else "?"
+    url = _sync_pg_url() + separator + "options=" + quote(f"-csearch_path={schema}")
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    migrated = Settings(
+        database_url=database_url,
+        secret_key="test-secret-" + uuid.uuid4().hex,
+        cookie_secure=False,
+        argon2=FAST_ARGON2,
+    )
+    migrate.upgrade(migrated)
+    return migrated
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def browser(client: TestClient) -> Browser:
+    return Browser(client)
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def staff_user(settings: Settings) -> str:
+    create_staff_user(settings, "editor", STAFF_PASSWORD)
+    return "editor"
+
+
+@pytest.fixture
+def staff(browser: Browser, staff_user: str) -> Browser:
+    """A browser logged in as staff."""
+    response = browser.login(staff_user, STAFF_PASSWORD)
+    assert response.status_code == 303, response.text
+    return browser
