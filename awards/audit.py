@@ -56,11 +56,7 @@ async def record(
 ) -> AuditEvent:
     """Append one event in the caller's transaction (it commits or rolls back with the change)."""
     locked = await session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update())
-    current = locked.scalar_one_or_none()
-    if current is None:
-        current = AuditHead(id=1, seq=0, hash=GENESIS)
-        session.add(current)
-        await session.flush()
+    current = locked.scalar_one()  # created by the first migration
     event = AuditEvent(
         seq=current.seq + 1,
         occurred_at=utcnow().replace(microsecond=0),

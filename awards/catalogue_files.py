@@ -11,6 +11,7 @@ import io
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
+from zipfile import BadZipFile
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
@@ -118,7 +119,7 @@ def read_table(filename: str, data: bytes, columns: dict[str, tuple[str, ...]]) 
             )
     except ImportRejected:
         raise
-    except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError) as exc:
+    except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError, BadZipFile) as exc:
         raise ImportRejected(
             [RowError(1, "", _("The file cannot be read: %(why)s", why=exc))]
         ) from exc

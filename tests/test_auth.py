@@ -91,7 +91,8 @@ def test_a_session_id_the_server_did_not_issue_is_never_adopted(browser, staff_u
 
 def test_post_without_csrf_token_is_refused_and_writes_nothing(staff, settings):
     response = staff.client.post(
-        "/staff/seasons/new", data={"code": "2025", "name": "x", "year": "2025"},
+        "/staff/seasons/new",
+        data={"code": "2025", "name": "x", "year": "2025"},
         follow_redirects=False,
     )
     assert response.status_code == 403

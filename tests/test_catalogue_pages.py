@@ -11,7 +11,9 @@ from tests.factories import field_error, make_category, make_drama, make_season,
 
 
 def _count(settings, model) -> int:
-    return run_db(settings, lambda s: s.scalar(select(func.count()).select_from(model)), write=False)
+    return run_db(
+        settings, lambda s: s.scalar(select(func.count()).select_from(model)), write=False
+    )
 
 
 @pytest.fixture
@@ -20,15 +22,21 @@ def season(settings):
 
 
 def test_create_and_edit_a_season(staff, settings):
-    response = staff.post("/staff/seasons/new", {"code": "2025", "name": "2025 年度推优", "year": "2025"})
+    response = staff.post(
+        "/staff/seasons/new", {"code": "2025", "name": "2025 年度推优", "year": "2025"}
+    )
     assert response.status_code == 303
     season_id = run_db(settings, lambda s: s.scalar(select(Season.id)), write=False)
     assert "2025 年度推优" in staff.get("/staff/seasons").text
     response = staff.post(
-        f"/staff/seasons/{season_id}/edit", {"code": "2025", "name": "2025 年度推优（终）", "year": "2025"}
+        f"/staff/seasons/{season_id}/edit",
+        {"code": "2025", "name": "2025 年度推优（终）", "year": "2025"},
     )
     assert response.status_code == 303
-    assert run_db(settings, lambda s: s.scalar(select(Season.name)), write=False) == "2025 年度推优（终）"
+    assert (
+        run_db(settings, lambda s: s.scalar(select(Season.name)), write=False)
+        == "2025 年度推优（终）"
+    )
 
 
 @pytest.mark.parametrize(
@@ -56,8 +64,14 @@ def test_duplicate_season_code_is_refused(staff, settings, season):
 
 
 CATEGORY = {
-    "code": "best-drama", "name": "年度优秀电视剧", "subject": "work", "method": "approval",
-    "winners": "10", "max_choices": "10", "quorum": "20", "disclosure": "counts",
+    "code": "best-drama",
+    "name": "年度优秀电视剧",
+    "subject": "work",
+    "method": "approval",
+    "winners": "10",
+    "max_choices": "10",
+    "quorum": "20",
+    "disclosure": "counts",
 }
 
 
@@ -68,8 +82,14 @@ def test_create_categories_of_each_method(staff, settings, season):
         {**CATEGORY, "code": "irv", "method": "irv", "max_choices": "7"},
         {**CATEGORY, "code": "borda", "method": "borda"},
         {**CATEGORY, "code": "score", "method": "score_mean", "score_min": "1", "score_max": "10"},
-        {**CATEGORY, "code": "trim", "method": "score_trimmed_mean", "score_min": "0",
-         "score_max": "100", "trim": "2"},
+        {
+            **CATEGORY,
+            "code": "trim",
+            "method": "score_trimmed_mean",
+            "score_min": "0",
+            "score_max": "100",
+            "trim": "2",
+        },
     ]
     for values in cases:
         response = staff.post(f"/staff/seasons/{season.id}/categories/new", values)
@@ -93,8 +113,16 @@ def test_create_categories_of_each_method(staff, settings, season):
         ({"method": "plurality"}, "method", "无法识别的值"),
         ({"winners": "0"}, "winners", "请填写 1 到 1000 之间的数。"),
         ({"max_choices": ""}, "max_choices", "此项必填。"),
-        ({"method": "score_mean", "score_min": "5", "score_max": "5"}, "score_max", "最高分必须大于最低分。"),
-        ({"method": "score_trimmed_mean", "score_min": "1", "score_max": "9"}, "trim", "此项必填。"),
+        (
+            {"method": "score_mean", "score_min": "5", "score_max": "5"},
+            "score_max",
+            "最高分必须大于最低分。",
+        ),
+        (
+            {"method": "score_trimmed_mean", "score_min": "1", "score_max": "9"},
+            "trim",
+            "此项必填。",
+        ),
         ({"disclosure": "everything"}, "disclosure", "无法识别的值"),
         ({"subject": "company"}, "subject", "无法识别的值"),
     ],
@@ -114,13 +142,22 @@ def test_reorder_categories(staff, settings, season):
     ids = run_db(settings, build)
     assert staff.post(f"/staff/categories/{ids[2]}/move", {"direction": "up"}).status_code == 303
     order = run_db(
-        settings, lambda s: s.scalars(select(Category.code).order_by(Category.position)), write=False
+        settings,
+        lambda s: s.scalars(select(Category.code).order_by(Category.position)),
+        write=False,
     ).all()
     assert order == ["a", "c", "b"]
 
 
-DRAMA = {"title": "归队", "kind": "tv", "companies": "甲公司；乙公司", "broadcaster": "央视",
-         "episodes": "30", "first_aired_on": "2024-04-25", "synopsis": "老兵归队。"}
+DRAMA = {
+    "title": "归队",
+    "kind": "tv",
+    "companies": "甲公司；乙公司",
+    "broadcaster": "央视",
+    "episodes": "30",
+    "first_aired_on": "2024-04-25",
+    "synopsis": "老兵归队。",
+}
 
 
 def test_create_edit_and_delete_a_drama(staff, settings, season):
@@ -128,7 +165,9 @@ def test_create_edit_and_delete_a_drama(staff, settings, season):
     drama = run_db(settings, lambda s: s.scalar(select(Drama)), write=False)
     assert drama.company_list == ["甲公司", "乙公司"]
     assert str(drama.first_aired_on) == "2024-04-25"
-    response = staff.post(f"/staff/dramas/{drama.id}/edit", {**DRAMA, "kind": "网络剧", "episodes": ""})
+    response = staff.post(
+        f"/staff/dramas/{drama.id}/edit", {**DRAMA, "kind": "网络剧", "episodes": ""}
+    )
     assert response.status_code == 303
     drama = run_db(settings, lambda s: s.scalar(select(Drama)), write=False)
     assert (drama.kind, drama.episodes) == ("web", None)
@@ -177,8 +216,13 @@ def test_nominated_drama_cannot_be_deleted(staff, settings, season):
 def test_drama_list_search_filter_and_pages(staff, settings, season):
     async def build(s):
         for i in range(120):
-            await make_drama(s, season, f"剧目{i:03d}", kind="web" if i % 3 == 0 else "tv",
-                             companies="星光传媒" if i == 7 else "演示影视")
+            await make_drama(
+                s,
+                season,
+                f"剧目{i:03d}",
+                kind="web" if i % 3 == 0 else "tv",
+                companies="星光传媒" if i == 7 else "演示影视",
+            )
 
     run_db(settings, build)
     page = staff.get(f"/staff/seasons/{season.id}/dramas").text
@@ -196,7 +240,10 @@ def test_drama_list_search_filter_and_pages(staff, settings, season):
 
 def test_names_with_html_are_shown_escaped(staff, settings, season):
     title = '<script>alert("x")</script>'
-    assert staff.post(f"/staff/seasons/{season.id}/dramas/new", {**DRAMA, "title": title}).status_code == 303
+    assert (
+        staff.post(f"/staff/seasons/{season.id}/dramas/new", {**DRAMA, "title": title}).status_code
+        == 303
+    )
     page = staff.get(f"/staff/seasons/{season.id}/dramas").text
     assert title not in page
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
@@ -206,13 +253,18 @@ def test_add_and_remove_nominees(staff, settings, season):
     async def build(s):
         drama = await make_drama(s, season, "小日子")
         works = await make_category(s, season, "best-drama")
-        people = await make_category(s, season, "best-actress", subject="person", method="irv", max_choices=None)
+        people = await make_category(
+            s, season, "best-actress", subject="person", method="irv", max_choices=None
+        )
         return drama.id, works.id, people.id
 
     drama_id, works_id, people_id = run_db(settings, build)
     search = staff.get(f"/staff/categories/{works_id}/nominees", params={"q": "小日"}).text
     assert "小日子" in search
-    assert staff.post(f"/staff/categories/{works_id}/nominees", {"drama_id": drama_id}).status_code == 303
+    assert (
+        staff.post(f"/staff/categories/{works_id}/nominees", {"drama_id": drama_id}).status_code
+        == 303
+    )
     again = staff.post(f"/staff/categories/{works_id}/nominees", {"drama_id": drama_id})
     assert again.status_code == 422 and "该候选已在本奖项中。" in again.text
     no_name = staff.post(f"/staff/categories/{people_id}/nominees", {"drama_id": drama_id})
@@ -224,9 +276,13 @@ def test_add_and_remove_nominees(staff, settings, season):
     assert ok.status_code == 303
     assert "演员甲" in staff.get(f"/staff/categories/{people_id}/nominees").text
     nominee_id = run_db(
-        settings, lambda s: s.scalar(select(Nominee.id).where(Nominee.category_id == works_id)), write=False
+        settings,
+        lambda s: s.scalar(select(Nominee.id).where(Nominee.category_id == works_id)),
+        write=False,
     )
-    assert staff.post(f"/staff/categories/{works_id}/nominees/{nominee_id}/remove").status_code == 303
+    assert (
+        staff.post(f"/staff/categories/{works_id}/nominees/{nominee_id}/remove").status_code == 303
+    )
     assert _count(settings, Nominee) == 1
 
 
@@ -269,3 +325,9 @@ def test_audit_page_shows_changes_and_an_intact_chain(staff, settings, season):
     page = staff.get("/staff/audit").text
     assert "drama.created" in page and "season.created" in page
     assert "哈希链完整" in page
+
+
+def test_unknown_pages_answer_a_readable_404(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "页面不存在。" in response.text

@@ -86,7 +86,9 @@ def test_sqlite_writer_takes_the_write_lock_at_begin(sqlite_settings: Settings):
 
 
 def _season_count(settings: Settings) -> int:
-    return run_db(settings, lambda s: s.scalar(select(func.count()).select_from(Season)), write=False)
+    return run_db(
+        settings, lambda s: s.scalar(select(func.count()).select_from(Season)), write=False
+    )
 
 
 def test_request_while_the_database_is_locked_answers_busy_and_writes_nothing(
@@ -102,7 +104,9 @@ def test_request_while_the_database_is_locked_answers_busy_and_writes_nothing(
     from tests.factories import Browser, create_staff_user
 
     settings = Settings(
-        database_url=database_url, cookie_secure=False, argon2=FAST_ARGON2,
+        database_url=database_url,
+        cookie_secure=False,
+        argon2=FAST_ARGON2,
         sqlite_busy_timeout_ms=300,
     )
     migrate.upgrade(settings)

@@ -144,7 +144,7 @@ class DramaController(Controller):
             )
         return Template("dramas/import.html", context={**context, "imported": count})
 
-    @get("/seasons/{season_id:int}/dramas/export.{fmt:str}", name="drama.export")
+    @get("/seasons/{season_id:int}/dramas/export/{fmt:str}", name="drama.export")
     async def export(self, season_id: FromPath[int], fmt: FromPath[str], db: Db) -> Response[bytes]:
         season = await seasons.get_season(db, season_id)
         if fmt not in ("csv", "xlsx"):

@@ -38,6 +38,11 @@ def upgrade() -> None:
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_head")),
     )
+    # The chain's head exists from the start, so that every append can lock it (never insert it).
+    op.bulk_insert(
+        sa.table("audit_head", sa.column("id"), sa.column("seq"), sa.column("hash")),
+        [{"id": 1, "seq": 0, "hash": "0" * 64}],
+    )
     op.create_table(
         "login_throttle",
         sa.Column("account_key", sa.String(length=200), nullable=False),

@@ -1,0 +1,107 @@
+"""Benchmark: import 10,000 dramas from XLSX, then render the drama list page at that size.
+
+    .venv/bin/python scripts/bench_import.py [--dramas 10000] [--database-url URL]
+
+Uses a fresh SQLite file (or the given database), the real migrations, the real importer and the
+real pages through Litestar's test client. Prints the figures; asserts nothing about time.
+"""
+
+import argparse
+import asyncio
+import io
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+from litestar.testing import TestClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from awards import catalogue_files, migrate  # noqa: E402
+from awards.app import create_app  # noqa: E402
+from awards.database import Database  # noqa: E402
+from awards.models import Season  # noqa: E402
+from awards.settings import Argon2Params, Settings  # noqa: E402
+from tests.factories import Browser, create_staff_user, make_season, run_db  # noqa: E402
+
+KINDS = ["电视剧", "网络剧", "其他"]
+COMPANIES = ["北京演示影视", "上海演示传媒", "浙江演示影业", "示例网络科技", "湖南演示广电", "正午演示影业"]
+
+
+def workbook(count: int) -> bytes:
+    rng = random.Random(2024)
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("dramas")
+    sheet.append(["剧名", "英文名", "类型", "出品公司", "播出平台", "集数", "首播日期", "简介"])
+    start = date(2024, 1, 1)
+    for i in range(count):
+        sheet.append([
+            f"演示剧目{i:05d}", f"Demo {i}", rng.choice(KINDS),
+            "；".join(rng.sample(COMPANIES, 2)), "演示卫视", rng.randint(6, 60),
+            start + timedelta(days=rng.randint(0, 365)), "一段简介。" * 10,
+        ])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dramas", type=int, default=10_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--repeat", type=int, default=20, help="page renders per measurement")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
+        settings = Settings(
+            database_url=url, cookie_secure=False,
+            argon2=Argon2Params(time_cost=1, memory_kib=1024, parallelism=1),
+        )
+        migrate.upgrade(settings)
+        season = run_db(settings, make_season)
+        data = workbook(args.dramas)
+        print(f"XLSX with {args.dramas:,} dramas: {len(data) / 1e6:.1f} MB")
+
+        async def run_import() -> float:
+            db = Database.from_settings(settings)
+            try:
+                started = time.perf_counter()
+                async with db.transaction() as session:
+                    current = await session.get(Season, season.id)
+                    await catalogue_files.import_dramas(session, current, "bench.xlsx", data, "bench")
+                return time.perf_counter() - started
+            finally:
+                await db.dispose()
+
+        print(f"import (read, check every row, insert, commit): {asyncio.run(run_import()):.2f} s")
+        create_staff_user(settings, "bench", "bench password long enough")
+        with TestClient(create_app(settings), base_url="http://testserver.local") as client:
+            browser = Browser(client)
+            browser.login("bench", "bench password long enough")
+            base = f"/staff/seasons/{season.id}/dramas"
+            for label, path in [
+                ("first page", base),
+                ("page 100", f"{base}?page=100"),
+                ("search by company", f"{base}?q=示例网络"),
+                ("filter by type", f"{base}?kind=web&page=20"),
+            ]:
+                timings = []
+                for _ in range(args.repeat):
+                    started = time.perf_counter()
+                    response = browser.get(path)
+                    timings.append(time.perf_counter() - started)
+                    assert response.status_code == 200
+                timings.sort()
+                print(
+                    f"drama list, {label}: median {statistics.median(timings) * 1000:.1f} ms, "
+                    f"p95 {timings[int(len(timings) * 0.95) - 1] * 1000:.1f} ms"
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,141 @@
+"""The audit log's hash chain: built by every change, verified, and tampering named."""
+
+import asyncio
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from awards import audit
+from awards.database import Database
+from awards.models import AuditEvent, AuditHead
+from ballots.canonical import canonical_json, sha256_hex
+from tests.factories import make_category, make_drama, make_season, run_db
+
+
+@pytest.fixture
+def history(settings):
+    async def build(s):
+        season = await make_season(s)
+        await make_drama(s, season, "归队")
+        await make_drama(s, season, "小日子")
+        await make_category(s, season)
+
+    run_db(settings, build)
+
+
+def _verify(settings) -> audit.ChainReport:
+    return run_db(settings, audit.verify, write=False)
+
+
+def test_every_change_is_a_linked_event(settings, history):
+    events = run_db(
+        settings, lambda s: s.scalars(select(AuditEvent).order_by(AuditEvent.seq)), write=False
+    ).all()
+    assert [e.action for e in events] == [
+        "season.created",
+        "drama.created",
+        "drama.created",
+        "category.created",
+    ]
+    assert events[0].prev_hash == audit.GENESIS
+    for before, event in zip(events, events[1:], strict=False):
+        assert event.prev_hash == before.hash
+    # The link is SHA-256(previous hash bytes || canonical JSON of the event), as documented.
+    first = events[0]
+    assert first.hash == sha256_hex(
+        bytes.fromhex(audit.GENESIS) + canonical_json(audit.event_body(first))
+    )
+    report = _verify(settings)
+    assert report.ok and report.events == 4 and report.head == events[-1].hash
+
+
+@pytest.mark.parametrize(
+    ("tamper", "broken_at", "reason"),
+    [
+        (
+            update(AuditEvent).where(AuditEvent.seq == 2).values(changes='{"title":["","假剧"]}'),
+            2,
+            "content does not match its hash",
+        ),
+        (
+            update(AuditEvent).where(AuditEvent.seq == 3).values(actor="someone-else"),
+            3,
+            "content does not match its hash",
+        ),
+        (delete(AuditEvent).where(AuditEvent.seq == 2), 2, "event 2 is missing"),
+        (
+            delete(AuditEvent).where(AuditEvent.seq == 4),
+            4,
+            "the chain ends before the recorded head",
+        ),
+        (
+            update(AuditEvent).where(AuditEvent.seq == 3).values(prev_hash="0" * 64),
+            3,
+            "previous hash does not match",
+        ),
+    ],
+)
+def test_tampering_is_detected_and_named(settings, history, tamper, broken_at, reason):
+    run_db(settings, lambda s: s.execute(tamper))
+    report = _verify(settings)
+    assert not report.ok
+    assert (report.broken_at, report.reason) == (broken_at, reason)
+
+
+def test_rewriting_an_event_with_a_fresh_hash_breaks_the_next_link(settings, history):
+    async def forge(s):
+        event = await s.get(AuditEvent, 2)
+        event.actor = "forger"
+        event.hash = audit.link_hash(event.prev_hash, audit.event_body(event))
+
+    run_db(settings, forge)
+    assert (_verify(settings).broken_at, _verify(settings).reason) == (
+        3,
+        "previous hash does not match",
+    )
+
+
+def test_concurrent_appends_never_fork_the_chain(settings):
+    async def main() -> None:
+        db = Database.from_settings(settings)
+
+        async def one(i: int) -> None:
+            async with db.transaction() as s:
+                await audit.record(
+                    s, actor="t", action="test.appended", object_type="t", object_id=i
+                )
+
+        try:
+            await asyncio.gather(*(one(i) for i in range(20)))
+        finally:
+            await db.dispose()
+
+    asyncio.run(main())
+    report = _verify(settings)
+    assert report.ok and report.events == 20
+    head = run_db(settings, lambda s: s.get(AuditHead, 1), write=False)
+    assert head.seq == 20
+
+
+def test_cli_audit_verify(settings, history, tmp_path):
+    env = {"AWARDS_DATABASE_URL": settings.database_url, "AWARDS_VAR_DIR": str(tmp_path)}
+    command = [sys.executable, "-m", "awards", "audit", "verify"]
+    ok = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert ok.returncode == 0 and "intact: 4 events" in ok.stdout
+    run_db(
+        settings,
+        lambda s: s.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(action="x")),
+    )
+    broken = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert broken.returncode == 1 and "broken at event 3" in broken.stderr
+
+
+def test_audit_page_shows_a_broken_chain(staff, settings, history):
+    run_db(
+        settings,
+        lambda s: s.execute(update(AuditEvent).where(AuditEvent.seq == 2).values(actor="x")),
+    )
+    page = staff.get("/staff/audit").text
+    assert "哈希链在第 2 条事件处断裂" in page
