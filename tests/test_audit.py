@@ -1,6 +1,7 @@
 """The audit log's hash chain: built by every change, verified, and tampering named."""
 
 import asyncio
+import itertools
 import subprocess
 import sys
 
@@ -40,7 +41,7 @@ def test_every_change_is_a_linked_event(settings, history):
         "category.created",
     ]
     assert events[0].prev_hash == audit.GENESIS
-    for before, event in zip(events, events[1:], strict=False):
+    for before, event in itertools.pairwise(events):
         assert event.prev_hash == before.hash
     # The link is SHA-256(previous hash bytes || canonical JSON of the event), as documented.
     first = events[0]
@@ -48,7 +49,9 @@ def test_every_change_is_a_linked_event(settings, history):
         bytes.fromhex(audit.GENESIS) + canonical_json(audit.event_body(first))
     )
     report = _verify(settings)
-    assert report.ok and report.events == 4 and report.head == events[-1].hash
+    assert report.ok
+    assert report.events == 4
+    assert report.head == events[-1].hash
 
 
 @pytest.mark.parametrize(
@@ -114,7 +117,8 @@ def test_concurrent_appends_never_fork_the_chain(settings):
 
     asyncio.run(main())
     report = _verify(settings)
-    assert report.ok and report.events == 20
+    assert report.ok
+    assert report.events == 20
     head = run_db(settings, lambda s: s.get(AuditHead, 1), write=False)
     assert head.seq == 20
 
@@ -123,13 +127,15 @@ def test_cli_audit_verify(settings, history, tmp_path):
     env = {"AWARDS_DATABASE_URL": settings.database_url, "AWARDS_VAR_DIR": str(tmp_path)}
     command = [sys.executable, "-m", "awards", "audit", "verify"]
     ok = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    assert ok.returncode == 0 and "intact: 4 events" in ok.stdout
+    assert ok.returncode == 0
+    assert "intact: 4 events" in ok.stdout
     run_db(
         settings,
         lambda s: s.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(action="x")),
     )
     broken = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-    assert broken.returncode == 1 and "broken at event 3" in broken.stderr
+    assert broken.returncode == 1
+    assert "broken at event 3" in broken.stderr
 
 
 def test_audit_page_shows_a_broken_chain(staff, settings, history):

@@ -43,7 +43,8 @@ def test_short_passwords_and_duplicates_are_refused(settings, tmp_path):
     short = subprocess.run(
         command, input="short\n", env=env, capture_output=True, text=True, check=False
     )
-    assert short.returncode == 2 and "password" in short.stderr
+    assert short.returncode == 2
+    assert "password" in short.stderr
     ok = subprocess.run(
         command,
         input="long enough password\n",

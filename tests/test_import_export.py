@@ -69,7 +69,8 @@ def test_csv_imports_in_every_encoding(settings, season, filename, data):
     assert dramas["归队"].company_list == ["甲公司", "乙公司"]
     assert dramas["归队"].title_en == "Return"
     assert str(dramas["小日子"].first_aired_on) == "2024-03-11"
-    assert dramas["边水往事"].kind == "web" and dramas["边水往事"].episodes is None
+    assert dramas["边水往事"].kind == "web"
+    assert dramas["边水往事"].episodes is None
     assert dramas["凡人歌"].company_list == ["戊公司", "己公司"]
     assert dramas["凡人歌"].synopsis == "多行\n简介"
 
@@ -80,7 +81,7 @@ def test_xlsx_imports_with_typed_cells(settings, season):
     data = xlsx_bytes(
         ["title", "kind", "companies", "episodes", "first_aired_on"],
         [
-            ["六姊妹", "TV", "庚公司", 40, datetime(2025, 1, 20)],
+            ["六姊妹", "TV", "庚公司", 40, datetime(2025, 1, 20)],  # noqa: DTZ001  (XLSX dates are naive),
             ["城中之城", "电视剧", None, 40.0, None],
         ],
     )
@@ -148,7 +149,7 @@ def _export(settings, season, fmt: str) -> bytes:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_round_trips(settings, season, fmt):
-    _import(settings, season, "seed.csv", csv_bytes(ROWS + ['"=1+1",,其他,,,,,']))
+    _import(settings, season, "seed.csv", csv_bytes([*ROWS, '"=1+1",,其他,,,,,']))
     exported = _export(settings, season, fmt)
     other = run_db(settings, lambda s: make_season(s, "2025"))
     assert _import(settings, other, f"again.{fmt}", exported) == 5
@@ -184,15 +185,18 @@ def test_export_round_trips(settings, season, fmt):
 
 def test_upload_form_imports_and_reports(staff, settings, season):
     page = staff.get(f"/staff/seasons/{season.id}/dramas/import")
-    assert page.status_code == 200 and "剧名" in page.text
+    assert page.status_code == 200
+    assert "剧名" in page.text
     bad = staff.upload(
         f"/staff/seasons/{season.id}/dramas/import", "bad.csv", csv_bytes([",,电影,,,,,"])
     )
     assert bad.status_code == 422
-    assert "未导入任何数据" in bad.text and "无法识别的值“电影”。" in bad.text
+    assert "未导入任何数据" in bad.text
+    assert "无法识别的值“电影”。" in bad.text
     assert _dramas(settings) == {}
     good = staff.upload(f"/staff/seasons/{season.id}/dramas/import", "good.csv", csv_bytes(ROWS))
-    assert good.status_code == 200 and "已导入 4 部剧目。" in good.text
+    assert good.status_code == 200
+    assert "已导入 4 部剧目。" in good.text
     assert len(_dramas(settings)) == 4
     exported = staff.get(f"/staff/seasons/{season.id}/dramas/export/xlsx")
     assert exported.status_code == 200
@@ -211,8 +215,11 @@ def test_nominee_import(settings, season):
         )
 
     run_db(settings, build)
-    good = "奖项代码,剧名,姓名,角色\nbest-drama,归队,,\nbest-drama,小日子,,\nbest-actor,归队,演员甲,主演\n"
-    bad = "奖项代码,剧名,姓名,角色\nbest-drama,归队,,\nnope,归队,,\nbest-actor,不存在,甲,\nbest-actor,归队,,\nbest-drama,归队,,\n"
+    header = "奖项代码,剧名,姓名,角色\n"
+    good = header + "best-drama,归队,,\nbest-drama,小日子,,\nbest-actor,归队,演员甲,主演\n"
+    bad = header + (
+        "best-drama,归队,,\nnope,归队,,\nbest-actor,不存在,甲,\nbest-actor,归队,,\nbest-drama,归队,,\n"
+    )
 
     async def run(s, text):
         return await catalogue_files.import_nominees(
@@ -251,7 +258,8 @@ def test_cli_import_and_export(settings, season, tmp_path):
         check=False,
     )
     assert failed.returncode == 1
-    assert "nothing imported" in failed.stderr and "line 2" in failed.stderr
+    assert "nothing imported" in failed.stderr
+    assert "line 2" in failed.stderr
     source.write_bytes(csv_bytes(ROWS))
     done = subprocess.run(
         [*cli, "import", "dramas", str(source), "--season", "2024"],

@@ -35,8 +35,12 @@ def test_readme_documents_every_command():
     parser = build_parser()
     subparsers = next(a for a in parser._actions if a.dest == "command")
     for name, sub in subparsers.choices.items():
-        nested = [a for a in sub._actions if getattr(a, "choices", None) and a.dest.endswith("command")]
-        commands = [f"awards {name} {child}" for a in nested for child in a.choices] or [f"awards {name}"]
+        nested = [
+            a for a in sub._actions if getattr(a, "choices", None) and a.dest.endswith("command")
+        ]
+        commands = [f"awards {name} {child}" for a in nested for child in a.choices] or [
+            f"awards {name}"
+        ]
         for command in commands:
             if command == "awards db revision":
                 continue  # a developer tool, described under Development
@@ -44,8 +48,15 @@ def test_readme_documents_every_command():
 
 
 KEYWORDS = {
-    "_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "DomainError": None,
-    "NotFound": None, "Conflict": None, "Busy": None, "NotAllowed": None,
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "DomainError": None,
+    "NotFound": None,
+    "Conflict": None,
+    "Busy": None,
+    "NotAllowed": None,
 }
 
 
@@ -54,7 +65,10 @@ def _extracted() -> set[str]:
     method_map = [("awards/**.py", "python"), ("templates/**.html", "jinja2")]
     options = {"templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     for _file, _line, message, _comments, _context in extract_from_dir(
-        ROOT, method_map, options, keywords=KEYWORDS,
+        ROOT,
+        method_map,
+        options,
+        keywords=KEYWORDS,
         directory_filter=lambda path: not Path(path).name.startswith((".", "__pycache__", "var")),
     ):
         ids.add(message if isinstance(message, str) else message[0])
@@ -68,7 +82,9 @@ def test_every_message_has_a_chinese_translation():
     missing = sorted(_extracted() - set(translated))
     assert missing == [], f"run ./scripts/i18n and translate: {missing}"
     for msgid, text in translated.items():
-        assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(re.findall(r"%\(\w+\)s", text)), msgid
+        assert sorted(re.findall(r"%\(\w+\)s", msgid)) == sorted(re.findall(r"%\(\w+\)s", text)), (
+            msgid
+        )
 
 
 def test_the_voting_core_imports_no_database_or_web_framework():
@@ -82,4 +98,4 @@ def test_the_voting_core_imports_no_database_or_web_framework():
             elif isinstance(node, ast.ImportFrom) and node.module:
                 names = [node.module]
             for name in names:
-                assert not name.split(".")[0] in forbidden, f"{path.name} imports {name}"
+                assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
