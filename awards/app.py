@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from litestar import Litestar, MediaType, Request, Response
+from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.logging.config import LoggingConfig
+from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
@@ -20,11 +21,16 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from awards import i18n
+from awards.controllers.api import BallotApiController
 from awards.controllers.audit_log import AuditController
 from awards.controllers.auth import AuthController
 from awards.controllers.categories import CategoryController
 from awards.controllers.dramas import DramaController
+from awards.controllers.juror import JurorAuthController, JurorController
+from awards.controllers.jury import JuryController
 from awards.controllers.nominees import NomineeController
+from awards.controllers.public import PublicController
+from awards.controllers.rounds import RoundController
 from awards.controllers.seasons import SeasonController
 from awards.database import Database
 from awards.errors import Busy, Conflict, DomainError
@@ -34,6 +40,7 @@ from awards.settings import PROJECT_ROOT, Settings
 from awards.web import (
     LocaleMiddleware,
     PrincipalMiddleware,
+    ScheduleMiddleware,
     SecurityHeadersMiddleware,
     Services,
     provide_passwords,
@@ -130,15 +137,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     return Litestar(
         route_handlers=[
-            AuthController,
-            SeasonController,
-            CategoryController,
-            DramaController,
-            NomineeController,
-            AuditController,
-            create_static_files_router(
-                path="/static", directories=[STATIC], name="static", include_in_schema=False
+            Router(
+                path="/",
+                include_in_schema=False,
+                route_handlers=[
+                    AuthController,
+                    SeasonController,
+                    CategoryController,
+                    DramaController,
+                    NomineeController,
+                    AuditController,
+                    JuryController,
+                    RoundController,
+                    JurorAuthController,
+                    JurorController,
+                    PublicController,
+                    create_static_files_router(path="/static", directories=[STATIC], name="static"),
+                ],
             ),
+            BallotApiController,
         ],
         lifespan=[lifespan],
         dependencies={
@@ -146,7 +163,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "passwords": Provide(provide_passwords, sync_to_thread=False),
         },
-        middleware=[SecurityHeadersMiddleware, LocaleMiddleware, PrincipalMiddleware],
+        middleware=[
+            SecurityHeadersMiddleware,
+            LocaleMiddleware,
+            ScheduleMiddleware,
+            PrincipalMiddleware,
+        ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="csrftoken",
@@ -172,6 +194,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
             log_exceptions="never",
         ),
-        openapi_config=None,
+        openapi_config=OpenAPIConfig(
+            title="Awards ballot API",
+            version="1",
+            path="/schema",
+            render_plugins=[],
+            create_examples=False,
+        ),
         debug=False,
     )

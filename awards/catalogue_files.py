@@ -96,7 +96,12 @@ def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
         workbook.close()
 
 
-def read_table(filename: str, data: bytes, columns: dict[str, tuple[str, ...]]) -> Table:
+def read_table(
+    filename: str,
+    data: bytes,
+    columns: dict[str, tuple[str, ...]],
+    required: tuple[str, ...] = ("title", "kind"),
+) -> Table:
     is_xlsx = filename.lower().endswith(".xlsx") or data.startswith(b"PK\x03\x04")
     try:
         rows = iter(_xlsx_rows(data) if is_xlsx else _csv_rows(data))
@@ -124,9 +129,7 @@ def read_table(filename: str, data: bytes, columns: dict[str, tuple[str, ...]]) 
             [RowError(1, "", _("The file cannot be read: %(why)s", why=exc))]
         ) from exc
     missing = [
-        names[0]
-        for field, names in columns.items()
-        if field in ("title", "kind", "category") and field not in positions
+        names[0] for field, names in columns.items() if field in required and field not in positions
     ]
     if missing:
         raise ImportRejected(
@@ -184,7 +187,7 @@ async def import_dramas(
 async def import_nominees(
     session: AsyncSession, season: Season, filename: str, data: bytes, actor: str
 ) -> int:
-    table = read_table(filename, data, NOMINEE_COLUMNS)
+    table = read_table(filename, data, NOMINEE_COLUMNS, required=("category", "title"))
     categories = {
         c.code: c
         for c in await session.scalars(select(Category).where(Category.season_id == season.id))

@@ -5,19 +5,20 @@ The rules for which settings go with which counting method follow spec/election-
 trimmed mean. Settings that do not apply to the chosen method are stored as NULL.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
 from awards.errors import FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import _
-from awards.models import Category, Season
+from awards.models import Category, Panel, Season, category_panel
 from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
+from awards.rounds import ensure_category_not_frozen
 
 SCORE_METHODS = ("score_mean", "score_trimmed_mean")
 
@@ -135,6 +136,7 @@ async def create_category(
 async def update_category(
     session: AsyncSession, category: Category, form: CategoryForm, actor: str
 ) -> None:
+    await ensure_category_not_frozen(session, category.id)
     await _check_code_free(session, category.season_id, form, category.id)
     before = _snapshot(category)
     for key, value in asdict(form).items():
@@ -146,6 +148,47 @@ async def update_category(
         object_type="category",
         object_id=category.id,
         changes=audit.diff(before, asdict(form)),
+    )
+
+
+async def panel_codes(session: AsyncSession, category_id: int) -> list[str]:
+    return list(
+        await session.scalars(
+            select(Panel.code)
+            .join(category_panel, category_panel.c.panel_id == Panel.id)
+            .where(category_panel.c.category_id == category_id)
+            .order_by(Panel.code)
+        )
+    )
+
+
+async def set_panels(
+    session: AsyncSession, category: Category, codes: Sequence[str], actor: str
+) -> None:
+    """The panels whose jurors vote in this category."""
+    before = await panel_codes(session, category.id)
+    if sorted(set(codes)) == before:
+        return
+    await ensure_category_not_frozen(session, category.id)
+    panels = {
+        p.code: p.id
+        for p in await session.scalars(select(Panel).where(Panel.season_id == category.season_id))
+    }
+    if unknown := [c for c in codes if c not in panels]:
+        raise FormInvalid({"panels": _("No panel “%(c)s” in this season.", c=unknown[0])})
+    await session.execute(delete(category_panel).where(category_panel.c.category_id == category.id))
+    if codes:
+        await session.execute(
+            insert(category_panel),
+            [{"category_id": category.id, "panel_id": panels[c]} for c in sorted(set(codes))],
+        )
+    await audit.record(
+        session,
+        actor=actor,
+        action="category.panels_set",
+        object_type="category",
+        object_id=category.id,
+        changes={"panels": [before, sorted(set(codes))]},
     )
 
 

@@ -13,11 +13,12 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import select
 
-from awards import audit, catalogue_files, demo, migrate, staff
+from awards import audit, catalogue_files, demo, migrate, rounds, staff
 from awards.database import Database
 from awards.errors import DomainError, FormInvalid
 from awards.i18n import gettext
 from awards.models import AuditEvent, Season
+from awards.models.base import utcnow
 from awards.passwords import Passwords
 from awards.settings import Settings
 
@@ -144,6 +145,24 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
     return 1
 
 
+def cmd_rounds(settings: Settings, args: argparse.Namespace) -> int:
+    async def work(db: Database) -> list[str]:
+        now = utcnow()
+        async with db.transaction() as session:
+            if args.rounds_command == "tick":
+                return [f"{r.code}: {r.state}" for r in await rounds.tick(session, now)]
+            round_ = await rounds.get_round(session, args.round_id, lock=True)
+            if args.rounds_command == "open":
+                await rounds.open_round(session, round_, now, "cli")
+            else:
+                await rounds.close_round(session, round_, now, "cli")
+            return [f"{round_.code}: {round_.state}"]
+
+    for line in _run(settings, work):
+        console.print(line)
+    return 0
+
+
 def ensure_demo(settings: Settings) -> demo.DemoLogin | None:
     """Load the demo season into an empty database; returns the login to print, once."""
 
@@ -172,6 +191,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         console.print("Demo data loaded. Staff login (shown only this once):")
         console.print(f"  user name: [bold]{login.username}[/bold]")
         console.print(f"  password:  [bold]{login.password}[/bold]")
+        console.print(f"Demo jurors: activate at {url}juror/activate with these one-time codes:")
+        for email, code in login.juror_codes:
+            console.print(f"  {email}  [bold]{code}[/bold]")
+        console.print("The demo round 2024 年度终评 is open for them.")
     uvicorn.run(
         "awards.app:create_app",
         factory=True,
@@ -228,6 +251,17 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("file")
     exp.add_argument("--season", required=True)
     exp.set_defaults(func=cmd_export)
+
+    rounds_cmd = sub.add_parser("rounds", help="voting rounds").add_subparsers(
+        dest="rounds_command", required=True
+    )
+    rounds_cmd.add_parser("tick", help="open and close the rounds whose time has come (cron)")
+    for action in ("open", "close"):
+        by_hand = rounds_cmd.add_parser(action, help=f"{action} a round now")
+        by_hand.add_argument("round_id", type=int)
+    rounds_cmd.choices["tick"].set_defaults(func=cmd_rounds)
+    rounds_cmd.choices["open"].set_defaults(func=cmd_rounds)
+    rounds_cmd.choices["close"].set_defaults(func=cmd_rounds)
 
     audit_cmd = sub.add_parser("audit", help="audit log").add_subparsers(
         dest="audit_command", required=True

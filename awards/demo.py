@@ -6,14 +6,26 @@ others of the same year; companies are illustrative, not a statement about who p
 """
 
 import secrets
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit, categories, dramas, nominees, seasons, staff
+from awards import (
+    activation,
+    audit,
+    categories,
+    conflicts,
+    dramas,
+    jurors,
+    nominees,
+    rounds,
+    seasons,
+    staff,
+)
 from awards.models import Category, Drama, Season
+from awards.models.base import utcnow
 
 ACTOR = "demo"
 DEMO_STAFF = "demo-admin"
@@ -146,10 +158,20 @@ PEOPLE = {
 }
 
 
+JURORS = [
+    ("张评委", "中国电视剧制作产业协会", "juror1@example.org"),
+    ("李评委", "北京演示影视文化有限公司", "juror2@example.org"),
+    ("王评委", "上海戏剧学院（演示）", "juror3@example.org"),
+    ("赵评委", "中国传媒大学（演示）", "juror4@example.org"),
+]
+
+
 @dataclass(frozen=True)
 class DemoLogin:
     username: str
     password: str
+    juror_codes: list[tuple[str, str]] = field(default_factory=list)
+    """(e-mail, activation code), shown once."""
 
 
 async def is_empty(session: AsyncSession) -> bool:
@@ -205,10 +227,33 @@ async def load(session: AsyncSession, staff_password_hash: str, password: str) -
     await staff.create_staff(
         session, DEMO_STAFF, "演示管理员", staff_password_hash, is_auditor=True, actor=ACTOR
     )
+    panel = await jurors.create_panel(
+        session, season, jurors.PanelForm("main", "评审委员会"), ACTOR
+    )
+    for category in await categories.list_categories(session, season.id):
+        await categories.set_panels(session, category, [panel.code], ACTOR)
+    members = [
+        await jurors.save_juror(
+            session, season, jurors.JurorForm(name, organisation, email, "", (panel.code,)), ACTOR
+        )
+        for name, organisation, email in JURORS
+    ]
+    # The second juror works for a production company: the recusal shows on the ballot.
+    await conflicts.declare(session, members[1], company="北京演示影视文化有限公司", role="制片人")
+    now = utcnow()
+    codes = await activation.issue_codes(session, members, now, 30, ACTOR)
+    final = await rounds.create_round(
+        session, season, rounds.RoundForm("final", "2024 年度终评", "final"), ACTOR
+    )
+    await rounds.set_categories(
+        session, final, [c.id for c in await categories.list_categories(session, season.id)], ACTOR
+    )
+    await rounds.schedule(session, final, rounds.ScheduleForm(now, now + timedelta(days=14)), ACTOR)
+    await rounds.open_round(session, final, now, ACTOR)
     await audit.record(
         session, actor=ACTOR, action="demo.loaded", object_type="season", object_id=season.id
     )
-    return DemoLogin(DEMO_STAFF, password)
+    return DemoLogin(DEMO_STAFF, password, [(c.juror.email, c.code) for c in codes])
 
 
 def random_password() -> str:

@@ -12,14 +12,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.models import LoginThrottle, StaffUser
+from awards.models import Juror, LoginThrottle, StaffUser
 from awards.passwords import Passwords
 from awards.settings import Settings
 
 
 @dataclass(frozen=True)
 class LoginResult:
-    user: StaffUser | None
+    user: StaffUser | Juror | None
     locked: bool = False
 
 
@@ -35,20 +35,28 @@ async def _throttle(session: AsyncSession, key: str) -> LoginThrottle:
     return row
 
 
-async def staff_login(
+async def _account(session: AsyncSession, kind: str, username: str) -> StaffUser | Juror | None:
+    if kind == "staff":
+        return await session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
+    return await session.scalar(select(Juror).where(Juror.email == username.strip().lower()))
+
+
+async def check_login(
     session: AsyncSession,
     passwords: Passwords,
     settings: Settings,
+    kind: str,
     username: str,
     password: str,
     now: datetime,
 ) -> LoginResult:
-    """Check a staff login. The caller commits whatever the outcome, so failures are counted."""
-    key = account_key("staff", username)
+    """Check a staff ("staff") or juror ("juror") login. The caller commits whatever the
+    outcome, so that failures are counted."""
+    key = account_key(kind, username)
     throttle = await session.get(LoginThrottle, key)
     if throttle and throttle.locked_until and throttle.locked_until > now:
         return LoginResult(None, locked=True)
-    user = await session.scalar(select(StaffUser).where(StaffUser.username == username.strip()))
+    user = await _account(session, kind, username)
     stored = user.password_hash if user is not None and user.is_active else None
     matches = await passwords.verify(stored, password)  # always, so unknown names cost the same
     if user is None or not matches:
@@ -61,11 +69,12 @@ async def staff_login(
     await session.execute(delete(LoginThrottle).where(LoginThrottle.account_key == key))
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = await passwords.hash(password)
-    await audit.record(
-        session,
-        actor=user.username,
-        action="staff.logged_in",
-        object_type="staff_user",
-        object_id=user.id,
-    )
+    if isinstance(user, StaffUser):
+        await audit.record(
+            session,
+            actor=user.username,
+            action="staff.logged_in",
+            object_type="staff_user",
+            object_id=user.id,
+        )
     return LoginResult(user)

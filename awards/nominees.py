@@ -13,6 +13,7 @@ from awards.errors import FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import _
 from awards.models import Category, Drama, Nominee
+from awards.rounds import ensure_category_not_frozen
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ async def list_nominees(session: AsyncSession, category_id: int) -> list[Nominee
 async def add_nominee(
     session: AsyncSession, category: Category, form: NomineeForm, actor: str
 ) -> Nominee:
+    await ensure_category_not_frozen(session, category.id)
     drama = await session.get(Drama, form.drama_id)
     if drama is None or drama.season_id != category.season_id:
         raise FormInvalid({"drama_id": _("Choose a drama from this season's catalogue.")})
@@ -87,6 +89,7 @@ async def remove_nominee(
     nominee = await session.get(Nominee, nominee_id, options=[selectinload(Nominee.drama)])
     if nominee is None or nominee.category_id != category.id:
         raise NotFound("No such nominee.")
+    await ensure_category_not_frozen(session, category.id)
     await audit.record(
         session,
         actor=actor,

@@ -6,6 +6,7 @@ and before that response is sent, so a commit that fails becomes an error answer
 (advanced-alchemy's autocommit handler logs and swallows such failures).
 """
 
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import i18n, web_sessions
+from awards import i18n, rounds, web_sessions
 from awards.database import Database
 from awards.models.base import utcnow
 from awards.passwords import Passwords
@@ -123,6 +124,37 @@ def expired_cookie(name: str) -> str:
     return f"{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
 
 
+class ScheduleMiddleware:
+    """Opens and closes rounds on schedule, checked before requests (at most every few seconds
+    per process), so that no background scheduler is needed; `awards rounds tick` does the same
+    from cron."""
+
+    EVERY_SECONDS = 5.0
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._checked = 0.0
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
+            now_mono = time.monotonic()
+            if now_mono - self._checked >= self.EVERY_SECONDS:
+                self._checked = now_mono
+                await run_schedule(services_of(scope["litestar_app"].state).db)
+        await self.app(scope, receive, send)
+
+
+async def run_schedule(db: Database) -> int:
+    """Carry out every transition that is due; a cheap read first, a write only when needed."""
+    now = utcnow()
+    async with db.reader() as session:
+        due = await rounds.next_due(session)
+    if due is None or due > now:
+        return 0
+    async with db.transaction() as session:
+        return len(await rounds.tick(session, now))
+
+
 class LocaleMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -166,6 +198,14 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, wrapped)
+
+
+def requires_juror(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    principal = connection.scope.get("user")
+    if principal is None:
+        raise NotAuthorizedException("Please log in.")
+    if not principal.is_juror:
+        raise PermissionDeniedException("Jurors only.")
 
 
 def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards.models import StaffUser, WebSession
+from awards.models import Juror, StaffUser, WebSession
 from awards.settings import Settings
 
 COOKIE_NAME = "awards_session"
@@ -28,7 +28,7 @@ _TOUCH_EVERY = timedelta(seconds=60)
 class Principal:
     """Who is logged in: the view of the account that requests and templates need."""
 
-    kind: str  # "staff" (jurors come with the jury feature)
+    kind: str  # "staff" or "juror"
     id: int
     name: str
     session_hash: str
@@ -37,6 +37,10 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         return self.kind == "staff"
+
+    @property
+    def is_juror(self) -> bool:
+        return self.kind == "juror"
 
 
 def hash_id(raw: str) -> str:
@@ -96,6 +100,10 @@ async def resolve(
                 session_hash=id_hash,
                 is_auditor=user.is_auditor,
             )
+    elif row.principal_kind == "juror":
+        juror = await session.get(Juror, row.principal_id)
+        if juror is not None and juror.is_active and juror.password_hash:
+            principal = Principal(kind="juror", id=juror.id, name=juror.name, session_hash=id_hash)
     return principal, principal is not None and now - row.last_seen_at > _TOUCH_EVERY
 
 

@@ -3,6 +3,7 @@
 import asyncio
 import re
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
@@ -133,3 +134,96 @@ def field_error(html: str, field: str) -> str | None:
     """The message shown next to a form field, as a person would read it."""
     match = re.search(rf'<p class="error" id="e-{field}">([^<]*)</p>', html)
     return match[1] if match else None
+
+
+JUROR_PASSWORD = "juror password for tests"
+
+
+@dataclass
+class Election:
+    """An open round built through the domain functions: a season, one panel, jurors with
+    passwords, and one category per method."""
+
+    season_id: int
+    round_id: int
+    juror_ids: list[int]
+    emails: list[str]
+    categories: dict[str, int]  # method -> category id
+    nominees: dict[str, list[str]]  # method -> nominee keys
+
+
+METHOD_SETTINGS: dict[str, dict[str, Any]] = {
+    "approval": {"max_choices": 2},
+    "borda": {"max_choices": None},
+    "irv": {"max_choices": None},
+    "schulze": {"max_choices": None},
+    "score_mean": {"max_choices": None, "score_min": 1, "score_max": 10},
+    "score_trimmed_mean": {"max_choices": None, "score_min": 0, "score_max": 100, "trim": 1},
+}
+
+
+def build_election(
+    settings: Settings,
+    jurors: int = 3,
+    methods: tuple[str, ...] = ("approval", "irv", "score_mean"),
+    open_round: bool = True,
+    nominees_per_category: int = 3,
+) -> Election:
+    from awards import jurors as roster
+    from awards import nominees, rounds
+    from awards.models.base import utcnow
+    from awards.rounds import nominee_key
+
+    password_hash = Passwords(settings.argon2, 1).hash_sync(JUROR_PASSWORD)
+
+    async def build(s: AsyncSession) -> Election:
+        season = await make_season(s)
+        panel = await roster.create_panel(s, season, roster.PanelForm("main", "评审委员会"), "test")
+        dramas_made = [
+            await make_drama(s, season, f"剧目{i}", companies=f"公司{i}")
+            for i in range(nominees_per_category)
+        ]
+        category_ids, keys = {}, {}
+        for method in methods:
+            category = await make_category(
+                s, season, method.replace("_", "-"), method=method, **METHOD_SETTINGS[method]
+            )
+            await categories.set_panels(s, category, [panel.code], "test")
+            made = [
+                await nominees.add_nominee(s, category, nominees.NomineeForm(d.id, "", ""), "test")
+                for d in dramas_made
+            ]
+            category_ids[method] = category.id
+            keys[method] = [nominee_key(n.id) for n in made]
+        members = []
+        for i in range(jurors):
+            juror = await roster.save_juror(
+                s,
+                season,
+                roster.JurorForm(
+                    f"评委{i:03d}", "协会", f"juror{i}@example.org", "", (panel.code,)
+                ),
+                "test",
+            )
+            juror.password_hash = password_hash
+            members.append(juror)
+        round_ = await rounds.create_round(
+            s, season, rounds.RoundForm("final", "终评", "final"), "test"
+        )
+        await rounds.set_categories(s, round_, list(category_ids.values()), "test")
+        if open_round:
+            await rounds.open_round(s, round_, utcnow(), "test")
+        return Election(
+            season.id,
+            round_.id,
+            [j.id for j in members],
+            [j.email for j in members],
+            category_ids,
+            keys,
+        )
+
+    return run_db(settings, build)
+
+
+def juror_login(browser: "Browser", email: str, password: str = JUROR_PASSWORD) -> Any:
+    return browser.post("/juror/login", {"username": email, "password": password, "next": "/juror"})

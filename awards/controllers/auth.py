@@ -6,26 +6,78 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import i18n, web_sessions
 from awards.controllers import AppSettings, Db, FormData, PasswordService, see_other
 from awards.i18n import _
-from awards.login import staff_login
+from awards.login import check_login
 from awards.models.base import utcnow
+from awards.passwords import Passwords
+from awards.settings import Settings
+
+HOME = {"staff": "/staff", "juror": "/juror"}
+LOGIN_TEMPLATE = {"staff": "auth/login.html", "juror": "juror/login.html"}
 
 
-def safe_next(target: str | None) -> str:
+def safe_next(target: str | None, kind: str = "staff") -> str:
     """Only local paths: `//host` and `/\\host` would send the browser elsewhere."""
     if target and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
-    return "/staff"
+    return HOME[kind]
+
+
+async def log_in(
+    request: Request,
+    data: dict,
+    db: AsyncSession,
+    settings: Settings,
+    passwords: Passwords,
+    kind: str,
+) -> Template | Redirect:
+    """Check the password; on success replace any session with a new one (never adopt)."""
+    username = str(data.get("username", ""))[:200]
+    password = str(data.get("password", ""))[:1024]
+    now = utcnow()
+    result = await check_login(db, passwords, settings, kind, username, password, now)
+    if result.user is None:
+        message = (
+            _("Too many failed attempts for this account. Try again later.")
+            if result.locked
+            else _("Wrong user name or password.")
+        )
+        return Template(
+            LOGIN_TEMPLATE[kind],
+            context={
+                "error": message,
+                "next": safe_next(data.get("next"), kind),
+                "values": {"username": username},
+            },
+            status_code=429 if result.locked else 401,
+        )
+    await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
+    raw = await web_sessions.start(db, kind, result.user.id, now)
+    return Redirect(
+        path=safe_next(data.get("next"), kind),
+        status_code=303,
+        cookies=[
+            Cookie(
+                key=web_sessions.COOKIE_NAME,
+                value=raw,
+                httponly=True,
+                samesite="lax",
+                secure=settings.cookie_secure,
+                path="/",
+            )
+        ],
+    )
 
 
 class AuthController(Controller):
     @get("/", name="home")
     async def home(self, request: Request) -> Template | Redirect:
-        if request.user is not None and request.user.is_staff:
-            return see_other(request, "seasons")
+        if request.user is not None:
+            return see_other(request, "seasons" if request.user.is_staff else "juror.home")
         return Template("home.html")
 
     @get("/login", name="login")
@@ -43,46 +95,13 @@ class AuthController(Controller):
         settings: AppSettings,
         passwords: PasswordService,
     ) -> Template | Redirect:
-        username = str(data.get("username", ""))[:200]
-        password = str(data.get("password", ""))[:1024]
-        now = utcnow()
-        result = await staff_login(db, passwords, settings, username, password, now)
-        if result.user is None:
-            message = (
-                _("Too many failed attempts for this account. Try again later.")
-                if result.locked
-                else _("Wrong user name or password.")
-            )
-            return Template(
-                "auth/login.html",
-                context={
-                    "error": message,
-                    "next": safe_next(data.get("next")),
-                    "values": {"username": username},
-                },
-                status_code=429 if result.locked else 401,
-            )
-        await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
-        raw = await web_sessions.start(db, "staff", result.user.id, now)
-        return Redirect(
-            path=safe_next(data.get("next")),
-            status_code=303,
-            cookies=[
-                Cookie(
-                    key=web_sessions.COOKIE_NAME,
-                    value=raw,
-                    httponly=True,
-                    samesite="lax",
-                    secure=settings.cookie_secure,
-                    path="/",
-                )
-            ],
-        )
+        return await log_in(request, data, db, settings, passwords, "staff")
 
     @post("/logout", name="logout")
     async def logout(self, request: Request, db: Db) -> Redirect:
         await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
-        redirect = see_other(request, "login")
+        is_juror = request.user is not None and request.user.is_juror
+        redirect = see_other(request, "juror.login" if is_juror else "login")
         redirect.delete_cookie(web_sessions.COOKIE_NAME, path="/")
         return redirect
 

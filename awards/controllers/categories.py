@@ -3,8 +3,9 @@
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import categories, seasons
+from awards import categories, jurors, seasons
 from awards.controllers import Db, FormData, form_error, see_other
 from awards.errors import FormInvalid
 from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
@@ -19,6 +20,15 @@ NEW_CATEGORY = {
     "quorum": 0,
     "disclosure": "winners",
 }
+
+
+def _codes(data: dict) -> list[str]:
+    chosen = data.get("panels") or []
+    return [str(c) for c in (chosen if isinstance(chosen, list) else [chosen])]
+
+
+async def _choices(db: AsyncSession, season_id: int) -> dict:
+    return {**CHOICES, "panels": await jurors.list_panels(db, season_id)}
 
 
 class CategoryController(Controller):
@@ -46,7 +56,7 @@ class CategoryController(Controller):
                 "category": None,
                 "values": NEW_CATEGORY,
                 "errors": {},
-                **CHOICES,
+                **await _choices(db, season.id),
             },
         )
 
@@ -57,10 +67,16 @@ class CategoryController(Controller):
         season = await seasons.get_season(db, season_id)
         try:
             form = categories.CategoryForm.parse(data)
-            await categories.create_category(db, season, form, request.user.name)
+            created = await categories.create_category(db, season, form, request.user.name)
+            await categories.set_panels(db, created, _codes(data), request.user.name)
         except FormInvalid as exc:
             return await form_error(
-                db, "categories/edit.html", exc, season=season, category=None, **CHOICES
+                db,
+                "categories/edit.html",
+                exc,
+                season=season,
+                category=None,
+                **await _choices(db, season.id),
             )
         return see_other(request, "categories", season_id=season.id)
 
@@ -71,6 +87,7 @@ class CategoryController(Controller):
         values = {
             key: getattr(category, key) for key in categories.CategoryForm.__dataclass_fields__
         }
+        values["panels"] = await categories.panel_codes(db, category.id)
         return Template(
             "categories/edit.html",
             context={
@@ -78,7 +95,7 @@ class CategoryController(Controller):
                 "category": category,
                 "values": values,
                 "errors": {},
-                **CHOICES,
+                **await _choices(db, season.id),
             },
         )
 
@@ -91,9 +108,15 @@ class CategoryController(Controller):
         try:
             form = categories.CategoryForm.parse(data)
             await categories.update_category(db, category, form, request.user.name)
+            await categories.set_panels(db, category, _codes(data), request.user.name)
         except FormInvalid as exc:
             return await form_error(
-                db, "categories/edit.html", exc, season=season, category=category, **CHOICES
+                db,
+                "categories/edit.html",
+                exc,
+                season=season,
+                category=category,
+                **await _choices(db, season.id),
             )
         return see_other(request, "categories", season_id=category.season_id)
 

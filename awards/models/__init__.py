@@ -1,19 +1,50 @@
 """The relational model. Importing this package registers every table on `Base.metadata`."""
 
 from awards.models.audit import AuditEvent, AuditHead
+from awards.models.ballots import Ballot, Participation
 from awards.models.base import Base
 from awards.models.catalogue import Category, Drama, Nominee, Season
+from awards.models.jury import (
+    ActivationCode,
+    Affiliation,
+    Juror,
+    Panel,
+    RecusalDecision,
+    category_panel,
+    juror_panel,
+)
+from awards.models.rounds import (
+    Round,
+    RoundCategory,
+    RoundEligibility,
+    RoundNominee,
+    RoundRecusal,
+)
 from awards.models.staff import LoginThrottle, StaffUser, WebSession
 
 __all__ = [
+    "ActivationCode",
+    "Affiliation",
     "AuditEvent",
     "AuditHead",
+    "Ballot",
     "Base",
     "Category",
     "Drama",
+    "Juror",
     "LoginThrottle",
     "Nominee",
+    "Panel",
+    "Participation",
+    "RecusalDecision",
+    "Round",
+    "RoundCategory",
+    "RoundEligibility",
+    "RoundNominee",
+    "RoundRecusal",
     "Season",
     "StaffUser",
     "WebSession",
+    "category_panel",
+    "juror_panel",
 ]

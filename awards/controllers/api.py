@@ -1,0 +1,137 @@
+"""The JSON API for jurors: the ballot definition, casting, and the juror's voting status.
+
+Session authentication (the juror's login cookie) and the CSRF header `x-csrftoken` for POST.
+Categories are named by their code, nominees by their record id, as in the election record.
+"""
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath, JSONBody
+from litestar.status_codes import HTTP_201_CREATED
+
+from awards import casting
+from awards.controllers import AppSettings, Db
+from awards.models.base import utcnow
+from awards.rounds import get_round
+from awards.web import requires_juror
+
+
+class NomineeOut(msgspec.Struct):
+    id: str
+    label: str
+    kind: str
+    companies: list[str]
+    broadcaster: str
+    recused: str | None
+
+
+class CategoryOut(msgspec.Struct):
+    id: str
+    name: str
+    method: str
+    max_choices: int | None
+    score_min: int | None
+    score_max: int | None
+    nominees: list[NomineeOut]
+
+
+class BallotDefinition(msgspec.Struct):
+    round: int
+    name: str
+    closes_at: str | None
+    categories: list[CategoryOut]
+
+
+class CastIn(msgspec.Struct, forbid_unknown_fields=True):
+    ballots: dict[str, dict[str, Any]]
+    """{category id: content}; content as in the election record, e.g. {"abstain": true}."""
+
+
+class CastOut(msgspec.Struct):
+    trackers: dict[str, str]
+    """{category id: tracker}: shown this once, stored nowhere with the juror."""
+
+
+class StatusOut(msgspec.Struct):
+    round: int
+    state: str
+    voted: bool
+
+
+class BallotApiController(Controller):
+    path = "/api/rounds"
+    guards = [requires_juror]  # noqa: RUF012
+    tags = ["ballot"]  # noqa: RUF012
+
+    @get("/{round_id:int}/ballot", name="api.ballot")
+    async def ballot(
+        self, request: Request, round_id: FromPath[int], db: Db, settings: AppSettings
+    ) -> BallotDefinition:
+        round_ = await get_round(db, round_id)
+        await casting.ensure_open(round_, utcnow())
+        sheet = await casting.ballot_sheet(db, round_, request.user.id, settings.secret_key)
+        return BallotDefinition(
+            round=round_.id,
+            name=round_.name,
+            closes_at=round_.closes_at.isoformat() if round_.closes_at else None,
+            categories=[
+                CategoryOut(
+                    id=item.category.code,
+                    name=item.category.name,
+                    method=item.category.method,
+                    max_choices=item.category.max_choices,
+                    score_min=item.category.score_min,
+                    score_max=item.category.score_max,
+                    nominees=[
+                        NomineeOut(
+                            id=n.key,
+                            label=n.label,
+                            kind=n.kind,
+                            companies=n.companies,
+                            broadcaster=n.broadcaster,
+                            recused=n.recusal,
+                        )
+                        for n in item.nominees
+                    ],
+                )
+                for item in sheet.categories
+            ],
+        )
+
+    @post("/{round_id:int}/cast", name="api.cast", status_code=HTTP_201_CREATED)
+    async def cast(
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        data: JSONBody[CastIn],
+        db: Db,
+        settings: AppSettings,
+    ) -> CastOut:
+        round_ = await get_round(db, round_id)
+        sheet = await casting.ballot_sheet(db, round_, request.user.id, settings.secret_key)
+        by_code = {item.category.code: item.category.id for item in sheet.categories}
+        unknown = [code for code in data.ballots if code not in by_code]
+        if unknown:
+            raise casting.InvalidBallot({unknown[0]: "not a category of your ballot"})
+        contents = {by_code[code]: content for code, content in data.ballots.items()}
+        codes = {category_id: code for code, category_id in by_code.items()}
+        try:
+            trackers = await casting.cast(
+                db, round_id, request.user.id, contents, settings.secret_key, utcnow()
+            )
+        except casting.InvalidBallot as exc:
+            raise casting.InvalidBallot(
+                {codes.get(c, str(c)): m for c, m in exc.errors.items()}
+            ) from None
+        return CastOut(trackers={codes[c]: t for c, t in trackers.items()})
+
+    @get("/{round_id:int}/status", name="api.status")
+    async def status(self, request: Request, round_id: FromPath[int], db: Db) -> StatusOut:
+        round_ = await get_round(db, round_id)
+        return StatusOut(
+            round=round_.id,
+            state=round_.state,
+            voted=await casting.has_voted(db, round_id, request.user.id),
+        )

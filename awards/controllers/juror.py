@@ -1,0 +1,276 @@
+"""Jurors: activate the account, log in, declare conflicts, vote, change the password."""
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards import activation, casting, conflicts, web_sessions
+from awards.controllers import AppSettings, Db, FormData, PasswordService, form_error, see_other
+from awards.controllers.auth import log_in, safe_next
+from awards.errors import FormInvalid
+from awards.i18n import _
+from awards.models import Drama, Juror, Participation, Round, RoundEligibility
+from awards.models.base import utcnow
+from awards.password_rules import check_new_password
+from awards.rounds import get_round
+from awards.web import requires_juror, rollback_only
+
+
+class JurorAuthController(Controller):
+    path = "/juror"
+
+    @get("/login", name="juror.login")
+    async def login_page(self, request: Request) -> Template:
+        return Template(
+            "juror/login.html",
+            context={"next": safe_next(request.query_params.get("next"), "juror"), "values": {}},
+        )
+
+    @post("/login", name="juror.login.submit")
+    async def login(
+        self,
+        request: Request,
+        data: FormData,
+        db: Db,
+        settings: AppSettings,
+        passwords: PasswordService,
+    ) -> Template | Redirect:
+        return await log_in(request, data, db, settings, passwords, "juror")
+
+    @get("/activate", name="juror.activate")
+    async def activate_page(self) -> Template:
+        return Template("juror/activate.html", context={"values": {}, "errors": {}})
+
+    @post("/activate", name="juror.activate.submit")
+    async def activate(
+        self, request: Request, data: FormData, db: Db, passwords: PasswordService
+    ) -> Template | Redirect:
+        values = {"code": str(data.get("code", ""))[:64]}
+        try:
+            await activation.activate(
+                db,
+                passwords,
+                values["code"],
+                str(data.get("password", ""))[:1024],
+                str(data.get("password_repeat", ""))[:1024],
+                utcnow(),
+            )
+        except FormInvalid as exc:
+            exc.values = values
+            return await form_error(db, "juror/activate.html", exc)
+        except activation.CodeInvalid as exc:
+            return await form_error(
+                db, "juror/activate.html", FormInvalid({"code": _(exc.message)}, values)
+            )
+        return see_other(request, "juror.login")
+
+
+class JurorController(Controller):
+    path = "/juror"
+    guards = [requires_juror]  # noqa: RUF012
+
+    @get("/", name="juror.home")
+    async def home(self, request: Request, db: Db) -> Template:
+        juror_id = request.user.id
+        rounds = list(
+            await db.scalars(
+                select(Round)
+                .where(
+                    Round.state == "open",
+                    Round.id.in_(
+                        select(RoundEligibility.round_id).where(
+                            RoundEligibility.juror_id == juror_id
+                        )
+                    ),
+                )
+                .order_by(Round.id)
+            )
+        )
+        voted = set(
+            await db.scalars(
+                select(Participation.round_id).where(Participation.juror_id == juror_id)
+            )
+        )
+        return Template("juror/home.html", context={"rounds": rounds, "voted": voted})
+
+    async def _sheet(
+        self, db: AsyncSession, request: Request, round_id: int
+    ) -> casting.BallotSheet:
+        services = request.app.state.services
+        round_ = await get_round(db, round_id)
+        await casting.ensure_open(round_, utcnow())
+        return await casting.ballot_sheet(db, round_, request.user.id, services.settings.secret_key)
+
+    @get("/rounds/{round_id:int}/ballot", name="juror.ballot")
+    async def ballot(self, request: Request, round_id: FromPath[int], db: Db) -> Template:
+        if await casting.has_voted(db, round_id, request.user.id):
+            return Template("juror/voted.html", context={"round": await get_round(db, round_id)})
+        sheet = await self._sheet(db, request, round_id)
+        return Template("juror/ballot.html", context={"sheet": sheet, "values": {}, "errors": {}})
+
+    @post("/rounds/{round_id:int}/ballot", name="juror.ballot.edit")
+    async def edit(
+        self, request: Request, round_id: FromPath[int], data: FormData, db: Db
+    ) -> Template:
+        """Back from the review page, with the choices made so far."""
+        sheet = await self._sheet(db, request, round_id)
+        return Template("juror/ballot.html", context={"sheet": sheet, "values": data, "errors": {}})
+
+    @post("/rounds/{round_id:int}/review", name="juror.review")
+    async def review(
+        self, request: Request, round_id: FromPath[int], data: FormData, db: Db
+    ) -> Template:
+        sheet = await self._sheet(db, request, round_id)
+        try:
+            contents = casting.read_form(sheet, data)
+            casting.check(sheet, contents)
+        except casting.InvalidBallot as exc:
+            rollback_only(db)
+            return Template(
+                "juror/ballot.html",
+                context={"sheet": sheet, "values": data, "errors": exc.errors},
+                status_code=422,
+            )
+        return Template(
+            "juror/review.html",
+            context={"sheet": sheet, "contents": contents, "hidden": _hidden(data)},
+        )
+
+    @post("/rounds/{round_id:int}/cast", name="juror.cast")
+    async def cast(
+        self,
+        request: Request,
+        round_id: FromPath[int],
+        data: FormData,
+        db: Db,
+        settings: AppSettings,
+    ) -> Template:
+        sheet = await self._sheet(db, request, round_id)
+        try:
+            contents = casting.read_form(sheet, data)
+            trackers = await casting.cast(
+                db, round_id, request.user.id, contents, settings.secret_key, utcnow()
+            )
+        except casting.InvalidBallot as exc:
+            rollback_only(db)
+            return Template(
+                "juror/ballot.html",
+                context={"sheet": sheet, "values": data, "errors": exc.errors},
+                status_code=422,
+            )
+        except casting.AlreadyVoted:
+            rollback_only(db)
+            return Template(
+                "juror/voted.html", context={"round": sheet.round, "again": True}, status_code=409
+            )
+        names = {item.category.id: item.category.name for item in sheet.categories}
+        lines = [f"{sheet.round.name}"] + [f"{names[c]}\t{t}" for c, t in trackers.items()]
+        return Template(
+            "juror/trackers.html",
+            context={
+                "round": sheet.round,
+                "trackers": [(names[c], t) for c, t in trackers.items()],
+                "download": "data:text/plain;charset=utf-8," + quote("\r\n".join(lines) + "\r\n"),
+            },
+        )
+
+    @get("/password", name="juror.password")
+    async def password_page(self) -> Template:
+        return Template("juror/password.html", context={"values": {}, "errors": {}})
+
+    @post("/password", name="juror.password.submit")
+    async def change_password(
+        self, request: Request, data: FormData, db: Db, passwords: PasswordService
+    ) -> Template | Redirect:
+        juror = await db.get(Juror, request.user.id)
+        current, new = str(data.get("current", ""))[:1024], str(data.get("password", ""))[:1024]
+        try:
+            if not await passwords.verify(juror.password_hash, current):
+                raise FormInvalid({"current": _("This is not your current password.")})
+            check_new_password(new, str(data.get("password_repeat", ""))[:1024])
+        except FormInvalid as exc:
+            return await form_error(db, "juror/password.html", exc)
+        juror.password_hash = await passwords.hash(new)
+        await web_sessions.end_all(db, "juror", juror.id)
+        raw = await web_sessions.start(db, "juror", juror.id, utcnow())
+        redirect = see_other(request, "juror.home")
+        redirect.set_cookie(
+            web_sessions.COOKIE_NAME,
+            raw,
+            httponly=True,
+            samesite="lax",
+            secure=request.app.state.services.settings.cookie_secure,
+            path="/",
+        )
+        return redirect
+
+    @get("/affiliations", name="juror.affiliations")
+    async def affiliations(self, request: Request, db: Db) -> Template:
+        return Template(
+            "juror/affiliations.html", context=await _affiliation_context(db, request.user.id)
+        )
+
+    @post("/affiliations", name="juror.affiliations.add")
+    async def declare(self, request: Request, data: FormData, db: Db) -> Template | Redirect:
+        juror = await db.get(Juror, request.user.id)
+        drama_id = str(data.get("drama_id", "")).strip()
+        try:
+            await conflicts.declare(
+                db,
+                juror,
+                company=str(data.get("company", ""))[:300],
+                drama_id=int(drama_id) if drama_id.isdigit() else None,
+                role=str(data.get("role", ""))[:200],
+            )
+        except FormInvalid as exc:
+            return await form_error(
+                db, "juror/affiliations.html", exc, **await _affiliation_context(db, juror.id)
+            )
+        return see_other(request, "juror.affiliations")
+
+    @post("/affiliations/{affiliation_id:int}/withdraw", name="juror.affiliations.withdraw")
+    async def withdraw(self, request: Request, affiliation_id: FromPath[int], db: Db) -> Redirect:
+        await conflicts.withdraw(db, await db.get(Juror, request.user.id), affiliation_id)
+        return see_other(request, "juror.affiliations")
+
+
+def _hidden(data: dict[str, Any]) -> list[tuple[str, str]]:
+    """The ballot's fields, carried through the review page unchanged (never stored)."""
+    pairs = []
+    for name, value in data.items():
+        if name == "_csrf_token":
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((name, str(item)))
+    return pairs
+
+
+async def _affiliation_context(db: AsyncSession, juror_id: int, q: str = "") -> dict[str, Any]:
+    declared = await conflicts.list_affiliations(db, juror_id)
+    wanted = {a.drama_id for a in declared if a.drama_id}
+    titles = dict(
+        (await db.execute(select(Drama.id, Drama.title).where(Drama.id.in_(wanted)))).all()
+    )
+    found = []
+    if q.strip():
+        found = list(
+            await db.scalars(
+                select(Drama)
+                .where(Drama.title.contains(q.strip(), autoescape=True))
+                .order_by(Drama.title)
+                .limit(30)
+            )
+        )
+    return {
+        "declared": declared,
+        "titles": titles,
+        "q": q,
+        "found": found,
+        "values": {},
+        "errors": {},
+    }

@@ -1,0 +1,260 @@
+"""Staff: panels, the juror roster, activation letters, and recusal decisions."""
+
+import csv
+import io
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath
+from litestar.response import Redirect, Response, Template
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from awards import activation, conflicts, jurors, seasons
+from awards.catalogue_files import ImportRejected
+from awards.controllers import AppSettings, Db, FormData, form_error, see_other
+from awards.errors import FormInvalid
+from awards.i18n import _
+from awards.models import Nominee, RecusalDecision
+from awards.models.base import utcnow
+from awards.web import requires_staff, rollback_only
+
+UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+ACTIVATION_DAYS = 30
+
+
+class JuryController(Controller):
+    path = "/staff"
+    guards = [requires_staff]  # noqa: RUF012
+
+    async def _context(self, db: Any, season_id: int) -> dict[str, Any]:
+        season = await seasons.get_season(db, season_id)
+        return {
+            "season": season,
+            "panels": await jurors.list_panels(db, season_id),
+            "jurors": await jurors.list_jurors(db, season_id),
+            "values": {},
+            "errors": {},
+        }
+
+    @get("/seasons/{season_id:int}/jury", name="jury")
+    async def roster(self, season_id: FromPath[int], db: Db) -> Template:
+        return Template("jury/roster.html", context=await self._context(db, season_id))
+
+    @post("/seasons/{season_id:int}/panels", name="panel.create")
+    async def create_panel(
+        self, request: Request, season_id: FromPath[int], data: FormData, db: Db
+    ) -> Template | Redirect:
+        context = await self._context(db, season_id)
+        try:
+            await jurors.create_panel(
+                db, context["season"], jurors.PanelForm.parse(data), request.user.name
+            )
+        except FormInvalid as exc:
+            return await form_error(
+                db,
+                "jury/roster.html",
+                exc,
+                **{k: v for k, v in context.items() if k not in ("values", "errors")},
+            )
+        return see_other(request, "jury", season_id=season_id)
+
+    @post("/seasons/{season_id:int}/jurors", name="juror.create")
+    async def create_juror(
+        self, request: Request, season_id: FromPath[int], data: FormData, db: Db
+    ) -> Template | Redirect:
+        context = await self._context(db, season_id)
+        known = {p.code for p in context["panels"]}
+        try:
+            await jurors.save_juror(
+                db, context["season"], jurors.JurorForm.parse(data, known), request.user.name
+            )
+        except FormInvalid as exc:
+            return await form_error(
+                db,
+                "jury/roster.html",
+                exc,
+                **{k: v for k, v in context.items() if k not in ("values", "errors")},
+            )
+        return see_other(request, "jury", season_id=season_id)
+
+    @get("/seasons/{season_id:int}/jurors/{juror_id:int}", name="juror.edit")
+    async def edit_juror(
+        self, season_id: FromPath[int], juror_id: FromPath[int], db: Db
+    ) -> Template:
+        return Template("jury/juror.html", context=await _juror_context(db, season_id, juror_id))
+
+    @post("/seasons/{season_id:int}/jurors/{juror_id:int}", name="juror.update")
+    async def update_juror(
+        self,
+        request: Request,
+        season_id: FromPath[int],
+        juror_id: FromPath[int],
+        data: FormData,
+        db: Db,
+    ) -> Template | Redirect:
+        context = await _juror_context(db, season_id, juror_id)
+        known = {p.code for p in context["panels"]}
+        try:
+            form = jurors.JurorForm.parse(data, known)
+            await jurors.save_juror(
+                db, context["season"], form, request.user.name, juror=context["juror"]
+            )
+        except FormInvalid as exc:
+            return await form_error(
+                db,
+                "jury/juror.html",
+                exc,
+                **{k: v for k, v in context.items() if k not in ("values", "errors")},
+            )
+        return see_other(request, "jury", season_id=season_id)
+
+    @post("/seasons/{season_id:int}/jurors/{juror_id:int}/recusals", name="juror.recusal")
+    async def decide_recusal(
+        self,
+        request: Request,
+        season_id: FromPath[int],
+        juror_id: FromPath[int],
+        data: FormData,
+        db: Db,
+    ) -> Template | Redirect:
+        context = await _juror_context(db, season_id, juror_id)
+        choice = {"recuse": True, "lift": False, "clear": None}.get(str(data.get("decision")))
+        nominee = str(data.get("nominee_id", ""))
+        try:
+            if not nominee.isdigit():
+                raise FormInvalid({"nominee_id": _("Choose a nominee.")})
+            await conflicts.decide(
+                db,
+                context["juror"],
+                int(nominee),
+                choice,
+                str(data.get("reason", "")),
+                request.user.name,
+            )
+        except FormInvalid as exc:
+            return await form_error(
+                db,
+                "jury/juror.html",
+                exc,
+                **{k: v for k, v in context.items() if k not in ("values", "errors")},
+            )
+        return see_other(request, "juror.edit", season_id=season_id, juror_id=juror_id)
+
+    @post("/seasons/{season_id:int}/jurors/import", name="jury.import")
+    async def import_roster(
+        self, request: Request, season_id: FromPath[int], data: UploadData, db: Db
+    ) -> Template | Redirect:
+        context = await self._context(db, season_id)
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return Template(
+                "jury/roster.html",
+                context={**context, "problem": _("Choose a CSV or XLSX file.")},
+                status_code=422,
+            )
+        content = await upload.read()
+        try:
+            await jurors.import_roster(
+                db, context["season"], upload.filename, content, request.user.name
+            )
+        except ImportRejected as exc:
+            rollback_only(db)
+            return Template(
+                "jury/roster.html",
+                context={**context, "rejected": exc.errors, "filename": upload.filename},
+                status_code=422,
+            )
+        return see_other(request, "jury", season_id=season_id)
+
+    @post("/seasons/{season_id:int}/jurors/codes", name="jury.codes")
+    async def issue_codes(
+        self,
+        request: Request,
+        season_id: FromPath[int],
+        data: FormData,
+        db: Db,
+        settings: AppSettings,
+    ) -> Template | Response[bytes]:
+        """New activation codes for the chosen jurors, shown in this answer only: as letters to
+        print, one juror per page, or as a CSV file."""
+        context = await self._context(db, season_id)
+        wanted = data.get("juror_ids") or []
+        wanted = {
+            int(x) for x in (wanted if isinstance(wanted, list) else [wanted]) if str(x).isdigit()
+        }
+        chosen = [j for j in context["jurors"] if j.id in wanted]
+        if not chosen:
+            rollback_only(db)
+            return Template(
+                "jury/roster.html",
+                context={**context, "problem": _("Choose the jurors who get a new code.")},
+                status_code=422,
+            )
+        issued = await activation.issue_codes(
+            db, chosen, utcnow(), ACTIVATION_DAYS, request.user.name
+        )
+        login_url = str(request.base_url).rstrip("/") + "/juror/activate"
+        if data.get("format") == "csv":
+            text = io.StringIO(newline="")
+            writer = csv.writer(text, lineterminator="\r\n")
+            writer.writerow(["姓名", "单位", "邮箱", "激活码", "有效期至", "激活地址"])
+            for item in issued:
+                writer.writerow(
+                    [
+                        item.juror.name,
+                        item.juror.organisation,
+                        item.juror.email,
+                        item.code,
+                        item.expires_at.date().isoformat(),
+                        login_url,
+                    ]
+                )
+            return Response(
+                b"\xef\xbb\xbf" + text.getvalue().encode(),
+                media_type="text/csv; charset=utf-8",
+                headers={"content-disposition": 'attachment; filename="activation-codes.csv"'},
+            )
+        return Template(
+            "jury/letters.html",
+            context={"season": context["season"], "issued": issued, "login_url": login_url},
+        )
+
+
+async def _juror_context(db: Any, season_id: int, juror_id: int) -> dict[str, Any]:
+    season = await seasons.get_season(db, season_id)
+    juror = await jurors.get_juror(db, juror_id)
+    nominees = list(
+        await db.scalars(
+            select(Nominee)
+            .join(Nominee.category)
+            .where(Nominee.category.has(season_id=season_id))
+            .options(selectinload(Nominee.drama), selectinload(Nominee.category))
+        )
+    )
+    recusals = await conflicts.effective_recusals(db, [juror.id], nominees)
+    decisions = {
+        d.nominee_id: d
+        for d in await db.scalars(
+            select(RecusalDecision).where(RecusalDecision.juror_id == juror.id)
+        )
+    }
+    return {
+        "season": season,
+        "juror": juror,
+        "panels": await jurors.list_panels(db, season_id),
+        "nominees": nominees,
+        "recusals": {n: r for (_j, n), r in recusals.items()},
+        "decisions": decisions,
+        "affiliations": await conflicts.list_affiliations(db, juror.id),
+        "values": {
+            "name": juror.name,
+            "organisation": juror.organisation,
+            "email": juror.email,
+            "phone": juror.phone,
+            "panels": [p.code for p in juror.panels if p.season_id == season_id],
+        },
+        "errors": {},
+    }

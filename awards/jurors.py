@@ -1,0 +1,208 @@
+"""The jury roster: panels of a season, jurors (one account per e-mail) and roster files.
+
+A roster import is all or nothing, like the catalogue import: every row is checked first and a
+file with any bad row writes nothing.
+"""
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from awards import audit
+from awards.catalogue_files import ImportRejected, RowError, file_digest, read_table
+from awards.errors import FormInvalid, NotFound
+from awards.forms import Fields
+from awards.i18n import _
+from awards.models import Juror, Panel, Season, juror_panel
+
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "name"),
+    "organisation": ("单位", "organisation", "organization"),
+    "email": ("邮箱", "email", "e-mail"),
+    "phone": ("电话", "phone"),
+    "panels": ("评审组", "panels"),
+}
+_PANEL_SPLIT = re.compile(r"[;；、,，|\s]+")
+
+
+@dataclass(frozen=True)
+class PanelForm:
+    code: str
+    name: str
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> "PanelForm":
+        fields = Fields(data)
+        form = cls(code=fields.code("code"), name=fields.text("name", required=True))
+        fields.finish()
+        return form
+
+
+@dataclass(frozen=True)
+class JurorForm:
+    name: str
+    organisation: str
+    email: str
+    phone: str
+    panel_codes: tuple[str, ...]
+
+    @classmethod
+    def read(cls, fields: Fields, known_panels: set[str]) -> "JurorForm":
+        email = fields.text("email", required=True, max_length=254).lower()
+        if email and not EMAIL_RE.fullmatch(email):
+            fields.fail("email", _("Enter an e-mail address."))
+        raw_panels = fields.raw("panels")
+        if isinstance(raw_panels, list):
+            codes = [str(code).strip() for code in raw_panels if str(code).strip()]
+        else:
+            codes = [c for c in _PANEL_SPLIT.split(str(raw_panels or "")) if c]
+        if unknown := [c for c in codes if c not in known_panels]:
+            fields.fail("panels", _("No panel “%(c)s” in this season.", c=unknown[0]))
+        return cls(
+            name=fields.text("name", required=True, max_length=100),
+            organisation=fields.text("organisation"),
+            email=email,
+            phone=fields.text("phone", max_length=40),
+            panel_codes=tuple(dict.fromkeys(codes)),
+        )
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any], known_panels: set[str]) -> "JurorForm":
+        fields = Fields(data)
+        form = cls.read(fields, known_panels)
+        fields.finish()
+        return form
+
+
+async def list_panels(session: AsyncSession, season_id: int) -> list[Panel]:
+    return list(
+        await session.scalars(
+            select(Panel).where(Panel.season_id == season_id).order_by(Panel.code)
+        )
+    )
+
+
+async def create_panel(session: AsyncSession, season: Season, form: PanelForm, actor: str) -> Panel:
+    taken = await session.scalar(
+        select(Panel.id).where(Panel.season_id == season.id, Panel.code == form.code)
+    )
+    if taken:
+        raise FormInvalid({"code": _("Another panel of this season uses this code.")})
+    panel = Panel(season_id=season.id, code=form.code, name=form.name)
+    session.add(panel)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="panel.created",
+        object_type="panel",
+        object_id=panel.id,
+        changes={"code": form.code, "name": form.name},
+    )
+    return panel
+
+
+async def list_jurors(session: AsyncSession, season_id: int) -> list[Juror]:
+    """Jurors on any panel of the season, by name."""
+    return list(
+        await session.scalars(
+            select(Juror)
+            .where(
+                Juror.id.in_(
+                    select(juror_panel.c.juror_id).join(Panel).where(Panel.season_id == season_id)
+                )
+            )
+            .options(selectinload(Juror.panels))
+            .order_by(Juror.name, Juror.id)
+        )
+    )
+
+
+async def get_juror(session: AsyncSession, juror_id: int) -> Juror:
+    juror = await session.get(Juror, juror_id, options=[selectinload(Juror.panels)])
+    if juror is None:
+        raise NotFound("No such juror.")
+    return juror
+
+
+async def _set_season_panels(
+    session: AsyncSession, juror: Juror, season_id: int, codes: Sequence[str]
+) -> None:
+    panels = {p.code: p for p in await list_panels(session, season_id)}
+    keep = [p for p in juror.panels if p.season_id != season_id]
+    juror.panels = keep + [panels[c] for c in codes]
+
+
+async def save_juror(
+    session: AsyncSession, season: Season, form: JurorForm, actor: str, juror: Juror | None = None
+) -> Juror:
+    """Create a juror, or update one; another juror with the same e-mail is refused."""
+    other = await session.scalar(select(Juror).where(Juror.email == form.email))
+    if other is not None and (juror is None or other.id != juror.id):
+        raise FormInvalid({"email": _("Another juror uses this e-mail address.")})
+    created = juror is None
+    if juror is None:
+        juror = Juror(email=form.email, name=form.name, panels=[])
+        session.add(juror)
+    juror.name, juror.email = form.name, form.email
+    juror.organisation, juror.phone = form.organisation, form.phone
+    await _set_season_panels(session, juror, season.id, form.panel_codes)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action="juror.created" if created else "juror.updated",
+        object_type="juror",
+        object_id=juror.id,
+        changes={"name": form.name, "panels": list(form.panel_codes)},
+    )
+    return juror
+
+
+async def import_roster(
+    session: AsyncSession, season: Season, filename: str, data: bytes, actor: str
+) -> int:
+    """Add or update the jurors of a roster file (matched by e-mail), all or nothing."""
+    table = read_table(filename, data, ROSTER_COLUMNS, required=("name", "email"))
+    known = {p.code for p in await list_panels(session, season.id)}
+    errors: list[RowError] = []
+    forms: list[JurorForm] = []
+    seen: dict[str, int] = {}
+    for line, row in table.rows:
+        fields = Fields(row)
+        form = JurorForm.read(fields, known)
+        if form.email and form.email in seen:
+            fields.fail("email", _("Same e-mail as line %(n)s.", n=seen[form.email]))
+        seen.setdefault(form.email, line)
+        errors += [RowError(line, table.headers.get(f, f), m) for f, m in fields.errors.items()]
+        forms.append(form)
+    if errors:
+        raise ImportRejected(errors)
+    existing = {
+        j.email: j
+        for j in await session.scalars(
+            select(Juror).where(Juror.email.in_(list(seen))).options(selectinload(Juror.panels))
+        )
+    }
+    for form in forms:
+        juror = existing.get(form.email)
+        if juror is None:
+            juror = Juror(email=form.email, name=form.name, panels=[])
+            session.add(juror)
+        juror.name, juror.organisation, juror.phone = form.name, form.organisation, form.phone
+        await _set_season_panels(session, juror, season.id, form.panel_codes)
+    await audit.record(
+        session,
+        actor=actor,
+        action="juror.imported",
+        object_type="season",
+        object_id=season.id,
+        changes={"source": f"{filename} sha256:{file_digest(data)}", "count": len(forms)},
+    )
+    return len(forms)

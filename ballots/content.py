@@ -1,0 +1,115 @@
+"""Ballot content and its validity, exactly as spec/election-record.md's table says.
+
+    any method          {"abstain": true}
+    approval            {"approve": [ids]}        sorted, distinct, nominees, at most max_choices
+    borda, irv, schulze {"ranking": [ids]}        best first, distinct, nominees, at least one
+    score methods       {"scores": {id: int}}     nominees, each in [score_min, score_max], >= 1
+
+Used when a juror casts, and again by the verifier on a published record.
+"""
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+RANKED = frozenset({"borda", "irv", "schulze"})
+SCORED = frozenset({"score_mean", "score_trimmed_mean"})
+METHODS = frozenset({"approval"}) | RANKED | SCORED
+ABSTAIN: dict[str, Any] = {"abstain": True}
+
+
+@dataclass(frozen=True)
+class BallotRules:
+    """What a ballot in one category may contain."""
+
+    method: str
+    nominees: frozenset[str]
+    max_choices: int | None = None
+    score_min: int | None = None
+    score_max: int | None = None
+
+
+def new_tracker() -> str:
+    """16 random bytes in hex: the ballot's id, shown once to the juror."""
+    return secrets.token_hex(16)
+
+
+def is_abstention(content: Mapping[str, Any]) -> bool:
+    return dict(content) == ABSTAIN
+
+
+def problem(content: Any, rules: BallotRules) -> str | None:
+    """Why `content` is not a valid ballot under `rules`, or None when it is."""
+    if not isinstance(content, dict):
+        return "content is not an object"
+    if content == ABSTAIN:
+        return None
+    if rules.method == "approval":
+        return _approval_problem(content, rules)
+    if rules.method in RANKED:
+        return _ranking_problem(content, rules)
+    if rules.method in SCORED:
+        return _scores_problem(content, rules)
+    return f"unknown method {rules.method!r}"
+
+
+def _is_id_list(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+
+
+def _approval_problem(content: dict, rules: BallotRules) -> str | None:
+    if set(content) != {"approve"} or not _is_id_list(content["approve"]):
+        return 'an approval ballot is {"approve": [ids]}'
+    ids = content["approve"]
+    if len(set(ids)) != len(ids):
+        return "a nominee is approved twice"
+    if ids != sorted(ids):
+        return "approved ids are not sorted"
+    if unknown := set(ids) - rules.nominees:
+        return f"not a nominee of the category: {sorted(unknown)[0]}"
+    if rules.max_choices is not None and len(ids) > rules.max_choices:
+        return f"more than {rules.max_choices} approvals"
+    return None
+
+
+def _ranking_problem(content: dict, rules: BallotRules) -> str | None:
+    if set(content) != {"ranking"} or not _is_id_list(content["ranking"]):
+        return 'a ranked ballot is {"ranking": [ids]}'
+    ids = content["ranking"]
+    if not ids:
+        return "a ranking names at least one nominee"
+    if len(set(ids)) != len(ids):
+        return "a nominee is ranked twice"
+    if unknown := set(ids) - rules.nominees:
+        return f"not a nominee of the category: {sorted(unknown)[0]}"
+    return None
+
+
+def _scores_problem(content: dict, rules: BallotRules) -> str | None:
+    scores = content.get("scores")
+    if set(content) != {"scores"} or not isinstance(scores, dict):
+        return 'a score ballot is {"scores": {id: score}}'
+    if not scores:
+        return "a score ballot scores at least one nominee"
+    if unknown := set(scores) - rules.nominees:
+        return f"not a nominee of the category: {sorted(unknown)[0]}"
+    for nominee, score in scores.items():
+        if not isinstance(score, int) or isinstance(score, bool):
+            return f"the score of {nominee} is not a whole number"
+        if rules.score_min is not None and score < rules.score_min:
+            return f"the score of {nominee} is below {rules.score_min}"
+        if rules.score_max is not None and score > rules.score_max:
+            return f"the score of {nominee} is above {rules.score_max}"
+    return None
+
+
+def mentioned(content: Mapping[str, Any]) -> set[str]:
+    """The nominees a ballot gives anything to (approves, ranks or scores)."""
+    if "approve" in content:
+        return set(content["approve"])
+    if "ranking" in content:
+        return set(content["ranking"])
+    if "scores" in content:
+        return set(content["scores"])
+    return set()
