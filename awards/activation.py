@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit, web_sessions
 from awards.errors import DomainError
+from awards.i18n import N_
 from awards.models import ActivationCode, Juror
 from awards.password_rules import check_new_password
 from awards.passwords import Passwords
@@ -87,7 +88,7 @@ async def activate(
     juror = await session.get(Juror, row.juror_id) if row else None
     if row is None or row.expires_at <= now or juror is None or not juror.is_active:
         raise CodeInvalid(
-            "This activation code is not valid or has expired. Ask the staff for a new one."
+            N_("This activation code is not valid or has expired. Ask the staff for a new one.")
         )
     juror.password_hash = await passwords.hash(password)
     await session.delete(row)

@@ -57,6 +57,7 @@ class Settings:
     argon2: Argon2Params = field(default_factory=Argon2Params)
     max_concurrent_hashes: int = 2
     max_body_bytes: int = 8 * 1024 * 1024
+    activation_days: int = 30
     sqlite_busy_timeout_ms: int = 10_000
     default_locale: str = "zh_CN"
     timezone: str = "Asia/Shanghai"
@@ -76,6 +77,12 @@ class Settings:
             login_max_failures=_env_int("AWARDS_LOGIN_MAX_FAILURES", 5),
             login_lock_minutes=_env_int("AWARDS_LOGIN_LOCK_MINUTES", 15),
             max_body_bytes=_env_int("AWARDS_MAX_BODY_BYTES", 8 * 1024 * 1024),
+            activation_days=_env_int("AWARDS_ACTIVATION_DAYS", 30),
+            argon2=Argon2Params(
+                time_cost=_env_int("AWARDS_ARGON2_TIME_COST", Argon2Params.time_cost),
+                memory_kib=_env_int("AWARDS_ARGON2_MEMORY_KIB", Argon2Params.memory_kib),
+                parallelism=_env_int("AWARDS_ARGON2_PARALLELISM", Argon2Params.parallelism),
+            ),
             timezone=os.environ.get("AWARDS_TIMEZONE", "Asia/Shanghai"),
             debug=_env_bool("AWARDS_DEBUG", False),
         )

@@ -68,6 +68,13 @@ def browser(client: TestClient) -> Browser:
     return Browser(client)
 
 
+@pytest.fixture
+def second_browser(settings: Settings) -> Iterator[Browser]:
+    """Another person's browser on another app process over the same database."""
+    with TestClient(create_app(settings), base_url="http://testserver.local") as test_client:
+        yield Browser(test_client)
+
+
 STAFF_PASSWORD = "correct horse battery staple"
 
 

@@ -54,15 +54,18 @@ def test_the_ballot_page_offers_every_kind(juror, election):
     assert page.status_code == 200
     html = page.text
     assert html.count('type="checkbox" name="c') >= 3  # approval boxes
-    assert 'class="rank"' in html and 'class="score"' in html
+    assert 'class="rank"' in html
+    assert 'class="score"' in html
     assert html.count("本奖项我弃权") == len(ALL_METHODS)
-    assert "剧目0" in html and "公司0" in html  # readable cards
+    assert "剧目0" in html
+    assert "公司0" in html
 
 
 def test_review_then_cast_stores_exactly_the_choices(juror, settings, election):
     review = juror.post(f"/juror/rounds/{election.round_id}/review", _form(election))
     assert review.status_code == 200, review.text
-    assert "核对选票" in review.text and "投出选票" in review.text
+    assert "核对选票" in review.text
+    assert "投出选票" in review.text
     assert _stored(settings, election) == (0, [])  # reviewing stores nothing
     hidden = dict(re.findall(r'<input type="hidden" name="(c[^"]+)" value="([^"]*)">', review.text))
     assert hidden, "the review page carries the choices"
@@ -70,7 +73,8 @@ def test_review_then_cast_stores_exactly_the_choices(juror, settings, election):
     assert cast.status_code == 200
     trackers = re.findall(r'<code class="tracker">([0-9a-f]{32})</code>', cast.text)
     assert len(trackers) == len(ALL_METHODS)
-    assert "data:text/plain" in cast.text and 'download="trackers.txt"' in cast.text
+    assert "data:text/plain" in cast.text
+    assert 'download="trackers.txt"' in cast.text
     participations, ballots = _stored(settings, election)
     assert participations == 1
     assert sorted(b.tracker for b in ballots) == sorted(trackers)
@@ -99,7 +103,8 @@ def test_a_second_cast_is_refused_kindly_and_stores_nothing(juror, settings, ele
     participations, ballots = _stored(settings, election)
     assert (participations, len(ballots)) == (1, len(ALL_METHODS))
     back = juror.get(f"/juror/rounds/{election.round_id}/ballot")
-    assert back.status_code == 200 and "你已在" in back.text
+    assert back.status_code == 200
+    assert "你已在" in back.text
     assert "剧目0" not in back.text  # the ballot is never shown again
 
 
@@ -165,7 +170,8 @@ def test_a_recused_nominee_posted_by_hand_is_refused(browser, settings):
     assert "你选择了需要回避的候选。" in refused.text
     assert _stored(settings, election) == (0, [])
     public = browser.get(f"/rounds/{election.round_id}").text
-    assert "评委000" in public and "申报关联公司：公司1" in public
+    assert "评委000" in public
+    assert "申报关联公司：公司1" in public
 
 
 def test_ranked_categories_exclude_a_juror_recused_from_any_nominee(browser, settings):

@@ -1,10 +1,10 @@
 """Jurors: activate the account, log in, declare conflicts, vote, change the password."""
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
+from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -210,10 +210,11 @@ class JurorController(Controller):
         return redirect
 
     @get("/affiliations", name="juror.affiliations")
-    async def affiliations(self, request: Request, db: Db) -> Template:
-        return Template(
-            "juror/affiliations.html", context=await _affiliation_context(db, request.user.id)
-        )
+    async def affiliations(
+        self, request: Request, db: Db, q: Annotated[str, QueryParameter(max_length=100)] = ""
+    ) -> Template:
+        context = await _affiliation_context(db, request.user.id, q)
+        return Template("juror/affiliations.html", context=context)
 
     @post("/affiliations", name="juror.affiliations.add")
     async def declare(self, request: Request, data: FormData, db: Db) -> Template | Redirect:

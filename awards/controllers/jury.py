@@ -22,7 +22,6 @@ from awards.models.base import utcnow
 from awards.web import requires_staff, rollback_only
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
-ACTIVATION_DAYS = 30
 
 
 class JuryController(Controller):
@@ -194,7 +193,7 @@ class JuryController(Controller):
                 status_code=422,
             )
         issued = await activation.issue_codes(
-            db, chosen, utcnow(), ACTIVATION_DAYS, request.user.name
+            db, chosen, utcnow(), settings.activation_days, request.user.name
         )
         login_url = str(request.base_url).rstrip("/") + "/juror/activate"
         if data.get("format") == "csv":
