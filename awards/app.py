@@ -122,6 +122,24 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
     env.globals["current_locale"] = i18n.current_locale
 
 
+def logging_config(settings: Settings) -> LoggingConfig:
+    """What may be logged. Never request bodies, cookies or headers (no logging middleware),
+    and never SQL parameters or result rows: the engine hides parameters, `sqlalchemy.engine`
+    stops at INFO (statements only; DEBUG would print rows) and `aiosqlite` at INFO (its DEBUG
+    lines carry the parameters of every call). Uncaught exceptions are logged by `_server_error`
+    with the exception type and path, tracebacks without local values."""
+    return LoggingConfig(
+        root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
+        loggers={
+            "sqlalchemy.engine": {"level": "INFO" if settings.debug else "WARNING"},
+            "sqlalchemy.pool": {"level": "INFO"},
+            "aiosqlite": {"level": "INFO"},
+            "httpx": {"level": "WARNING"},
+        },
+        log_exceptions="never",
+    )
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
 
@@ -190,10 +208,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: _server_error,
         },
         request_max_body_size=settings.max_body_bytes,
-        logging_config=LoggingConfig(
-            root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
-            log_exceptions="never",
-        ),
+        logging_config=logging_config(settings),
         openapi_config=OpenAPIConfig(
             title="Awards ballot API",
             version="1",

@@ -50,17 +50,23 @@ def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
+    """`hide_parameters`: SQL logging and error messages must never carry ballot content,
+    trackers, password hashes or session ids."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(
-            url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000}
+            url,
+            connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
+            hide_parameters=True,
         )
         _install_sqlite_hooks(engine, settings.sqlite_busy_timeout_ms)
         return engine
-    return create_async_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_async_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
+    )
 
 
 @dataclass(frozen=True)

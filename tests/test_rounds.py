@@ -1,0 +1,240 @@
+"""Rounds: transitions by hand and by schedule, what opening freezes and publishes, turnout."""
+
+import hashlib
+import subprocess
+import sys
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from awards.models import AuditEvent, Category, Nominee, Round
+from awards.models.base import utcnow
+from tests.factories import build_election, run_db
+
+
+def _round(settings, round_id) -> Round:
+    return run_db(settings, lambda s: s.get(Round, round_id), write=False)
+
+
+@pytest.fixture
+def draft(settings):
+    return build_election(settings, jurors=3, methods=("approval", "irv"), open_round=False)
+
+
+def test_staff_create_and_open_a_round(staff, settings, draft):
+    page = staff.get(f"/staff/rounds/{draft.round_id}")
+    assert page.status_code == 200
+    assert "开启本轮投票" in page.text
+    assert staff.post(f"/staff/rounds/{draft.round_id}/open").status_code == 303
+    opened = _round(settings, draft.round_id)
+    assert opened.state == "open"
+    assert opened.eligible_jurors == 3
+    assert hashlib.sha256(bytes.fromhex(opened.seed)).hexdigest() == opened.seed_sha256
+    events = run_db(
+        settings,
+        lambda s: s.scalars(select(AuditEvent).where(AuditEvent.action == "round.opened")),
+        write=False,
+    ).all()
+    assert len(events) == 1
+    assert opened.seed not in events[0].changes  # the seed itself stays secret until close
+    public = staff.get(f"/rounds/{draft.round_id}").text
+    assert opened.seed_sha256 in public
+    assert opened.config_sha256 in public
+    assert opened.audit_head_at_open in public
+    assert opened.seed not in public
+    assert staff.post(f"/staff/rounds/{draft.round_id}/close").status_code == 303
+    assert _round(settings, draft.round_id).state == "closed"
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "message"),
+    [
+        ("draft", "close", "只有进行中的投票可以结束"),
+        ("draft", "unschedule", "只有已设定时间的投票轮次可以退回草稿"),
+        ("open", "open", "不能开启"),
+        ("open", "unschedule", "只有已设定时间的投票轮次可以退回草稿"),
+        ("closed", "open", "不能开启"),
+        ("closed", "close", "只有进行中的投票可以结束"),
+    ],
+)
+def test_illegal_transitions_change_nothing(staff, settings, draft, state, action, message):
+    if state in ("open", "closed"):
+        staff.post(f"/staff/rounds/{draft.round_id}/open")
+    if state == "closed":
+        staff.post(f"/staff/rounds/{draft.round_id}/close")
+    before = _round(settings, draft.round_id)
+    response = staff.post(f"/staff/rounds/{draft.round_id}/{action}")
+    assert response.status_code == 409
+    assert message in response.text
+    after = _round(settings, draft.round_id)
+    assert (after.state, after.seed, after.opened_at, after.closed_at) == (
+        before.state,
+        before.seed,
+        before.opened_at,
+        before.closed_at,
+    )
+
+
+def test_schedule_and_categories_cannot_change_once_open(staff, settings, draft):
+    staff.post(f"/staff/rounds/{draft.round_id}/open")
+    response = staff.post(
+        f"/staff/rounds/{draft.round_id}/schedule",
+        {"opens_at": "2030-01-01T10:00", "closes_at": "2030-01-02T10:00"},
+    )
+    assert response.status_code == 409
+    cats = staff.post(f"/staff/rounds/{draft.round_id}/categories", {"categories": []})
+    assert cats.status_code == 409
+
+
+def test_opening_freezes_categories_and_nominees(staff, settings, draft):
+    staff.post(f"/staff/rounds/{draft.round_id}/open")
+    category_id = draft.categories["approval"]
+    edit = staff.post(
+        f"/staff/categories/{category_id}/edit",
+        {
+            "code": "approval",
+            "name": "改名",
+            "subject": "work",
+            "method": "approval",
+            "winners": "1",
+            "max_choices": "1",
+            "quorum": "0",
+            "disclosure": "full",
+            "panels": "main",
+        },
+    )
+    assert edit.status_code == 409
+    assert "不能再修改" in edit.text
+    nominee_id = int(draft.nominees["approval"][0][1:])
+    remove = staff.post(f"/staff/categories/{category_id}/nominees/{nominee_id}/remove")
+    assert remove.status_code == 409
+    category = run_db(settings, lambda s: s.get(Category, category_id), write=False)
+    assert category.name == "年度优秀电视剧"
+    assert run_db(settings, lambda s: s.get(Nominee, nominee_id), write=False) is not None
+
+
+def test_opening_needs_categories_nominees_and_jurors(staff, settings, draft):
+    staff.post(f"/staff/rounds/{draft.round_id}/categories", {})
+    response = staff.post(f"/staff/rounds/{draft.round_id}/open")
+    assert response.status_code == 409
+    assert "请先为本轮投票添加奖项" in response.text
+    assert _round(settings, draft.round_id).state == "draft"
+
+
+def test_schedule_validation(staff, settings, draft):
+    bad = staff.post(
+        f"/staff/rounds/{draft.round_id}/schedule",
+        {"opens_at": "2030-01-02T10:00", "closes_at": "2030-01-01T10:00"},
+    )
+    assert bad.status_code == 422
+    assert "结束时间必须晚于开启时间。" in bad.text
+    past = staff.post(
+        f"/staff/rounds/{draft.round_id}/schedule",
+        {"opens_at": "2020-01-01T10:00", "closes_at": "2020-01-02T10:00"},
+    )
+    assert "结束时间已过。" in past.text
+    ok = staff.post(
+        f"/staff/rounds/{draft.round_id}/schedule",
+        {"opens_at": "2030-01-01T10:00", "closes_at": "2030-01-02T10:00"},
+    )
+    assert ok.status_code == 303
+    scheduled = _round(settings, draft.round_id)
+    assert scheduled.state == "scheduled"
+    assert scheduled.opens_at.isoformat() == "2030-01-01T02:00:00+00:00"  # Asia/Shanghai is UTC+8
+
+
+def _schedule_due(settings, round_id, opens_ago: timedelta, closes_in: timedelta) -> None:
+    now = utcnow()
+    run_db(
+        settings,
+        lambda s: s.execute(
+            update(Round)
+            .where(Round.id == round_id)
+            .values(state="scheduled", opens_at=now - opens_ago, closes_at=now + closes_in)
+        ),
+    )
+
+
+def test_the_schedule_opens_and_closes_rounds_on_requests(client, settings, draft):
+    _schedule_due(settings, draft.round_id, timedelta(minutes=1), timedelta(hours=1))
+    client.get("/login")
+    assert _round(settings, draft.round_id).state == "open"
+    run_db(
+        settings,
+        lambda s: s.execute(
+            update(Round)
+            .where(Round.id == draft.round_id)
+            .values(closes_at=utcnow() - timedelta(seconds=1))
+        ),
+    )
+    from awards.web import ScheduleMiddleware
+
+    ScheduleMiddleware.EVERY_SECONDS = 0.0
+    try:
+        client.get("/login")
+    finally:
+        ScheduleMiddleware.EVERY_SECONDS = 5.0
+    assert _round(settings, draft.round_id).state == "closed"
+    actors = run_db(
+        settings,
+        lambda s: s.scalars(select(AuditEvent.actor).where(AuditEvent.action.like("round.%"))),
+        write=False,
+    ).all()
+    assert actors.count("schedule") == 2
+
+
+def test_the_schedule_from_the_command_line(settings, draft, tmp_path):
+    _schedule_due(settings, draft.round_id, timedelta(minutes=1), timedelta(hours=1))
+    env = {"AWARDS_DATABASE_URL": settings.database_url, "AWARDS_VAR_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-m", "awards", "rounds", "tick"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "final: open" in done.stdout
+    assert _round(settings, draft.round_id).state == "open"
+    close = subprocess.run(
+        [sys.executable, "-m", "awards", "rounds", "close", str(draft.round_id)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert close.returncode == 0
+    assert _round(settings, draft.round_id).state == "closed"
+    again = subprocess.run(
+        [sys.executable, "-m", "awards", "rounds", "open", str(draft.round_id)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert again.returncode == 2
+
+
+def test_turnout_shows_names_only_and_exports_reminders(staff, second_browser, settings):
+    from tests.factories import juror_login
+
+    election = build_election(settings, jurors=3, methods=("approval",))
+    juror_login(second_browser, election.emails[1])
+    cid = election.categories["approval"]
+    assert (
+        second_browser.post(
+            f"/juror/rounds/{election.round_id}/cast", {f"c{cid}.abstain": "on"}
+        ).status_code
+        == 200
+    )
+    page = staff.get(f"/staff/rounds/{election.round_id}/turnout").text
+    assert "3 人中已有 1 人投票" in page
+    voted = page.split('class="voted"')[1].split("</ul>")[0]
+    assert "评委001" in voted
+    assert "评委000" not in voted
+    reminder = staff.get(f"/staff/rounds/{election.round_id}/turnout/not-voted.csv")
+    assert reminder.status_code == 200
+    assert "juror0@example.org" in reminder.text
+    assert "juror2@example.org" in reminder.text
+    assert "juror1@example.org" not in reminder.text
