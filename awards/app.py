@@ -43,6 +43,7 @@ from awards.web import (
     ScheduleMiddleware,
     SecurityHeadersMiddleware,
     Services,
+    provide_database,
     provide_passwords,
     provide_settings,
     provide_transaction,
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[lifespan],
         dependencies={
             "db": Provide(provide_transaction),
+            "database": Provide(provide_database, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "passwords": Provide(provide_passwords, sync_to_thread=False),
         },

@@ -11,16 +11,17 @@
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from awards.database import Database
 from awards.errors import Conflict, DomainError, NotAllowed
 from awards.i18n import N_, _
 from awards.models import (
@@ -29,6 +30,7 @@ from awards.models import (
     Nominee,
     Participation,
     Round,
+    RoundCategory,
     RoundEligibility,
     RoundNominee,
     RoundRecusal,
@@ -70,7 +72,7 @@ class BallotNominee:
 
 @dataclass(frozen=True)
 class BallotCategory:
-    category: Category
+    category: "CategorySnapshot"
     nominees: list[BallotNominee]
     rules: BallotRules
     recused_from_category: bool = False
@@ -102,11 +104,75 @@ async def has_voted(session: AsyncSession, round_id: int, juror_id: int) -> bool
     return await session.get(Participation, (round_id, juror_id)) is not None
 
 
+@dataclass(frozen=True)
+class CategorySnapshot:
+    """A category as its round froze it: what the ballot page and the checks need."""
+
+    id: int
+    code: str
+    name: str
+    method: str
+    max_choices: int | None
+    score_min: int | None
+    score_max: int | None
+
+
+@dataclass(frozen=True)
+class _FrozenRound:
+    categories: dict[int, CategorySnapshot]
+    nominees: dict[int, list[tuple[int, BallotNominee]]]  # category -> (nominee id, card)
+
+
+# Opening freezes a round for good, so each process reads its ballot contents once.
+_frozen: dict[tuple[int, datetime], _FrozenRound] = {}
+
+
+async def _frozen_round(session: AsyncSession, round_: Round) -> _FrozenRound:
+    key = (round_.id, round_.opened_at)
+    if key in _frozen:
+        return _frozen[key]
+    categories = await session.scalars(
+        select(Category)
+        .join(RoundCategory, RoundCategory.category_id == Category.id)
+        .where(RoundCategory.round_id == round_.id)
+        .order_by(Category.position, Category.id)
+    )
+    snapshots = {
+        c.id: CategorySnapshot(
+            c.id, c.code, c.name, c.method, c.max_choices, c.score_min, c.score_max
+        )
+        for c in categories
+    }
+    nominees: dict[int, list[tuple[int, BallotNominee]]] = {c: [] for c in snapshots}
+    for n in await session.scalars(
+        select(Nominee)
+        .join(RoundNominee, RoundNominee.nominee_id == Nominee.id)
+        .where(RoundNominee.round_id == round_.id)
+        .options(selectinload(Nominee.drama))
+    ):
+        card = BallotNominee(
+            key=nominee_key(n.id),
+            label=n.label,
+            drama_title=n.drama.title,
+            kind=n.drama.kind,
+            companies=n.drama.company_list,
+            broadcaster=n.drama.broadcaster,
+            person=n.person_name,
+            recusal=None,
+        )
+        nominees.setdefault(n.category_id, []).append((n.id, card))
+    frozen = _FrozenRound(snapshots, nominees)
+    if round_.state in ("open", "closed"):
+        _frozen[key] = frozen
+    return frozen
+
+
 async def ballot_sheet(
     session: AsyncSession, round_: Round, juror_id: int, secret: str
 ) -> BallotSheet:
     """What this juror may vote on in this round, nominees in the juror's own order."""
-    category_ids = list(
+    frozen = await _frozen_round(session, round_)
+    eligible = set(
         await session.scalars(
             select(RoundEligibility.category_id).where(
                 RoundEligibility.round_id == round_.id, RoundEligibility.juror_id == juror_id
@@ -122,38 +188,15 @@ async def ballot_sheet(
             )
         ).all()
     )
-    categories = await session.scalars(
-        select(Category)
-        .where(Category.id.in_(category_ids))
-        .order_by(Category.position, Category.id)
-    )
-    nominees_by_category: dict[int, list[Nominee]] = {}
-    for nominee in await session.scalars(
-        select(Nominee)
-        .join(RoundNominee, RoundNominee.nominee_id == Nominee.id)
-        .where(RoundNominee.round_id == round_.id)
-        .options(selectinload(Nominee.drama))
-    ):
-        nominees_by_category.setdefault(nominee.category_id, []).append(nominee)
     sheet = BallotSheet(round_)
-    for category in categories:
-        nominees = sorted(
-            nominees_by_category.get(category.id, []),
-            key=lambda n: _order_key(secret, round_.id, juror_id, n.id),
+    for category in frozen.categories.values():
+        if category.id not in eligible:
+            continue
+        ordered = sorted(
+            frozen.nominees.get(category.id, []),
+            key=lambda item: _order_key(secret, round_.id, juror_id, item[0]),
         )
-        shown = [
-            BallotNominee(
-                key=nominee_key(n.id),
-                label=n.label,
-                drama_title=n.drama.title,
-                kind=n.drama.kind,
-                companies=n.drama.company_list,
-                broadcaster=n.drama.broadcaster,
-                person=n.person_name,
-                recusal=recusals.get(n.id),
-            )
-            for n in nominees
-        ]
+        shown = [replace(card, recusal=recusals.get(nominee_id)) for nominee_id, card in ordered]
         rules = BallotRules(
             method=category.method,
             nominees=frozenset(n.key for n in shown if n.recusal is None),
@@ -163,6 +206,17 @@ async def ballot_sheet(
         )
         sheet.categories.append(BallotCategory(category, shown, rules))
     return sheet
+
+
+async def load_sheet(
+    db: Database, round_id: int, juror_id: int, secret: str, now: datetime
+) -> BallotSheet:
+    """The ballot sheet, read in a short transaction of its own: casting then holds the write
+    lock only for its inserts, and no request ever waits for a second pooled connection."""
+    async with db.reader() as session:
+        round_ = await get_round(session, round_id)
+        await ensure_open(round_, now)
+        return await ballot_sheet(session, round_, juror_id, secret)
 
 
 def _values(form: Mapping[str, Any], name: str) -> list[str]:
@@ -271,39 +325,37 @@ def _insert_participation(dialect: str, round_id: int, juror_id: int) -> Any:
 
 async def cast(
     session: AsyncSession,
-    round_id: int,
+    sheet: BallotSheet,
     juror_id: int,
     contents: Mapping[int, Mapping[str, Any]],
-    secret: str,
     now: datetime,
 ) -> dict[int, str]:
-    """Store the juror's ballots; returns {category id: tracker}, to be shown once."""
+    """Store the juror's ballots; returns {category id: tracker}, to be shown once.
+
+    `sheet` comes from `ballot_sheet`, read before this transaction: it holds only what opening
+    froze, so it cannot change meanwhile, and the write lock is held just for the inserts."""
+    if not sheet.categories:
+        raise NotAllowed(N_("You are not on the jury of this round."))
+    check(sheet, contents)
+    round_id = sheet.round.id
     round_ = await get_round(session, round_id, lock=True)  # closing waits for casts, and v.v.
     await ensure_open(round_, now)
-    if not (
-        await session.scalars(
-            select(RoundEligibility.category_id)
-            .where(RoundEligibility.round_id == round_id, RoundEligibility.juror_id == juror_id)
-            .limit(1)
-        )
-    ).first():
-        raise NotAllowed(N_("You are not on the jury of this round."))
-    sheet = await ballot_sheet(session, round_, juror_id, secret)
-    check(sheet, contents)
     marked = await session.execute(
         _insert_participation(session.bind.dialect.name, round_id, juror_id)
     )
     if marked.scalar_one_or_none() is None:  # the row was there already: nothing inserted
         raise AlreadyVoted(N_("You have already voted in this round. A ballot is cast only once."))
     trackers = {category_id: new_tracker() for category_id in contents}
-    session.add_all(
-        Ballot(
-            tracker=trackers[c],
-            round_id=round_id,
-            category_id=c,
-            content=canonical_json(dict(content)).decode(),
-        )
-        for c, content in contents.items()
+    await session.execute(
+        insert(Ballot),
+        [
+            {
+                "tracker": trackers[c],
+                "round_id": round_id,
+                "category_id": c,
+                "content": canonical_json(dict(content)).decode(),
+            }
+            for c, content in contents.items()
+        ],
     )
-    await session.flush()
     return trackers

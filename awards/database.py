@@ -49,20 +49,29 @@ def _install_sqlite_hooks(engine: AsyncEngine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-def create_engine(settings: Settings) -> AsyncEngine:
+def create_engine(settings: Settings, *, writer: bool = False) -> AsyncEngine:
     """`hide_parameters`: SQL logging and error messages must never carry ballot content,
-    trackers, password hashes or session ids."""
+    trackers, password hashes or session ids.
+
+    On SQLite the writing engine has exactly one connection. Writers in this process then queue
+    for it in the pool, where the hand-over is immediate, instead of contending for SQLite's
+    lock, whose busy handler sleeps (up to 100 ms a try) and collapses throughput under load.
+    Other processes still meet the lock, and wait up to the busy timeout."""
     url = make_url(settings.database_url)
     if url.get_backend_name() == "sqlite":
         database = url.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        pool = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 60} if writer else {}
         engine = create_async_engine(
             url,
             connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000},
             hide_parameters=True,
+            **pool,
         )
         _install_sqlite_hooks(engine, settings.sqlite_busy_timeout_ms)
+        if writer:
+            engine = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         return engine
     return create_async_engine(
         url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
@@ -71,18 +80,22 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 @dataclass(frozen=True)
 class Database:
-    """One engine and two session factories: one for reading, one for writing."""
+    """Session factories for reading and for writing (on SQLite over separate engines)."""
 
     engine: AsyncEngine
+    write_engine: AsyncEngine
     reader: async_sessionmaker[AsyncSession]
     writer: async_sessionmaker[AsyncSession]
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Database":
         engine = create_engine(settings)
-        write_engine = engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        write_engine = (
+            create_engine(settings, writer=True) if is_sqlite(settings.database_url) else engine
+        )
         return cls(
             engine=engine,
+            write_engine=write_engine,
             reader=async_sessionmaker(engine, expire_on_commit=False),
             writer=async_sessionmaker(write_engine, expire_on_commit=False),
         )
@@ -96,3 +109,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()

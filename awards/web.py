@@ -57,6 +57,10 @@ async def provide_transaction(state: State, request: Request) -> AsyncIterator[A
             await session.commit()
 
 
+def provide_database(state: State) -> Database:
+    return services_of(state).db
+
+
 def rollback_only(session: AsyncSession) -> None:
     """End this request's transaction with a rollback: for answers that show an error page and
     must leave nothing written. (Rolling back at once would expire the objects the page shows.)"""

@@ -86,24 +86,34 @@ async def resolve(
 ) -> tuple[Principal | None, bool]:
     """The principal behind a cookie value, and whether last_seen_at needs refreshing."""
     id_hash = hash_id(raw)
-    row = await session.get(WebSession, id_hash)
-    if row is None or _expired(row, now, settings):
-        return None, False
-    principal: Principal | None = None
-    if row.principal_kind == "staff":
-        user = await session.get(StaffUser, row.principal_id)
-        if user is not None and user.is_active:
-            principal = Principal(
-                kind="staff",
-                id=user.id,
-                name=user.display_name,
-                session_hash=id_hash,
-                is_auditor=user.is_auditor,
+    found = (
+        await session.execute(
+            select(WebSession, StaffUser, Juror)
+            .outerjoin(
+                StaffUser,
+                (WebSession.principal_kind == "staff") & (StaffUser.id == WebSession.principal_id),
             )
-    elif row.principal_kind == "juror":
-        juror = await session.get(Juror, row.principal_id)
-        if juror is not None and juror.is_active and juror.password_hash:
-            principal = Principal(kind="juror", id=juror.id, name=juror.name, session_hash=id_hash)
+            .outerjoin(
+                Juror,
+                (WebSession.principal_kind == "juror") & (Juror.id == WebSession.principal_id),
+            )
+            .where(WebSession.id_hash == id_hash)
+        )
+    ).first()
+    if found is None or _expired(found[0], now, settings):
+        return None, False
+    row, user, juror = found
+    principal: Principal | None = None
+    if user is not None and user.is_active:
+        principal = Principal(
+            kind="staff",
+            id=user.id,
+            name=user.display_name,
+            session_hash=id_hash,
+            is_auditor=user.is_auditor,
+        )
+    elif juror is not None and juror.is_active and juror.password_hash:
+        principal = Principal(kind="juror", id=juror.id, name=juror.name, session_hash=id_hash)
     return principal, principal is not None and now - row.last_seen_at > _TOUCH_EVERY
 
 

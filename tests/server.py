@@ -57,6 +57,8 @@ class Server:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--timeout-keep-alive",
+            "120",  # the clients log in long before they cast
         ]
         self.process = subprocess.Popen(
             command, env=self.env, stdout=subprocess.DEVNULL, stderr=self._log

@@ -10,6 +10,7 @@ from litestar.params import Body
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awards.database import Database
 from awards.errors import FormInvalid
 from awards.passwords import Passwords
 from awards.settings import Settings
@@ -17,6 +18,7 @@ from awards.web import rollback_only
 
 # Dependencies are declared by name (`db`, `settings`, `passwords`) in `create_app`.
 Db = NamedDependency[AsyncSession]
+DatabaseService = NamedDependency[Database]
 AppSettings = NamedDependency[Settings]
 PasswordService = NamedDependency[Passwords]
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]

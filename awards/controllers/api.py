@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from awards import casting
-from awards.controllers import AppSettings, Db
+from awards.controllers import AppSettings, DatabaseService, Db
 from awards.models.base import utcnow
 from awards.rounds import get_round
 from awards.web import requires_juror
@@ -107,10 +107,12 @@ class BallotApiController(Controller):
         round_id: FromPath[int],
         data: JSONBody[CastIn],
         db: Db,
+        database: DatabaseService,
         settings: AppSettings,
     ) -> CastOut:
-        round_ = await get_round(db, round_id)
-        sheet = await casting.ballot_sheet(db, round_, request.user.id, settings.secret_key)
+        sheet = await casting.load_sheet(
+            database, round_id, request.user.id, settings.secret_key, utcnow()
+        )
         by_code = {item.category.code: item.category.id for item in sheet.categories}
         unknown = [code for code in data.ballots if code not in by_code]
         if unknown:
@@ -118,9 +120,7 @@ class BallotApiController(Controller):
         contents = {by_code[code]: content for code, content in data.ballots.items()}
         codes = {category_id: code for code, category_id in by_code.items()}
         try:
-            trackers = await casting.cast(
-                db, round_id, request.user.id, contents, settings.secret_key, utcnow()
-            )
+            trackers = await casting.cast(db, sheet, request.user.id, contents, utcnow())
         except casting.InvalidBallot as exc:
             raise casting.InvalidBallot(
                 {codes.get(c, str(c)): m for c, m in exc.errors.items()}

@@ -10,8 +10,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import activation, casting, conflicts, web_sessions
-from awards.controllers import AppSettings, Db, FormData, PasswordService, form_error, see_other
+from awards.controllers import (
+    AppSettings,
+    DatabaseService,
+    Db,
+    FormData,
+    PasswordService,
+    form_error,
+    see_other,
+)
 from awards.controllers.auth import log_in, safe_next
+from awards.database import Database
 from awards.errors import FormInvalid
 from awards.i18n import _
 from awards.models import Drama, Juror, Participation, Round, RoundEligibility
@@ -99,43 +108,38 @@ class JurorController(Controller):
         return Template("juror/home.html", context={"rounds": rounds, "voted": voted})
 
     async def _sheet(
-        self, db: AsyncSession, request: Request, round_id: int
+        self, database: Database, request: Request, round_id: int
     ) -> casting.BallotSheet:
-        services = request.app.state.services
-        round_ = await get_round(db, round_id)
-        await casting.ensure_open(round_, utcnow())
-        return await casting.ballot_sheet(db, round_, request.user.id, services.settings.secret_key)
+        secret = request.app.state.services.settings.secret_key
+        return await casting.load_sheet(database, round_id, request.user.id, secret, utcnow())
 
     @get("/rounds/{round_id:int}/ballot", name="juror.ballot")
-    async def ballot(self, request: Request, round_id: FromPath[int], db: Db) -> Template:
+    async def ballot(
+        self, request: Request, round_id: FromPath[int], db: Db, database: DatabaseService
+    ) -> Template:
         if await casting.has_voted(db, round_id, request.user.id):
             return Template("juror/voted.html", context={"round": await get_round(db, round_id)})
-        sheet = await self._sheet(db, request, round_id)
+        sheet = await self._sheet(database, request, round_id)
         return Template("juror/ballot.html", context={"sheet": sheet, "values": {}, "errors": {}})
 
     @post("/rounds/{round_id:int}/ballot", name="juror.ballot.edit")
     async def edit(
-        self, request: Request, round_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, round_id: FromPath[int], data: FormData, database: DatabaseService
     ) -> Template:
         """Back from the review page, with the choices made so far."""
-        sheet = await self._sheet(db, request, round_id)
+        sheet = await self._sheet(database, request, round_id)
         return Template("juror/ballot.html", context={"sheet": sheet, "values": data, "errors": {}})
 
     @post("/rounds/{round_id:int}/review", name="juror.review")
     async def review(
-        self, request: Request, round_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, round_id: FromPath[int], data: FormData, database: DatabaseService
     ) -> Template:
-        sheet = await self._sheet(db, request, round_id)
+        sheet = await self._sheet(database, request, round_id)
         try:
             contents = casting.read_form(sheet, data)
             casting.check(sheet, contents)
         except casting.InvalidBallot as exc:
-            rollback_only(db)
-            return Template(
-                "juror/ballot.html",
-                context={"sheet": sheet, "values": data, "errors": exc.errors},
-                status_code=422,
-            )
+            return _ballot_again(sheet, data, exc)
         return Template(
             "juror/review.html",
             context={"sheet": sheet, "contents": contents, "hidden": _hidden(data)},
@@ -148,28 +152,22 @@ class JurorController(Controller):
         round_id: FromPath[int],
         data: FormData,
         db: Db,
-        settings: AppSettings,
+        database: DatabaseService,
     ) -> Template:
-        sheet = await self._sheet(db, request, round_id)
+        sheet = await self._sheet(database, request, round_id)
         try:
             contents = casting.read_form(sheet, data)
-            trackers = await casting.cast(
-                db, round_id, request.user.id, contents, settings.secret_key, utcnow()
-            )
+            trackers = await casting.cast(db, sheet, request.user.id, contents, utcnow())
         except casting.InvalidBallot as exc:
             rollback_only(db)
-            return Template(
-                "juror/ballot.html",
-                context={"sheet": sheet, "values": data, "errors": exc.errors},
-                status_code=422,
-            )
+            return _ballot_again(sheet, data, exc)
         except casting.AlreadyVoted:
             rollback_only(db)
             return Template(
                 "juror/voted.html", context={"round": sheet.round, "again": True}, status_code=409
             )
         names = {item.category.id: item.category.name for item in sheet.categories}
-        lines = [f"{sheet.round.name}"] + [f"{names[c]}\t{t}" for c, t in trackers.items()]
+        lines = [sheet.round.name] + [f"{names[c]}\t{t}" for c, t in trackers.items()]
         return Template(
             "juror/trackers.html",
             context={
@@ -238,6 +236,17 @@ class JurorController(Controller):
     async def withdraw(self, request: Request, affiliation_id: FromPath[int], db: Db) -> Redirect:
         await conflicts.withdraw(db, await db.get(Juror, request.user.id), affiliation_id)
         return see_other(request, "juror.affiliations")
+
+
+def _ballot_again(
+    sheet: casting.BallotSheet, data: dict[str, Any], exc: casting.InvalidBallot
+) -> Template:
+    """The ballot page with the juror's choices and a message per category."""
+    return Template(
+        "juror/ballot.html",
+        context={"sheet": sheet, "values": data, "errors": exc.errors},
+        status_code=422,
+    )
 
 
 def _hidden(data: dict[str, Any]) -> list[tuple[str, str]]:
