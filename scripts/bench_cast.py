@@ -8,8 +8,8 @@ once through the JSON API, a ballot in each of three categories (approval, IRV, 
 """
 
 import argparse
-import os
 import asyncio
+import os
 import statistics
 import sys
 import tempfile

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, PathParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +21,8 @@ Db = NamedDependency[AsyncSession]
 DatabaseService = NamedDependency[Database]
 AppSettings = NamedDependency[Settings]
 PasswordService = NamedDependency[Passwords]
+# Database ids: larger numbers are simply not found (SQLite and PostgreSQL integers are bounded).
+PathId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from awards import casting
-from awards.controllers import AppSettings, DatabaseService, Db
+from awards.controllers import AppSettings, DatabaseService, Db, PathId
 from awards.models.base import utcnow
 from awards.rounds import get_round
 from awards.web import requires_juror
@@ -67,7 +67,7 @@ class BallotApiController(Controller):
 
     @get("/{round_id:int}/ballot", name="api.ballot")
     async def ballot(
-        self, request: Request, round_id: FromPath[int], db: Db, settings: AppSettings
+        self, request: Request, round_id: PathId, db: Db, settings: AppSettings
     ) -> BallotDefinition:
         round_ = await get_round(db, round_id)
         await casting.ensure_open(round_, utcnow())
@@ -104,7 +104,7 @@ class BallotApiController(Controller):
     async def cast(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_id: PathId,
         data: JSONBody[CastIn],
         db: Db,
         database: DatabaseService,
@@ -128,7 +128,7 @@ class BallotApiController(Controller):
         return CastOut(trackers={codes[c]: t for c, t in trackers.items()})
 
     @get("/{round_id:int}/status", name="api.status")
-    async def status(self, request: Request, round_id: FromPath[int], db: Db) -> StatusOut:
+    async def status(self, request: Request, round_id: PathId, db: Db) -> StatusOut:
         round_ = await get_round(db, round_id)
         return StatusOut(
             round=round_.id,

@@ -1,12 +1,11 @@
 """Staff: award categories of a season (create, edit, order)."""
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import categories, jurors, seasons
-from awards.controllers import Db, FormData, form_error, see_other
+from awards.controllers import Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
 from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
 from awards.web import requires_staff
@@ -36,7 +35,7 @@ class CategoryController(Controller):
     guards = [requires_staff]  # noqa: RUF012
 
     @get("/seasons/{season_id:int}/categories", name="categories")
-    async def list_categories(self, season_id: FromPath[int], db: Db) -> Template:
+    async def list_categories(self, season_id: PathId, db: Db) -> Template:
         season = await seasons.get_season(db, season_id)
         return Template(
             "categories/list.html",
@@ -47,7 +46,7 @@ class CategoryController(Controller):
         )
 
     @get("/seasons/{season_id:int}/categories/new", name="category.new")
-    async def new_category(self, season_id: FromPath[int], db: Db) -> Template:
+    async def new_category(self, season_id: PathId, db: Db) -> Template:
         season = await seasons.get_season(db, season_id)
         return Template(
             "categories/edit.html",
@@ -62,7 +61,7 @@ class CategoryController(Controller):
 
     @post("/seasons/{season_id:int}/categories/new", name="category.create")
     async def create_category(
-        self, request: Request, season_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         season = await seasons.get_season(db, season_id)
         try:
@@ -81,7 +80,7 @@ class CategoryController(Controller):
         return see_other(request, "categories", season_id=season.id)
 
     @get("/categories/{category_id:int}/edit", name="category.edit")
-    async def edit_category(self, category_id: FromPath[int], db: Db) -> Template:
+    async def edit_category(self, category_id: PathId, db: Db) -> Template:
         category = await categories.get_category(db, category_id)
         season = await seasons.get_season(db, category.season_id)
         values = {
@@ -101,7 +100,7 @@ class CategoryController(Controller):
 
     @post("/categories/{category_id:int}/edit", name="category.update")
     async def update_category(
-        self, request: Request, category_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, category_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         category = await categories.get_category(db, category_id)
         season = await seasons.get_season(db, category.season_id)
@@ -122,7 +121,7 @@ class CategoryController(Controller):
 
     @post("/categories/{category_id:int}/move", name="category.move")
     async def move_category(
-        self, request: Request, category_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, category_id: PathId, data: FormData, db: Db
     ) -> Redirect:
         category = await categories.get_category(db, category_id)
         step = -1 if data.get("direction") == "up" else 1

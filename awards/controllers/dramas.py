@@ -9,7 +9,7 @@ from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 
 from awards import catalogue_files, dramas, seasons
-from awards.controllers import Db, FormData, form_error, see_other
+from awards.controllers import Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
 from awards.i18n import _
 from awards.web import requires_staff, rollback_only
@@ -31,7 +31,7 @@ class DramaController(Controller):
     @get("/seasons/{season_id:int}/dramas", name="dramas")
     async def list_dramas(
         self,
-        season_id: FromPath[int],
+        season_id: PathId,
         db: Db,
         q: Annotated[str, QueryParameter(max_length=200)] = "",
         kind: Annotated[str, QueryParameter(max_length=16)] = "",
@@ -45,7 +45,7 @@ class DramaController(Controller):
         )
 
     @get("/seasons/{season_id:int}/dramas/new", name="drama.new")
-    async def new_drama(self, season_id: FromPath[int], db: Db) -> Template:
+    async def new_drama(self, season_id: PathId, db: Db) -> Template:
         season = await seasons.get_season(db, season_id)
         return Template(
             "dramas/edit.html",
@@ -60,7 +60,7 @@ class DramaController(Controller):
 
     @post("/seasons/{season_id:int}/dramas/new", name="drama.create")
     async def create_drama(
-        self, request: Request, season_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         season = await seasons.get_season(db, season_id)
         try:
@@ -74,7 +74,7 @@ class DramaController(Controller):
         return see_other(request, "dramas", season_id=season.id)
 
     @get("/dramas/{drama_id:int}/edit", name="drama.edit")
-    async def edit_drama(self, drama_id: FromPath[int], db: Db) -> Template:
+    async def edit_drama(self, drama_id: PathId, db: Db) -> Template:
         drama = await dramas.get_drama(db, drama_id)
         season = await seasons.get_season(db, drama.season_id)
         return Template(
@@ -90,7 +90,7 @@ class DramaController(Controller):
 
     @post("/dramas/{drama_id:int}/edit", name="drama.update")
     async def update_drama(
-        self, request: Request, drama_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, drama_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         drama = await dramas.get_drama(db, drama_id)
         season = await seasons.get_season(db, drama.season_id)
@@ -103,14 +103,14 @@ class DramaController(Controller):
         return see_other(request, "dramas", season_id=drama.season_id)
 
     @post("/dramas/{drama_id:int}/delete", name="drama.delete")
-    async def delete_drama(self, request: Request, drama_id: FromPath[int], db: Db) -> Redirect:
+    async def delete_drama(self, request: Request, drama_id: PathId, db: Db) -> Redirect:
         drama = await dramas.get_drama(db, drama_id)
         season_id = drama.season_id
         await dramas.delete_drama(db, drama, request.user.name)
         return see_other(request, "dramas", season_id=season_id)
 
     @get("/seasons/{season_id:int}/dramas/import", name="drama.import")
-    async def import_page(self, season_id: FromPath[int], db: Db) -> Template:
+    async def import_page(self, season_id: PathId, db: Db) -> Template:
         season = await seasons.get_season(db, season_id)
         return Template(
             "dramas/import.html",
@@ -119,7 +119,7 @@ class DramaController(Controller):
 
     @post("/seasons/{season_id:int}/dramas/import", name="drama.import.submit")
     async def import_file(
-        self, request: Request, season_id: FromPath[int], data: UploadData, db: Db
+        self, request: Request, season_id: PathId, data: UploadData, db: Db
     ) -> Template | Redirect:
         season = await seasons.get_season(db, season_id)
         upload = data.get("file")
@@ -145,7 +145,7 @@ class DramaController(Controller):
         return Template("dramas/import.html", context={**context, "imported": count})
 
     @get("/seasons/{season_id:int}/dramas/export/{fmt:str}", name="drama.export")
-    async def export(self, season_id: FromPath[int], fmt: FromPath[str], db: Db) -> Response[bytes]:
+    async def export(self, season_id: PathId, fmt: FromPath[str], db: Db) -> Response[bytes]:
         season = await seasons.get_season(db, season_id)
         if fmt not in ("csv", "xlsx"):
             raise FormInvalid({"format": _("Export as csv or xlsx.")})

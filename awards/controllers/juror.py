@@ -4,7 +4,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from awards.controllers import (
     Db,
     FormData,
     PasswordService,
+    PathId,
     form_error,
     see_other,
 )
@@ -115,7 +116,7 @@ class JurorController(Controller):
 
     @get("/rounds/{round_id:int}/ballot", name="juror.ballot")
     async def ballot(
-        self, request: Request, round_id: FromPath[int], db: Db, database: DatabaseService
+        self, request: Request, round_id: PathId, db: Db, database: DatabaseService
     ) -> Template:
         if await casting.has_voted(db, round_id, request.user.id):
             return Template("juror/voted.html", context={"round": await get_round(db, round_id)})
@@ -124,7 +125,7 @@ class JurorController(Controller):
 
     @post("/rounds/{round_id:int}/ballot", name="juror.ballot.edit")
     async def edit(
-        self, request: Request, round_id: FromPath[int], data: FormData, database: DatabaseService
+        self, request: Request, round_id: PathId, data: FormData, database: DatabaseService
     ) -> Template:
         """Back from the review page, with the choices made so far."""
         sheet = await self._sheet(database, request, round_id)
@@ -132,7 +133,7 @@ class JurorController(Controller):
 
     @post("/rounds/{round_id:int}/review", name="juror.review")
     async def review(
-        self, request: Request, round_id: FromPath[int], data: FormData, database: DatabaseService
+        self, request: Request, round_id: PathId, data: FormData, database: DatabaseService
     ) -> Template:
         sheet = await self._sheet(database, request, round_id)
         try:
@@ -149,7 +150,7 @@ class JurorController(Controller):
     async def cast(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_id: PathId,
         data: FormData,
         db: Db,
         database: DatabaseService,
@@ -233,7 +234,7 @@ class JurorController(Controller):
         return see_other(request, "juror.affiliations")
 
     @post("/affiliations/{affiliation_id:int}/withdraw", name="juror.affiliations.withdraw")
-    async def withdraw(self, request: Request, affiliation_id: FromPath[int], db: Db) -> Redirect:
+    async def withdraw(self, request: Request, affiliation_id: PathId, db: Db) -> Redirect:
         await conflicts.withdraw(db, await db.get(Juror, request.user.id), affiliation_id)
         return see_other(request, "juror.affiliations")
 

@@ -7,14 +7,14 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from awards import activation, conflicts, jurors, seasons
 from awards.catalogue_files import ImportRejected
-from awards.controllers import AppSettings, Db, FormData, form_error, see_other
+from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
 from awards.i18n import _
 from awards.models import Nominee, RecusalDecision
@@ -39,12 +39,12 @@ class JuryController(Controller):
         }
 
     @get("/seasons/{season_id:int}/jury", name="jury")
-    async def roster(self, season_id: FromPath[int], db: Db) -> Template:
+    async def roster(self, season_id: PathId, db: Db) -> Template:
         return Template("jury/roster.html", context=await self._context(db, season_id))
 
     @post("/seasons/{season_id:int}/panels", name="panel.create")
     async def create_panel(
-        self, request: Request, season_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         context = await self._context(db, season_id)
         try:
@@ -62,7 +62,7 @@ class JuryController(Controller):
 
     @post("/seasons/{season_id:int}/jurors", name="juror.create")
     async def create_juror(
-        self, request: Request, season_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         context = await self._context(db, season_id)
         known = {p.code for p in context["panels"]}
@@ -80,17 +80,15 @@ class JuryController(Controller):
         return see_other(request, "jury", season_id=season_id)
 
     @get("/seasons/{season_id:int}/jurors/{juror_id:int}", name="juror.edit")
-    async def edit_juror(
-        self, season_id: FromPath[int], juror_id: FromPath[int], db: Db
-    ) -> Template:
+    async def edit_juror(self, season_id: PathId, juror_id: PathId, db: Db) -> Template:
         return Template("jury/juror.html", context=await _juror_context(db, season_id, juror_id))
 
     @post("/seasons/{season_id:int}/jurors/{juror_id:int}", name="juror.update")
     async def update_juror(
         self,
         request: Request,
-        season_id: FromPath[int],
-        juror_id: FromPath[int],
+        season_id: PathId,
+        juror_id: PathId,
         data: FormData,
         db: Db,
     ) -> Template | Redirect:
@@ -114,8 +112,8 @@ class JuryController(Controller):
     async def decide_recusal(
         self,
         request: Request,
-        season_id: FromPath[int],
-        juror_id: FromPath[int],
+        season_id: PathId,
+        juror_id: PathId,
         data: FormData,
         db: Db,
     ) -> Template | Redirect:
@@ -144,7 +142,7 @@ class JuryController(Controller):
 
     @post("/seasons/{season_id:int}/jurors/import", name="jury.import")
     async def import_roster(
-        self, request: Request, season_id: FromPath[int], data: UploadData, db: Db
+        self, request: Request, season_id: PathId, data: UploadData, db: Db
     ) -> Template | Redirect:
         context = await self._context(db, season_id)
         upload = data.get("file")
@@ -172,7 +170,7 @@ class JuryController(Controller):
     async def issue_codes(
         self,
         request: Request,
-        season_id: FromPath[int],
+        season_id: PathId,
         data: FormData,
         db: Db,
         settings: AppSettings,

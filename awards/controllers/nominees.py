@@ -3,12 +3,12 @@
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import categories, dramas, nominees, seasons
-from awards.controllers import Db, FormData, form_error, see_other
+from awards.controllers import Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
 from awards.web import requires_staff
 
@@ -32,7 +32,7 @@ class NomineeController(Controller):
     @get("/", name="nominees")
     async def list_nominees(
         self,
-        category_id: FromPath[int],
+        category_id: PathId,
         db: Db,
         q: Annotated[str, QueryParameter(max_length=200)] = "",
     ) -> Template:
@@ -41,7 +41,7 @@ class NomineeController(Controller):
 
     @post("/", name="nominee.add")
     async def add_nominee(
-        self, request: Request, category_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, category_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         category = await categories.get_category(db, category_id)
         try:
@@ -54,7 +54,7 @@ class NomineeController(Controller):
 
     @post("/{nominee_id:int}/remove", name="nominee.remove")
     async def remove_nominee(
-        self, request: Request, category_id: FromPath[int], nominee_id: FromPath[int], db: Db
+        self, request: Request, category_id: PathId, nominee_id: PathId, db: Db
     ) -> Redirect:
         category = await categories.get_category(db, category_id)
         await nominees.remove_nominee(db, category, nominee_id, request.user.name)

@@ -1,13 +1,12 @@
 """Public pages: a round's manifest (commitments published at opening) and its recusal register."""
 
 from litestar import Controller, get
-from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from awards import rounds, seasons
-from awards.controllers import Db
+from awards.controllers import Db, PathId
 from awards.models import Juror, Nominee, Round, RoundRecusal
 
 
@@ -26,7 +25,7 @@ class PublicController(Controller):
         return Template("public/rounds.html", context={"rounds": shown})
 
     @get("/{round_id:int}", name="public.round")
-    async def show(self, round_id: FromPath[int], db: Db) -> Template:
+    async def show(self, round_id: PathId, db: Db) -> Template:
         round_ = await rounds.get_round(db, round_id)
         season = await seasons.get_season(db, round_.season_id)
         register = (

@@ -3,12 +3,11 @@
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import categories, rounds, seasons, turnout
-from awards.controllers import AppSettings, Db, FormData, form_error, see_other
+from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
 from awards.models.base import utcnow
 from awards.web import requires_staff
@@ -19,7 +18,7 @@ class RoundController(Controller):
     guards = [requires_staff]  # noqa: RUF012
 
     @get("/seasons/{season_id:int}/rounds", name="rounds")
-    async def list_rounds(self, season_id: FromPath[int], db: Db) -> Template:
+    async def list_rounds(self, season_id: PathId, db: Db) -> Template:
         season = await seasons.get_season(db, season_id)
         return Template(
             "rounds/list.html",
@@ -33,7 +32,7 @@ class RoundController(Controller):
 
     @post("/seasons/{season_id:int}/rounds", name="round.create")
     async def create_round(
-        self, request: Request, season_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         season = await seasons.get_season(db, season_id)
         try:
@@ -51,12 +50,12 @@ class RoundController(Controller):
         return see_other(request, "round", round_id=created.id)
 
     @get("/rounds/{round_id:int}", name="round")
-    async def show(self, round_id: FromPath[int], db: Db) -> Template:
+    async def show(self, round_id: PathId, db: Db) -> Template:
         return Template("rounds/detail.html", context=await _context(db, round_id))
 
     @post("/rounds/{round_id:int}/categories", name="round.categories")
     async def set_categories(
-        self, request: Request, round_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, round_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         round_ = await rounds.get_round(db, round_id, lock=True)
         chosen = data.get("categories") or []
@@ -75,7 +74,7 @@ class RoundController(Controller):
     async def schedule(
         self,
         request: Request,
-        round_id: FromPath[int],
+        round_id: PathId,
         data: FormData,
         db: Db,
         settings: AppSettings,
@@ -91,34 +90,34 @@ class RoundController(Controller):
         return see_other(request, "round", round_id=round_id)
 
     @post("/rounds/{round_id:int}/unschedule", name="round.unschedule")
-    async def unschedule(self, request: Request, round_id: FromPath[int], db: Db) -> Redirect:
+    async def unschedule(self, request: Request, round_id: PathId, db: Db) -> Redirect:
         await rounds.unschedule(
             db, await rounds.get_round(db, round_id, lock=True), request.user.name
         )
         return see_other(request, "round", round_id=round_id)
 
     @post("/rounds/{round_id:int}/open", name="round.open")
-    async def open_round(self, request: Request, round_id: FromPath[int], db: Db) -> Redirect:
+    async def open_round(self, request: Request, round_id: PathId, db: Db) -> Redirect:
         await rounds.open_round(
             db, await rounds.get_round(db, round_id, lock=True), utcnow(), request.user.name
         )
         return see_other(request, "round", round_id=round_id)
 
     @post("/rounds/{round_id:int}/close", name="round.close")
-    async def close_round(self, request: Request, round_id: FromPath[int], db: Db) -> Redirect:
+    async def close_round(self, request: Request, round_id: PathId, db: Db) -> Redirect:
         await rounds.close_round(
             db, await rounds.get_round(db, round_id, lock=True), utcnow(), request.user.name
         )
         return see_other(request, "round", round_id=round_id)
 
     @get("/rounds/{round_id:int}/turnout", name="round.turnout")
-    async def show_turnout(self, round_id: FromPath[int], db: Db) -> Template:
+    async def show_turnout(self, round_id: PathId, db: Db) -> Template:
         round_ = await rounds.get_round(db, round_id)
         panels = await turnout.turnout(db, round_id, round_.season_id)
         return Template("rounds/turnout.html", context={"round": round_, "panels": panels})
 
     @get("/rounds/{round_id:int}/turnout/not-voted.csv", name="round.turnout.csv")
-    async def export_not_voted(self, round_id: FromPath[int], db: Db) -> Response[bytes]:
+    async def export_not_voted(self, round_id: PathId, db: Db) -> Response[bytes]:
         round_ = await rounds.get_round(db, round_id)
         panels = await turnout.turnout(db, round_id, round_.season_id)
         return Response(

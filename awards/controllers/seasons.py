@@ -1,11 +1,10 @@
 """Staff: seasons."""
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from awards import seasons
-from awards.controllers import Db, FormData, form_error, see_other
+from awards.controllers import Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
 from awards.web import requires_staff
 
@@ -37,7 +36,7 @@ class SeasonController(Controller):
         return see_other(request, "categories", season_id=season.id)
 
     @get("/seasons/{season_id:int}/edit", name="season.edit")
-    async def edit_season(self, season_id: FromPath[int], db: Db) -> Template:
+    async def edit_season(self, season_id: PathId, db: Db) -> Template:
         season = await seasons.get_season(db, season_id)
         values = {"code": season.code, "name": season.name, "year": season.year}
         return Template(
@@ -46,7 +45,7 @@ class SeasonController(Controller):
 
     @post("/seasons/{season_id:int}/edit", name="season.update")
     async def update_season(
-        self, request: Request, season_id: FromPath[int], data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         season = await seasons.get_season(db, season_id)
         try:
