@@ -1,0 +1,118 @@
+"""The juror's path in a real headless Chromium (Debian's package, driven by Playwright):
+activate, log in, fill a ballot of each kind (the ranking with the keyboard), review, cast, see
+the trackers, come back and see "you have voted"."""
+
+import json
+import re
+import shutil
+
+import pytest
+from sqlalchemy import select, update
+
+from awards import activation
+from awards.models import Ballot, Juror
+from awards.models.base import utcnow
+from tests.factories import build_election, run_db
+from tests.server import Server
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+playwright = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is not installed"
+)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
+    ),
+]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "浏览器里设置的密码 2024"
+
+
+def test_a_juror_votes_in_a_real_browser(settings, tmp_path):
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the browser path is the same on every database; it runs once")
+    election = build_election(settings, jurors=2, methods=("approval", "irv", "score_mean"))
+
+    async def fresh_code(s):
+        await s.execute(
+            update(Juror).where(Juror.id == election.juror_ids[0]).values(password_hash=None)
+        )
+        juror = await s.get(Juror, election.juror_ids[0])
+        [issued] = await activation.issue_codes(s, [juror], utcnow(), 1, "test")
+        return issued.code
+
+    code = run_db(settings, fresh_code)
+    with Server(settings, tmp_path) as server, playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_context(locale="zh-CN").new_page()
+        page.set_default_timeout(15_000)
+
+        page.goto(server.url + "/juror/activate")
+        page.fill("#f-code", code)
+        page.fill("#f-password", PASSWORD)
+        page.fill("#f-password_repeat", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/juror/login")
+
+        page.fill("#f-username", election.emails[0])
+        page.fill("#f-password", PASSWORD)
+        page.press("#f-password", "Enter")
+        page.wait_for_url("**/juror")
+        page.click("text=打开我的选票")
+
+        approval = page.locator(f"#cat-{election.categories['approval']}")
+        boxes = approval.locator('input[type=checkbox]:not([name$=".abstain"])')
+        boxes.nth(0).check()
+        boxes.nth(1).check()
+        assert approval.locator(".live-count").inner_text() == "2 / 2"  # the script's live count
+
+        ranks = page.locator(f"#cat-{election.categories['irv']} input.rank")
+        ranks.nth(0).focus()
+        page.keyboard.type("2")
+        page.keyboard.press("Tab")
+        page.keyboard.type("1")
+        page.keyboard.press("Tab")
+        page.keyboard.type("3")
+
+        scores = page.locator(f"#cat-{election.categories['score_mean']} input.score")
+        scores.nth(0).fill("9")
+        scores.nth(2).fill("4")
+        page.screenshot(path=str(tmp_path / "ballot.png"), full_page=True)
+
+        with page.expect_navigation():
+            page.click("#ballot button[type=submit]")
+        page.wait_for_selector("text=选票尚未投出")
+        assert page.locator("section.review").count() == 3
+        page.click("#cast")
+        page.wait_for_selector("text=选票已投出")
+        trackers = page.locator("code.tracker").all_inner_texts()
+        assert len(trackers) == 3
+        assert all(re.fullmatch(r"[0-9a-f]{32}", t) for t in trackers)
+        assert (
+            page.locator("a[download='trackers.txt']")
+            .get_attribute("href")
+            .startswith("data:text/plain")
+        )
+        page.screenshot(path=str(tmp_path / "trackers.png"), full_page=True)
+
+        page.goto(server.url + f"/juror/rounds/{election.round_id}/ballot")
+        assert "你已投票" in page.content()
+        assert not any(t in page.content() for t in trackers)  # shown once, never again
+        browser.close()
+    stored = {
+        b.category_id: json.loads(b.content)
+        for b in run_db(settings, lambda s: s.scalars(select(Ballot)), write=False)
+    }
+    assert len(stored[election.categories["approval"]]["approve"]) == 2
+    assert len(stored[election.categories["irv"]]["ranking"]) == 3
+    assert len(stored[election.categories["score_mean"]]["scores"]) == 2
