@@ -1,0 +1,261 @@
+"""Counting: a pure function of the election record (spec/election-record.md, "Counting rules").
+
+Exact arithmetic throughout (integers and Fractions, never floats), and ties broken only by the
+seeded lot: nominees in a tie are ordered by SHA-256(seed || UTF-8(id)) in hex, ascending, and
+every place where the lot decided is marked `by_lot`. Same record, byte-identical results.
+"""
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from ballots.canonical import canonical_json
+from ballots.content import is_abstention
+from ballots.record import RESULTS_FORMAT, CategoryRecord, ElectionRecord, fraction_text
+
+Value = Fraction | int | None
+
+
+@dataclass(frozen=True)
+class Placed:
+    nominee: str
+    rank: int
+    value: str | None
+    by_lot: bool
+
+
+@dataclass(frozen=True)
+class CategoryResult:
+    id: str
+    method: str
+    valid: int
+    abstentions: int
+    quorum_met: bool
+    ranking: list[Placed]
+    winners: list[str]
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "method": self.method,
+            "valid": self.valid,
+            "abstentions": self.abstentions,
+            "quorum_met": self.quorum_met,
+            "ranking": [
+                {"nominee": p.nominee, "rank": p.rank, "value": p.value, "by_lot": p.by_lot}
+                for p in self.ranking
+            ],
+            "winners": self.winners,
+            "details": self.details,
+        }
+
+
+def lot_positions(seed: bytes, nominees: Sequence[str]) -> dict[str, int]:
+    """Each nominee's place in the lot: 0 wins every tie it is in."""
+    keyed = sorted(nominees, key=lambda n: hashlib.sha256(seed + n.encode()).hexdigest())
+    return {nominee: position for position, nominee in enumerate(keyed)}
+
+
+def _by_value(values: dict[str, Value], lot: dict[str, int]) -> list[tuple[str, bool]]:
+    """Highest value first, nominees without a value last, ties by the lot."""
+    order = sorted(values, key=lambda n: (values[n] is None, -(values[n] or 0), lot[n]))
+    shared: dict[Value, int] = {}
+    for value in values.values():
+        shared[value] = shared.get(value, 0) + 1
+    return [(n, shared[values[n]] > 1) for n in order]
+
+
+def _approval(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Value], dict]:
+    approvals = dict.fromkeys(category.nominee_ids, 0)
+    for content in valid:
+        for nominee in content["approve"]:
+            approvals[nominee] += 1
+    values: dict[str, Value] = {}
+    for nominee, count in approvals.items():
+        denominator = category.participants - category.recused.get(nominee, 0)
+        values[nominee] = Fraction(count, denominator) if denominator > 0 else None
+    return values, {"approvals": approvals}
+
+
+def _borda(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Value], dict]:
+    m = len(category.nominees)
+    points = dict.fromkeys(category.nominee_ids, 0)
+    for content in valid:
+        for position, nominee in enumerate(content["ranking"]):
+            points[nominee] += m - 1 - position
+    return dict(points), {"points": points}
+
+
+def pairwise(
+    nominees: Sequence[str], rankings: Sequence[Sequence[str]]
+) -> dict[str, dict[str, int]]:
+    """d[x][y]: ballots ranking x above y; a ranked nominee is above every unranked one."""
+    d = {x: dict.fromkeys(nominees, 0) for x in nominees}
+    for ranking in rankings:
+        unranked = [n for n in nominees if n not in set(ranking)]
+        for i, x in enumerate(ranking):
+            row = d[x]
+            for y in ranking[i + 1 :]:
+                row[y] += 1
+            for y in unranked:
+                row[y] += 1
+    return d
+
+
+def strongest_paths(
+    nominees: Sequence[str], d: dict[str, dict[str, int]]
+) -> dict[str, dict[str, int]]:
+    p = {
+        x: {y: (d[x][y] if x != y and d[x][y] > d[y][x] else 0) for y in nominees} for x in nominees
+    }
+    for k in nominees:
+        for i in nominees:
+            if i == k:
+                continue
+            through = p[i][k]
+            if not through:
+                continue
+            row = p[i]
+            for j in nominees:
+                if j != k and j != i:
+                    candidate = min(through, p[k][j])
+                    if candidate > row[j]:
+                        row[j] = candidate
+    return p
+
+
+def _schulze(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Value], dict]:
+    nominees = category.nominee_ids
+    d = pairwise(nominees, [c["ranking"] for c in valid])
+    p = strongest_paths(nominees, d)
+    beaten = {x: sum(1 for y in nominees if y != x and p[x][y] > p[y][x]) for x in nominees}
+    return dict(beaten), {"d": d, "p": p}
+
+
+def _scores(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Value], dict]:
+    received: dict[str, list[int]] = {n: [] for n in category.nominee_ids}
+    for content in valid:
+        for nominee, score in content["scores"].items():
+            received[nominee].append(score)
+    trim = (category.trim or 0) if category.method == "score_trimmed_mean" else 0
+    values: dict[str, Value] = {}
+    kept_all, dropped_all = {}, {}
+    for nominee, scores in received.items():
+        scores.sort()
+        if not trim:
+            kept, dropped = scores, []
+        elif len(scores) > 2 * trim:
+            kept, dropped = scores[trim:-trim], scores[:trim] + scores[-trim:]
+        else:
+            kept, dropped = [], scores  # nothing left once both ends are dropped
+        values[nominee] = Fraction(sum(kept), len(kept)) if kept else None
+        kept_all[nominee], dropped_all[nominee] = kept, dropped
+    return values, {"kept": kept_all, "dropped": dropped_all}
+
+
+def _irv(
+    category: CategoryRecord, valid: list[dict], lot: dict[str, int]
+) -> tuple[list[tuple[str, bool]], dict]:
+    ballots = [tuple(c["ranking"]) for c in valid]
+    remaining = list(category.nominee_ids)
+    placed: list[tuple[str, bool]] = []
+    counts = []
+    while remaining:
+        continuing = set(remaining)
+        lot_used = False
+        rounds = []
+        while True:
+            if len(continuing) == 1:
+                [winner] = continuing
+                break
+            votes = dict.fromkeys(continuing, 0)
+            active = 0
+            for ranking in ballots:
+                for nominee in ranking:
+                    if nominee in continuing:
+                        votes[nominee] += 1
+                        active += 1
+                        break
+            leader = max(votes, key=lambda n: (votes[n], -lot[n]))
+            if votes[leader] * 2 > active:
+                rounds.append({"votes": votes, "elected": leader})
+                winner = leader
+                break
+            fewest = min(votes.values())
+            tied = [n for n in continuing if votes[n] == fewest]
+            lot_used = lot_used or len(tied) > 1
+            out = max(tied, key=lambda n: lot[n])
+            rounds.append({"votes": votes, "eliminated": out})
+            continuing.remove(out)
+        placed.append((winner, lot_used))
+        remaining.remove(winner)
+        counts.append({"rank": len(placed), "winner": winner, "rounds": rounds, "by_lot": lot_used})
+    return placed, {"counts": counts}
+
+
+VALUE_METHODS: dict[str, Callable[[CategoryRecord, list[dict]], tuple[dict[str, Value], dict]]] = {
+    "approval": _approval,
+    "borda": _borda,
+    "schulze": _schulze,
+    "score_mean": _scores,
+    "score_trimmed_mean": _scores,
+}
+
+
+def count_category(category: CategoryRecord, seed: bytes) -> CategoryResult:
+    contents = [b.content for b in category.ballots]
+    valid = [c for c in contents if not is_abstention(c)]
+    lot = lot_positions(seed, category.nominee_ids)
+    if category.method == "irv":
+        order, details = _irv(category, valid, lot)
+        ranking = [Placed(n, i, None, by_lot) for i, (n, by_lot) in enumerate(order, start=1)]
+        eligible_to_win = [p.nominee for p in ranking]
+    else:
+        values, details = VALUE_METHODS[category.method](category, valid)
+        order = _by_value(values, lot)
+        ranking = [
+            Placed(n, i, fraction_text(values[n]), by_lot)
+            for i, (n, by_lot) in enumerate(order, start=1)
+        ]
+        eligible_to_win = [p.nominee for p in ranking if values[p.nominee] is not None]
+    quorum_met = len(valid) >= category.quorum
+    winners = eligible_to_win[: category.winners] if quorum_met else []
+    details = {"lot": sorted(lot, key=lot.__getitem__), **_plain(details)}
+    return CategoryResult(
+        id=category.id,
+        method=category.method,
+        valid=len(valid),
+        abstentions=len(contents) - len(valid),
+        quorum_met=quorum_met,
+        ranking=ranking,
+        winners=winners,
+        details=details,
+    )
+
+
+def _plain(value: Any) -> Any:
+    """Details as JSON: Fractions written exactly."""
+    if isinstance(value, Fraction):
+        return fraction_text(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def count(record: ElectionRecord) -> dict[str, Any]:
+    """The results document of a record."""
+    return {
+        "format": RESULTS_FORMAT,
+        "record_sha256": record.sha256,
+        "round": record.round_id,
+        "categories": [count_category(c, record.seed).to_json() for c in record.categories],
+    }
+
+
+def results_bytes(record: ElectionRecord) -> bytes:
+    return canonical_json(count(record))
