@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import select
 
-from awards import audit, catalogue_files, demo, migrate, rounds, staff
+from awards import announce, audit, catalogue_files, closing, demo, migrate, records, rounds, staff
 from awards.database import Database
 from awards.errors import DomainError, FormInvalid
 from awards.i18n import gettext
@@ -21,6 +21,10 @@ from awards.models import AuditEvent, Season
 from awards.models.base import utcnow
 from awards.passwords import Passwords
 from awards.settings import Settings
+from ballots.canonical import canonical_json
+from ballots.record import RecordError, parse_record
+from ballots.tally import count
+from ballots.verify import verify
 
 console = Console()
 err = Console(stderr=True)
@@ -150,16 +154,68 @@ def cmd_rounds(settings: Settings, args: argparse.Namespace) -> int:
         now = utcnow()
         async with db.transaction() as session:
             if args.rounds_command == "tick":
-                return [f"{r.code}: {r.state}" for r in await rounds.tick(session, now)]
+                return [f"{r.code}: {r.state}" for r in await closing.tick(session, now, settings)]
             round_ = await rounds.get_round(session, args.round_id, lock=True)
             if args.rounds_command == "open":
                 await rounds.open_round(session, round_, now, "cli")
             else:
-                await rounds.close_round(session, round_, now, "cli")
+                path = await closing.close_and_seal(session, round_, now, "cli", settings)
+                return [
+                    f"{round_.code}: {round_.state}",
+                    f"record: {path}",
+                    f"seal: record {round_.record_sha256}",
+                    f"      results {round_.results_sha256}",
+                ]
             return [f"{round_.code}: {round_.state}"]
 
     for line in _run(settings, work):
         console.print(line)
+    return 0
+
+
+def _load_record(args: argparse.Namespace, settings: Settings) -> bytes:
+    if args.record:
+        return Path(args.record).read_bytes()
+
+    async def work(db: Database) -> bytes:
+        async with db.transaction(write=False) as session:
+            round_ = await rounds.get_round(session, args.round)
+            if round_.state != "closed":
+                raise DomainError("Only a closed round can be counted.")
+            return await records.build_record(session, round_, settings.timezone)
+
+    return _run(settings, work)
+
+
+def cmd_tally(settings: Settings, args: argparse.Namespace) -> int:
+    """Count a record (from a file, or a closed round in the database) and announce it."""
+    try:
+        record = parse_record(_load_record(args, settings))
+    except RecordError as exc:
+        err.print(f"[red]{exc}[/red]")
+        return 2
+    document = count(record)
+    if args.json:
+        sys.stdout.buffer.write(canonical_json(document) + b"\n")
+    else:
+        announce.print_results(console, record, document)
+    if args.html:
+        Path(args.html).write_text(
+            announce.html_report(record, document, args.lang), encoding="utf-8"
+        )
+    if args.csv:
+        announce.write_csv(Path(args.csv), record, document)
+    return 0
+
+
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    failures = verify(Path(args.record).read_bytes(), Path(args.results).read_bytes())
+    for failure in failures:
+        err.print(f"[red]FAIL[/red] {failure}")
+    if failures:
+        err.print(f"{len(failures)} checks failed")
+        return 1
+    console.print("verified: every check passed")
     return 0
 
 
@@ -262,6 +318,21 @@ def build_parser() -> argparse.ArgumentParser:
     rounds_cmd.choices["tick"].set_defaults(func=cmd_rounds)
     rounds_cmd.choices["open"].set_defaults(func=cmd_rounds)
     rounds_cmd.choices["close"].set_defaults(func=cmd_rounds)
+
+    tally = sub.add_parser("tally", help="count a closed round or a record file and announce it")
+    source = tally.add_mutually_exclusive_group(required=True)
+    source.add_argument("--record", help="an election record file (no database needed)")
+    source.add_argument("--round", type=int, help="a closed round in the database")
+    tally.add_argument("--json", action="store_true", help="print the results document")
+    tally.add_argument("--html", help="write an announcement report to this file")
+    tally.add_argument("--lang", choices=["zh_CN", "en"], default="zh_CN")
+    tally.add_argument("--csv", help="write one CSV per category into this folder")
+    tally.set_defaults(func=cmd_tally)
+
+    check = sub.add_parser("verify", help="check a record and its results; exit 0 only if all pass")
+    check.add_argument("--record", required=True)
+    check.add_argument("--results", required=True)
+    check.set_defaults(func=cmd_verify)
 
     audit_cmd = sub.add_parser("audit", help="audit log").add_subparsers(
         dest="audit_command", required=True

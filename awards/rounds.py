@@ -396,24 +396,6 @@ async def shuffle_ballot_box(session: AsyncSession, round_id: int) -> int:
     return len(shuffled)
 
 
-async def tick(session: AsyncSession, now: datetime) -> list[Round]:
-    """Open scheduled rounds whose time has come and close open rounds whose time is up."""
-    changed = []
-    due_open = await session.scalars(
-        select(Round).where(Round.state == "scheduled", Round.opens_at <= now).with_for_update()
-    )
-    for round_ in list(due_open):
-        await open_round(session, round_, now, "schedule")
-        changed.append(round_)
-    due_close = await session.scalars(
-        select(Round).where(Round.state == "open", Round.closes_at <= now).with_for_update()
-    )
-    for round_ in list(due_close):
-        await close_round(session, round_, now, "schedule")
-        changed.append(round_)
-    return changed
-
-
 async def next_due(session: AsyncSession) -> datetime | None:
     """The earliest scheduled opening or closing still to happen."""
     opening = await session.scalar(

@@ -61,6 +61,7 @@ class Settings:
     sqlite_busy_timeout_ms: int = 10_000
     default_locale: str = "zh_CN"
     timezone: str = "Asia/Shanghai"
+    records_dir: Path = PROJECT_ROOT / "var" / "records"
     debug: bool = False
 
     @classmethod
@@ -84,5 +85,6 @@ class Settings:
                 parallelism=_env_int("AWARDS_ARGON2_PARALLELISM", Argon2Params.parallelism),
             ),
             timezone=os.environ.get("AWARDS_TIMEZONE", "Asia/Shanghai"),
+            records_dir=Path(os.environ.get("AWARDS_RECORDS_DIR", var_dir / "records")),
             debug=_env_bool("AWARDS_DEBUG", False),
         )

@@ -19,7 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import i18n, rounds, web_sessions
+from awards import closing, i18n, rounds, web_sessions
 from awards.database import Database
 from awards.models.base import utcnow
 from awards.passwords import Passwords
@@ -144,11 +144,12 @@ class ScheduleMiddleware:
             now_mono = time.monotonic()
             if now_mono - self._checked >= self.EVERY_SECONDS:
                 self._checked = now_mono
-                await run_schedule(services_of(scope["litestar_app"].state).db)
+                services = services_of(scope["litestar_app"].state)
+                await run_schedule(services.db, services.settings)
         await self.app(scope, receive, send)
 
 
-async def run_schedule(db: Database) -> int:
+async def run_schedule(db: Database, settings: Settings) -> int:
     """Carry out every transition that is due; a cheap read first, a write only when needed."""
     now = utcnow()
     async with db.reader() as session:
@@ -156,7 +157,7 @@ async def run_schedule(db: Database) -> int:
     if due is None or due > now:
         return 0
     async with db.transaction() as session:
-        return len(await rounds.tick(session, now))
+        return len(await closing.tick(session, now, settings))
 
 
 class LocaleMiddleware:

@@ -46,12 +46,13 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 
 
 @pytest.fixture
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path) -> Settings:
     migrated = Settings(
         database_url=database_url,
         secret_key="test-secret-" + uuid.uuid4().hex,
         cookie_secure=False,
         argon2=FAST_ARGON2,
+        records_dir=tmp_path / "records",
     )
     migrate.upgrade(migrated)
     return migrated

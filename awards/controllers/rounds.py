@@ -6,7 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import categories, rounds, seasons, turnout
+from awards import categories, closing, rounds, seasons, turnout
 from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
 from awards.models.base import utcnow
@@ -104,10 +104,11 @@ class RoundController(Controller):
         return see_other(request, "round", round_id=round_id)
 
     @post("/rounds/{round_id:int}/close", name="round.close")
-    async def close_round(self, request: Request, round_id: PathId, db: Db) -> Redirect:
-        await rounds.close_round(
-            db, await rounds.get_round(db, round_id, lock=True), utcnow(), request.user.name
-        )
+    async def close_round(
+        self, request: Request, round_id: PathId, db: Db, settings: AppSettings
+    ) -> Redirect:
+        round_ = await rounds.get_round(db, round_id, lock=True)
+        await closing.close_and_seal(db, round_, utcnow(), request.user.name, settings)
         return see_other(request, "round", round_id=round_id)
 
     @get("/rounds/{round_id:int}/turnout", name="round.turnout")

@@ -35,6 +35,12 @@ class Round(Base):
     eligible_jurors: Mapped[int | None]
     audit_head_at_open: Mapped[str | None] = mapped_column(String(64))
     audit_head_at_close: Mapped[str | None] = mapped_column(String(64))
+    record_sha256: Mapped[str | None] = mapped_column(String(64))
+    """The seal, published at close before any result: SHA-256 of the record file..."""
+    results_sha256: Mapped[str | None] = mapped_column(String(64))
+    """...and of the results document counted from it."""
+    published_at: Mapped[datetime | None]
+    """When staff published the results."""
 
 
 class RoundCategory(Base):

@@ -1,0 +1,49 @@
+"""Closing a round for good: close it, rewrite the ballot box, build and seal the record.
+
+Also the schedule: `tick` opens and closes the rounds whose time has come (on requests, and
+from `awards rounds tick`).
+"""
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards import audit, records, rounds
+from awards.models import Round
+from awards.settings import Settings
+
+
+async def close_and_seal(
+    session: AsyncSession, round_: Round, now: datetime, actor: str, settings: Settings
+) -> Path:
+    await rounds.close_round(session, round_, now, actor)
+    path = await records.seal(session, round_, settings.timezone, settings.records_dir)
+    await audit.record(
+        session,
+        actor=actor,
+        action="round.sealed",
+        object_type="round",
+        object_id=round_.id,
+        changes={"record_sha256": round_.record_sha256, "results_sha256": round_.results_sha256},
+    )
+    return path
+
+
+async def tick(session: AsyncSession, now: datetime, settings: Settings) -> list[Round]:
+    """Open scheduled rounds whose time has come and close open rounds whose time is up."""
+    changed = []
+    due_open = await session.scalars(
+        select(Round).where(Round.state == "scheduled", Round.opens_at <= now).with_for_update()
+    )
+    for round_ in list(due_open):
+        await rounds.open_round(session, round_, now, "schedule")
+        changed.append(round_)
+    due_close = await session.scalars(
+        select(Round).where(Round.state == "open", Round.closes_at <= now).with_for_update()
+    )
+    for round_ in list(due_close):
+        await close_and_seal(session, round_, now, "schedule", settings)
+        changed.append(round_)
+    return changed
