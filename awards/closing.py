@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import audit, records, rounds
 from awards.models import Round
 from awards.settings import Settings
+from ballots.record import parse_record
+from ballots.tally import count
 
 
 async def close_and_seal(
@@ -47,3 +49,26 @@ async def tick(session: AsyncSession, now: datetime, settings: Settings) -> list
         await close_and_seal(session, round_, now, "schedule", settings)
         changed.append(round_)
     return changed
+
+
+async def create_final_from_shortlist(
+    session: AsyncSession, source: Round, form: rounds.RoundForm, settings: Settings, actor: str
+) -> Round:
+    """A final round over the nomination round's shortlist: for each category, the first K of
+    its ranking (K = the category's shortlist size; all nominees where none is set)."""
+    record = parse_record(await records.build_record(session, source, settings.timezone))
+    results = {c["id"]: c for c in count(record)["categories"]}
+    shortlist = {}
+    for category in await rounds.round_categories(session, source.id):
+        ranking = [int(p["nominee"][1:]) for p in results[category.code]["ranking"]]
+        shortlist[category.id] = ranking[: category.shortlist_size or len(ranking)]
+    final = await rounds.create_final_round(session, source, form, shortlist, actor)
+    await audit.record(
+        session,
+        actor=actor,
+        action="round.shortlisted",
+        object_type="round",
+        object_id=final.id,
+        changes={"source": source.id, "shortlist": {str(c): n for c, n in shortlist.items()}},
+    )
+    return final

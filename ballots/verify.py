@@ -111,9 +111,12 @@ def verify(record_bytes: bytes, results_bytes: bytes) -> list[Failure]:
         )
     if results.get("round") != record.round_id:
         failures.append(Failure("results", "round", "the results name another round"))
-    if any(f.check in ("seed", "method") for f in failures):
-        return failures  # without a valid seed or method there is no tally to compare
-    expected = {c["id"]: c for c in count(record)["categories"]}
+    if any(f.check in ("seed", "method", "ballot", "nominees") for f in failures):
+        return failures  # an invalid record has no tally to compare against
+    try:
+        expected = {c["id"]: c for c in count(record)["categories"]}
+    except (KeyError, TypeError, ValueError) as exc:
+        return [*failures, Failure("record", "tally", f"the record cannot be counted: {exc!r}")]
     given = results.get("categories")
     if not isinstance(given, list) or [c.get("id") for c in given if isinstance(c, dict)] != list(
         expected

@@ -111,6 +111,22 @@ class RoundController(Controller):
         await closing.close_and_seal(db, round_, utcnow(), request.user.name, settings)
         return see_other(request, "round", round_id=round_id)
 
+    @post("/rounds/{round_id:int}/final", name="round.final")
+    async def create_final(
+        self, request: Request, round_id: PathId, data: FormData, db: Db, settings: AppSettings
+    ) -> Template | Redirect:
+        source = await rounds.get_round(db, round_id)
+        try:
+            form = rounds.RoundForm.parse({**data, "kind": "final"})
+            final = await closing.create_final_from_shortlist(
+                db, source, form, settings, request.user.name
+            )
+        except FormInvalid as exc:
+            return await form_error(
+                db, "rounds/detail.html", exc, **await _context(db, round_id, values=False)
+            )
+        return see_other(request, "round", round_id=final.id)
+
     @get("/rounds/{round_id:int}/turnout", name="round.turnout")
     async def show_turnout(self, round_id: PathId, db: Db) -> Template:
         round_ = await rounds.get_round(db, round_id)

@@ -1,0 +1,262 @@
+"""The counting core against the spec's worked example, generated tampering, hand-made ties
+that pin the lot rule, and properties of the methods."""
+
+import copy
+import hashlib
+import json
+import random
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ballots.canonical import canonical_json
+from ballots.record import parse_record, record_document
+from ballots.tally import count, lot_positions, results_bytes
+from ballots.verify import verify
+
+EXAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "examples"
+RECORD = (EXAMPLES / "record-1.json").read_bytes() if EXAMPLES.exists() else b""
+RESULTS = (EXAMPLES / "results-1.json").read_bytes() if EXAMPLES.exists() else b""
+needs_examples = pytest.mark.skipif(
+    not RECORD, reason="../shared/spec/examples is not beside the project"
+)
+
+
+@needs_examples
+def test_the_worked_example_counts_exactly():
+    ours = count(parse_record(RECORD))
+    theirs = json.loads(RESULTS)
+    assert ours["record_sha256"] == theirs["record_sha256"]
+    assert ours["round"] == theirs["round"]
+    assert [{k: v for k, v in c.items() if k != "details"} for c in ours["categories"]] == theirs[
+        "categories"
+    ]
+
+
+@needs_examples
+def test_the_worked_example_verifies_and_counts_the_same_every_time():
+    assert verify(RECORD, RESULTS) == []
+    assert results_bytes(parse_record(RECORD)) == results_bytes(parse_record(RECORD))
+    assert verify(RECORD, results_bytes(parse_record(RECORD))) == []
+
+
+def _mutate_record(raw: dict, rng: random.Random) -> tuple[str, dict]:
+    """One meaningful change to a record: the kinds an attacker or a bug would make."""
+    raw = copy.deepcopy(raw)
+    categories = [c for c in raw["categories"] if c["ballots"]]
+    category = rng.choice(categories)
+    ballots = category["ballots"]
+    kind = rng.choice(
+        ["drop", "duplicate", "reorder", "edit", "count", "seed", "eligible", "tracker"]
+    )
+    if kind == "drop":
+        ballots.pop(rng.randrange(len(ballots)))
+    elif kind == "duplicate":
+        ballots.append(copy.deepcopy(rng.choice(ballots)))
+        ballots.sort(key=lambda b: b["tracker"])
+    elif kind == "reorder" and len(ballots) > 1:
+        i = rng.randrange(len(ballots) - 1)
+        ballots[i], ballots[i + 1] = ballots[i + 1], ballots[i]
+    elif kind == "edit":
+        ballot = rng.choice(ballots)
+        ballot["content"] = (
+            {"abstain": True} if "abstain" not in ballot["content"] else {"approve": []}
+        )
+    elif kind == "count":
+        category["participants"] += rng.choice([-1, 1])
+    elif kind == "seed":
+        raw["round"]["tie_break"]["seed"] = hashlib.sha256(rng.randbytes(8)).hexdigest()
+    elif kind == "eligible":
+        category["eligible_jurors"] = category["participants"] - 1
+    else:
+        ballot = rng.choice(ballots)
+        ballot["tracker"] = "f" * 32
+    return kind, raw
+
+
+@needs_examples
+@pytest.mark.parametrize("seed", range(60))
+def test_every_generated_tampering_of_the_record_is_detected(seed):
+    rng = random.Random(seed)
+    kind, tampered = _mutate_record(json.loads(RECORD), rng)
+    # Even re-sealed with fresh Merkle roots and fresh results, the tampering shows.
+    data = canonical_json(tampered)
+    if tampered == json.loads(RECORD):
+        pytest.skip("the mutation happened to change nothing")
+    failures = verify(data, RESULTS)
+    assert failures, kind
+    honest_results = json.loads(RESULTS)
+    honest_results["record_sha256"] = hashlib.sha256(data).hexdigest()
+    assert verify(data, json.dumps(honest_results).encode()), kind
+
+
+@needs_examples
+@pytest.mark.parametrize("seed", range(40))
+def test_any_single_byte_changed_in_the_record_is_detected(seed):
+    rng = random.Random(seed)
+    data = bytearray(RECORD)
+    position = rng.randrange(len(data))
+    data[position] = (data[position] + rng.randrange(1, 256)) % 256
+    assert verify(bytes(data), RESULTS)
+
+
+RESULT_EDITS = [
+    ("winner", lambda r: r["categories"][0]["winners"].reverse()),
+    ("value", lambda r: r["categories"][4]["ranking"][0].update(value="5")),
+    ("by_lot", lambda r: r["categories"][1]["ranking"][0].update(by_lot=True)),
+    ("rank", lambda r: r["categories"][9]["ranking"][0].update(rank=2)),
+    ("valid", lambda r: r["categories"][2].update(valid=7)),
+    ("quorum", lambda r: r["categories"][3].update(quorum_met=True)),
+    ("order", lambda r: r["categories"][0]["ranking"].reverse()),
+    ("dropped category", lambda r: r["categories"].pop()),
+    ("record hash", lambda r: r.update(record_sha256="0" * 64)),
+    ("round", lambda r: r.update(round="other")),
+]
+
+
+@needs_examples
+@pytest.mark.parametrize(("name", "edit"), RESULT_EDITS, ids=[n for n, _ in RESULT_EDITS])
+def test_every_edit_of_the_results_is_detected(name, edit):
+    results = json.loads(RESULTS)
+    edit(results)
+    failures = verify(RECORD, json.dumps(results).encode())
+    assert failures, name
+
+
+def _record(
+    method: str, nominees: list[str], contents: list[dict], seed: bytes = b"\x07" * 32, **extra
+) -> bytes:
+    category = {
+        "id": "c",
+        "name": "奖项",
+        "method": method,
+        "winners": extra.pop("winners", 1),
+        "quorum": extra.pop("quorum", 0),
+        "disclosure": "full",
+        "eligible_jurors": len(contents),
+        "participants": len(contents),
+        "nominees": [{"id": n, "label": n} for n in nominees],
+        "recused": extra.pop("recused", {}),
+        "ballots": [{"tracker": f"{i:032x}", "content": c} for i, c in enumerate(contents)],
+        **extra,
+    }
+    round_ = {
+        "id": "r",
+        "name": "轮",
+        "kind": "final",
+        "opened_at": None,
+        "closed_at": None,
+        "tie_break": {"seed": seed.hex(), "seed_sha256": hashlib.sha256(seed).hexdigest()},
+        "audit_head_at_open": "0" * 64,
+        "audit_head_at_close": "0" * 64,
+    }
+    return record_document({"id": "s", "name": "季"}, round_, [category])
+
+
+@pytest.mark.parametrize("seed", [bytes([i]) * 32 for i in range(8)])
+def test_a_tie_is_broken_by_the_seeded_lot_and_marked(seed):
+    data = _record(
+        "approval",
+        ["a", "b", "c"],
+        [{"approve": ["a", "b"]}, {"approve": ["a", "b"]}],
+        seed=seed,
+        max_choices=2,
+    )
+    [category] = count(parse_record(data))["categories"]
+    expected_first = min(["a", "b"], key=lambda n: hashlib.sha256(seed + n.encode()).hexdigest())
+    assert category["ranking"][0]["nominee"] == expected_first
+    assert [p["by_lot"] for p in category["ranking"]] == [True, True, False]
+    assert category["winners"] == [expected_first]
+
+
+def test_lot_positions_follow_the_spec():
+    seed = bytes(range(32))
+    nominees = ["n1", "n2", "n3", "归队"]
+    order = sorted(nominees, key=lambda n: hashlib.sha256(seed + n.encode("utf-8")).hexdigest())
+    assert lot_positions(seed, nominees) == {n: i for i, n in enumerate(order)}
+
+
+def test_irv_marks_only_counts_where_the_lot_broke_a_tie():
+    data = _record(
+        "irv",
+        ["a", "b", "c"],
+        [
+            {"ranking": ["a"]},
+            {"ranking": ["b"]},
+            {"ranking": ["c", "a"]},
+            {"ranking": ["a"]},
+            {"ranking": ["b", "a"]},
+        ],
+    )
+    [category] = count(parse_record(data))["categories"]
+    # First count: a 2, b 2, c 1 -> c out -> a 3 of 5 wins: no tie broken.
+    assert category["ranking"][0] == {"nominee": "a", "rank": 1, "value": None, "by_lot": False}
+
+
+def test_score_methods_trim_exactly_and_quorum_withholds_winners():
+    data = _record(
+        "score_trimmed_mean",
+        ["a", "b"],
+        [{"scores": {"a": 1, "b": 5}}, {"scores": {"a": 9, "b": 5}}, {"scores": {"a": 10}}],
+        score_min=0,
+        score_max=10,
+        trim=1,
+        quorum=4,
+    )
+    [category] = count(parse_record(data))["categories"]
+    assert [(p["nominee"], p["value"]) for p in category["ranking"]] == [("a", "9"), ("b", None)]
+    assert category["quorum_met"] is False
+    assert category["winners"] == []
+
+
+rankings = st.lists(st.permutations(["a", "b", "c", "d"]).map(list), min_size=1, max_size=25)
+
+
+@given(ballots=rankings, shuffle_seed=st.integers(0, 2**32))
+@settings(max_examples=60, deadline=None)
+@pytest.mark.parametrize("method", ["borda", "irv", "schulze"])
+def test_counting_ignores_the_order_of_the_ballots(method, ballots, shuffle_seed):
+    contents = [{"ranking": r} for r in ballots]
+    shuffled = contents[:]
+    random.Random(shuffle_seed).shuffle(shuffled)
+    first = count(parse_record(_record(method, ["a", "b", "c", "d"], contents)))["categories"]
+    second = count(parse_record(_record(method, ["a", "b", "c", "d"], shuffled)))["categories"]
+    strip = lambda cats: [{k: v for k, v in c.items() if k != "details"} for c in cats]  # noqa: E731
+    assert strip(first) == strip(second)
+
+
+@given(ballots=rankings)
+@settings(max_examples=80, deadline=None)
+def test_schulze_elects_the_condorcet_winner(ballots):
+    nominees = ["a", "b", "c", "d"]
+    position = [{n: r.index(n) for n in nominees} for r in ballots]
+    beats = lambda x, y: sum(p[x] < p[y] for p in position) > sum(p[y] < p[x] for p in position)  # noqa: E731
+    condorcet = [x for x in nominees if all(beats(x, y) for y in nominees if y != x)]
+    [category] = count(
+        parse_record(_record("schulze", nominees, [{"ranking": r} for r in ballots]))
+    )["categories"]
+    if condorcet:
+        assert category["winners"] == condorcet
+
+
+@given(
+    ballots=st.lists(
+        st.lists(st.sampled_from(["a", "b", "c"]), unique=True).map(sorted), max_size=20
+    )
+)
+@settings(max_examples=80, deadline=None)
+def test_approval_counts_are_conserved_and_monotone(ballots):
+    contents = [{"approve": b} for b in ballots] + [{"abstain": True}]
+    [category] = count(parse_record(_record("approval", ["a", "b", "c"], contents, max_choices=3)))[
+        "categories"
+    ]
+    assert category["valid"] + category["abstentions"] == len(contents)
+    assert sum(category["details"]["approvals"].values()) == sum(len(b) for b in ballots)
+    winner = category["winners"][0]
+    more = [*contents, {"approve": [winner]}]
+    [again] = count(parse_record(_record("approval", ["a", "b", "c"], more, max_choices=3)))[
+        "categories"
+    ]
+    assert again["winners"][0] == winner  # more support never costs the winner the win

@@ -1,0 +1,118 @@
+"""Cross-checks against an independent implementation (pref_voting) on many random profiles,
+and counts of real ranked ballots (PrefLib's Debian and Dublin North elections)."""
+
+import hashlib
+import random
+from pathlib import Path
+
+import pytest
+
+from ballots.record import parse_record, record_document
+from ballots.tally import count, lot_positions
+from ballots.verify import verify
+
+pref_voting = pytest.importorskip("pref_voting", reason="pref_voting is not installed")
+from pref_voting.iterative_methods import instant_runoff_tb  # noqa: E402
+from pref_voting.margin_based_methods import beat_path  # noqa: E402
+from pref_voting.profiles import Profile  # noqa: E402
+from pref_voting.scoring_methods import borda  # noqa: E402
+
+PREFLIB = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "preflib"
+
+
+def _record(method: str, nominees: list[str], rankings: list[list[str]], seed: bytes) -> bytes:
+    category = {
+        "id": "c",
+        "name": "c",
+        "method": method,
+        "winners": 1,
+        "quorum": 0,
+        "disclosure": "full",
+        "eligible_jurors": len(rankings),
+        "participants": len(rankings),
+        "nominees": [{"id": n, "label": n} for n in nominees],
+        "recused": {},
+        "ballots": [
+            {"tracker": f"{i:032x}", "content": {"ranking": r}} for i, r in enumerate(rankings)
+        ],
+    }
+    round_ = {
+        "id": "r",
+        "name": "r",
+        "kind": "final",
+        "opened_at": None,
+        "closed_at": None,
+        "tie_break": {"seed": seed.hex(), "seed_sha256": hashlib.sha256(seed).hexdigest()},
+        "audit_head_at_open": "0" * 64,
+        "audit_head_at_close": "0" * 64,
+    }
+    return record_document({"id": "s", "name": "s"}, round_, [category])
+
+
+def _profiles(count_: int):
+    rng = random.Random(2024)
+    for _ in range(count_):
+        m = rng.randint(3, 7)
+        n = rng.randint(1, 40)
+        nominees = [f"n{i}" for i in range(m)]
+        # Few distinct orders make ties and Condorcet cycles likely.
+        pool = [rng.sample(nominees, m) for _ in range(rng.randint(1, 6))]
+        yield nominees, [list(rng.choice(pool)) for _ in range(n)], rng.randbytes(32)
+
+
+@pytest.mark.parametrize("method", ["borda", "irv", "schulze"])
+def test_winners_agree_with_pref_voting(method):
+    checked = 0
+    for nominees, rankings, seed in _profiles(300):
+        record = parse_record(_record(method, nominees, rankings, seed))
+        [result] = count(record)["categories"]
+        ours = result["ranking"][0]["nominee"]
+        index = {n: i for i, n in enumerate(nominees)}
+        profile = Profile([[index[n] for n in r] for r in rankings])
+        if method == "borda":
+            theirs = borda(profile)
+        elif method == "schulze":
+            theirs = beat_path(profile)
+        else:
+            # pref_voting eliminates tie_breaker[0] first among the tied; the spec eliminates
+            # the one the lot places last: the lot order reversed.
+            lot = lot_positions(seed, nominees)
+            last_first = sorted(nominees, key=lot.get, reverse=True)
+            theirs = instant_runoff_tb(profile, tie_breaker=[index[n] for n in last_first])
+        assert index[ours] in theirs, (method, rankings)
+        if len(theirs) == 1:
+            assert [index[ours]] == theirs
+        checked += 1
+    assert checked == 300
+
+
+def _read_soi(path: Path) -> tuple[list[str], list[list[str]]]:
+    nominees: dict[str, str] = {}
+    rankings: list[list[str]] = []
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.startswith("# ALTERNATIVE NAME"):
+            number = line.split(":", 1)[0].rsplit(" ", 1)[1]
+            nominees[number] = f"a{number}"
+        elif line and not line.startswith("#"):
+            times, order = line.split(":", 1)
+            ranking = [f"a{x.strip()}" for x in order.split(",") if x.strip()]
+            rankings.extend([ranking] * int(times))
+    return sorted(nominees.values(), key=lambda a: int(a[1:])), rankings
+
+
+@pytest.mark.skipif(not PREFLIB.exists(), reason="../shared/data/preflib is not beside the project")
+@pytest.mark.parametrize("name", ["00002-00000001.soi", "00002-00000003.soi", "00002-00000005.soi"])
+def test_real_debian_elections_count_and_verify(name):
+    nominees, rankings = _read_soi(PREFLIB / name)
+    rankings = [r for r in rankings if r]
+    seed = hashlib.sha256(name.encode()).digest()
+    for method in ("borda", "irv", "schulze"):
+        data = _record(method, nominees, rankings, seed)
+        record = parse_record(data)
+        results = count(record)
+        [category] = results["categories"]
+        assert category["valid"] == len(rankings)
+        assert len(category["ranking"]) == len(nominees)
+        from ballots.tally import results_bytes
+
+        assert verify(data, results_bytes(record)) == []
