@@ -168,6 +168,7 @@ def build_election(
     methods: tuple[str, ...] = ("approval", "irv", "score_mean"),
     open_round: bool = True,
     nominees_per_category: int = 3,
+    kind: str = "final",
 ) -> Election:
     from awards import jurors as roster
     from awards import nominees, rounds
@@ -208,7 +209,7 @@ def build_election(
             juror.password_hash = password_hash
             members.append(juror)
         round_ = await rounds.create_round(
-            s, season, rounds.RoundForm("final", "终评", "final"), "test"
+            s, season, rounds.RoundForm(kind, "终评" if kind == "final" else "提名", kind), "test"
         )
         await rounds.set_categories(s, round_, list(category_ids.values()), "test")
         if open_round:

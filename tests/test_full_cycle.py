@@ -1,0 +1,125 @@
+"""A whole season through the product: nomination round, casting, close and seal, tally from
+the database and from the published file (identical), verify, shortlist, final round, again."""
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+
+from sqlalchemy import update
+
+from awards.models import Category, Round
+from tests.factories import Browser, build_election, juror_login, run_db
+
+
+def _cli(settings, tmp_path, *args: str) -> subprocess.CompletedProcess:
+    env = {"AWARDS_DATABASE_URL": settings.database_url, "AWARDS_VAR_DIR": str(tmp_path / "var")}
+    return subprocess.run(
+        [sys.executable, "-m", "awards", *args], env=env, capture_output=True, check=False
+    )
+
+
+def _vote(client, election, round_id: int, choices: list[int]) -> None:
+    for juror_index, email in enumerate(election.emails):
+        browser = Browser(client)
+        browser.client.cookies.clear()
+        juror_login(browser, email)
+        page = browser.get(f"/juror/rounds/{round_id}/ballot").text
+        form = {}
+        approval = election.categories["approval"]
+        keys = re.findall(rf'name="c{approval}" value="(n\d+)"', page)
+        form[f"c{approval}"] = [
+            k
+            for i, k in enumerate(sorted(keys))
+            if i in choices[juror_index : juror_index + 1] or i == 0
+        ][:2]
+        irv = election.categories["irv"]
+        ranked = sorted(re.findall(rf'name="c{irv}\.(n\d+)"', page))
+        for rank, key in enumerate(
+            ranked[juror_index % len(ranked) :] + ranked[: juror_index % len(ranked)], start=1
+        ):
+            form[f"c{irv}.{key}"] = str(rank)
+        response = browser.post(f"/juror/rounds/{round_id}/cast", form)
+        assert response.status_code == 200, response.text[-500:]
+
+
+def _close_and_check(staff, client, settings, tmp_path, round_id: int) -> dict:
+    assert staff.post(f"/staff/rounds/{round_id}/close").status_code == 303
+    round_ = run_db(settings, lambda s: s.get(Round, round_id), write=False)
+    [record_file] = [
+        p for p in settings.records_dir.glob("*.record.json") if f"-{round_.code}." in p.name
+    ]
+    data = record_file.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == round_.record_sha256
+    public = client.get(f"/rounds/{round_id}").text
+    assert round_.record_sha256 in public
+    assert round_.results_sha256 in public
+    record = json.loads(data)
+    assert record["round"]["tie_break"]["seed"] == round_.seed  # revealed at close
+    from_file = _cli(settings, tmp_path, "tally", "--record", str(record_file), "--json")
+    from_db = _cli(settings, tmp_path, "tally", "--round", str(round_id), "--json")
+    assert from_file.returncode == 0, from_file.stderr
+    assert from_file.stdout == from_db.stdout  # the database and the file count the same
+    assert hashlib.sha256(from_file.stdout.strip()).hexdigest() == round_.results_sha256
+    results_file = tmp_path / f"results-{round_id}.json"
+    results_file.write_bytes(from_file.stdout)
+    verified = _cli(
+        settings, tmp_path, "verify", "--record", str(record_file), "--results", str(results_file)
+    )
+    assert verified.returncode == 0, verified.stderr
+    report = tmp_path / f"report-{round_id}.html"
+    assert (
+        _cli(
+            settings,
+            tmp_path,
+            "tally",
+            "--record",
+            str(record_file),
+            "--html",
+            str(report),
+            "--lang",
+            "en",
+        ).returncode
+        == 0
+    )
+    assert "<svg" in report.read_text()
+    assert "<script" not in report.read_text()
+    return json.loads(from_file.stdout)
+
+
+def test_a_whole_season(staff, client, settings, tmp_path):
+    election = build_election(
+        settings,
+        jurors=4,
+        methods=("approval", "irv"),
+        open_round=False,
+        nominees_per_category=4,
+        kind="nomination",
+    )
+    run_db(settings, lambda s: s.execute(update(Category).values(shortlist_size=2)))
+    assert staff.post(f"/staff/rounds/{election.round_id}/open").status_code == 303
+    _vote(client, election, election.round_id, [1, 1, 2, 3])
+    staff.login("editor", "correct horse battery staple")
+    nomination = _close_and_check(staff, client, settings, tmp_path, election.round_id)
+    assert [c["valid"] for c in nomination["categories"]] == [4, 4]
+
+    final = staff.post(
+        f"/staff/rounds/{election.round_id}/final", {"code": "final", "name": "终评"}
+    )
+    assert final.status_code == 303
+    final_id = int(final.headers["location"].rsplit("/", 1)[1])
+    assert staff.post(f"/staff/rounds/{final_id}/open").status_code == 303
+    ballot = Browser(client)
+    juror_login(ballot, election.emails[0])
+    page = ballot.get(f"/juror/rounds/{final_id}/ballot").text
+    shortlisted = {p["nominee"] for c in nomination["categories"] for p in c["ranking"][:2]}
+    offered = set(re.findall(r'value="(n\d+)"', page)) | set(
+        re.findall(r'name="c\d+\.(n\d+)"', page)
+    )
+    assert offered == shortlisted  # the final offers exactly the shortlist
+    _vote(client, election, final_id, [0, 1, 1, 0])
+    staff.login("editor", "correct horse battery staple")
+    final_results = _close_and_check(staff, client, settings, tmp_path, final_id)
+    assert all(len(c["ranking"]) == 2 for c in final_results["categories"])
+    assert all(c["winners"] for c in final_results["categories"])
