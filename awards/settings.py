@@ -62,6 +62,7 @@ class Settings:
     default_locale: str = "zh_CN"
     timezone: str = "Asia/Shanghai"
     records_dir: Path = PROJECT_ROOT / "var" / "records"
+    small_jury_threshold: int = 5
     debug: bool = False
 
     @classmethod
@@ -86,5 +87,6 @@ class Settings:
             ),
             timezone=os.environ.get("AWARDS_TIMEZONE", "Asia/Shanghai"),
             records_dir=Path(os.environ.get("AWARDS_RECORDS_DIR", var_dir / "records")),
+            small_jury_threshold=_env_int("AWARDS_SMALL_JURY_THRESHOLD", 5),
             debug=_env_bool("AWARDS_DEBUG", False),
         )

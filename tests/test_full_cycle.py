@@ -123,3 +123,76 @@ def test_a_whole_season(staff, client, settings, tmp_path):
     final_results = _close_and_check(staff, client, settings, tmp_path, final_id)
     assert all(len(c["ranking"]) == 2 for c in final_results["categories"])
     assert all(c["winners"] for c in final_results["categories"])
+
+
+def _closed_round(staff, client, settings, disclosure: str, jurors: int = 6):
+    election = build_election(settings, jurors=jurors, methods=("approval",), open_round=True)
+    run_db(settings, lambda s: s.execute(update(Category).values(disclosure=disclosure)))
+    _vote_approval(client, election)
+    staff.login("editor", "correct horse battery staple")
+    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
+    return election
+
+
+def _vote_approval(client, election) -> list[str]:
+    trackers = []
+    cid = election.categories["approval"]
+    for email in election.emails:
+        browser = Browser(client)
+        browser.client.cookies.clear()
+        juror_login(browser, email)
+        page = browser.post(
+            f"/juror/rounds/{election.round_id}/cast", {f"c{cid}": election.nominees["approval"][0]}
+        )
+        trackers += re.findall(r'<code class="tracker">([0-9a-f]{32})</code>', page.text)
+    return trackers
+
+
+def test_results_are_shown_only_when_published_and_per_disclosure_level(staff, client, settings):
+    election = _closed_round(staff, client, settings, "counts")
+    results_url = f"/rounds/{election.round_id}/results"
+    before = client.get(results_url).text
+    assert "结果将在协会公布后显示" in before
+    assert "剧目0" not in before
+    assert client.get(f"/rounds/{election.round_id}/files/results").status_code == 403
+    assert staff.post(f"/staff/rounds/{election.round_id}/publish").status_code == 303
+    page = client.get(results_url).text
+    assert "剧目0" in page
+    assert "有效票 6 张。" in page
+    assert client.get(f"/rounds/{election.round_id}/files/results").status_code == 200
+    assert client.get(f"/rounds/{election.round_id}/files/record").status_code == 403  # only "full"
+    again = staff.post(f"/staff/rounds/{election.round_id}/publish")
+    assert again.status_code == 409
+
+
+def test_small_juries_never_show_counts(staff, client, settings):
+    election = _closed_round(staff, client, settings, "full", jurors=3)
+    staff.post(f"/staff/rounds/{election.round_id}/publish")
+    page = client.get(f"/rounds/{election.round_id}/results").text
+    assert "<th>得分</th>" not in page  # 3 valid ballots < the threshold of 5
+    assert client.get(f"/rounds/{election.round_id}/files/record").status_code == 403
+
+
+def test_a_juror_finds_the_tracker_in_the_record(staff, second_browser, client, settings):
+    election = build_election(settings, jurors=2, methods=("approval",))
+    trackers = _vote_approval(second_browser.client, election)
+    staff.login("editor", "correct horse battery staple")
+    staff.post(f"/staff/rounds/{election.round_id}/close")
+    found = client.get(f"/rounds/{election.round_id}/results", params={"tracker": trackers[0]}).text
+    assert "你的选票已被计入" in found
+    missing = client.get(f"/rounds/{election.round_id}/results", params={"tracker": "0" * 32}).text
+    assert "不在本轮封存的选举记录中" in missing
+
+
+def test_the_auditor_always_gets_the_full_record(client, settings, staff):
+    from awards.models import StaffUser
+
+    election = _closed_round(staff, client, settings, "winners")
+    assert staff.get(f"/rounds/{election.round_id}/files/record").status_code == 403
+    run_db(settings, lambda s: s.execute(update(StaffUser).values(is_auditor=True)))
+    record = staff.get(f"/rounds/{election.round_id}/files/record")
+    assert record.status_code == 200
+    assert (
+        hashlib.sha256(record.content).hexdigest()
+        == run_db(settings, lambda s: s.get(Round, election.round_id), write=False).record_sha256
+    )

@@ -1,12 +1,16 @@
 """Public pages: a round's manifest (commitments published at opening) and its recusal register."""
 
-from litestar import Controller, get
-from litestar.response import Template
+from typing import Annotated
+
+from litestar import Controller, Request, get
+from litestar.params import FromPath, QueryParameter
+from litestar.response import Response, Template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from awards import rounds, seasons
-from awards.controllers import Db, PathId
+from awards import publication, rounds, seasons
+from awards.controllers import AppSettings, Db, PathId
+from awards.errors import NotAllowed, NotFound
 from awards.models import Juror, Nominee, Round, RoundRecusal
 
 
@@ -46,4 +50,57 @@ class PublicController(Controller):
                 "register": register,
                 "categories": await rounds.round_categories(db, round_id),
             },
+        )
+
+    @get("/{round_id:int}/results", name="public.results")
+    async def results(
+        self,
+        round_id: PathId,
+        db: Db,
+        settings: AppSettings,
+        tracker: Annotated[str, QueryParameter(max_length=64)] = "",
+    ) -> Template:
+        round_ = await rounds.get_round(db, round_id)
+        season = await seasons.get_season(db, round_.season_id)
+        if round_.state != "closed":
+            raise NotFound("No results yet.")
+        published = publication.load(
+            settings.records_dir, season, round_, settings.small_jury_threshold
+        )
+        found = publication.find_tracker(published.record, tracker) if tracker else None
+        return Template(
+            "public/results.html",
+            context={
+                "round": round_,
+                "season": season,
+                "published": published,
+                "tracker": tracker,
+                "found": found,
+                "visible": round_.published_at is not None,
+            },
+        )
+
+    @get("/{round_id:int}/files/{kind:str}", name="public.download")
+    async def download(
+        self, round_id: PathId, kind: FromPath[str], request: Request, db: Db, settings: AppSettings
+    ) -> Response[bytes]:
+        """The sealed files: for everyone where every category allows it, always for auditors."""
+        round_ = await rounds.get_round(db, round_id)
+        season = await seasons.get_season(db, round_.season_id)
+        if round_.state != "closed" or kind not in ("record", "results"):
+            raise NotFound("No such file.")
+        published = publication.load(
+            settings.records_dir, season, round_, settings.small_jury_threshold
+        )
+        user = request.scope.get("user")
+        auditor = user is not None and user.is_staff and user.is_auditor
+        allowed = published.record_public if kind == "record" else published.results_public
+        if not auditor and (round_.published_at is None or not allowed):
+            raise NotAllowed("This file is not public; the auditor can download it.")
+        record_file, results_file = publication.files(settings.records_dir, season, round_)
+        path = record_file if kind == "record" else results_file
+        return Response(
+            path.read_bytes(),
+            media_type="application/json",
+            headers={"content-disposition": f'attachment; filename="{path.name}"'},
         )

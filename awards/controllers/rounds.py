@@ -6,7 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import categories, closing, rounds, seasons, turnout
+from awards import categories, closing, publication, rounds, seasons, turnout
 from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
 from awards.models.base import utcnow
@@ -126,6 +126,12 @@ class RoundController(Controller):
                 db, "rounds/detail.html", exc, **await _context(db, round_id, values=False)
             )
         return see_other(request, "round", round_id=final.id)
+
+    @post("/rounds/{round_id:int}/publish", name="round.publish")
+    async def publish(self, request: Request, round_id: PathId, db: Db) -> Redirect:
+        round_ = await rounds.get_round(db, round_id, lock=True)
+        await publication.publish(db, round_, utcnow(), request.user.name)
+        return see_other(request, "public.results", round_id=round_id)
 
     @get("/rounds/{round_id:int}/turnout", name="round.turnout")
     async def show_turnout(self, round_id: PathId, db: Db) -> Template:
