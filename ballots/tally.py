@@ -15,7 +15,18 @@ from ballots.canonical import canonical_json
 from ballots.content import is_abstention
 from ballots.record import RESULTS_FORMAT, CategoryRecord, ElectionRecord, fraction_text
 
+try:  # numpy speeds up large ranked elections; without it the same counts run in plain Python
+    from ballots import arrays
+except ImportError:  # pragma: no cover - exercised by the auditor's numpy-free path
+    arrays = None  # type: ignore[assignment]
+
 Value = Fraction | int | None
+# Below this many valid ballots plain Python is as fast, and simpler to follow.
+ARRAY_THRESHOLD = 2000
+
+
+def _use_arrays(ballots: int) -> bool:
+    return arrays is not None and ballots >= ARRAY_THRESHOLD
 
 
 @dataclass(frozen=True)
@@ -82,6 +93,10 @@ def _approval(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Va
 
 def _borda(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Value], dict]:
     m = len(category.nominees)
+    if _use_arrays(len(valid)):
+        matrix = arrays.ranking_matrix(category.nominee_ids, [c["ranking"] for c in valid])
+        points = dict(zip(category.nominee_ids, arrays.borda_points(matrix, m), strict=True))
+        return dict(points), {"points": points}
     points = dict.fromkeys(category.nominee_ids, 0)
     for content in valid:
         for position, nominee in enumerate(content["ranking"]):
@@ -129,7 +144,14 @@ def strongest_paths(
 
 def _schulze(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Value], dict]:
     nominees = category.nominee_ids
-    d = pairwise(nominees, [c["ranking"] for c in valid])
+    rankings = [c["ranking"] for c in valid]
+    if _use_arrays(len(valid)):
+        rows = arrays.pairwise(arrays.ranking_matrix(nominees, rankings), len(nominees))
+        d = {
+            x: dict(zip(nominees, row, strict=True)) for x, row in zip(nominees, rows, strict=True)
+        }
+    else:
+        d = pairwise(nominees, rankings)
     p = strongest_paths(nominees, d)
     beaten = {x: sum(1 for y in nominees if y != x and p[x][y] > p[y][x]) for x in nominees}
     return dict(beaten), {"d": d, "p": p}
@@ -156,43 +178,80 @@ def _scores(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Valu
     return values, {"kept": kept_all, "dropped": dropped_all}
 
 
+class _PythonCount:
+    """One IRV count in plain Python (the same interface as arrays.RunoffCount)."""
+
+    def __init__(self, ballots: list[tuple[int, ...]], continuing: list[bool]) -> None:
+        self.ballots = ballots
+        self.continuing = list(continuing)
+
+    def votes(self) -> tuple[list[int], int]:
+        votes = [0] * len(self.continuing)
+        active = 0
+        for ranking in self.ballots:
+            for nominee in ranking:
+                if self.continuing[nominee]:
+                    votes[nominee] += 1
+                    active += 1
+                    break
+        return votes, active
+
+    def eliminate(self, nominee: int) -> None:
+        self.continuing[nominee] = False
+
+
 def _irv(
     category: CategoryRecord, valid: list[dict], lot: dict[str, int]
 ) -> tuple[list[tuple[str, bool]], dict]:
-    ballots = [tuple(c["ranking"]) for c in valid]
-    remaining = list(category.nominee_ids)
+    """Rank 1 by an instant-runoff count; rank 2 by another with the winner removed; ..."""
+    nominees = category.nominee_ids
+    position = [lot[n] for n in nominees]
+    rankings = [c["ranking"] for c in valid]
+    if _use_arrays(len(valid)):
+        import numpy as np
+
+        matrix = arrays.ranking_matrix(nominees, rankings)
+
+        def start(continuing: list[bool]) -> Any:
+            return arrays.RunoffCount(matrix, np.array(continuing, dtype=bool))
+    else:
+        index = {n: i for i, n in enumerate(nominees)}
+        ballots = [tuple(index[n] for n in r) for r in rankings]
+
+        def start(continuing: list[bool]) -> Any:
+            return _PythonCount(ballots, continuing)
+
+    remaining = [True] * len(nominees)
     placed: list[tuple[str, bool]] = []
     counts = []
-    while remaining:
-        continuing = set(remaining)
+    while any(remaining):
+        counter = start(remaining)
+        alive = [i for i, r in enumerate(remaining) if r]
         lot_used = False
         rounds = []
         while True:
-            if len(continuing) == 1:
-                [winner] = continuing
+            if len(alive) == 1:
+                winner = alive[0]
                 break
-            votes = dict.fromkeys(continuing, 0)
-            active = 0
-            for ranking in ballots:
-                for nominee in ranking:
-                    if nominee in continuing:
-                        votes[nominee] += 1
-                        active += 1
-                        break
-            leader = max(votes, key=lambda n: (votes[n], -lot[n]))
+            votes, active = counter.votes()
+            tally = {nominees[i]: int(votes[i]) for i in alive}
+            leader = max(alive, key=lambda i: (votes[i], -position[i]))
             if votes[leader] * 2 > active:
-                rounds.append({"votes": votes, "elected": leader})
+                rounds.append({"votes": tally, "elected": nominees[leader]})
                 winner = leader
                 break
-            fewest = min(votes.values())
-            tied = [n for n in continuing if votes[n] == fewest]
+            fewest = min(votes[i] for i in alive)
+            tied = [i for i in alive if votes[i] == fewest]
             lot_used = lot_used or len(tied) > 1
-            out = max(tied, key=lambda n: lot[n])
-            rounds.append({"votes": votes, "eliminated": out})
-            continuing.remove(out)
-        placed.append((winner, lot_used))
-        remaining.remove(winner)
-        counts.append({"rank": len(placed), "winner": winner, "rounds": rounds, "by_lot": lot_used})
+            out = max(tied, key=lambda i: position[i])  # the one the lot places last
+            rounds.append({"votes": tally, "eliminated": nominees[out]})
+            alive.remove(out)
+            counter.eliminate(out)
+        placed.append((nominees[winner], lot_used))
+        remaining[winner] = False
+        counts.append(
+            {"rank": len(placed), "winner": nominees[winner], "rounds": rounds, "by_lot": lot_used}
+        )
     return placed, {"counts": counts}
 
 

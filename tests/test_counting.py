@@ -260,3 +260,24 @@ def test_approval_counts_are_conserved_and_monotone(ballots):
         "categories"
     ]
     assert again["winners"][0] == winner  # more support never costs the winner the win
+
+
+@pytest.mark.parametrize("method", ["borda", "irv", "schulze"])
+def test_numpy_and_plain_python_count_identically(method, monkeypatch):
+    from ballots import tally
+
+    pytest.importorskip("numpy")
+    rng = random.Random(99)
+    for _ in range(40):
+        nominees = [f"n{i}" for i in range(rng.randint(2, 8))]
+        ballots = [
+            {"ranking": rng.sample(nominees, rng.randint(1, len(nominees)))}
+            for _ in range(rng.randint(1, 60))
+        ]
+        data = _record(method, nominees, ballots, seed=rng.randbytes(32))
+        monkeypatch.setattr(tally, "ARRAY_THRESHOLD", 0)
+        with_numpy = results_bytes(parse_record(data))
+        monkeypatch.setattr(tally, "arrays", None)
+        plain = results_bytes(parse_record(data))
+        monkeypatch.undo()
+        assert with_numpy == plain

@@ -1,0 +1,71 @@
+"""numpy kernels for large ranked elections: the same counts as the pure-Python code in
+tally.py, in integer arithmetic (exact), used when numpy is installed. The auditor's path
+without numpy stays available, and a test checks that both give identical results.
+
+Ballots become an (N, m) int array of nominee indices in rank order, padded with -1.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+def ranking_matrix(nominees: Sequence[str], rankings: Sequence[Sequence[str]]) -> np.ndarray:
+    index = {n: i for i, n in enumerate(nominees)}
+    m = len(nominees)
+    rows = [[index[n] for n in ranking] for ranking in rankings]
+    if rows and all(len(r) == m for r in rows):
+        return np.array(rows, dtype=np.int16).reshape(len(rows), m)
+    matrix = np.full((len(rows), m), -1, dtype=np.int16)
+    for i, row in enumerate(rows):
+        matrix[i, : len(row)] = row
+    return matrix
+
+
+def borda_points(matrix: np.ndarray, m: int) -> list[int]:
+    points = np.zeros(m, dtype=np.int64)
+    for j in range(matrix.shape[1]):
+        column = matrix[:, j]
+        points += np.bincount(column[column >= 0], minlength=m).astype(np.int64) * (m - 1 - j)
+    return [int(p) for p in points]
+
+
+def pairwise(matrix: np.ndarray, m: int) -> list[list[int]]:
+    """d[x][y]: ballots ranking x above y (a ranked nominee is above every unranked one)."""
+    n = matrix.shape[0]
+    positions = np.full((n, m), m, dtype=np.int16)
+    rows, cols = np.nonzero(matrix >= 0)
+    positions[rows, matrix[rows, cols]] = cols
+    d = []
+    for x in range(m):
+        above = positions[:, x][:, None] < positions
+        d.append([int(v) for v in above.sum(axis=0, dtype=np.int64)])
+        d[x][x] = 0
+    return d
+
+
+class RunoffCount:
+    """One IRV count over the ballots, with each ballot's current top choice kept up to date."""
+
+    def __init__(self, matrix: np.ndarray, continuing: np.ndarray) -> None:
+        self.matrix = matrix
+        self.continuing = continuing.copy()
+        self.top = self._first_continuing(np.arange(matrix.shape[0]))
+
+    def _first_continuing(self, rows: np.ndarray) -> np.ndarray:
+        if rows.size == 0:
+            return np.empty(0, dtype=np.int16)
+        sub = self.matrix[rows]
+        alive = np.append(self.continuing, False)[sub]  # index -1 (padding) reads the False
+        has = alive.any(axis=1)
+        first = alive.argmax(axis=1)
+        return np.where(has, sub[np.arange(len(rows)), first], -1).astype(np.int16)
+
+    def votes(self) -> tuple[np.ndarray, int]:
+        counted = self.top[self.top >= 0]
+        return np.bincount(counted, minlength=len(self.continuing)), int(counted.size)
+
+    def eliminate(self, nominee: int) -> None:
+        self.continuing[nominee] = False
+        affected = np.nonzero(self.top == nominee)[0]
+        self.top[affected] = self._first_continuing(affected)
