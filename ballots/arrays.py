@@ -6,19 +6,20 @@ Ballots become an (N, m) int array of nominee indices in rank order, padded with
 """
 
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 
 
 def ranking_matrix(nominees: Sequence[str], rankings: Sequence[Sequence[str]]) -> np.ndarray:
-    index = {n: i for i, n in enumerate(nominees)}
-    m = len(nominees)
-    rows = [[index[n] for n in ranking] for ranking in rankings]
-    if rows and all(len(r) == m for r in rows):
-        return np.array(rows, dtype=np.int16).reshape(len(rows), m)
-    matrix = np.full((len(rows), m), -1, dtype=np.int16)
-    for i, row in enumerate(rows):
-        matrix[i, : len(row)] = row
+    index = {n: i for i, n in enumerate(nominees)}.__getitem__
+    m, n = len(nominees), len(rankings)
+    if all(len(r) == m for r in rankings):  # full rankings: one flat pass, no row lists
+        flat = np.fromiter(map(index, chain.from_iterable(rankings)), dtype=np.int16, count=n * m)
+        return flat.reshape(n, m)
+    matrix = np.full((n, m), -1, dtype=np.int16)
+    for i, ranking in enumerate(rankings):
+        matrix[i, : len(ranking)] = [index(x) for x in ranking]
     return matrix
 
 
@@ -51,6 +52,17 @@ class RunoffCount:
         self.matrix = matrix
         self.continuing = continuing.copy()
         self.top = self._first_continuing(np.arange(matrix.shape[0]))
+
+    def fork(self) -> "RunoffCount":
+        """A copy to eliminate in, sharing the ballots: the next rank's count starts from this
+        one's tops, so only the ballots that ranked the last winner first are read again."""
+        copy = object.__new__(RunoffCount)
+        copy.matrix, copy.continuing, copy.top = (
+            self.matrix,
+            self.continuing.copy(),
+            self.top.copy(),
+        )
+        return copy
 
     def _first_continuing(self, rows: np.ndarray) -> np.ndarray:
         if rows.size == 0:

@@ -36,7 +36,7 @@ def new_tracker() -> str:
 
 
 def is_abstention(content: Mapping[str, Any]) -> bool:
-    return dict(content) == ABSTAIN
+    return content.get("abstain") is True and len(content) == 1
 
 
 def problem(content: Any, rules: BallotRules) -> str | None:

@@ -210,10 +210,15 @@ def _irv(
     if _use_arrays(len(valid)):
         import numpy as np
 
-        matrix = arrays.ranking_matrix(nominees, rankings)
+        base = arrays.RunoffCount(
+            arrays.ranking_matrix(nominees, rankings), np.ones(len(nominees), dtype=bool)
+        )
 
         def start(continuing: list[bool]) -> Any:
-            return arrays.RunoffCount(matrix, np.array(continuing, dtype=bool))
+            for i, alive in enumerate(continuing):
+                if not alive and base.continuing[i]:
+                    base.eliminate(i)  # the winners of the ranks before
+            return base.fork()
     else:
         index = {n: i for i, n in enumerate(nominees)}
         ballots = [tuple(index[n] for n in r) for r in rankings]
