@@ -84,7 +84,7 @@ def votekit_time(
 ) -> tuple[float, set[str]] | None:
     try:
         from votekit.ballot import RankBallot
-        from votekit.elections import IRV, Borda
+        from votekit.elections import Borda, FastSTV
         from votekit.pref_profile import RankProfile
     except ImportError:
         return None
@@ -92,7 +92,8 @@ def votekit_time(
         return None
     started = time.perf_counter()
     profile = RankProfile(ballots=[RankBallot(ranking=[{n} for n in r]) for r in rankings])
-    election = IRV(profile) if method == "irv" else Borda(profile, n_seats=1)
+    # FastSTV with one seat is votekit's fast instant runoff.
+    election = FastSTV(profile, n_seats=1) if method == "irv" else Borda(profile, n_seats=1)
     winners = {n for group in election.get_elected() for n in group}
     return time.perf_counter() - started, winners
 
