@@ -63,6 +63,12 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     records_dir: Path = PROJECT_ROOT / "var" / "records"
     small_jury_threshold: int = 5
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_sender: str = "awards@localhost"
+    smtp_starttls: bool = True
     debug: bool = False
 
     @classmethod
@@ -88,5 +94,11 @@ class Settings:
             timezone=os.environ.get("AWARDS_TIMEZONE", "Asia/Shanghai"),
             records_dir=Path(os.environ.get("AWARDS_RECORDS_DIR", var_dir / "records")),
             small_jury_threshold=_env_int("AWARDS_SMALL_JURY_THRESHOLD", 5),
+            smtp_host=os.environ.get("AWARDS_SMTP_HOST", ""),
+            smtp_port=_env_int("AWARDS_SMTP_PORT", 587),
+            smtp_username=os.environ.get("AWARDS_SMTP_USERNAME", ""),
+            smtp_password=os.environ.get("AWARDS_SMTP_PASSWORD", ""),
+            smtp_sender=os.environ.get("AWARDS_SMTP_SENDER", "awards@localhost"),
+            smtp_starttls=_env_bool("AWARDS_SMTP_STARTTLS", True),
             debug=_env_bool("AWARDS_DEBUG", False),
         )

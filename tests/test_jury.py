@@ -280,3 +280,53 @@ def test_panels_need_unique_codes(staff, settings, season):
         run_db(settings, lambda s: s.scalar(select(func.count()).select_from(Panel)), write=False)
         == 2
     )
+
+
+def test_codes_are_emailed_where_a_mail_server_is_configured(settings, staff_user):
+    from dataclasses import replace
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+    from litestar.testing import TestClient
+
+    from awards.app import create_app
+    from tests.conftest import STAFF_PASSWORD
+    from tests.factories import Browser
+    from tests.server import free_port
+
+    received: list[bytes] = []
+
+    class Sink:
+        async def handle_DATA(self, server, session, envelope):
+            received.append(envelope.content)
+            return "250 OK"
+
+    port = free_port()
+    sink = Controller(Sink(), hostname="127.0.0.1", port=port)
+    sink.start()
+    try:
+        mailing = replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
+        election = build_election(settings, jurors=2, methods=("approval",), open_round=False)
+        with TestClient(create_app(mailing), base_url="http://testserver.local") as client:
+            staff = Browser(client)
+            staff.login(staff_user, STAFF_PASSWORD)
+            response = staff.post(
+                f"/staff/seasons/{election.season_id}/jurors/codes",
+                {"juror_ids": [str(j) for j in election.juror_ids], "format": "email"},
+            )
+        assert response.status_code == 200
+        assert "已通过电子邮件发出 2 个激活码。" in response.text
+    finally:
+        sink.stop()
+    assert len(received) == 2
+    messages = [message_from_bytes(m) for m in received]
+    assert {m["To"] for m in messages} == set(election.emails)
+    codes = [
+        re.search(r"\b([A-Z2-7]{4}(?:-[A-Z2-7]{1,4}){6})\b", m.get_payload(decode=True).decode())[1]
+        for m in messages
+    ]
+    assert not any(code in response.text for code in codes)  # staff do not see them
+    stored = run_db(
+        settings, lambda s: s.scalars(select(ActivationCode.code_hash)), write=False
+    ).all()
+    assert sorted(stored) == sorted(activation.code_hash(c) for c in codes)

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from awards import activation, conflicts, jurors, seasons
+from awards import activation, conflicts, jurors, mail, seasons
 from awards.catalogue_files import ImportRejected
 from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
@@ -190,10 +190,26 @@ class JuryController(Controller):
                 context={**context, "problem": _("Choose the jurors who get a new code.")},
                 status_code=422,
             )
+        if data.get("format") == "email" and not settings.smtp_host:
+            raise FormInvalid({"format": _("No mail server is configured (AWARDS_SMTP_HOST).")})
         issued = await activation.issue_codes(
             db, chosen, utcnow(), settings.activation_days, request.user.name
         )
         login_url = str(request.base_url).rstrip("/") + "/juror/activate"
+        if data.get("format") == "email":
+            smtp = mail.SmtpSettings(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_username,
+                settings.smtp_password,
+                settings.smtp_sender,
+                settings.smtp_starttls,
+            )
+            sent = await mail.send_codes(smtp, issued, login_url)
+            return Template(
+                "jury/roster.html",
+                context={**context, "sent": sent},
+            )
         if data.get("format") == "csv":
             text = io.StringIO(newline="")
             writer = csv.writer(text, lineterminator="\r\n")
