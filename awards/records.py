@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -123,12 +123,3 @@ async def seal(session: AsyncSession, round_: Round, zone: str, records_dir: Pat
     round_.record_sha256 = record.sha256
     round_.results_sha256 = sha256_hex(results)
     return path
-
-
-async def ballot_count(session: AsyncSession, round_id: int) -> int:
-    return (
-        await session.scalar(
-            select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)
-        )
-        or 0
-    )

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -189,8 +190,6 @@ class ScheduleForm:
 
     @classmethod
     def parse(cls, data: Mapping[str, Any], zone: str, now: datetime) -> "ScheduleForm":
-        from zoneinfo import ZoneInfo
-
         fields = Fields(data)
         times = {}
         for name in ("opens_at", "closes_at"):

@@ -132,12 +132,3 @@ async def purge_expired(session: AsyncSession, now: datetime, settings: Settings
         )
     )
     return result.rowcount or 0
-
-
-async def count_for(session: AsyncSession, kind: str, principal_id: int) -> int:
-    rows = await session.scalars(
-        select(WebSession.id_hash).where(
-            WebSession.principal_kind == kind, WebSession.principal_id == principal_id
-        )
-    )
-    return len(rows.all())

@@ -180,3 +180,14 @@ def test_next_parameter_cannot_send_the_browser_elsewhere(browser, staff_user):
             "/login", {"username": staff_user, "password": STAFF_PASSWORD, "next": target}
         )
         assert response.headers["location"] == "/staff"
+
+
+def test_expired_sessions_are_purged_at_the_next_login(browser, staff_user, settings):
+    browser.login(staff_user, STAFF_PASSWORD)
+    run_db(
+        settings,
+        lambda s: s.execute(update(WebSession).values(last_seen_at=utcnow() - timedelta(hours=1))),
+    )
+    browser.client.cookies.clear()
+    browser.login(staff_user, STAFF_PASSWORD)
+    assert len(_sessions(settings)) == 1

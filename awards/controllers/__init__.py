@@ -32,7 +32,8 @@ def see_other(request: Request, route: str, **params: Any) -> Redirect:
 
 async def form_error(db: AsyncSession, template: str, exc: FormInvalid, **context: Any) -> Template:
     """Show the form again with a message per field; the request's transaction ends in a rollback,
-    so nothing the request did before the error is written."""
+    so nothing the request did before the error is written. `context` may hold the page's own
+    `values` and `errors`: the submitted ones replace them."""
     rollback_only(db)
     return Template(
         template_name=template,

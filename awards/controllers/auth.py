@@ -56,6 +56,7 @@ async def log_in(
             status_code=429 if result.locked else 401,
         )
     await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
+    await web_sessions.purge_expired(db, now, settings)  # no scheduler needed to keep it small
     raw = await web_sessions.start(db, kind, result.user.id, now)
     return Redirect(
         path=safe_next(data.get("next"), kind),

@@ -56,7 +56,7 @@ class JuryController(Controller):
                 db,
                 "jury/roster.html",
                 exc,
-                **{k: v for k, v in context.items() if k not in ("values", "errors")},
+                **context,
             )
         return see_other(request, "jury", season_id=season_id)
 
@@ -75,7 +75,7 @@ class JuryController(Controller):
                 db,
                 "jury/roster.html",
                 exc,
-                **{k: v for k, v in context.items() if k not in ("values", "errors")},
+                **context,
             )
         return see_other(request, "jury", season_id=season_id)
 
@@ -104,7 +104,7 @@ class JuryController(Controller):
                 db,
                 "jury/juror.html",
                 exc,
-                **{k: v for k, v in context.items() if k not in ("values", "errors")},
+                **context,
             )
         return see_other(request, "jury", season_id=season_id)
 
@@ -136,7 +136,7 @@ class JuryController(Controller):
                 db,
                 "jury/juror.html",
                 exc,
-                **{k: v for k, v in context.items() if k not in ("values", "errors")},
+                **context,
             )
         return see_other(request, "juror.edit", season_id=season_id, juror_id=juror_id)
 
