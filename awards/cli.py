@@ -13,7 +13,18 @@ from rich.console import Console
 from rich.progress import Progress
 from sqlalchemy import select
 
-from awards import announce, audit, catalogue_files, closing, demo, migrate, records, rounds, staff
+from awards import (
+    announce,
+    audit,
+    catalogue_files,
+    closing,
+    demo,
+    migrate,
+    opening,
+    records,
+    rounds,
+    staff,
+)
 from awards.database import Database
 from awards.errors import DomainError, FormInvalid
 from awards.i18n import gettext
@@ -157,7 +168,7 @@ def cmd_rounds(settings: Settings, args: argparse.Namespace) -> int:
                 return [f"{r.code}: {r.state}" for r in await closing.tick(session, now, settings)]
             round_ = await rounds.get_round(session, args.round_id, lock=True)
             if args.rounds_command == "open":
-                await rounds.open_round(session, round_, now, "cli")
+                await opening.open_round(session, round_, now, "cli")
             else:
                 path = await closing.close_and_seal(session, round_, now, "cli", settings)
                 return [

@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit, records, rounds
+from awards import audit, opening, records, rounds
 from awards.models import Round
 from awards.settings import Settings
 from ballots.record import parse_record
@@ -40,7 +40,7 @@ async def tick(session: AsyncSession, now: datetime, settings: Settings) -> list
         select(Round).where(Round.state == "scheduled", Round.opens_at <= now).with_for_update()
     )
     for round_ in list(due_open):
-        await rounds.open_round(session, round_, now, "schedule")
+        await opening.open_round(session, round_, now, "schedule")
         changed.append(round_)
     due_close = await session.scalars(
         select(Round).where(Round.state == "open", Round.closes_at <= now).with_for_update()

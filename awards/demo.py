@@ -20,6 +20,7 @@ from awards import (
     dramas,
     jurors,
     nominees,
+    opening,
     rounds,
     seasons,
     staff,
@@ -249,7 +250,7 @@ async def load(session: AsyncSession, staff_password_hash: str, password: str) -
         session, final, [c.id for c in await categories.list_categories(session, season.id)], ACTOR
     )
     await rounds.schedule(session, final, rounds.ScheduleForm(now, now + timedelta(days=14)), ACTOR)
-    await rounds.open_round(session, final, now, ACTOR)
+    await opening.open_round(session, final, now, ACTOR)
     await audit.record(
         session, actor=ACTOR, action="demo.loaded", object_type="season", object_id=season.id
     )

@@ -25,7 +25,8 @@ from awards.models import (
     RoundRecusal,
     Season,
 )
-from awards.rounds import category_config, round_categories
+from awards.opening import category_config
+from awards.rounds import round_categories
 from ballots.canonical import sha256_hex
 from ballots.record import parse_record, record_document
 from ballots.tally import results_bytes

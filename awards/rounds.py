@@ -8,7 +8,6 @@ nothing of the round's categories may change. Closing rewrites the ballot box in
 Every transition is an audit event; an illegal one changes nothing and says why.
 """
 
-import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -18,30 +17,20 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from awards import audit
-from awards.conflicts import effective_recusals
 from awards.errors import Conflict, FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import N_, _
 from awards.models import (
     Ballot,
     Category,
-    Juror,
-    Nominee,
     Round,
     RoundCategory,
-    RoundEligibility,
     RoundNominee,
-    RoundRecusal,
     Season,
-    category_panel,
-    juror_panel,
 )
 from awards.models.rounds import ROUND_KINDS
-from ballots.canonical import canonical_json, sha256_hex
-from ballots.content import RANKED
 
 _SECURE = secrets.SystemRandom()
 
@@ -144,7 +133,7 @@ STATE_LABELS = {
 }
 
 
-def _require(round_: Round, states: Sequence[str], message: str) -> None:
+def require_state(round_: Round, states: Sequence[str], message: str) -> None:
     if round_.state not in states:
         raise IllegalTransition(message, state=_(STATE_LABELS[round_.state]))
 
@@ -152,7 +141,7 @@ def _require(round_: Round, states: Sequence[str], message: str) -> None:
 async def set_categories(
     session: AsyncSession, round_: Round, category_ids: Sequence[int], actor: str
 ) -> None:
-    _require(
+    require_state(
         round_,
         ("draft", "scheduled"),
         N_("The round is %(state)s: its categories can no longer change."),
@@ -210,7 +199,9 @@ class ScheduleForm:
 
 
 async def schedule(session: AsyncSession, round_: Round, form: ScheduleForm, actor: str) -> None:
-    _require(round_, ("draft", "scheduled"), N_("The round is %(state)s: it cannot be scheduled."))
+    require_state(
+        round_, ("draft", "scheduled"), N_("The round is %(state)s: it cannot be scheduled.")
+    )
     if not await round_categories(session, round_.id):
         raise IllegalTransition(N_("Add categories to the round before scheduling it."))
     round_.opens_at, round_.closes_at, round_.state = form.opens_at, form.closes_at, "scheduled"
@@ -225,147 +216,17 @@ async def schedule(session: AsyncSession, round_: Round, form: ScheduleForm, act
 
 
 async def unschedule(session: AsyncSession, round_: Round, actor: str) -> None:
-    _require(round_, ("scheduled",), N_("Only a scheduled round can go back to draft."))
+    require_state(round_, ("scheduled",), N_("Only a scheduled round can go back to draft."))
     round_.state, round_.opens_at, round_.closes_at = "draft", None, None
     await audit.record(
         session, actor=actor, action="round.unscheduled", object_type="round", object_id=round_.id
     )
 
 
-async def _freeze(session: AsyncSession, round_: Round) -> dict[str, Any]:
-    """Copy nominees, eligibility and recusals into the round; return its configuration."""
-    categories = await round_categories(session, round_.id)
-    if not categories:
-        raise IllegalTransition(N_("Add categories to the round before opening it."))
-    season = await session.get(Season, round_.season_id)
-    config_categories = []
-    total_eligible: set[int] = set()
-    for category in categories:
-        chosen = set(
-            await session.scalars(
-                select(RoundNominee.nominee_id).where(
-                    RoundNominee.round_id == round_.id, RoundNominee.category_id == category.id
-                )
-            )
-        )
-        query = (
-            select(Nominee)
-            .where(Nominee.category_id == category.id)
-            .options(selectinload(Nominee.drama))
-        )
-        nominees = [n for n in await session.scalars(query) if not chosen or n.id in chosen]
-        if not nominees:
-            raise IllegalTransition(
-                N_("The category “%(name)s” has no nominees."), name=category.name
-            )
-        if not chosen:
-            await session.execute(
-                insert(RoundNominee),
-                [
-                    {"round_id": round_.id, "nominee_id": n.id, "category_id": category.id}
-                    for n in nominees
-                ],
-            )
-        juror_ids = set(
-            await session.scalars(
-                select(juror_panel.c.juror_id)
-                .join(category_panel, category_panel.c.panel_id == juror_panel.c.panel_id)
-                .join(Juror, Juror.id == juror_panel.c.juror_id)
-                .where(category_panel.c.category_id == category.id, Juror.is_active.is_(True))
-            )
-        )
-        if not juror_ids:
-            raise IllegalTransition(
-                N_("No juror may vote in “%(name)s”: give it a panel with jurors."),
-                name=category.name,
-            )
-        recusals = await effective_recusals(session, juror_ids, nominees)
-        for recusal in recusals.values():
-            await session.merge(
-                RoundRecusal(
-                    round_id=round_.id,
-                    juror_id=recusal.juror_id,
-                    nominee_id=recusal.nominee_id,
-                    reason=recusal.reason[:300],
-                )
-            )
-        eligible = juror_ids
-        if category.method in RANKED:
-            eligible = juror_ids - {juror for juror, _n in recusals}
-        if eligible:
-            await session.execute(
-                insert(RoundEligibility),
-                [
-                    {"round_id": round_.id, "category_id": category.id, "juror_id": j}
-                    for j in sorted(eligible)
-                ],
-            )
-        total_eligible |= eligible
-        config_categories.append(category_config(category, nominees, len(eligible)))
-    round_.eligible_jurors = len(total_eligible)
-    return {
-        "season": {"id": season.code, "name": season.name},
-        "round": {"id": round_.code, "name": round_.name, "kind": round_.kind},
-        "categories": config_categories,
-    }
-
-
-def category_config(
-    category: Category, nominees: Sequence[Nominee], eligible: int
-) -> dict[str, Any]:
-    """A category as the election record describes it, without ballots and counts."""
-    config: dict[str, Any] = {
-        "id": category.code,
-        "name": category.name,
-        "method": category.method,
-        "winners": category.winners,
-        "quorum": category.quorum,
-        "disclosure": category.disclosure,
-        "eligible_jurors": eligible,
-        "nominees": [
-            {"id": nominee_key(n.id), "label": n.label}
-            for n in sorted(nominees, key=lambda n: n.id)
-        ],
-    }
-    if category.method == "approval":
-        config["max_choices"] = category.max_choices
-    if category.method in ("score_mean", "score_trimmed_mean"):
-        config["score_min"], config["score_max"] = category.score_min, category.score_max
-    if category.method == "score_trimmed_mean":
-        config["trim"] = category.trim
-    return config
-
-
-async def open_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
-    _require(round_, ("draft", "scheduled"), N_("The round is %(state)s: it cannot be opened."))
-    if round_.closes_at is not None and round_.closes_at <= now:
-        raise IllegalTransition(
-            N_("The closing time has already passed; schedule the round again.")
-        )
-    config = await _freeze(session, round_)
-    seed = secrets.token_bytes(32)
-    round_.seed = seed.hex()
-    round_.seed_sha256 = hashlib.sha256(seed).hexdigest()
-    round_.config_sha256 = sha256_hex(canonical_json(config))
-    round_.opened_at, round_.state = now, "open"
-    round_.audit_head_at_open = (await audit.head(session))[1]
-    await audit.record(
-        session,
-        actor=actor,
-        action="round.opened",
-        object_type="round",
-        object_id=round_.id,
-        changes={
-            "seed_sha256": round_.seed_sha256,
-            "config_sha256": round_.config_sha256,
-            "eligible_jurors": round_.eligible_jurors,
-            "audit_head": round_.audit_head_at_open,
-        },
-    )
-
-
 async def close_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
-    _require(round_, ("open",), N_("The round is %(state)s: only an open round can be closed."))
+    require_state(
+        round_, ("open",), N_("The round is %(state)s: only an open round can be closed.")
+    )
     await shuffle_ballot_box(session, round_.id)
     round_.closed_at, round_.state = now, "closed"
     await audit.record(

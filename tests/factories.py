@@ -171,7 +171,7 @@ def build_election(
     kind: str = "final",
 ) -> Election:
     from awards import jurors as roster
-    from awards import nominees, rounds
+    from awards import nominees, opening, rounds
     from awards.models.base import utcnow
     from awards.rounds import nominee_key
 
@@ -213,7 +213,7 @@ def build_election(
         )
         await rounds.set_categories(s, round_, list(category_ids.values()), "test")
         if open_round:
-            await rounds.open_round(s, round_, utcnow(), "test")
+            await opening.open_round(s, round_, utcnow(), "test")
         return Election(
             season.id,
             round_.id,

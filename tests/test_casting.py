@@ -150,12 +150,12 @@ def test_a_recused_nominee_posted_by_hand_is_refused(browser, settings):
     election = build_election(settings, jurors=2, methods=("approval",), open_round=False)
 
     async def declare_and_open(s):
-        from awards import rounds
+        from awards import opening, rounds
         from awards.models.base import utcnow
 
         juror = await s.get(Juror, election.juror_ids[0])
         await conflicts.declare(s, juror, company="公司1")
-        await rounds.open_round(s, await rounds.get_round(s, election.round_id), utcnow(), "test")
+        await opening.open_round(s, await rounds.get_round(s, election.round_id), utcnow(), "test")
 
     run_db(settings, declare_and_open)
     juror_login(browser, election.emails[0])
@@ -175,7 +175,7 @@ def test_a_recused_nominee_posted_by_hand_is_refused(browser, settings):
 
 
 def test_ranked_categories_exclude_a_juror_recused_from_any_nominee(browser, settings):
-    from awards import conflicts, rounds
+    from awards import conflicts, opening, rounds
     from awards.models import Juror
     from awards.models.base import utcnow
 
@@ -184,7 +184,7 @@ def test_ranked_categories_exclude_a_juror_recused_from_any_nominee(browser, set
     async def declare_and_open(s):
         await conflicts.declare(s, await s.get(Juror, election.juror_ids[0]), company="公司2")
         round_ = await rounds.get_round(s, election.round_id)
-        await rounds.open_round(s, round_, utcnow(), "test")
+        await opening.open_round(s, round_, utcnow(), "test")
         return round_.eligible_jurors
 
     assert run_db(settings, declare_and_open) == 2

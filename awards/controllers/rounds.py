@@ -6,7 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import categories, closing, publication, rounds, seasons, turnout
+from awards import categories, closing, opening, publication, rounds, seasons, turnout
 from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
 from awards.models.base import utcnow
@@ -98,7 +98,7 @@ class RoundController(Controller):
 
     @post("/rounds/{round_id:int}/open", name="round.open")
     async def open_round(self, request: Request, round_id: PathId, db: Db) -> Redirect:
-        await rounds.open_round(
+        await opening.open_round(
             db, await rounds.get_round(db, round_id, lock=True), utcnow(), request.user.name
         )
         return see_other(request, "round", round_id=round_id)
