@@ -46,32 +46,40 @@ def pairwise(matrix: np.ndarray, m: int) -> list[list[int]]:
 
 
 class RunoffCount:
-    """One IRV count over the ballots, with each ballot's current top choice kept up to date."""
+    """One IRV count over the ballots. Each ballot keeps a pointer to its current top choice;
+    eliminating a nominee moves only the pointers of the ballots that had it on top, and only
+    forward, so a whole count reads each ballot at most once per rank position."""
 
     def __init__(self, matrix: np.ndarray, continuing: np.ndarray) -> None:
         self.matrix = matrix
         self.continuing = continuing.copy()
-        self.top = self._first_continuing(np.arange(matrix.shape[0]))
+        n = matrix.shape[0]
+        self.pos = np.zeros(n, dtype=np.int16)
+        self.top = matrix[:, 0].copy() if n else np.empty(0, dtype=np.int16)
+        self._settle(np.nonzero((self.top >= 0) & ~self._alive(self.top))[0])
 
     def fork(self) -> "RunoffCount":
         """A copy to eliminate in, sharing the ballots: the next rank's count starts from this
-        one's tops, so only the ballots that ranked the last winner first are read again."""
+        one's pointers, so only the ballots that ranked the last winner first move on."""
         copy = object.__new__(RunoffCount)
-        copy.matrix, copy.continuing, copy.top = (
-            self.matrix,
-            self.continuing.copy(),
-            self.top.copy(),
-        )
+        copy.matrix, copy.continuing = self.matrix, self.continuing.copy()
+        copy.pos, copy.top = self.pos.copy(), self.top.copy()
         return copy
 
-    def _first_continuing(self, rows: np.ndarray) -> np.ndarray:
-        if rows.size == 0:
-            return np.empty(0, dtype=np.int16)
-        sub = self.matrix[rows]
-        alive = np.append(self.continuing, False)[sub]  # index -1 (padding) reads the False
-        has = alive.any(axis=1)
-        first = alive.argmax(axis=1)
-        return np.where(has, sub[np.arange(len(rows)), first], -1).astype(np.int16)
+    def _alive(self, nominees: np.ndarray) -> np.ndarray:
+        return np.append(self.continuing, False)[nominees]  # -1 (end of ranking) reads False
+
+    def _settle(self, rows: np.ndarray) -> None:
+        """Move these ballots' pointers forward to their first continuing nominee, or to the end."""
+        width = self.matrix.shape[1]
+        while rows.size:
+            self.pos[rows] += 1
+            ended = self.pos[rows] >= width
+            self.top[rows[ended]] = -1
+            rows = rows[~ended]
+            candidates = self.matrix[rows, self.pos[rows]]
+            self.top[rows] = candidates
+            rows = rows[(candidates >= 0) & ~self._alive(candidates)]
 
     def votes(self) -> tuple[np.ndarray, int]:
         counted = self.top[self.top >= 0]
@@ -79,5 +87,4 @@ class RunoffCount:
 
     def eliminate(self, nominee: int) -> None:
         self.continuing[nominee] = False
-        affected = np.nonzero(self.top == nominee)[0]
-        self.top[affected] = self._first_continuing(affected)
+        self._settle(np.nonzero(self.top == nominee)[0])
