@@ -54,35 +54,45 @@ def problem(content: Any, rules: BallotRules) -> str | None:
     return f"unknown method {rules.method!r}"
 
 
-def _is_id_list(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, str) for item in value)
+def _id_set(value: Any) -> set[str] | None:
+    """The distinct items of a list, or None when it is not a list of hashable items. Items that
+    are not strings are caught later as "not a nominee", since nominee ids are strings."""
+    if not isinstance(value, list):
+        return None
+    try:
+        ids = set(value)
+    except TypeError:
+        return None
+    return ids
 
 
 def _approval_problem(content: dict, rules: BallotRules) -> str | None:
-    if set(content) != {"approve"} or not _is_id_list(content["approve"]):
+    ids = content.get("approve")
+    distinct = _id_set(ids) if len(content) == 1 else None
+    if distinct is None:
         return 'an approval ballot is {"approve": [ids]}'
-    ids = content["approve"]
-    if len(set(ids)) != len(ids):
+    if unknown := distinct - rules.nominees:  # non-strings land here too: ids are strings
+        return f"not a nominee of the category: {sorted(map(str, unknown))[0]}"
+    if len(distinct) != len(ids):
         return "a nominee is approved twice"
     if ids != sorted(ids):
         return "approved ids are not sorted"
-    if unknown := set(ids) - rules.nominees:
-        return f"not a nominee of the category: {sorted(unknown)[0]}"
     if rules.max_choices is not None and len(ids) > rules.max_choices:
         return f"more than {rules.max_choices} approvals"
     return None
 
 
 def _ranking_problem(content: dict, rules: BallotRules) -> str | None:
-    if set(content) != {"ranking"} or not _is_id_list(content["ranking"]):
+    ids = content.get("ranking")
+    distinct = _id_set(ids) if len(content) == 1 else None
+    if distinct is None:
         return 'a ranked ballot is {"ranking": [ids]}'
-    ids = content["ranking"]
     if not ids:
         return "a ranking names at least one nominee"
-    if len(set(ids)) != len(ids):
+    if unknown := distinct - rules.nominees:  # non-strings land here too: ids are strings
+        return f"not a nominee of the category: {sorted(map(str, unknown))[0]}"
+    if len(distinct) != len(ids):
         return "a nominee is ranked twice"
-    if unknown := set(ids) - rules.nominees:
-        return f"not a nominee of the category: {sorted(unknown)[0]}"
     return None
 
 

@@ -6,11 +6,12 @@ the same record always gives the same file, hash and results.
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
-from ballots.canonical import canonical_json
+from ballots.canonical import canonical_json, gc_paused
 from ballots.content import BallotRules
 from ballots.merkle import merkle_root
 
@@ -22,8 +23,9 @@ class RecordError(ValueError):
     """The file is not a record (or results document) of the format at all."""
 
 
-@dataclass(frozen=True)
-class Ballot:
+class Ballot(NamedTuple):
+    """A named tuple, not a dataclass: a record may hold millions of them."""
+
     tracker: str
     content: dict[str, Any]
 
@@ -63,10 +65,8 @@ class CategoryRecord:
         )
 
     def leaves(self) -> list[bytes]:
-        return [
-            canonical_json({"category": self.id, "content": b.content, "tracker": b.tracker})
-            for b in self.ballots
-        ]
+        plain = plain_ids(self.id, self.nominee_ids)
+        return [leaf(self.id, b.content, b.tracker, plain) for b in self.ballots]
 
     def computed_merkle_root(self) -> str:
         return merkle_root(self.leaves())
@@ -115,7 +115,41 @@ def _category(raw: dict[str, Any]) -> CategoryRecord:
         raise RecordError(f"category {name}: missing or bad field {exc}") from exc
 
 
+_PLAIN = re.compile(r"[A-Za-z0-9._-]{1,64}")
+
+
+def leaf(
+    category: str, content: dict[str, Any], tracker: str, plain_ids: frozenset[str] = frozenset()
+) -> bytes:
+    """A Merkle leaf: canonical JSON of {"category", "content", "tracker"}.
+
+    Where the category, the tracker and every id in the content are plain ([A-Za-z0-9._-]:
+    `plain_ids` holds the category's nominee ids known to be so), a ranking or approval ballot
+    is written directly, byte for byte what canonical_json writes, since such strings never need
+    escaping. Anything else goes through canonical_json."""
+    if len(content) == 1 and plain_ids and _PLAIN.fullmatch(tracker):
+        key = "ranking" if "ranking" in content else "approve" if "approve" in content else None
+        ids = content.get(key) if key else None
+        if type(ids) is list and plain_ids.issuperset(ids):
+            listed = '"' + '","'.join(ids) + '"' if ids else ""
+            body = f'"content":{{"{key}":[{listed}]}},"tracker":"{tracker}"'
+            return f'{{"category":"{category}",{body}}}'.encode()
+    return canonical_json({"category": category, "content": content, "tracker": tracker})
+
+
+def plain_ids(category: str, nominee_ids: list[str]) -> frozenset[str]:
+    """The nominee ids that `leaf` may write directly (none unless the category id is plain)."""
+    if not _PLAIN.fullmatch(category):
+        return frozenset()
+    return frozenset(n for n in nominee_ids if isinstance(n, str) and _PLAIN.fullmatch(n))
+
+
 def parse_record(data: bytes) -> ElectionRecord:
+    with gc_paused():
+        return _parse_record(data)
+
+
+def _parse_record(data: bytes) -> ElectionRecord:
     try:
         raw = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -133,15 +167,16 @@ def parse_record(data: bytes) -> ElectionRecord:
 
 def record_document(season: dict, round_: dict, categories: list[dict]) -> bytes:
     """The record file's bytes: canonical JSON, ballots sorted by tracker, Merkle roots filled."""
+    with gc_paused():
+        return _record_document(season, round_, categories)
+
+
+def _record_document(season: dict, round_: dict, categories: list[dict]) -> bytes:
     finished = []
     for category in categories:
         ballots = sorted(category["ballots"], key=lambda b: b["tracker"])
-        leaves = [
-            canonical_json(
-                {"category": category["id"], "content": b["content"], "tracker": b["tracker"]}
-            )
-            for b in ballots
-        ]
+        plain = plain_ids(category["id"], [n["id"] for n in category["nominees"]])
+        leaves = [leaf(category["id"], b["content"], b["tracker"], plain) for b in ballots]
         finished.append({**category, "ballots": ballots, "merkle_root": merkle_root(leaves)})
     return canonical_json(
         {"format": RECORD_FORMAT, "season": season, "round": round_, "categories": finished}

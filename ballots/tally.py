@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from ballots.canonical import canonical_json
+from ballots.canonical import canonical_json, gc_paused
 from ballots.content import is_abstention
 from ballots.record import RESULTS_FORMAT, CategoryRecord, ElectionRecord, fraction_text
 
@@ -313,6 +313,11 @@ def _plain(value: Any) -> Any:
 
 def count(record: ElectionRecord) -> dict[str, Any]:
     """The results document of a record."""
+    with gc_paused():
+        return _count(record)
+
+
+def _count(record: ElectionRecord) -> dict[str, Any]:
     return {
         "format": RESULTS_FORMAT,
         "record_sha256": record.sha256,

@@ -281,3 +281,17 @@ def test_numpy_and_plain_python_count_identically(method, monkeypatch):
         plain = results_bytes(parse_record(data))
         monkeypatch.undo()
         assert with_numpy == plain
+
+
+@given(
+    ids=st.lists(st.sampled_from(["a", "b-1", "c.2", "归队", 'q"x', "z_9"]), unique=True),
+    key=st.sampled_from(["ranking", "approve"]),
+    tracker=st.sampled_from(["0" * 32, "ab" * 16, "不是十六进制"]),
+)
+def test_the_direct_merkle_leaf_is_byte_for_byte_canonical(ids, key, tracker):
+    from ballots.record import leaf, plain_ids
+
+    content = {key: ids}
+    plain = plain_ids("best-drama", ["a", "b-1", "c.2", "归队", 'q"x', "z_9"])
+    expected = canonical_json({"category": "best-drama", "content": content, "tracker": tracker})
+    assert leaf("best-drama", content, tracker, plain) == expected
