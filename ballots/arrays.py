@@ -23,6 +23,21 @@ def ranking_matrix(nominees: Sequence[str], rankings: Sequence[Sequence[str]]) -
     return matrix
 
 
+def score_histograms(
+    nominees: Sequence[str], ballots: Sequence[dict[str, int]], low: int, high: int
+) -> dict[str, dict[int, int]]:
+    """For each nominee, how many ballots gave it each score in [low, high]."""
+    index = {n: i for i, n in enumerate(nominees)}.__getitem__
+    keys = np.fromiter(map(index, chain.from_iterable(ballots)), dtype=np.int64)
+    values = np.fromiter(chain.from_iterable(b.values() for b in ballots), dtype=np.int64)
+    width = high - low + 1
+    counts = np.bincount(keys * width + (values - low), minlength=len(nominees) * width)
+    table = counts.reshape(len(nominees), width)
+    return {
+        n: {low + s: int(c) for s, c in enumerate(table[i]) if c} for i, n in enumerate(nominees)
+    }
+
+
 def borda_points(matrix: np.ndarray, m: int) -> list[int]:
     points = np.zeros(m, dtype=np.int64)
     for j in range(matrix.shape[1]):

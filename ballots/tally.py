@@ -6,6 +6,7 @@ every place where the lot decided is marked `by_lot`. Same record, byte-identica
 """
 
 import hashlib
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -157,24 +158,53 @@ def _schulze(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Val
     return dict(beaten), {"d": d, "p": p}
 
 
-def _scores(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Value], dict]:
-    received: dict[str, list[int]] = {n: [] for n in category.nominee_ids}
+def _histograms(category: CategoryRecord, valid: list[dict]) -> dict[str, dict[int, int]]:
+    """For each nominee, how many ballots gave it each score."""
+    nominees = category.nominee_ids
+    if (
+        _use_arrays(len(valid))
+        and category.score_min is not None
+        and category.score_max is not None
+    ):
+        return arrays.score_histograms(
+            nominees, [c["scores"] for c in valid], category.score_min, category.score_max
+        )
+    received: dict[str, Counter[int]] = {n: Counter() for n in nominees}
     for content in valid:
         for nominee, score in content["scores"].items():
-            received[nominee].append(score)
+            received[nominee][score] += 1
+    return {n: dict(sorted(h.items())) for n, h in received.items()}
+
+
+def _trimmed(histogram: dict[int, int], trim: int) -> tuple[dict[int, int], dict[int, int]]:
+    """Split a histogram into the scores kept and the `trim` lowest and highest dropped."""
+    kept, dropped = dict(histogram), {}
+    for scores in (sorted(kept), sorted(kept, reverse=True)):
+        left = trim
+        for score in scores:
+            if not left:
+                break
+            taken = min(left, kept[score])
+            kept[score] -= taken
+            dropped[score] = dropped.get(score, 0) + taken
+            left -= taken
+    return {k: v for k, v in kept.items() if v}, dict(sorted(dropped.items()))
+
+
+def _scores(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Value], dict]:
     trim = (category.trim or 0) if category.method == "score_trimmed_mean" else 0
     values: dict[str, Value] = {}
     kept_all, dropped_all = {}, {}
-    for nominee, scores in received.items():
-        scores.sort()
-        if not trim:
-            kept, dropped = scores, []
-        elif len(scores) > 2 * trim:
-            kept, dropped = scores[trim:-trim], scores[:trim] + scores[-trim:]
+    for nominee, histogram in _histograms(category, valid).items():
+        if trim and sum(histogram.values()) <= 2 * trim:
+            kept, dropped = {}, histogram  # nothing left once both ends are dropped
         else:
-            kept, dropped = [], scores  # nothing left once both ends are dropped
-        values[nominee] = Fraction(sum(kept), len(kept)) if kept else None
-        kept_all[nominee], dropped_all[nominee] = kept, dropped
+            kept, dropped = _trimmed(histogram, trim) if trim else (histogram, {})
+        total = sum(kept.values())
+        values[nominee] = Fraction(sum(s * n for s, n in kept.items()), total) if total else None
+        kept_all[nominee] = {str(s): n for s, n in kept.items()}
+        dropped_all[nominee] = {str(s): n for s, n in dropped.items()}
+    # Scores as {score: how many ballots}: the same information as the lists, at any size.
     return values, {"kept": kept_all, "dropped": dropped_all}
 
 
@@ -270,6 +300,11 @@ VALUE_METHODS: dict[str, Callable[[CategoryRecord, list[dict]], tuple[dict[str, 
 
 
 def count_category(category: CategoryRecord, seed: bytes) -> CategoryResult:
+    with gc_paused():
+        return _count_category(category, seed)
+
+
+def _count_category(category: CategoryRecord, seed: bytes) -> CategoryResult:
     contents = [b.content for b in category.ballots]
     valid = [c for c in contents if not is_abstention(c)]
     lot = lot_positions(seed, category.nominee_ids)

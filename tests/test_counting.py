@@ -295,3 +295,37 @@ def test_the_direct_merkle_leaf_is_byte_for_byte_canonical(ids, key, tracker):
     plain = plain_ids("best-drama", ["a", "b-1", "c.2", "归队", 'q"x', "z_9"])
     expected = canonical_json({"category": "best-drama", "content": content, "tracker": tracker})
     assert leaf("best-drama", content, tracker, plain) == expected
+
+
+@pytest.mark.parametrize("method", ["score_mean", "score_trimmed_mean"])
+def test_numpy_and_plain_python_score_identically(method, monkeypatch):
+    from ballots import tally
+
+    pytest.importorskip("numpy")
+    rng = random.Random(7)
+    for _ in range(40):
+        nominees = [f"n{i}" for i in range(rng.randint(1, 6))]
+        ballots = [
+            {
+                "scores": {
+                    n: rng.randint(-2, 5)
+                    for n in rng.sample(nominees, rng.randint(1, len(nominees)))
+                }
+            }
+            for _ in range(rng.randint(1, 50))
+        ]
+        data = _record(
+            method,
+            nominees,
+            ballots,
+            seed=rng.randbytes(32),
+            score_min=-2,
+            score_max=5,
+            trim=rng.randint(0, 3),
+        )
+        monkeypatch.setattr(tally, "ARRAY_THRESHOLD", 0)
+        with_numpy = results_bytes(parse_record(data))
+        monkeypatch.setattr(tally, "arrays", None)
+        plain = results_bytes(parse_record(data))
+        monkeypatch.undo()
+        assert with_numpy == plain
