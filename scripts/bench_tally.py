@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ballots.canonical import canonical_json
+from ballots.canonical import canonical_json, gc_paused
 from ballots.record import Ballot, CategoryRecord, record_document
 from ballots.tally import count_category, lot_positions
 
