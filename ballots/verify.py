@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ballots.canonical import gc_paused
-from ballots.content import METHODS, problem
+from ballots.content import METHODS, plainly_valid, problem
 from ballots.record import RESULTS_FORMAT, ElectionRecord, RecordError, parse_record
 from ballots.tally import count
 
@@ -69,7 +69,9 @@ def _record_failures(record: ElectionRecord) -> list[Failure]:
             if ballot.tracker in seen_trackers:
                 fail(at, "tracker", "tracker appears twice in the record")
             seen_trackers.add(ballot.tracker)
-            if reason := problem(ballot.content, rules):
+            if not plainly_valid(ballot.content, rules) and (
+                reason := problem(ballot.content, rules)
+            ):
                 fail(at, "ballot", reason)
         if len(category.ballots) != category.participants:
             fail(

@@ -329,3 +329,34 @@ def test_numpy_and_plain_python_score_identically(method, monkeypatch):
         plain = results_bytes(parse_record(data))
         monkeypatch.undo()
         assert with_numpy == plain
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 12) | st.sampled_from(["a", "b", "c", "z"]),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(["a", "b", "x"]), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+contents = st.one_of(
+    st.fixed_dictionaries(
+        {"ranking": st.lists(st.sampled_from(["a", "b", "c", "z", 1]), max_size=5)}
+    ),
+    st.fixed_dictionaries(
+        {"approve": st.lists(st.sampled_from(["a", "b", "c", "z", 1]), max_size=5)}
+    ),
+    st.dictionaries(
+        st.sampled_from(["ranking", "approve", "scores", "abstain"]), json_values, max_size=2
+    ),
+)
+
+
+@given(content=contents, method=st.sampled_from(["approval", "irv", "borda", "schulze"]))
+@settings(max_examples=400, deadline=None)
+def test_the_quick_validity_check_never_passes_an_invalid_ballot(content, method):
+    from ballots.content import BallotRules, plainly_valid, problem
+
+    rules = BallotRules(method=method, nominees=frozenset({"a", "b", "c"}), max_choices=2)
+    if plainly_valid(content, rules):
+        assert problem(content, rules) is None
