@@ -81,7 +81,6 @@ async def run(base_url: str, election, concurrency_logins: int, server_pid: int)
     print(f"{len(clients)} casts in {seconds:.2f} s: {len(clients) / seconds:.0f} casts/s")
     if server_cpu > 0:  # one worker: the server is this process; with more, its children
         print(f"server CPU {server_cpu:.2f} s: {server_cpu / len(clients) * 1000:.1f} ms a cast")
-    )
     print(
         f"latency p50 {percentile(ms, 0.5):.0f} ms, p95 {percentile(ms, 0.95):.0f} ms, "
         f"p99 {percentile(ms, 0.99):.0f} ms, mean {statistics.mean(ms):.0f} ms"
