@@ -133,7 +133,7 @@ def logging_config(settings: Settings) -> LoggingConfig:
         root={"level": "DEBUG" if settings.debug else "INFO", "handlers": ["queue_listener"]},
         loggers={
             "sqlalchemy.engine": {"level": "INFO" if settings.debug else "WARNING"},
-            "sqlalchemy.pool": {"level": "INFO"},
+            "sqlalchemy.pool": {"level": "WARNING"},
             "aiosqlite": {"level": "INFO"},
             "httpx": {"level": "WARNING"},
         },
