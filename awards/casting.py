@@ -338,7 +338,7 @@ async def cast(
         raise NotAllowed(N_("You are not on the jury of this round."))
     check(sheet, contents)
     round_id = sheet.round.id
-    round_ = await get_round(session, round_id, lock=True)  # closing waits for casts, and v.v.
+    round_ = await get_round(session, round_id, share=True)  # a close waits for casts, and v.v.
     await ensure_open(round_, now)
     marked = await session.execute(
         _insert_participation(session.bind.dialect.name, round_id, juror_id)

@@ -66,10 +66,15 @@ class RoundForm:
         return form
 
 
-async def get_round(session: AsyncSession, round_id: int, *, lock: bool = False) -> Round:
+async def get_round(
+    session: AsyncSession, round_id: int, *, lock: bool = False, share: bool = False
+) -> Round:
+    """`lock`: FOR UPDATE, for transitions; `share`: FOR SHARE, for casting, so that casts run
+    side by side while a close waits for them (and they for it). SQLite ignores both: its
+    writers are serialised anyway."""
     query = select(Round).where(Round.id == round_id)
-    if lock:
-        query = query.with_for_update()
+    if lock or share:
+        query = query.with_for_update(read=share and not lock)
     found = await session.scalar(query)
     if found is None:
         raise NotFound("No such round.")
