@@ -62,11 +62,9 @@ class InvalidBallot(DomainError):
 class BallotNominee:
     key: str
     label: str
-    drama_title: str
     kind: str
     companies: list[str]
     broadcaster: str
-    person: str
     recusal: str | None
 
 
@@ -75,8 +73,6 @@ class BallotCategory:
     category: "CategorySnapshot"
     nominees: list[BallotNominee]
     rules: BallotRules
-    recused_from_category: bool = False
-    """Ranked methods: a juror recused from any nominee does not vote in the category."""
 
     @property
     def field(self) -> str:
@@ -95,7 +91,7 @@ def _order_key(secret: str, round_id: int, juror_id: int, nominee_id: int) -> st
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-async def ensure_open(round_: Round, now: datetime) -> None:
+def ensure_open(round_: Round, now: datetime) -> None:
     if round_.state != "open" or (round_.closes_at is not None and round_.closes_at <= now):
         raise RoundNotOpen(N_("This round is not open for voting."))
 
@@ -153,11 +149,9 @@ async def _frozen_round(session: AsyncSession, round_: Round) -> _FrozenRound:
         card = BallotNominee(
             key=nominee_key(n.id),
             label=n.label,
-            drama_title=n.drama.title,
             kind=n.drama.kind,
             companies=n.drama.company_list,
             broadcaster=n.drama.broadcaster,
-            person=n.person_name,
             recusal=None,
         )
         nominees.setdefault(n.category_id, []).append((n.id, card))
@@ -215,7 +209,7 @@ async def load_sheet(
     lock only for its inserts, and no request ever waits for a second pooled connection."""
     async with db.reader() as session:
         round_ = await get_round(session, round_id)
-        await ensure_open(round_, now)
+        ensure_open(round_, now)
         return await ballot_sheet(session, round_, juror_id, secret)
 
 
@@ -339,7 +333,7 @@ async def cast(
     check(sheet, contents)
     round_id = sheet.round.id
     round_ = await get_round(session, round_id, share=True)  # a close waits for casts, and v.v.
-    await ensure_open(round_, now)
+    ensure_open(round_, now)
     marked = await session.execute(
         _insert_participation(session.bind.dialect.name, round_id, juror_id)
     )

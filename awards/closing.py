@@ -60,7 +60,7 @@ async def create_final_from_shortlist(
     results = {c["id"]: c for c in count(record)["categories"]}
     shortlist = {}
     for category in await rounds.round_categories(session, source.id):
-        ranking = [int(p["nominee"][1:]) for p in results[category.code]["ranking"]]
+        ranking = [rounds.nominee_id_of(p["nominee"]) for p in results[category.code]["ranking"]]
         shortlist[category.id] = ranking[: category.shortlist_size or len(ranking)]
     final = await rounds.create_final_round(session, source, form, shortlist, actor)
     await audit.record(

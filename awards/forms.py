@@ -94,9 +94,6 @@ class Fields:
             self.fail(name, _("Enter a date as YYYY-MM-DD."))
             return None
 
-    def checkbox(self, name: str) -> bool:
-        return self.raw(name) in {"on", "1", "true", True}
-
     def finish(self) -> None:
         if self.errors:
             raise FormInvalid(dict(self.errors), dict(self.data))

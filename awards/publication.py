@@ -14,6 +14,7 @@ value). The auditor role always gets both files.
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -64,8 +65,7 @@ def load(records_dir: Path, season: Season, round_: Round, threshold: int) -> Pu
     record_file, results_file = files(records_dir, season, round_)
     if not record_file.exists() or not results_file.exists():
         raise NotFound(N_("The sealed files of this round are missing."))
-    record = parse_record(record_file.read_bytes())
-    results = json.loads(results_file.read_bytes())
+    record, results = _sealed(record_file, results_file, round_.record_sha256)
     categories = []
     for category, result in zip(record.categories, results["categories"], strict=True):
         labels = {n["id"]: n["label"] for n in category.nominees}
@@ -104,6 +104,16 @@ def load(records_dir: Path, season: Season, round_: Round, threshold: int) -> Pu
         record_public=all(c.level == "full" for c in categories),
         results_public=all(c.level in ("counts", "full") for c in categories),
     )
+
+
+@lru_cache(maxsize=4)
+def _sealed(record_file: Path, results_file: Path, seal: str) -> tuple[ElectionRecord, dict]:
+    """The sealed files, read once per process (a large record takes seconds to parse), and
+    only if the record on disk still matches the seal published at close."""
+    record = parse_record(record_file.read_bytes())
+    if record.sha256 != seal:
+        raise Conflict(N_("The record on disk does not match its published seal."))
+    return record, json.loads(results_file.read_bytes())
 
 
 def find_tracker(record: ElectionRecord, tracker: str) -> str | None:

@@ -26,7 +26,7 @@ from awards.models import (
     Season,
 )
 from awards.opening import category_config
-from awards.rounds import round_categories
+from awards.rounds import nominee_key, round_categories
 from ballots.canonical import sha256_hex
 from ballots.record import parse_record, record_document
 from ballots.tally import results_bytes
@@ -44,6 +44,13 @@ async def build_record(session: AsyncSession, round_: Round, zone: str) -> bytes
             select(Participation.juror_id).where(Participation.round_id == round_.id)
         )
     )
+    recusals = (
+        await session.execute(
+            select(RoundRecusal.juror_id, RoundRecusal.nominee_id).where(
+                RoundRecusal.round_id == round_.id
+            )
+        )
+    ).all()
     categories = []
     for category in await round_categories(session, round_.id):
         nominees = list(
@@ -63,17 +70,11 @@ async def build_record(session: AsyncSession, round_: Round, zone: str) -> bytes
             )
         )
         nominee_ids = {n.id for n in nominees}
-        recusals = (
-            await session.execute(
-                select(RoundRecusal.juror_id, RoundRecusal.nominee_id).where(
-                    RoundRecusal.round_id == round_.id
-                )
-            )
-        ).all()
+        participants = eligible & voted
         recused = Counter(
-            f"n{nominee}"
+            nominee_key(nominee)
             for juror, nominee in recusals
-            if nominee in nominee_ids and juror in (eligible & voted)
+            if nominee in nominee_ids and juror in participants
         )
         ballots = [
             {"tracker": tracker, "content": json.loads(content)}
@@ -89,7 +90,7 @@ async def build_record(session: AsyncSession, round_: Round, zone: str) -> bytes
         categories.append(
             {
                 **config,
-                "participants": len(eligible & voted),
+                "participants": len(participants),
                 "recused": dict(sorted(recused.items())),
                 "ballots": ballots,
             }

@@ -48,6 +48,11 @@ def nominee_key(nominee_id: int) -> str:
     return f"n{nominee_id}"
 
 
+def nominee_id_of(key: str) -> int:
+    """The database id behind a `nominee_key`."""
+    return int(key.removeprefix("n"))
+
+
 @dataclass(frozen=True)
 class RoundForm:
     code: str

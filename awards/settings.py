@@ -59,7 +59,6 @@ class Settings:
     max_body_bytes: int = 8 * 1024 * 1024
     activation_days: int = 30
     sqlite_busy_timeout_ms: int = 10_000
-    default_locale: str = "zh_CN"
     timezone: str = "Asia/Shanghai"
     records_dir: Path = PROJECT_ROOT / "var" / "records"
     small_jury_threshold: int = 5

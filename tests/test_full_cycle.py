@@ -196,3 +196,15 @@ def test_the_auditor_always_gets_the_full_record(client, settings, staff):
         hashlib.sha256(record.content).hexdigest()
         == run_db(settings, lambda s: s.get(Round, election.round_id), write=False).record_sha256
     )
+
+
+def test_a_record_changed_on_disk_after_the_seal_is_refused(staff, client, settings):
+    election = _closed_round(staff, client, settings, "full")
+    staff.post(f"/staff/rounds/{election.round_id}/publish")
+    [record_file] = settings.records_dir.glob("*.record.json")
+    original = record_file.read_bytes()
+    assert b'"winners":3' in original
+    record_file.write_bytes(original.replace(b'"winners":3', b'"winners":9'))
+    response = client.get(f"/rounds/{election.round_id}/results")
+    assert response.status_code == 409
+    assert "与公布的封存值不符" in response.text

@@ -70,7 +70,7 @@ class BallotApiController(Controller):
         self, request: Request, round_id: PathId, db: Db, settings: AppSettings
     ) -> BallotDefinition:
         round_ = await get_round(db, round_id)
-        await casting.ensure_open(round_, utcnow())
+        casting.ensure_open(round_, utcnow())
         sheet = await casting.ballot_sheet(db, round_, request.user.id, settings.secret_key)
         return BallotDefinition(
             round=round_.id,
