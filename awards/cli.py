@@ -37,8 +37,10 @@ from ballots.record import RecordError, parse_record
 from ballots.tally import count
 from ballots.verify import verify
 
-console = Console()
-err = Console(stderr=True)
+# soft_wrap: a message is never broken at the 80 columns rich assumes off a terminal, so
+# scripts (and tests) can search it for a phrase whatever the length of a path inside it.
+console = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _run(settings: Settings, work: Callable[[Database], Awaitable[Any]]) -> Any:
