@@ -80,8 +80,11 @@ async def activate(
     repeated: str,
     now: datetime,
 ) -> Juror:
-    """Set the juror's password from a valid code; the code dies, and so do the old sessions."""
+    """Set the juror's password from a valid code; the code dies, and so do the old sessions.
+
+    The password is hashed before `session` runs its first statement (see `check_login`)."""
     check_new_password(password, repeated)
+    new_hash = await passwords.hash(password)
     row = await session.scalar(
         select(ActivationCode).where(ActivationCode.code_hash == code_hash(code))
     )
@@ -90,7 +93,7 @@ async def activate(
         raise CodeInvalid(
             N_("This activation code is not valid or has expired. Ask the staff for a new one.")
         )
-    juror.password_hash = await passwords.hash(password)
+    juror.password_hash = new_hash
     await session.delete(row)
     await web_sessions.end_all(session, "juror", juror.id)
     await audit.record(

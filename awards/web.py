@@ -90,11 +90,11 @@ class PrincipalMiddleware:
         if raw and not scope["path"].startswith("/static/"):
             services = services_of(scope["litestar_app"].state)
             now = utcnow()
-            async with services.db.reader() as session:
-                principal, stale = await web_sessions.resolve(session, raw, now, services.settings)
+            principal, stale = await services.db.read(
+                web_sessions.resolve, raw, now, services.settings
+            )
             if stale and principal is not None:
-                async with services.db.transaction() as session:
-                    await web_sessions.touch(session, principal.session_hash, now)
+                await services.db.write(web_sessions.touch, principal.session_hash, now)
             scope["user"] = principal
             if principal is None:
                 send = _clearing_cookie(send)
@@ -205,7 +205,10 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, wrapped)
 
 
-def requires_juror(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+# Guards are coroutines: Litestar runs a plain function guard in a worker thread.
+async def requires_juror(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     principal = connection.scope.get("user")
     if principal is None:
         raise NotAuthorizedException("Please log in.")
@@ -213,7 +216,9 @@ def requires_juror(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteH
         raise PermissionDeniedException("Jurors only.")
 
 
-def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_staff(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
     principal = connection.scope.get("user")
     if principal is None:
         raise NotAuthorizedException("Please log in.")

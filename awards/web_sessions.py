@@ -13,7 +13,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.models import Juror, StaffUser, WebSession
@@ -75,50 +76,70 @@ async def end_all(session: AsyncSession, kind: str, principal_id: int) -> None:
     )
 
 
-def _expired(row: WebSession, now: datetime, settings: Settings) -> bool:
-    return now - row.last_seen_at > timedelta(
-        minutes=settings.session_idle_minutes
-    ) or now - row.created_at > timedelta(hours=settings.session_absolute_hours)
+def _expired(created: datetime, last_seen: datetime, now: datetime, settings: Settings) -> bool:
+    return now - last_seen > timedelta(minutes=settings.session_idle_minutes) or (
+        now - created > timedelta(hours=settings.session_absolute_hours)
+    )
 
 
-async def resolve(
-    session: AsyncSession, raw: str, now: datetime, settings: Settings
+# Built once: every request with a session cookie runs it.
+_PRINCIPAL = (
+    select(
+        WebSession.created_at,
+        WebSession.last_seen_at,
+        StaffUser.id,
+        StaffUser.display_name,
+        StaffUser.is_active,
+        StaffUser.is_auditor,
+        Juror.id,
+        Juror.name,
+        Juror.is_active & Juror.password_hash.is_not(None),
+    )
+    .select_from(WebSession)
+    .outerjoin(
+        StaffUser,
+        (WebSession.principal_kind == "staff") & (StaffUser.id == WebSession.principal_id),
+    )
+    .outerjoin(
+        Juror, (WebSession.principal_kind == "juror") & (Juror.id == WebSession.principal_id)
+    )
+    .where(WebSession.id_hash == bindparam("id_hash"))
+)
+
+
+def resolve(
+    connection: Connection, raw: str, now: datetime, settings: Settings
 ) -> tuple[Principal | None, bool]:
-    """The principal behind a cookie value, and whether last_seen_at needs refreshing."""
+    """A unit (see `awards.database`): the principal behind a cookie value, and whether
+    last_seen_at needs refreshing."""
     id_hash = hash_id(raw)
-    found = (
-        await session.execute(
-            select(WebSession, StaffUser, Juror)
-            .outerjoin(
-                StaffUser,
-                (WebSession.principal_kind == "staff") & (StaffUser.id == WebSession.principal_id),
-            )
-            .outerjoin(
-                Juror,
-                (WebSession.principal_kind == "juror") & (Juror.id == WebSession.principal_id),
-            )
-            .where(WebSession.id_hash == id_hash)
-        )
-    ).first()
-    if found is None or _expired(found[0], now, settings):
+    found = connection.execute(_PRINCIPAL, {"id_hash": id_hash}).first()
+    if found is None:
         return None, False
-    row, user, juror = found
+    (
+        created,
+        last_seen,
+        staff_id,
+        staff_name,
+        staff_active,
+        auditor,
+        juror_id,
+        juror_name,
+        juror_ok,
+    ) = found
+    if _expired(created, last_seen, now, settings):
+        return None, False
     principal: Principal | None = None
-    if user is not None and user.is_active:
-        principal = Principal(
-            kind="staff",
-            id=user.id,
-            name=user.display_name,
-            session_hash=id_hash,
-            is_auditor=user.is_auditor,
-        )
-    elif juror is not None and juror.is_active and juror.password_hash:
-        principal = Principal(kind="juror", id=juror.id, name=juror.name, session_hash=id_hash)
-    return principal, principal is not None and now - row.last_seen_at > _TOUCH_EVERY
+    if staff_id is not None and staff_active:
+        principal = Principal("staff", staff_id, staff_name, id_hash, is_auditor=auditor)
+    elif juror_id is not None and juror_ok:
+        principal = Principal("juror", juror_id, juror_name, id_hash)
+    return principal, principal is not None and now - last_seen > _TOUCH_EVERY
 
 
-async def touch(session: AsyncSession, id_hash: str, now: datetime) -> None:
-    await session.execute(
+def touch(connection: Connection, id_hash: str, now: datetime) -> None:
+    """A unit: refresh last_seen_at."""
+    connection.execute(
         update(WebSession).where(WebSession.id_hash == id_hash).values(last_seen_at=now)
     )
 

@@ -1,13 +1,15 @@
-"""The database layer: migrations on both databases, SQLite pragmas and locking, and commits
-that fail answering an error, never a success."""
+"""The database layer: migrations on both databases, SQLite pragmas and locking, units of work,
+and commits that fail answering an error, never a success."""
 
 import asyncio
 import sqlite3
+import threading
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import event, func, select, text
+from sqlalchemy import event, func, insert, select, text
+from sqlalchemy.engine import Connection
 
 from awards.database import Database
 from awards.models import Base, Season
@@ -85,6 +87,65 @@ def test_sqlite_writer_takes_the_write_lock_at_begin(sqlite_settings: Settings):
     assert asyncio.run(probe()) == "database is locked"
 
 
+def _add_season(connection: Connection, code: str) -> str:
+    connection.execute(insert(Season).values(code=code, name=f"{code} 年度推优", year=int(code)))
+    return code
+
+
+def _add_season_then_fail(connection: Connection, code: str) -> None:
+    _add_season(connection, code)
+    raise RuntimeError("refused after writing")
+
+
+def _season_codes(connection: Connection) -> list[str]:
+    return sorted(connection.scalars(select(Season.code)))
+
+
+def test_units_commit_on_return_and_roll_back_on_raise(settings: Settings):
+    async def scenario() -> list[str]:
+        db = Database.from_settings(settings)
+        try:
+            assert await db.write(_add_season, "2025") == "2025"
+            with pytest.raises(RuntimeError):
+                await db.write(_add_season_then_fail, "2026")
+            return await db.read(_season_codes)
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(scenario()) == ["2025"]
+
+
+def test_sqlite_write_units_hold_the_lock_from_the_start_and_run_off_the_event_loop(
+    sqlite_settings: Settings,
+):
+    """The fsync of a commit must not stall every other request, so writing units run on the
+    writer thread; reading units are a few indexed rows and run on the loop itself."""
+
+    def probe(connection: Connection) -> tuple[str, int]:
+        other = sqlite3.connect(_sqlite_path(sqlite_settings), timeout=0)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            return "no lock", threading.get_ident()
+        except sqlite3.OperationalError as exc:
+            return str(exc), threading.get_ident()
+        finally:
+            other.close()
+
+    async def scenario() -> tuple[str, int, int, int]:
+        db = Database.from_settings(sqlite_settings)
+        try:
+            lock, writer_thread = await db.write(probe)
+            reader_thread = await db.read(lambda _connection: threading.get_ident())
+            return lock, writer_thread, reader_thread, threading.get_ident()
+        finally:
+            await db.dispose()
+
+    lock, writer_thread, reader_thread, loop_thread = asyncio.run(scenario())
+    assert lock == "database is locked"
+    assert writer_thread != loop_thread
+    assert reader_thread == loop_thread
+
+
 def _season_count(settings: Settings) -> int:
     return run_db(
         settings, lambda s: s.scalar(select(func.count()).select_from(Season)), write=False
@@ -131,6 +192,89 @@ def test_request_while_the_database_is_locked_answers_busy_and_writes_nothing(
         )
         assert retry.status_code == 303
         assert _season_count(settings) == 1
+
+
+def test_a_cast_while_the_database_is_locked_answers_busy_and_stores_nothing(
+    sqlite_settings: Settings,
+):
+    """Casting writes through the unit path (its own connection and thread): a lock held by
+    another process still ends in "busy, try again", never a 500 or half a ballot."""
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from awards.app import create_app
+    from awards.models import Ballot, Participation
+    from tests.factories import Browser, build_election, juror_login
+
+    settings = replace(sqlite_settings, sqlite_busy_timeout_ms=300)
+    election = build_election(settings, jurors=1, methods=("approval",))
+    ballot = {"ballots": {"approval": {"approve": election.nominees["approval"][:1]}}}
+    url = f"/api/rounds/{election.round_id}/cast"
+
+    def stored() -> tuple[int, int]:
+        async def count(s):
+            return (
+                await s.scalar(select(func.count()).select_from(Participation)),
+                await s.scalar(select(func.count()).select_from(Ballot)),
+            )
+
+        return run_db(settings, count, write=False)
+
+    with TestClient(create_app(settings), base_url="http://testserver.local") as client:
+        browser = Browser(client)
+        assert juror_login(browser, election.emails[0]).status_code == 303
+        headers = {"x-csrftoken": browser.csrf()}
+        holder = sqlite3.connect(_sqlite_path(settings), timeout=0)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            busy = client.post(url, json=ballot, headers=headers)
+        finally:
+            holder.rollback()
+            holder.close()
+        assert busy.status_code == 503
+        assert "数据库繁忙" in busy.json()["error"]
+        assert stored() == (0, 0)
+        assert client.post(url, json=ballot, headers=headers).status_code == 201
+        assert stored() == (1, 1)
+
+
+def test_login_verifies_the_password_before_taking_the_write_lock(
+    sqlite_settings: Settings, staff_user: str
+):
+    """argon2 takes a tenth of a second: were it run inside the login's writing transaction,
+    every cast in the process would wait for it."""
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from awards.app import create_app
+    from awards.passwords import Passwords
+    from tests.conftest import STAFF_PASSWORD
+    from tests.factories import Browser
+
+    lock_seen: list[str] = []
+
+    class Probe(Passwords):
+        async def verify(self, stored: str | None, password: str) -> bool:
+            other = sqlite3.connect(_sqlite_path(sqlite_settings), timeout=0)
+            try:
+                other.execute("BEGIN IMMEDIATE")
+                other.rollback()
+                lock_seen.append("free")
+            except sqlite3.OperationalError as exc:
+                lock_seen.append(str(exc))
+            finally:
+                other.close()
+            return await super().verify(stored, password)
+
+    app = create_app(sqlite_settings)
+    with TestClient(app, base_url="http://testserver.local") as client:
+        services = app.state.services
+        app.state.services = replace(services, passwords=Probe(sqlite_settings.argon2, 2))
+        assert Browser(client).login(staff_user, STAFF_PASSWORD).status_code == 303
+        assert Browser(client).login(staff_user, "not the password").status_code == 401
+    assert lock_seen == ["free", "free"]
 
 
 def test_a_failed_commit_answers_an_error_not_success(staff, settings: Settings):

@@ -11,11 +11,10 @@ from litestar import Controller, Request, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
-from awards import casting
-from awards.controllers import AppSettings, DatabaseService, Db, PathId
+from awards import ballot_sheets, casting
+from awards.controllers import DatabaseService, PathId
 from awards.models.base import utcnow
-from awards.rounds import get_round
-from awards.web import requires_juror
+from awards.web import requires_juror, services_of
 
 
 class NomineeOut(msgspec.Struct):
@@ -61,21 +60,24 @@ class StatusOut(msgspec.Struct):
 
 
 class BallotApiController(Controller):
+    """Each handler takes one dependency: Litestar resolves several in a task group, a cost
+    every voting request would pay. Settings come from the app's services instead."""
+
     path = "/api/rounds"
     guards = [requires_juror]  # noqa: RUF012
     tags = ["ballot"]  # noqa: RUF012
 
     @get("/{round_id:int}/ballot", name="api.ballot")
     async def ballot(
-        self, request: Request, round_id: PathId, db: Db, settings: AppSettings
+        self, request: Request, round_id: PathId, database: DatabaseService
     ) -> BallotDefinition:
-        round_ = await get_round(db, round_id)
-        casting.ensure_open(round_, utcnow())
-        sheet = await casting.ballot_sheet(db, round_, request.user.id, settings.secret_key)
+        sheet = await ballot_sheets.load_sheet(
+            database, round_id, request.user.id, _secret(request), utcnow()
+        )
         return BallotDefinition(
-            round=round_.id,
-            name=round_.name,
-            closes_at=round_.closes_at.isoformat() if round_.closes_at else None,
+            round=sheet.round.id,
+            name=sheet.round.name,
+            closes_at=sheet.round.closes_at.isoformat() if sheet.round.closes_at else None,
             categories=[
                 CategoryOut(
                     id=item.category.code,
@@ -106,12 +108,10 @@ class BallotApiController(Controller):
         request: Request,
         round_id: PathId,
         data: JSONBody[CastIn],
-        db: Db,
         database: DatabaseService,
-        settings: AppSettings,
     ) -> CastOut:
-        sheet = await casting.load_sheet(
-            database, round_id, request.user.id, settings.secret_key, utcnow()
+        sheet = await ballot_sheets.load_sheet(
+            database, round_id, request.user.id, _secret(request), utcnow()
         )
         by_code = {item.category.code: item.category.id for item in sheet.categories}
         unknown = [code for code in data.ballots if code not in by_code]
@@ -120,7 +120,9 @@ class BallotApiController(Controller):
         contents = {by_code[code]: content for code, content in data.ballots.items()}
         codes = {category_id: code for code, category_id in by_code.items()}
         try:
-            trackers = await casting.cast(db, sheet, request.user.id, contents, utcnow())
+            trackers = await database.write(
+                casting.cast, sheet, request.user.id, contents, utcnow()
+            )
         except casting.InvalidBallot as exc:
             raise casting.InvalidBallot(
                 {codes.get(c, str(c)): m for c, m in exc.errors.items()}
@@ -128,10 +130,12 @@ class BallotApiController(Controller):
         return CastOut(trackers={codes[c]: t for c, t in trackers.items()})
 
     @get("/{round_id:int}/status", name="api.status")
-    async def status(self, request: Request, round_id: PathId, db: Db) -> StatusOut:
-        round_ = await get_round(db, round_id)
-        return StatusOut(
-            round=round_.id,
-            state=round_.state,
-            voted=await casting.has_voted(db, round_id, request.user.id),
-        )
+    async def status(
+        self, request: Request, round_id: PathId, database: DatabaseService
+    ) -> StatusOut:
+        round_, voted = await database.read(ballot_sheets.voting_status, round_id, request.user.id)
+        return StatusOut(round=round_.id, state=round_.state, voted=voted)
+
+
+def _secret(request: Request) -> str:
+    return services_of(request.app.state).settings.secret_key

@@ -15,6 +15,7 @@ from awards.login import check_login
 from awards.models.base import utcnow
 from awards.passwords import Passwords
 from awards.settings import Settings
+from awards.web import services_of
 
 HOME = {"staff": "/staff", "juror": "/juror"}
 LOGIN_TEMPLATE = {"staff": "auth/login.html", "juror": "juror/login.html"}
@@ -39,7 +40,8 @@ async def log_in(
     username = str(data.get("username", ""))[:200]
     password = str(data.get("password", ""))[:1024]
     now = utcnow()
-    result = await check_login(db, passwords, settings, kind, username, password, now)
+    database = services_of(request.app.state).db
+    result = await check_login(database, db, passwords, settings, kind, username, password, now)
     if result.user is None:
         message = (
             _("Too many failed attempts for this account. Try again later.")

@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import activation, casting, conflicts, web_sessions
+from awards import activation, ballot_sheets, casting, conflicts, web_sessions
 from awards.controllers import (
     AppSettings,
     DatabaseService,
@@ -27,8 +27,7 @@ from awards.i18n import _
 from awards.models import Drama, Juror, Participation, Round, RoundEligibility
 from awards.models.base import utcnow
 from awards.password_rules import check_new_password
-from awards.rounds import get_round
-from awards.web import requires_juror, rollback_only
+from awards.web import requires_juror, services_of
 
 
 class JurorAuthController(Controller):
@@ -110,16 +109,17 @@ class JurorController(Controller):
 
     async def _sheet(
         self, database: Database, request: Request, round_id: int
-    ) -> casting.BallotSheet:
-        secret = request.app.state.services.settings.secret_key
-        return await casting.load_sheet(database, round_id, request.user.id, secret, utcnow())
+    ) -> ballot_sheets.BallotSheet:
+        secret = services_of(request.app.state).settings.secret_key
+        return await ballot_sheets.load_sheet(database, round_id, request.user.id, secret, utcnow())
 
     @get("/rounds/{round_id:int}/ballot", name="juror.ballot")
     async def ballot(
-        self, request: Request, round_id: PathId, db: Db, database: DatabaseService
+        self, request: Request, round_id: PathId, database: DatabaseService
     ) -> Template:
-        if await casting.has_voted(db, round_id, request.user.id):
-            return Template("juror/voted.html", context={"round": await get_round(db, round_id)})
+        round_, voted = await database.read(ballot_sheets.voting_status, round_id, request.user.id)
+        if voted:
+            return Template("juror/voted.html", context={"round": round_})
         sheet = await self._sheet(database, request, round_id)
         return Template("juror/ballot.html", context={"sheet": sheet, "values": {}, "errors": {}})
 
@@ -152,18 +152,17 @@ class JurorController(Controller):
         request: Request,
         round_id: PathId,
         data: FormData,
-        db: Db,
         database: DatabaseService,
     ) -> Template:
         sheet = await self._sheet(database, request, round_id)
         try:
             contents = casting.read_form(sheet, data)
-            trackers = await casting.cast(db, sheet, request.user.id, contents, utcnow())
+            trackers = await database.write(
+                casting.cast, sheet, request.user.id, contents, utcnow()
+            )
         except casting.InvalidBallot as exc:
-            rollback_only(db)
             return _ballot_again(sheet, data, exc)
         except casting.AlreadyVoted:
-            rollback_only(db)
             return Template(
                 "juror/voted.html", context={"round": sheet.round, "again": True}, status_code=409
             )
@@ -186,15 +185,21 @@ class JurorController(Controller):
     async def change_password(
         self, request: Request, data: FormData, db: Db, passwords: PasswordService
     ) -> Template | Redirect:
-        juror = await db.get(Juror, request.user.id)
+        # argon2 runs before `db` starts its (write-locking) transaction: see `check_login`.
+        async with services_of(request.app.state).db.reader() as reader:
+            stored = (await reader.get(Juror, request.user.id)).password_hash
         current, new = str(data.get("current", ""))[:1024], str(data.get("password", ""))[:1024]
         try:
-            if not await passwords.verify(juror.password_hash, current):
+            if not await passwords.verify(stored, current):
                 raise FormInvalid({"current": _("This is not your current password.")})
             check_new_password(new, str(data.get("password_repeat", ""))[:1024])
+            new_hash = await passwords.hash(new)
+            juror = await db.get(Juror, request.user.id)
+            if juror.password_hash != stored:  # changed meanwhile, in another tab
+                raise FormInvalid({"current": _("This is not your current password.")})
         except FormInvalid as exc:
             return await form_error(db, "juror/password.html", exc)
-        juror.password_hash = await passwords.hash(new)
+        juror.password_hash = new_hash
         await web_sessions.end_all(db, "juror", juror.id)
         raw = await web_sessions.start(db, "juror", juror.id, utcnow())
         redirect = see_other(request, "juror.home")
@@ -203,7 +208,7 @@ class JurorController(Controller):
             raw,
             httponly=True,
             samesite="lax",
-            secure=request.app.state.services.settings.cookie_secure,
+            secure=services_of(request.app.state).settings.cookie_secure,
             path="/",
         )
         return redirect
@@ -240,7 +245,7 @@ class JurorController(Controller):
 
 
 def _ballot_again(
-    sheet: casting.BallotSheet, data: dict[str, Any], exc: casting.InvalidBallot
+    sheet: ballot_sheets.BallotSheet, data: dict[str, Any], exc: casting.InvalidBallot
 ) -> Template:
     """The ballot page with the juror's choices and a message per category."""
     return Template(

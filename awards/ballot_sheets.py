@@ -1,0 +1,234 @@
+"""What a juror may vote on: the ballot sheet of a round, read on every ballot page and cast.
+
+Opening freezes a round's categories, nominees and eligible jurors, so each process reads a round's
+contents once; what is read per request (the round's state, the juror's eligibility, recusals and
+participation) is a few indexed rows, read as units (see `awards.database`).
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, selectinload
+
+from awards.database import Database
+from awards.errors import Conflict, NotFound
+from awards.i18n import N_
+from awards.models import (
+    Category,
+    Nominee,
+    Participation,
+    Round,
+    RoundCategory,
+    RoundEligibility,
+    RoundNominee,
+    RoundRecusal,
+)
+from awards.rounds import nominee_key
+from ballots.content import BallotRules
+
+
+class RoundNotOpen(Conflict):
+    pass
+
+
+@dataclass(frozen=True)
+class BallotNominee:
+    key: str
+    label: str
+    kind: str
+    companies: list[str]
+    broadcaster: str
+    recusal: str | None
+
+
+@dataclass(frozen=True)
+class BallotCategory:
+    category: "CategorySnapshot"
+    nominees: list[BallotNominee]
+    rules: BallotRules
+
+    @property
+    def field(self) -> str:
+        return f"c{self.category.id}"
+
+
+@dataclass(frozen=True)
+class RoundHead:
+    """What voting needs of a round, read on every cast: a row, not an ORM object."""
+
+    id: int
+    name: str
+    state: str
+    opened_at: datetime | None
+    closes_at: datetime | None
+
+
+# The statements of the voting path are built once, with bound parameters: building one per
+# call costs its construction and its cache key on every request.
+_ROUND_HEAD = select(Round.id, Round.name, Round.state, Round.opened_at, Round.closes_at).where(
+    Round.id == bindparam("round_id")
+)
+# FOR SHARE on PostgreSQL: casts run side by side while a close (FOR UPDATE) waits for them, and
+# they for it. SQLite leaves it out; its writers are serialised anyway.
+_ROUND_HEAD_SHARED = _ROUND_HEAD.with_for_update(read=True)
+_VOTED = select(Participation.juror_id).where(
+    Participation.round_id == bindparam("round_id"), Participation.juror_id == bindparam("juror_id")
+)
+_ELIGIBLE = select(RoundEligibility.category_id).where(
+    RoundEligibility.round_id == bindparam("round_id"),
+    RoundEligibility.juror_id == bindparam("juror_id"),
+)
+_RECUSALS = select(RoundRecusal.nominee_id, RoundRecusal.reason).where(
+    RoundRecusal.round_id == bindparam("round_id"), RoundRecusal.juror_id == bindparam("juror_id")
+)
+
+
+def round_head(connection: Connection, round_id: int, *, share: bool = False) -> RoundHead:
+    found = connection.execute(
+        _ROUND_HEAD_SHARED if share else _ROUND_HEAD, {"round_id": round_id}
+    ).first()
+    if found is None:
+        raise NotFound("No such round.")
+    return RoundHead(*found)
+
+
+@dataclass
+class BallotSheet:
+    round: RoundHead
+    categories: list[BallotCategory] = field(default_factory=list)
+
+
+def _order_key(secret: str, round_id: int, juror_id: int, nominee_id: int) -> str:
+    """A per-juror shuffle against ballot-order bias, stable across page loads."""
+    message = f"{round_id}:{juror_id}:{nominee_id}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def ensure_open(round_: RoundHead, now: datetime) -> None:
+    if round_.state != "open" or (round_.closes_at is not None and round_.closes_at <= now):
+        raise RoundNotOpen(N_("This round is not open for voting."))
+
+
+def voting_status(connection: Connection, round_id: int, juror_id: int) -> tuple[RoundHead, bool]:
+    """A unit (see `awards.database`): the round, and whether the juror has voted in it."""
+    return round_head(connection, round_id), has_voted(connection, round_id, juror_id)
+
+
+def has_voted(connection: Connection, round_id: int, juror_id: int) -> bool:
+    found = connection.execute(_VOTED, {"round_id": round_id, "juror_id": juror_id}).first()
+    return found is not None
+
+
+@dataclass(frozen=True)
+class CategorySnapshot:
+    """A category as its round froze it: what the ballot page and the checks need."""
+
+    id: int
+    code: str
+    name: str
+    method: str
+    max_choices: int | None
+    score_min: int | None
+    score_max: int | None
+
+
+@dataclass(frozen=True)
+class _FrozenRound:
+    categories: dict[int, CategorySnapshot]
+    nominees: dict[int, list[tuple[int, BallotNominee]]]  # category -> (nominee id, card)
+
+
+# Opening freezes a round for good, so each process reads its ballot contents once.
+_frozen: dict[tuple[int, datetime], _FrozenRound] = {}
+
+
+def _frozen_round(connection: Connection, round_: RoundHead) -> _FrozenRound:
+    key = (round_.id, round_.opened_at)
+    if key in _frozen:
+        return _frozen[key]
+    with Session(connection) as session:
+        frozen = _read_frozen(session, round_.id)
+    if round_.state in ("open", "closed"):
+        _frozen[key] = frozen
+    return frozen
+
+
+def _read_frozen(session: Session, round_id: int) -> _FrozenRound:
+    categories = session.scalars(
+        select(Category)
+        .join(RoundCategory, RoundCategory.category_id == Category.id)
+        .where(RoundCategory.round_id == round_id)
+        .order_by(Category.position, Category.id)
+    )
+    snapshots = {
+        c.id: CategorySnapshot(
+            c.id, c.code, c.name, c.method, c.max_choices, c.score_min, c.score_max
+        )
+        for c in categories
+    }
+    nominees: dict[int, list[tuple[int, BallotNominee]]] = {c: [] for c in snapshots}
+    for n in session.scalars(
+        select(Nominee)
+        .join(RoundNominee, RoundNominee.nominee_id == Nominee.id)
+        .where(RoundNominee.round_id == round_id)
+        .options(selectinload(Nominee.drama))
+    ):
+        card = BallotNominee(
+            key=nominee_key(n.id),
+            label=n.label,
+            kind=n.drama.kind,
+            companies=n.drama.company_list,
+            broadcaster=n.drama.broadcaster,
+            recusal=None,
+        )
+        nominees.setdefault(n.category_id, []).append((n.id, card))
+    return _FrozenRound(snapshots, nominees)
+
+
+def ballot_sheet(
+    connection: Connection, round_: RoundHead, juror_id: int, secret: str
+) -> BallotSheet:
+    """What this juror may vote on in this round, nominees in the juror's own order."""
+    frozen = _frozen_round(connection, round_)
+    params = {"round_id": round_.id, "juror_id": juror_id}
+    eligible = set(connection.scalars(_ELIGIBLE, params))
+    recusals = dict(connection.execute(_RECUSALS, params).all())
+    sheet = BallotSheet(round_)
+    for category in frozen.categories.values():
+        if category.id not in eligible:
+            continue
+        ordered = sorted(
+            frozen.nominees.get(category.id, []),
+            key=lambda item: _order_key(secret, round_.id, juror_id, item[0]),
+        )
+        shown = [replace(card, recusal=recusals.get(nominee_id)) for nominee_id, card in ordered]
+        rules = BallotRules(
+            method=category.method,
+            nominees=frozenset(n.key for n in shown if n.recusal is None),
+            max_choices=category.max_choices,
+            score_min=category.score_min,
+            score_max=category.score_max,
+        )
+        sheet.categories.append(BallotCategory(category, shown, rules))
+    return sheet
+
+
+async def load_sheet(
+    db: Database, round_id: int, juror_id: int, secret: str, now: datetime
+) -> BallotSheet:
+    """The ballot sheet, read in a short transaction of its own: casting then holds the write
+    lock only for its inserts, and no request ever waits for a second pooled connection."""
+    return await db.read(open_sheet, round_id, juror_id, secret, now)
+
+
+def open_sheet(
+    connection: Connection, round_id: int, juror_id: int, secret: str, now: datetime
+) -> BallotSheet:
+    """A unit: the ballot sheet of a round open now."""
+    round_ = round_head(connection, round_id)
+    ensure_open(round_, now)
+    return ballot_sheet(connection, round_, juror_id, secret)
