@@ -7,8 +7,10 @@ participation) is a few indexed rows, read as units (see `awards.database`).
 
 import hashlib
 import hmac
+import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
@@ -29,6 +31,8 @@ from awards.models import (
 )
 from awards.rounds import nominee_key
 from ballots.content import BallotRules
+
+_T = TypeVar("_T")
 
 
 class RoundNotOpen(Conflict):
@@ -102,10 +106,17 @@ class BallotSheet:
     categories: list[BallotCategory] = field(default_factory=list)
 
 
-def _order_key(secret: str, round_id: int, juror_id: int, nominee_id: int) -> str:
-    """A per-juror shuffle against ballot-order bias, stable across page loads."""
-    message = f"{round_id}:{juror_id}:{nominee_id}".encode()
-    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+def _juror_order(
+    secret: str, round_id: int, juror_id: int, category_id: int, items: list[_T]
+) -> list[_T]:
+    """A per-juror shuffle against ballot-order bias, stable across page loads: a generator
+    seeded with an HMAC of round, juror and category shuffles the frozen order (one HMAC per
+    category, not one per nominee: a nomination category may list hundreds of dramas)."""
+    message = f"{round_id}:{juror_id}:{category_id}".encode()
+    seed = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    shuffled = list(items)
+    random.Random(seed).shuffle(shuffled)  # noqa: S311 (display order; the seed is secret)
+    return shuffled
 
 
 def ensure_open(round_: RoundHead, now: datetime) -> None:
@@ -201,11 +212,13 @@ def ballot_sheet(
     for category in frozen.categories.values():
         if category.id not in eligible:
             continue
-        ordered = sorted(
-            frozen.nominees.get(category.id, []),
-            key=lambda item: _order_key(secret, round_.id, juror_id, item[0]),
+        ordered = _juror_order(
+            secret, round_.id, juror_id, category.id, frozen.nominees.get(category.id, [])
         )
-        shown = [replace(card, recusal=recusals.get(nominee_id)) for nominee_id, card in ordered]
+        shown = [
+            replace(card, recusal=recusals[nominee_id]) if nominee_id in recusals else card
+            for nominee_id, card in ordered
+        ]
         rules = BallotRules(
             method=category.method,
             nominees=frozenset(n.key for n in shown if n.recusal is None),

@@ -1,10 +1,12 @@
 """Benchmark: N jurors log in and cast concurrently against uvicorn on 127.0.0.1 with the embedded
 SQLite database; reports logins, casts per second, latency percentiles and errors.
 
-    .venv/bin/python scripts/bench_cast.py [--jurors 200] [--workers 1] [--database-url URL]
+    .venv/bin/python scripts/bench_cast.py [--jurors 200] [--nominees 10] [--workers 1]
+                                           [--database-url URL] [--fast-hash]
 
 Jurors log in first (argon2id at the production costs unless --fast-hash), then all cast at
-once through the JSON API, a ballot in each of three categories (approval, IRV, score).
+once through the JSON API, a ballot in each of three categories (approval, IRV ranking every
+nominee, score), each of --nominees nominees.
 """
 
 import argparse
@@ -91,6 +93,7 @@ async def run(base_url: str, election, concurrency_logins: int, server_pid: int)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jurors", type=int, default=200)
+    parser.add_argument("--nominees", type=int, default=10, help="per category")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--database-url")
     parser.add_argument("--fast-hash", action="store_true", help="cheap argon2 for quick runs")
@@ -107,7 +110,7 @@ def main() -> None:
             settings,
             jurors=args.jurors,
             methods=("approval", "irv", "score_mean"),
-            nominees_per_category=10,
+            nominees_per_category=args.nominees,
         )
         with Server(settings, Path(tmp), workers=args.workers) as server:
             asyncio.run(run(server.url, election, 8, server.process.pid))
