@@ -164,16 +164,19 @@ class SqliteUnits:
             "check_same_thread": False,
         }
         self._read_engine = create_sync_engine(url, connect_args=connect_args, hide_parameters=True)
-        write_engine = create_sync_engine(
+        self._write_pool_engine = create_sync_engine(
             url, connect_args=connect_args, hide_parameters=True, pool_size=1, max_overflow=0
         )
-        for engine in (self._read_engine, write_engine):
+        for engine in (self._read_engine, self._write_pool_engine):
             _install_sqlite_hooks(engine, settings.sqlite_busy_timeout_ms)
-        self._write_engine = write_engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        self._write_engine = self._write_pool_engine.execution_options(
+            **{_BEGIN_OPTION: "IMMEDIATE"}
+        )
         self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
 
     def read(self, unit: Unit[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
-        with self._read_engine.connect() as connection, connection.begin():
+        with self._read_engine.connect() as connection:
+            connection.begin()  # rolled back when the connection goes back to the pool
             return unit(connection, *args, **kwargs)
 
     async def write(self, unit: Unit[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
@@ -186,4 +189,4 @@ class SqliteUnits:
     def dispose(self) -> None:
         self._writer_thread.shutdown()
         self._read_engine.dispose()
-        self._write_engine.dispose()
+        self._write_pool_engine.dispose()

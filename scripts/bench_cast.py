@@ -2,7 +2,7 @@
 SQLite database; reports logins, casts per second, latency percentiles and errors.
 
     .venv/bin/python scripts/bench_cast.py [--jurors 200] [--nominees 10] [--workers 1]
-                                           [--database-url URL] [--fast-hash]
+                                           [--postgres URL] [--fast-hash]
 
 Jurors log in first (argon2id at the production costs unless --fast-hash), then all cast at
 once through the JSON API, a ballot in each of three categories (approval, IRV ranking every
@@ -16,13 +16,14 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from awards import migrate
 from awards.settings import Argon2Params, Settings
-from tests.factories import JUROR_PASSWORD, build_election
+from tests.factories import JUROR_PASSWORD, build_election, scratch_schema
 from tests.server import Server, juror_client
 
 
@@ -95,16 +96,19 @@ def main() -> None:
     parser.add_argument("--jurors", type=int, default=200)
     parser.add_argument("--nominees", type=int, default=10, help="per category")
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--database-url")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="run on PostgreSQL, in a scratch schema dropped after"
+    )
     parser.add_argument("--fast-hash", action="store_true", help="cheap argon2 for quick runs")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        argon2 = Argon2Params(1, 1024, 1) if args.fast_hash else Argon2Params()
-        settings = Settings(
-            database_url=args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}",
-            cookie_secure=False,
-            argon2=argon2,
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        url = (
+            stack.enter_context(scratch_schema(args.postgres))
+            if args.postgres
+            else f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         )
+        argon2 = Argon2Params(1, 1024, 1) if args.fast_hash else Argon2Params()
+        settings = Settings(database_url=url, cookie_secure=False, argon2=argon2)
         migrate.upgrade(settings)
         election = build_election(
             settings,

@@ -5,24 +5,18 @@ through Litestar's test client; argon2 costs lowered for speed (tests only)."""
 import os
 import uuid
 from collections.abc import Iterator
-from urllib.parse import quote
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import create_engine, text
 
 from awards import migrate
 from awards.app import create_app
 from awards.settings import Argon2Params, Settings
-from tests.factories import Browser, create_staff_user
+from tests.factories import Browser, create_staff_user, scratch_schema
 
 PG_URL = os.environ.get("AWARDS_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 FAST_ARGON2 = Argon2Params(time_cost=1, memory_kib=1024, parallelism=1)
-
-
-def _sync_pg_url() -> str:
-    return PG_URL.replace("+psycopg", "").replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -31,18 +25,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'awards.db'}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(_sync_pg_url(), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in PG_URL else "?"
-    url = _sync_pg_url() + separator + "options=" + quote(f"-csearch_path={schema}")
-    try:
+    with scratch_schema(PG_URL) as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -2,12 +2,16 @@
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from litestar.testing import TestClient
+from sqlalchemy import create_engine, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import categories, dramas, seasons, staff
@@ -17,6 +21,24 @@ from awards.passwords import Passwords
 from awards.settings import Settings
 
 T = TypeVar("T")
+
+
+@contextmanager
+def scratch_schema(postgres_url: str) -> Iterator[str]:
+    """A new, empty PostgreSQL schema for the length of a test or a benchmark, dropped after:
+    yields a URL whose connections use it."""
+    url = postgres_url.replace("+psycopg", "").replace("postgresql://", "postgresql+psycopg://", 1)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    try:
+        yield url + separator + "options=" + quote(f"-csearch_path={schema}")
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def run_db(

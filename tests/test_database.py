@@ -101,13 +101,16 @@ def _season_codes(connection: Connection) -> list[str]:
     return sorted(connection.scalars(select(Season.code)))
 
 
-def test_units_commit_on_return_and_roll_back_on_raise(settings: Settings):
+def test_write_units_commit_on_return_and_roll_back_on_raise_read_units_always_roll_back(
+    settings: Settings,
+):
     async def scenario() -> list[str]:
         db = Database.from_settings(settings)
         try:
             assert await db.write(_add_season, "2025") == "2025"
             with pytest.raises(RuntimeError):
                 await db.write(_add_season_then_fail, "2026")
+            assert await db.read(_add_season, "2027") == "2027"  # a reading unit: rolled back
             return await db.read(_season_codes)
         finally:
             await db.dispose()
