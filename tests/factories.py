@@ -2,11 +2,14 @@
 
 import asyncio
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -21,6 +24,22 @@ from awards.passwords import Passwords
 from awards.settings import Settings
 
 T = TypeVar("T")
+
+
+def run_cli(
+    settings: Settings, var_dir: Path, *args: str, stdin: str | None = None, text: bool = True
+) -> subprocess.CompletedProcess:
+    """`python -m awards ARGS` on the test database, as an operator runs it: a process of its
+    own that knows only the environment (no PATH, so it shells out to nothing)."""
+    env = {"AWARDS_DATABASE_URL": settings.database_url, "AWARDS_VAR_DIR": str(var_dir)}
+    return subprocess.run(
+        [sys.executable, "-m", "awards", *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=text,
+        check=False,
+    )
 
 
 @contextmanager

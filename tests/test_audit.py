@@ -2,8 +2,6 @@
 
 import asyncio
 import itertools
-import subprocess
-import sys
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -12,7 +10,7 @@ from awards import audit
 from awards.database import Database
 from awards.models import AuditEvent, AuditHead
 from ballots.canonical import canonical_json, sha256_hex
-from tests.factories import make_category, make_drama, make_season, run_db
+from tests.factories import make_category, make_drama, make_season, run_cli, run_db
 
 
 @pytest.fixture
@@ -124,16 +122,14 @@ def test_concurrent_appends_never_fork_the_chain(settings):
 
 
 def test_cli_audit_verify(settings, history, tmp_path):
-    env = {"AWARDS_DATABASE_URL": settings.database_url, "AWARDS_VAR_DIR": str(tmp_path)}
-    command = [sys.executable, "-m", "awards", "audit", "verify"]
-    ok = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    ok = run_cli(settings, tmp_path, "audit", "verify")
     assert ok.returncode == 0
     assert "intact: 4 events" in ok.stdout
     run_db(
         settings,
         lambda s: s.execute(update(AuditEvent).where(AuditEvent.seq == 3).values(action="x")),
     )
-    broken = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    broken = run_cli(settings, tmp_path, "audit", "verify")
     assert broken.returncode == 1
     assert "broken at event 3" in broken.stderr
 

@@ -6,13 +6,9 @@ import sys
 from sqlalchemy import select
 
 from awards.models import StaffUser
-from tests.factories import run_db
+from tests.factories import run_cli, run_db
 
 CLI = [sys.executable, "-m", "awards"]
-
-
-def _env(settings, tmp_path) -> dict[str, str]:
-    return {"AWARDS_DATABASE_URL": settings.database_url, "AWARDS_VAR_DIR": str(tmp_path)}
 
 
 def test_help_lists_every_command():
@@ -22,13 +18,11 @@ def test_help_lists_every_command():
 
 
 def test_staff_create_reads_the_password_from_stdin(settings, tmp_path, browser):
-    done = subprocess.run(
-        [*CLI, "staff", "create", "chen", "--name", "陈老师", "--password-stdin"],
-        input="a long enough password\n",
-        env=_env(settings, tmp_path),
-        capture_output=True,
-        text=True,
-        check=False,
+    done = run_cli(
+        settings,
+        tmp_path,
+        *("staff", "create", "chen", "--name", "陈老师", "--password-stdin"),
+        stdin="a long enough password\n",
     )
     assert done.returncode == 0, done.stderr
     user = run_db(settings, lambda s: s.scalar(select(StaffUser)), write=False)
@@ -38,30 +32,13 @@ def test_staff_create_reads_the_password_from_stdin(settings, tmp_path, browser)
 
 
 def test_short_passwords_and_duplicates_are_refused(settings, tmp_path):
-    env = _env(settings, tmp_path)
-    command = [*CLI, "staff", "create", "chen", "--password-stdin"]
-    short = subprocess.run(
-        command, input="short\n", env=env, capture_output=True, text=True, check=False
-    )
+    command = ("staff", "create", "chen", "--password-stdin")
+    short = run_cli(settings, tmp_path, *command, stdin="short\n")
     assert short.returncode == 2
     assert "password" in short.stderr
-    ok = subprocess.run(
-        command,
-        input="long enough password\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    ok = run_cli(settings, tmp_path, *command, stdin="long enough password\n")
     assert ok.returncode == 0
-    again = subprocess.run(
-        command,
-        input="long enough password\n",
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = run_cli(settings, tmp_path, *command, stdin="long enough password\n")
     assert again.returncode == 2
 
 

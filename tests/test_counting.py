@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ballots.canonical import canonical_json
-from ballots.record import parse_record, record_document
+from ballots.record import parse_record
 from ballots.tally import count, lot_positions, results_bytes
 from ballots.verify import verify
+from tests.records import one_category_record
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "examples"
 RECORD = (EXAMPLES / "record-1.json").read_bytes() if EXAMPLES.exists() else b""
@@ -125,39 +126,9 @@ def test_every_edit_of_the_results_is_detected(name, edit):
     assert failures, name
 
 
-def _record(
-    method: str, nominees: list[str], contents: list[dict], seed: bytes = b"\x07" * 32, **extra
-) -> bytes:
-    category = {
-        "id": "c",
-        "name": "奖项",
-        "method": method,
-        "winners": extra.pop("winners", 1),
-        "quorum": extra.pop("quorum", 0),
-        "disclosure": "full",
-        "eligible_jurors": len(contents),
-        "participants": len(contents),
-        "nominees": [{"id": n, "label": n} for n in nominees],
-        "recused": extra.pop("recused", {}),
-        "ballots": [{"tracker": f"{i:032x}", "content": c} for i, c in enumerate(contents)],
-        **extra,
-    }
-    round_ = {
-        "id": "r",
-        "name": "轮",
-        "kind": "final",
-        "opened_at": None,
-        "closed_at": None,
-        "tie_break": {"seed": seed.hex(), "seed_sha256": hashlib.sha256(seed).hexdigest()},
-        "audit_head_at_open": "0" * 64,
-        "audit_head_at_close": "0" * 64,
-    }
-    return record_document({"id": "s", "name": "季"}, round_, [category])
-
-
 @pytest.mark.parametrize("seed", [bytes([i]) * 32 for i in range(8)])
 def test_a_tie_is_broken_by_the_seeded_lot_and_marked(seed):
-    data = _record(
+    data = one_category_record(
         "approval",
         ["a", "b", "c"],
         [{"approve": ["a", "b"]}, {"approve": ["a", "b"]}],
@@ -179,7 +150,7 @@ def test_lot_positions_follow_the_spec():
 
 
 def test_irv_marks_only_counts_where_the_lot_broke_a_tie():
-    data = _record(
+    data = one_category_record(
         "irv",
         ["a", "b", "c"],
         [
@@ -196,7 +167,7 @@ def test_irv_marks_only_counts_where_the_lot_broke_a_tie():
 
 
 def test_score_methods_trim_exactly_and_quorum_withholds_winners():
-    data = _record(
+    data = one_category_record(
         "score_trimmed_mean",
         ["a", "b"],
         [{"scores": {"a": 1, "b": 5}}, {"scores": {"a": 9, "b": 5}}, {"scores": {"a": 10}}],
@@ -221,8 +192,12 @@ def test_counting_ignores_the_order_of_the_ballots(method, ballots, shuffle_seed
     contents = [{"ranking": r} for r in ballots]
     shuffled = contents[:]
     random.Random(shuffle_seed).shuffle(shuffled)
-    first = count(parse_record(_record(method, ["a", "b", "c", "d"], contents)))["categories"]
-    second = count(parse_record(_record(method, ["a", "b", "c", "d"], shuffled)))["categories"]
+    first = count(parse_record(one_category_record(method, ["a", "b", "c", "d"], contents)))[
+        "categories"
+    ]
+    second = count(parse_record(one_category_record(method, ["a", "b", "c", "d"], shuffled)))[
+        "categories"
+    ]
     strip = lambda cats: [{k: v for k, v in c.items() if k != "details"} for c in cats]  # noqa: E731
     assert strip(first) == strip(second)
 
@@ -235,7 +210,7 @@ def test_schulze_elects_the_condorcet_winner(ballots):
     beats = lambda x, y: sum(p[x] < p[y] for p in position) > sum(p[y] < p[x] for p in position)  # noqa: E731
     condorcet = [x for x in nominees if all(beats(x, y) for y in nominees if y != x)]
     [category] = count(
-        parse_record(_record("schulze", nominees, [{"ranking": r} for r in ballots]))
+        parse_record(one_category_record("schulze", nominees, [{"ranking": r} for r in ballots]))
     )["categories"]
     if condorcet:
         assert category["winners"] == condorcet
@@ -249,23 +224,33 @@ def test_schulze_elects_the_condorcet_winner(ballots):
 @settings(max_examples=80, deadline=None)
 def test_approval_counts_are_conserved_and_monotone(ballots):
     contents = [{"approve": b} for b in ballots] + [{"abstain": True}]
-    [category] = count(parse_record(_record("approval", ["a", "b", "c"], contents, max_choices=3)))[
-        "categories"
-    ]
+    [category] = count(
+        parse_record(one_category_record("approval", ["a", "b", "c"], contents, max_choices=3))
+    )["categories"]
     assert category["valid"] + category["abstentions"] == len(contents)
     assert sum(category["details"]["approvals"].values()) == sum(len(b) for b in ballots)
     winner = category["winners"][0]
     more = [*contents, {"approve": [winner]}]
-    [again] = count(parse_record(_record("approval", ["a", "b", "c"], more, max_choices=3)))[
-        "categories"
-    ]
+    [again] = count(
+        parse_record(one_category_record("approval", ["a", "b", "c"], more, max_choices=3))
+    )["categories"]
     assert again["winners"][0] == winner  # more support never costs the winner the win
+
+
+def _with_numpy_and_without(data: bytes, monkeypatch) -> tuple[bytes, bytes]:
+    """The results of one record counted by the numpy kernels (at any size) and by plain Python."""
+    from ballots import tally
+
+    monkeypatch.setattr(tally, "ARRAY_THRESHOLD", 0)
+    with_numpy = results_bytes(parse_record(data))
+    monkeypatch.setattr(tally, "arrays", None)
+    plain = results_bytes(parse_record(data))
+    monkeypatch.undo()
+    return with_numpy, plain
 
 
 @pytest.mark.parametrize("method", ["borda", "irv", "schulze"])
 def test_numpy_and_plain_python_count_identically(method, monkeypatch):
-    from ballots import tally
-
     pytest.importorskip("numpy")
     rng = random.Random(99)
     for _ in range(40):
@@ -274,12 +259,8 @@ def test_numpy_and_plain_python_count_identically(method, monkeypatch):
             {"ranking": rng.sample(nominees, rng.randint(1, len(nominees)))}
             for _ in range(rng.randint(1, 60))
         ]
-        data = _record(method, nominees, ballots, seed=rng.randbytes(32))
-        monkeypatch.setattr(tally, "ARRAY_THRESHOLD", 0)
-        with_numpy = results_bytes(parse_record(data))
-        monkeypatch.setattr(tally, "arrays", None)
-        plain = results_bytes(parse_record(data))
-        monkeypatch.undo()
+        data = one_category_record(method, nominees, ballots, seed=rng.randbytes(32))
+        with_numpy, plain = _with_numpy_and_without(data, monkeypatch)
         assert with_numpy == plain
 
 
@@ -299,8 +280,6 @@ def test_the_direct_merkle_leaf_is_byte_for_byte_canonical(ids, key, tracker):
 
 @pytest.mark.parametrize("method", ["score_mean", "score_trimmed_mean"])
 def test_numpy_and_plain_python_score_identically(method, monkeypatch):
-    from ballots import tally
-
     pytest.importorskip("numpy")
     rng = random.Random(7)
     for _ in range(40):
@@ -314,7 +293,7 @@ def test_numpy_and_plain_python_score_identically(method, monkeypatch):
             }
             for _ in range(rng.randint(1, 50))
         ]
-        data = _record(
+        data = one_category_record(
             method,
             nominees,
             ballots,
@@ -323,11 +302,7 @@ def test_numpy_and_plain_python_score_identically(method, monkeypatch):
             score_max=5,
             trim=rng.randint(0, 3),
         )
-        monkeypatch.setattr(tally, "ARRAY_THRESHOLD", 0)
-        with_numpy = results_bytes(parse_record(data))
-        monkeypatch.setattr(tally, "arrays", None)
-        plain = results_bytes(parse_record(data))
-        monkeypatch.undo()
+        with_numpy, plain = _with_numpy_and_without(data, monkeypatch)
         assert with_numpy == plain
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ballots.record import parse_record, record_document
+from ballots.record import parse_record
 from ballots.tally import count, lot_positions
 from ballots.verify import verify
+from tests.records import one_category_record
 
 pref_voting = pytest.importorskip("pref_voting", reason="pref_voting is not installed")
 from pref_voting.iterative_methods import instant_runoff_tb  # noqa: E402
@@ -21,32 +22,7 @@ PREFLIB = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "p
 
 
 def _record(method: str, nominees: list[str], rankings: list[list[str]], seed: bytes) -> bytes:
-    category = {
-        "id": "c",
-        "name": "c",
-        "method": method,
-        "winners": 1,
-        "quorum": 0,
-        "disclosure": "full",
-        "eligible_jurors": len(rankings),
-        "participants": len(rankings),
-        "nominees": [{"id": n, "label": n} for n in nominees],
-        "recused": {},
-        "ballots": [
-            {"tracker": f"{i:032x}", "content": {"ranking": r}} for i, r in enumerate(rankings)
-        ],
-    }
-    round_ = {
-        "id": "r",
-        "name": "r",
-        "kind": "final",
-        "opened_at": None,
-        "closed_at": None,
-        "tie_break": {"seed": seed.hex(), "seed_sha256": hashlib.sha256(seed).hexdigest()},
-        "audit_head_at_open": "0" * 64,
-        "audit_head_at_close": "0" * 64,
-    }
-    return record_document({"id": "s", "name": "s"}, round_, [category])
+    return one_category_record(method, nominees, [{"ranking": r} for r in rankings], seed)
 
 
 def _profiles(count_: int):

@@ -2,8 +2,6 @@
 and exports that import again unchanged."""
 
 import io
-import subprocess
-import sys
 
 import openpyxl
 import pytest
@@ -11,7 +9,7 @@ from sqlalchemy import func, select
 
 from awards import catalogue_files
 from awards.models import Drama, Nominee, Season
-from tests.factories import make_category, make_drama, make_season, run_db
+from tests.factories import make_category, make_drama, make_season, run_cli, run_db
 
 HEADER = "剧名,英文名,类型,出品公司,播出平台,集数,首播日期,简介"
 ROWS = [
@@ -242,40 +240,16 @@ def test_nominee_import(settings, season):
 
 
 def test_cli_import_and_export(settings, season, tmp_path):
-    env = {
-        "AWARDS_DATABASE_URL": settings.database_url,
-        "AWARDS_VAR_DIR": str(tmp_path),
-        "PATH": "",
-    }
     source = tmp_path / "dramas.csv"
     source.write_bytes(csv_bytes([",,电影,,,,,"]))
-    cli = [sys.executable, "-m", "awards"]
-    failed = subprocess.run(
-        [*cli, "import", "dramas", str(source), "--season", "2024"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    failed = run_cli(settings, tmp_path, "import", "dramas", str(source), "--season", "2024")
     assert failed.returncode == 1
     assert "nothing imported" in failed.stderr
     assert "line 2" in failed.stderr
     source.write_bytes(csv_bytes(ROWS))
-    done = subprocess.run(
-        [*cli, "import", "dramas", str(source), "--season", "2024"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_cli(settings, tmp_path, "import", "dramas", str(source), "--season", "2024")
     assert done.returncode == 0, done.stderr
     target = tmp_path / "out.xlsx"
-    exported = subprocess.run(
-        [*cli, "export", "dramas", str(target), "--season", "2024"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    exported = run_cli(settings, tmp_path, "export", "dramas", str(target), "--season", "2024")
     assert exported.returncode == 0, exported.stderr
     assert openpyxl.load_workbook(target).active.max_row == 5

@@ -1,8 +1,6 @@
 """Rounds: transitions by hand and by schedule, what opening freezes and publishes, turnout."""
 
 import hashlib
-import subprocess
-import sys
 from datetime import timedelta
 
 import pytest
@@ -10,7 +8,7 @@ from sqlalchemy import select, update
 
 from awards.models import AuditEvent, Category, Nominee, Round
 from awards.models.base import utcnow
-from tests.factories import build_election, run_db
+from tests.factories import build_election, run_cli, run_db
 
 
 def _round(settings, round_id) -> Round:
@@ -188,33 +186,14 @@ def test_the_schedule_opens_and_closes_rounds_on_requests(client, settings, draf
 
 def test_the_schedule_from_the_command_line(settings, draft, tmp_path):
     _schedule_due(settings, draft.round_id, timedelta(minutes=1), timedelta(hours=1))
-    env = {"AWARDS_DATABASE_URL": settings.database_url, "AWARDS_VAR_DIR": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-m", "awards", "rounds", "tick"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_cli(settings, tmp_path, "rounds", "tick")
     assert done.returncode == 0, done.stderr
     assert "final: open" in done.stdout
     assert _round(settings, draft.round_id).state == "open"
-    close = subprocess.run(
-        [sys.executable, "-m", "awards", "rounds", "close", str(draft.round_id)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    close = run_cli(settings, tmp_path, "rounds", "close", str(draft.round_id))
     assert close.returncode == 0
     assert _round(settings, draft.round_id).state == "closed"
-    again = subprocess.run(
-        [sys.executable, "-m", "awards", "rounds", "open", str(draft.round_id)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = run_cli(settings, tmp_path, "rounds", "open", str(draft.round_id))
     assert again.returncode == 2
 
 

@@ -1,0 +1,36 @@
+"""Election records built in memory, for the counting and cross-check tests."""
+
+import hashlib
+
+from ballots.record import record_document
+
+
+def one_category_record(
+    method: str, nominees: list[str], contents: list[dict], seed: bytes = b"\x07" * 32, **extra
+) -> bytes:
+    """A record of one category whose ballots carry `contents`, in that order."""
+    category = {
+        "id": "c",
+        "name": "奖项",
+        "method": method,
+        "winners": extra.pop("winners", 1),
+        "quorum": extra.pop("quorum", 0),
+        "disclosure": "full",
+        "eligible_jurors": len(contents),
+        "participants": len(contents),
+        "nominees": [{"id": n, "label": n} for n in nominees],
+        "recused": extra.pop("recused", {}),
+        "ballots": [{"tracker": f"{i:032x}", "content": c} for i, c in enumerate(contents)],
+        **extra,
+    }
+    round_ = {
+        "id": "r",
+        "name": "轮",
+        "kind": "final",
+        "opened_at": None,
+        "closed_at": None,
+        "tie_break": {"seed": seed.hex(), "seed_sha256": hashlib.sha256(seed).hexdigest()},
+        "audit_head_at_open": "0" * 64,
+        "audit_head_at_close": "0" * 64,
+    }
+    return record_document({"id": "s", "name": "季"}, round_, [category])
