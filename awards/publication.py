@@ -25,6 +25,7 @@ from awards.errors import Conflict, NotFound
 from awards.i18n import N_
 from awards.models import Round, Season
 from awards.records import record_path
+from ballots.canonical import sha256_hex
 from ballots.record import ElectionRecord, parse_record
 
 LEVELS = ("winners", "ranking", "counts", "full")
@@ -65,7 +66,9 @@ def load(records_dir: Path, season: Season, round_: Round, threshold: int) -> Pu
     record_file, results_file = files(records_dir, season, round_)
     if not record_file.exists() or not results_file.exists():
         raise NotFound(N_("The sealed files of this round are missing."))
-    record, results = _sealed(record_file, results_file, round_.record_sha256)
+    record, results = _sealed(
+        record_file, results_file, round_.record_sha256, round_.results_sha256
+    )
     categories = []
     for category, result in zip(record.categories, results["categories"], strict=True):
         labels = {n["id"]: n["label"] for n in category.nominees}
@@ -106,14 +109,27 @@ def load(records_dir: Path, season: Season, round_: Round, threshold: int) -> Pu
     )
 
 
+_MISMATCH = N_("A sealed file on disk does not match its published seal.")
+
+
 @lru_cache(maxsize=4)
-def _sealed(record_file: Path, results_file: Path, seal: str) -> tuple[ElectionRecord, dict]:
+def _sealed(
+    record_file: Path, results_file: Path, record_seal: str, results_seal: str
+) -> tuple[ElectionRecord, dict]:
     """The sealed files, read once per process (a large record takes seconds to parse), and
-    only if the record on disk still matches the seal published at close."""
+    only if both still match the seal published at close."""
     record = parse_record(record_file.read_bytes())
-    if record.sha256 != seal:
-        raise Conflict(N_("The record on disk does not match its published seal."))
-    return record, json.loads(results_file.read_bytes())
+    if record.sha256 != record_seal:
+        raise Conflict(_MISMATCH)
+    return record, json.loads(sealed_bytes(results_file, results_seal))
+
+
+def sealed_bytes(path: Path, seal: str) -> bytes:
+    """A sealed file's bytes, refused if they no longer hash to the seal."""
+    data = path.read_bytes()
+    if sha256_hex(data) != seal:
+        raise Conflict(_MISMATCH)
+    return data
 
 
 def find_tracker(record: ElectionRecord, tracker: str) -> str | None:

@@ -5,19 +5,16 @@ import hashlib
 import json
 import re
 import subprocess
-import sys
 
 from sqlalchemy import update
 
 from awards.models import Category, Round
-from tests.factories import Browser, build_election, juror_login, run_db
+from tests.factories import Browser, build_election, juror_login, run_cli, run_db
 
 
 def _cli(settings, tmp_path, *args: str) -> subprocess.CompletedProcess:
-    env = {"AWARDS_DATABASE_URL": settings.database_url, "AWARDS_VAR_DIR": str(tmp_path / "var")}
-    return subprocess.run(
-        [sys.executable, "-m", "awards", *args], env=env, capture_output=True, check=False
-    )
+    """Bytes out: the results must hash to the seal exactly."""
+    return run_cli(settings, tmp_path / "var", *args, text=False)
 
 
 def _vote(client, election, round_id: int, choices: list[int]) -> None:
@@ -208,3 +205,20 @@ def test_a_record_changed_on_disk_after_the_seal_is_refused(staff, client, setti
     response = client.get(f"/rounds/{election.round_id}/results")
     assert response.status_code == 409
     assert "与公布的封存值不符" in response.text
+
+
+def test_a_download_checks_the_bytes_it_sends_against_the_seal(staff, client, settings):
+    """The parsed files are kept per process after the first page; a download still hashes what
+    it sends, so a file changed since then is refused, not served."""
+    election = _closed_round(staff, client, settings, "full")
+    staff.post(f"/staff/rounds/{election.round_id}/publish")
+    assert client.get(f"/rounds/{election.round_id}/results").status_code == 200
+    for kind, edit in (("results", (b'"valid":6', b'"valid":7')), ("record", (b"3", b"4"))):
+        [path] = settings.records_dir.glob(f"*.{kind}.json")
+        original = path.read_bytes()
+        assert edit[0] in original
+        path.write_bytes(original.replace(*edit, 1))
+        response = client.get(f"/rounds/{election.round_id}/files/{kind}")
+        assert response.status_code == 409, kind
+        path.write_bytes(original)
+        assert client.get(f"/rounds/{election.round_id}/files/{kind}").status_code == 200

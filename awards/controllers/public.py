@@ -1,4 +1,5 @@
-"""Public pages: a round's manifest (commitments published at opening) and its recusal register."""
+"""Public pages: a round's manifest (commitments published at opening), its recusal register,
+and its results and sealed files once closed."""
 
 from typing import Annotated
 
@@ -6,12 +7,14 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Template
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import publication, rounds, seasons
 from awards.controllers import AppSettings, Db, PathId
 from awards.errors import NotAllowed, NotFound
-from awards.models import Juror, Nominee, Round, RoundRecusal
+from awards.models import Juror, Nominee, Round, RoundRecusal, Season
+from awards.settings import Settings
 
 
 class PublicController(Controller):
@@ -60,13 +63,7 @@ class PublicController(Controller):
         settings: AppSettings,
         tracker: Annotated[str, QueryParameter(max_length=64)] = "",
     ) -> Template:
-        round_ = await rounds.get_round(db, round_id)
-        season = await seasons.get_season(db, round_.season_id)
-        if round_.state != "closed":
-            raise NotFound("No results yet.")
-        published = publication.load(
-            settings.records_dir, season, round_, settings.small_jury_threshold
-        )
+        round_, season, published = await _sealed(db, round_id, settings, "No results yet.")
         found = publication.find_tracker(published.record, tracker) if tracker else None
         return Template(
             "public/results.html",
@@ -85,22 +82,38 @@ class PublicController(Controller):
         self, round_id: PathId, kind: FromPath[str], request: Request, db: Db, settings: AppSettings
     ) -> Response[bytes]:
         """The sealed files: for everyone where every category allows it, always for auditors."""
-        round_ = await rounds.get_round(db, round_id)
-        season = await seasons.get_season(db, round_.season_id)
-        if round_.state != "closed" or kind not in ("record", "results"):
+        if kind not in ("record", "results"):
             raise NotFound("No such file.")
-        published = publication.load(
-            settings.records_dir, season, round_, settings.small_jury_threshold
-        )
+        round_, season, published = await _sealed(db, round_id, settings, "No such file.")
         user = request.scope.get("user")
         auditor = user is not None and user.is_staff and user.is_auditor
         allowed = published.record_public if kind == "record" else published.results_public
         if not auditor and (round_.published_at is None or not allowed):
             raise NotAllowed("This file is not public; the auditor can download it.")
         record_file, results_file = publication.files(settings.records_dir, season, round_)
-        path = record_file if kind == "record" else results_file
+        path, seal = (
+            (record_file, round_.record_sha256)
+            if kind == "record"
+            else (results_file, round_.results_sha256)
+        )
         return Response(
-            path.read_bytes(),
+            publication.sealed_bytes(path, seal),  # read again: checked again
             media_type="application/json",
             headers={"content-disposition": f'attachment; filename="{path.name}"'},
         )
+
+
+async def _sealed(
+    db: AsyncSession, round_id: int, settings: Settings, missing: str
+) -> tuple[Round, Season, publication.Published]:
+    """A closed round, its season and its sealed files (checked against the seal); `missing`
+    is the 404 message for a round not closed yet."""
+    round_ = await rounds.get_round(db, round_id)
+    if round_.state != "closed":
+        raise NotFound(missing)
+    season = await seasons.get_season(db, round_.season_id)
+    return (
+        round_,
+        season,
+        publication.load(settings.records_dir, season, round_, settings.small_jury_threshold),
+    )
