@@ -10,11 +10,13 @@ from litestar.params import Body, PathParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awards.ballot_sheets import BallotSheet, load_sheet
 from awards.database import Database
 from awards.errors import FormInvalid
+from awards.models.base import utcnow
 from awards.passwords import Passwords
 from awards.settings import Settings
-from awards.web import rollback_only
+from awards.web import rollback_only, services_of
 
 # Dependencies are declared by name (`db`, `settings`, `passwords`) in `create_app`.
 Db = NamedDependency[AsyncSession]
@@ -40,3 +42,9 @@ async def form_error(db: AsyncSession, template: str, exc: FormInvalid, **contex
         context={**context, "errors": exc.errors, "values": exc.values},
         status_code=422,
     )
+
+
+async def juror_sheet(request: Request, database: Database, round_id: int) -> BallotSheet:
+    """The logged-in juror's ballot sheet for a round open now (the browser pages and the API)."""
+    secret = services_of(request.app.state).settings.secret_key
+    return await load_sheet(database, round_id, request.user.id, secret, utcnow())

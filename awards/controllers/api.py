@@ -12,9 +12,9 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from awards import ballot_sheets, casting
-from awards.controllers import DatabaseService, PathId
+from awards.controllers import DatabaseService, PathId, juror_sheet
 from awards.models.base import utcnow
-from awards.web import requires_juror, services_of
+from awards.web import requires_juror
 
 
 class NomineeOut(msgspec.Struct):
@@ -61,7 +61,7 @@ class StatusOut(msgspec.Struct):
 
 class BallotApiController(Controller):
     """Each handler takes one dependency: Litestar resolves several in a task group, a cost
-    every voting request would pay. Settings come from the app's services instead."""
+    every voting request would pay. The secret comes from the app's services instead."""
 
     path = "/api/rounds"
     guards = [requires_juror]  # noqa: RUF012
@@ -71,9 +71,7 @@ class BallotApiController(Controller):
     async def ballot(
         self, request: Request, round_id: PathId, database: DatabaseService
     ) -> BallotDefinition:
-        sheet = await ballot_sheets.load_sheet(
-            database, round_id, request.user.id, _secret(request), utcnow()
-        )
+        sheet = await juror_sheet(request, database, round_id)
         return BallotDefinition(
             round=sheet.round.id,
             name=sheet.round.name,
@@ -110,9 +108,7 @@ class BallotApiController(Controller):
         data: JSONBody[CastIn],
         database: DatabaseService,
     ) -> CastOut:
-        sheet = await ballot_sheets.load_sheet(
-            database, round_id, request.user.id, _secret(request), utcnow()
-        )
+        sheet = await juror_sheet(request, database, round_id)
         by_code = {item.category.code: item.category.id for item in sheet.categories}
         unknown = [code for code in data.ballots if code not in by_code]
         if unknown:
@@ -135,7 +131,3 @@ class BallotApiController(Controller):
     ) -> StatusOut:
         round_, voted = await database.read(ballot_sheets.voting_status, round_id, request.user.id)
         return StatusOut(round=round_.id, state=round_.state, voted=voted)
-
-
-def _secret(request: Request) -> str:
-    return services_of(request.app.state).settings.secret_key

@@ -18,10 +18,10 @@ from awards.controllers import (
     PasswordService,
     PathId,
     form_error,
+    juror_sheet,
     see_other,
 )
 from awards.controllers.auth import log_in, safe_next
-from awards.database import Database
 from awards.errors import FormInvalid
 from awards.i18n import _
 from awards.models import Drama, Juror, Participation, Round, RoundEligibility
@@ -107,12 +107,6 @@ class JurorController(Controller):
         )
         return Template("juror/home.html", context={"rounds": rounds, "voted": voted})
 
-    async def _sheet(
-        self, database: Database, request: Request, round_id: int
-    ) -> ballot_sheets.BallotSheet:
-        secret = services_of(request.app.state).settings.secret_key
-        return await ballot_sheets.load_sheet(database, round_id, request.user.id, secret, utcnow())
-
     @get("/rounds/{round_id:int}/ballot", name="juror.ballot")
     async def ballot(
         self, request: Request, round_id: PathId, database: DatabaseService
@@ -120,7 +114,7 @@ class JurorController(Controller):
         round_, voted = await database.read(ballot_sheets.voting_status, round_id, request.user.id)
         if voted:
             return Template("juror/voted.html", context={"round": round_})
-        sheet = await self._sheet(database, request, round_id)
+        sheet = await juror_sheet(request, database, round_id)
         return Template("juror/ballot.html", context={"sheet": sheet, "values": {}, "errors": {}})
 
     @post("/rounds/{round_id:int}/ballot", name="juror.ballot.edit")
@@ -128,14 +122,14 @@ class JurorController(Controller):
         self, request: Request, round_id: PathId, data: FormData, database: DatabaseService
     ) -> Template:
         """Back from the review page, with the choices made so far."""
-        sheet = await self._sheet(database, request, round_id)
+        sheet = await juror_sheet(request, database, round_id)
         return Template("juror/ballot.html", context={"sheet": sheet, "values": data, "errors": {}})
 
     @post("/rounds/{round_id:int}/review", name="juror.review")
     async def review(
         self, request: Request, round_id: PathId, data: FormData, database: DatabaseService
     ) -> Template:
-        sheet = await self._sheet(database, request, round_id)
+        sheet = await juror_sheet(request, database, round_id)
         try:
             contents = casting.read_form(sheet, data)
             casting.check(sheet, contents)
@@ -154,7 +148,7 @@ class JurorController(Controller):
         data: FormData,
         database: DatabaseService,
     ) -> Template:
-        sheet = await self._sheet(database, request, round_id)
+        sheet = await juror_sheet(request, database, round_id)
         try:
             contents = casting.read_form(sheet, data)
             trackers = await database.write(
