@@ -71,15 +71,12 @@ class RoundForm:
         return form
 
 
-async def get_round(
-    session: AsyncSession, round_id: int, *, lock: bool = False, share: bool = False
-) -> Round:
-    """`lock`: FOR UPDATE, for transitions; `share`: FOR SHARE, for casting, so that casts run
-    side by side while a close waits for them (and they for it). SQLite ignores both: its
-    writers are serialised anyway."""
+async def get_round(session: AsyncSession, round_id: int, *, lock: bool = False) -> Round:
+    """`lock`: FOR UPDATE, for transitions (casting takes FOR SHARE: `ballot_sheets.round_head`).
+    SQLite ignores it: its writers are serialised anyway."""
     query = select(Round).where(Round.id == round_id)
-    if lock or share:
-        query = query.with_for_update(read=share and not lock)
+    if lock:
+        query = query.with_for_update()
     found = await session.scalar(query)
     if found is None:
         raise NotFound("No such round.")
