@@ -1,8 +1,6 @@
 """Announcing results: a terminal table (rich), the results JSON, a CSV file per category, and an
 HTML report with a bar chart per category (inline SVG, no CDN), in Chinese or English."""
 
-import csv
-import io
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -12,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from awards import i18n
+from awards.csv_files import csv_bytes
 from awards.settings import PROJECT_ROOT
 from ballots.record import ElectionRecord
 
@@ -51,22 +50,19 @@ def write_csv(directory: Path, record: ElectionRecord, results: dict[str, Any]) 
     labels = _labels(record)
     written = []
     for category in results["categories"]:
-        text = io.StringIO(newline="")
-        writer = csv.writer(text, lineterminator="\r\n")
-        writer.writerow(["rank", "nominee", "label", "value", "by_lot", "winner"])
-        for place in category["ranking"]:
-            writer.writerow(
-                [
-                    place["rank"],
-                    place["nominee"],
-                    labels[category["id"]][place["nominee"]],
-                    place["value"] if place["value"] is not None else "",
-                    place["by_lot"],
-                    place["nominee"] in category["winners"],
-                ]
-            )
+        rows = [
+            [
+                place["rank"],
+                place["nominee"],
+                labels[category["id"]][place["nominee"]],
+                place["value"] if place["value"] is not None else "",
+                place["by_lot"],
+                place["nominee"] in category["winners"],
+            ]
+            for place in category["ranking"]
+        ]
         path = directory / f"{category['id']}.csv"
-        path.write_bytes(b"\xef\xbb\xbf" + text.getvalue().encode())
+        path.write_bytes(csv_bytes(["rank", "nominee", "label", "value", "by_lot", "winner"], rows))
         written.append(path)
     return written
 

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.csv_files import csv_bytes, read_cell
 from awards.dramas import DramaForm, add_dramas, existing_titles
 from awards.errors import DomainError
 from awards.forms import Fields
@@ -82,7 +83,7 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
     reader = csv.reader(io.StringIO(_decode(data), newline=""))
     start = 1
     for row in reader:
-        yield start, row
+        yield start, [read_cell(cell) for cell in row]
         start = reader.line_num + 1
 
 
@@ -279,7 +280,7 @@ def _text_cell(sheet: Any, value: Any) -> Any:
 
 
 async def export_dramas(session: AsyncSession, season: Season, fmt: str) -> bytes:
-    """The season's catalogue as CSV (UTF-8 with BOM, which Excel opens correctly) or XLSX."""
+    """The season's catalogue as CSV (see `awards.csv_files`) or XLSX."""
     dramas = await session.scalars(
         select(Drama).where(Drama.season_id == season.id).order_by(Drama.title, Drama.id)
     )
@@ -294,8 +295,4 @@ async def export_dramas(session: AsyncSession, season: Season, fmt: str) -> byte
         buffer = io.BytesIO()
         workbook.save(buffer)
         return buffer.getvalue()
-    text = io.StringIO(newline="")
-    writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return b"\xef\xbb\xbf" + text.getvalue().encode("utf-8")
+    return csv_bytes(header, rows)

@@ -1,12 +1,11 @@
 """Turnout: who has voted in a round and who has not, by panel. Names only, never a ballot."""
 
-import csv
-import io
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awards.csv_files import csv_bytes
 from awards.models import Juror, Panel, Participation, RoundEligibility, juror_panel
 
 
@@ -49,15 +48,13 @@ async def turnout(session: AsyncSession, round_id: int, season_id: int) -> list[
 
 def not_voted_csv(panels: list[PanelTurnout]) -> bytes:
     """The reminder list: jurors who have not voted, with how to reach them."""
-    text = io.StringIO(newline="")
-    writer = csv.writer(text, lineterminator="\r\n")
-    writer.writerow(["评审组", "姓名", "单位", "邮箱", "电话"])
+    rows = []
     seen: set[int] = set()
     for entry in panels:
         for juror in entry.not_voted:
             if juror.id not in seen:
                 seen.add(juror.id)
-                writer.writerow(
+                rows.append(
                     [entry.panel.name, juror.name, juror.organisation, juror.email, juror.phone]
                 )
-    return b"\xef\xbb\xbf" + text.getvalue().encode()
+    return csv_bytes(["评审组", "姓名", "单位", "邮箱", "电话"], rows)

@@ -1,6 +1,7 @@
 """Catalogue files: CSV in three encodings and XLSX, all or nothing with every bad row reported,
 and exports that import again unchanged."""
 
+import csv
 import io
 
 import openpyxl
@@ -147,12 +148,17 @@ def _export(settings, season, fmt: str) -> bytes:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_export_round_trips(settings, season, fmt):
-    _import(settings, season, "seed.csv", csv_bytes([*ROWS, '"=1+1",,其他,,,,,']))
+    # Titles a spreadsheet would run as formulas; "''@x" is the text "'@x" (see csv_files).
+    formulas = ['"=1+1",,其他,,,,,', "+86 热线,,其他,,,,,", "''@x,,其他,,,,,"]
+    _import(settings, season, "seed.csv", csv_bytes([*ROWS, *formulas]))
+    assert {"=1+1", "+86 热线", "'@x"} <= set(_dramas(settings))
     exported = _export(settings, season, fmt)
     other = run_db(settings, lambda s: make_season(s, "2025"))
-    assert _import(settings, other, f"again.{fmt}", exported) == 5
+    assert _import(settings, other, f"again.{fmt}", exported) == 7
     if fmt == "csv":
         assert _export(settings, other, fmt) == exported
+        titles = [row[0] for row in csv.reader(io.StringIO(exported.decode("utf-8-sig")))]
+        assert {"'=1+1", "'+86 热线", "''@x"} <= set(titles)  # defused: text in a spreadsheet
 
     def by_title(season_id):
         dramas = run_db(

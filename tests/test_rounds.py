@@ -1,12 +1,14 @@
 """Rounds: transitions by hand and by schedule, what opening freezes and publishes, turnout."""
 
+import csv
 import hashlib
+import io
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
 
-from awards.models import AuditEvent, Category, Nominee, Round
+from awards.models import AuditEvent, Category, Juror, Nominee, Round
 from awards.models.base import utcnow
 from tests.factories import build_election, run_cli, run_db
 
@@ -214,8 +216,17 @@ def test_turnout_shows_names_only_and_exports_reminders(staff, second_browser, s
     voted = page.split('class="voted"')[1].split("</ul>")[0]
     assert "评委001" in voted
     assert "评委000" not in voted
+    hostile = '=HYPERLINK("http://example.com","点我")'  # a name as imported from a file
+    run_db(
+        settings,
+        lambda s: s.execute(
+            update(Juror).where(Juror.id == election.juror_ids[2]).values(name=hostile)
+        ),
+    )
     reminder = staff.get(f"/staff/rounds/{election.round_id}/turnout/not-voted.csv")
     assert reminder.status_code == 200
     assert "juror0@example.org" in reminder.text
     assert "juror2@example.org" in reminder.text
     assert "juror1@example.org" not in reminder.text
+    names = [row[1] for row in csv.reader(io.StringIO(reminder.text.lstrip("\ufeff")))]
+    assert "'" + hostile in names  # text to a spreadsheet, never a formula

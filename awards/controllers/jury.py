@@ -1,7 +1,5 @@
 """Staff: panels, the juror roster, activation letters, and recusal decisions."""
 
-import csv
-import io
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -15,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from awards import activation, conflicts, jurors, mail, seasons
 from awards.catalogue_files import ImportRejected
 from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
+from awards.csv_files import csv_bytes
 from awards.errors import FormInvalid
 from awards.i18n import _
 from awards.models import Nominee, RecusalDecision
@@ -211,22 +210,19 @@ class JuryController(Controller):
                 context={**context, "sent": sent},
             )
         if data.get("format") == "csv":
-            text = io.StringIO(newline="")
-            writer = csv.writer(text, lineterminator="\r\n")
-            writer.writerow(["姓名", "单位", "邮箱", "激活码", "有效期至", "激活地址"])
-            for item in issued:
-                writer.writerow(
-                    [
-                        item.juror.name,
-                        item.juror.organisation,
-                        item.juror.email,
-                        item.code,
-                        item.expires_at.date().isoformat(),
-                        login_url,
-                    ]
-                )
+            rows = [
+                [
+                    item.juror.name,
+                    item.juror.organisation,
+                    item.juror.email,
+                    item.code,
+                    item.expires_at.date().isoformat(),
+                    login_url,
+                ]
+                for item in issued
+            ]
             return Response(
-                b"\xef\xbb\xbf" + text.getvalue().encode(),
+                csv_bytes(["姓名", "单位", "邮箱", "激活码", "有效期至", "激活地址"], rows),
                 media_type="text/csv; charset=utf-8",
                 headers={"content-disposition": 'attachment; filename="activation-codes.csv"'},
             )
