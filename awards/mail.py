@@ -2,6 +2,7 @@
 worker thread). The message goes to the juror alone; the code is in it and nowhere else: not in
 a log line, an audit event or the page staff see afterwards."""
 
+import logging
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -9,6 +10,8 @@ from email.message import EmailMessage
 import anyio.to_thread
 
 from awards.activation import IssuedCode
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -37,17 +40,32 @@ def activation_message(item: IssuedCode, sender: str, login_url: str) -> EmailMe
     return message
 
 
-def _send(smtp: SmtpSettings, messages: list[EmailMessage]) -> None:
-    with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as client:
-        if smtp.starttls:
-            client.starttls()
-        if smtp.username:
-            client.login(smtp.username, smtp.password)
-        for message in messages:
-            client.send_message(message)
+def _send(smtp: SmtpSettings, messages: list[EmailMessage]) -> list[bool]:
+    """Which messages the server accepted. A refused recipient fails its own message only; a
+    server that cannot be reached, or drops the connection, fails every message not yet sent."""
+    accepted = [False] * len(messages)
+    try:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as client:
+            if smtp.starttls:
+                client.starttls()
+            if smtp.username:
+                client.login(smtp.username, smtp.password)
+            for index, message in enumerate(messages):
+                try:
+                    client.send_message(message)
+                except (smtplib.SMTPRecipientsRefused, smtplib.SMTPDataError):
+                    continue
+                accepted[index] = True
+    except (OSError, smtplib.SMTPException) as exc:
+        # The reason only: the exception never carries a message body, so never a code.
+        logger.warning("mail server %s:%s failed: %s", smtp.host, smtp.port, type(exc).__name__)
+    return accepted
 
 
-async def send_codes(smtp: SmtpSettings, issued: list[IssuedCode], login_url: str) -> int:
+async def send_codes(
+    smtp: SmtpSettings, issued: list[IssuedCode], login_url: str
+) -> list[IssuedCode]:
+    """E-mail each code to its juror; the codes whose e-mail the server did not accept."""
     messages = [activation_message(item, smtp.sender, login_url) for item in issued]
-    await anyio.to_thread.run_sync(_send, smtp, messages)
-    return len(messages)
+    accepted = await anyio.to_thread.run_sync(_send, smtp, messages)
+    return [item for item, ok in zip(issued, accepted, strict=True) if not ok]

@@ -282,22 +282,46 @@ def test_panels_need_unique_codes(staff, settings, season):
     )
 
 
-def test_codes_are_emailed_where_a_mail_server_is_configured(settings, staff_user):
+def _issue_by_mail(settings, staff_user, election, port: int):
     from dataclasses import replace
-    from email import message_from_bytes
 
-    from aiosmtpd.controller import Controller
     from litestar.testing import TestClient
 
     from awards.app import create_app
     from tests.conftest import STAFF_PASSWORD
     from tests.factories import Browser
+
+    mailing = replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
+    with TestClient(create_app(mailing), base_url="http://testserver.local") as client:
+        staff = Browser(client)
+        staff.login(staff_user, STAFF_PASSWORD)
+        return staff.post(
+            f"/staff/seasons/{election.season_id}/jurors/codes",
+            {"juror_ids": [str(j) for j in election.juror_ids], "format": "email"},
+        )
+
+
+def _stored_code_hashes(settings) -> list[str]:
+    return sorted(
+        run_db(settings, lambda s: s.scalars(select(ActivationCode.code_hash)), write=False)
+    )
+
+
+def test_codes_are_emailed_where_a_mail_server_is_configured(settings, staff_user):
+    import asyncio
+    from email import message_from_bytes
+
+    from aiosmtpd.controller import Controller
+
     from tests.server import free_port
 
     received: list[bytes] = []
+    stored_when_sent: list[list[str]] = []
 
     class Sink:
         async def handle_DATA(self, server, session, envelope):
+            # Another connection already sees the codes: they were committed before any e-mail.
+            stored_when_sent.append(await asyncio.to_thread(_stored_code_hashes, settings))
             received.append(envelope.content)
             return "250 OK"
 
@@ -305,17 +329,11 @@ def test_codes_are_emailed_where_a_mail_server_is_configured(settings, staff_use
     sink = Controller(Sink(), hostname="127.0.0.1", port=port)
     sink.start()
     try:
-        mailing = replace(settings, smtp_host="127.0.0.1", smtp_port=port, smtp_starttls=False)
         election = build_election(settings, jurors=2, methods=("approval",), open_round=False)
-        with TestClient(create_app(mailing), base_url="http://testserver.local") as client:
-            staff = Browser(client)
-            staff.login(staff_user, STAFF_PASSWORD)
-            response = staff.post(
-                f"/staff/seasons/{election.season_id}/jurors/codes",
-                {"juror_ids": [str(j) for j in election.juror_ids], "format": "email"},
-            )
+        response = _issue_by_mail(settings, staff_user, election, port)
         assert response.status_code == 200
         assert "已通过电子邮件发出 2 个激活码。" in response.text
+        assert 'role="alert"' not in response.text
     finally:
         sink.stop()
     assert len(received) == 2
@@ -326,7 +344,46 @@ def test_codes_are_emailed_where_a_mail_server_is_configured(settings, staff_use
         for m in messages
     ]
     assert not any(code in response.text for code in codes)  # staff do not see them
-    stored = run_db(
-        settings, lambda s: s.scalars(select(ActivationCode.code_hash)), write=False
-    ).all()
-    assert sorted(stored) == sorted(activation.code_hash(c) for c in codes)
+    stored = _stored_code_hashes(settings)
+    assert stored == sorted(activation.code_hash(c) for c in codes)
+    assert stored_when_sent == [stored, stored]
+
+
+def test_staff_learn_which_codes_the_mail_server_did_not_take(settings, staff_user):
+    from aiosmtpd.controller import Controller
+
+    from tests.server import free_port
+
+    election = build_election(settings, jurors=3, methods=("approval",), open_round=False)
+    refused = election.emails[1]
+
+    class Picky:
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if address == refused:
+                return "550 no such mailbox"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):
+            return "250 OK"
+
+    port = free_port()
+    sink = Controller(Picky(), hostname="127.0.0.1", port=port)
+    sink.start()
+    try:
+        response = _issue_by_mail(settings, staff_user, election, port)
+    finally:
+        sink.stop()
+    assert response.status_code == 200
+    assert "已通过电子邮件发出 2 个激活码。" in response.text
+    alert = response.text.split('role="alert">')[1].split("</p>")[0]
+    assert "评委001" in alert
+    assert "评委000" not in alert
+    assert "评委002" not in alert
+
+    # No mail server listening at all: nobody is reached, and staff are told who.
+    nobody = _issue_by_mail(settings, staff_user, election, free_port())
+    assert nobody.status_code == 200
+    assert "已通过电子邮件发出" not in nobody.text
+    alert = nobody.text.split('role="alert">')[1].split("</p>")[0]
+    assert all(f"评委00{i}" in alert for i in range(3))

@@ -204,10 +204,17 @@ class JuryController(Controller):
                 settings.smtp_sender,
                 settings.smtp_starttls,
             )
-            sent = await mail.send_codes(smtp, issued, login_url)
+            # Commit before the first e-mail: a code must be valid when it arrives, and SQLite's
+            # write lock must not be held (stalling every cast) while a mail server answers.
+            await db.commit()
+            unsent = await mail.send_codes(smtp, issued, login_url)
             return Template(
                 "jury/roster.html",
-                context={**context, "sent": sent},
+                context={
+                    **context,
+                    "sent": len(issued) - len(unsent),
+                    "unsent": [item.juror for item in unsent],
+                },
             )
         if data.get("format") == "csv":
             rows = [
