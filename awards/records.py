@@ -7,6 +7,7 @@ secret until now, is revealed inside the record.
 """
 
 import json
+import os
 from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -108,6 +109,28 @@ async def build_record(session: AsyncSession, round_: Round, zone: str) -> bytes
     return record_document({"id": season.code, "name": season.name}, round_json, categories)
 
 
+def write_durably(path: Path, data: bytes) -> None:
+    """Replace `path` with `data`, on disk before this returns: written to a temporary file,
+    flushed, renamed over `path`, and the directory flushed too. The seal is committed only
+    after this, so a power cut can never leave a sealed round with a missing or half-written
+    file, and a reader never sees a half-written one."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with temporary.open("wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
 def record_path(records_dir: Path, season_code: str, round_code: str) -> Path:
     return records_dir / f"{season_code}-{round_code}.record.json"
 
@@ -120,8 +143,8 @@ async def seal(session: AsyncSession, round_: Round, zone: str, records_dir: Pat
     season = await session.get(Season, round_.season_id)
     path = record_path(records_dir, season.code, round_.code)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    path.with_name(path.name.replace(".record.json", ".results.json")).write_bytes(results)
+    write_durably(path, data)
+    write_durably(path.with_name(path.name.replace(".record.json", ".results.json")), results)
     round_.record_sha256 = record.sha256
     round_.results_sha256 = sha256_hex(results)
     return path
