@@ -207,6 +207,32 @@ def test_changing_the_password_ends_other_sessions(client, settings):
     )
 
 
+def test_a_reset_by_a_new_code_ends_every_session_and_the_old_password(client, settings):
+    """Staff reset a juror's password by issuing a new code: once it is used, the sessions
+    logged in with the old password end, and the old password no longer works."""
+    from litestar.testing import TestClient
+
+    from awards.app import create_app
+    from tests.factories import Browser
+
+    election = build_election(settings, jurors=1, methods=("approval",))
+    logged_in = Browser(client)
+    juror_login(logged_in, election.emails[0])
+
+    async def reissue(s):
+        juror = await s.get(Juror, election.juror_ids[0])
+        [issued] = await activation.issue_codes(s, [juror], utcnow(), 1, "staff")
+        return issued.code
+
+    code = run_db(settings, reissue)
+    assert logged_in.get("/juror").status_code == 200  # issuing alone changes nothing yet
+    with TestClient(create_app(settings), base_url="http://testserver.local") as other_client:
+        assert _activate(Browser(other_client), code).status_code == 303
+    assert logged_in.get("/juror", follow_redirects=False).status_code == 303
+    assert juror_login(Browser(client), election.emails[0]).status_code == 401
+    assert juror_login(Browser(client), election.emails[0], NEW_PASSWORD).status_code == 303
+
+
 def test_a_juror_is_not_staff_and_staff_is_not_a_juror(browser, settings, staff_user):
     from tests.conftest import STAFF_PASSWORD
 
