@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from awards import activation
 from awards.models import Ballot, Juror
 from awards.models.base import utcnow
-from tests.factories import build_election, run_db
+from tests.factories import JUROR_PASSWORD, build_election, run_db
 from tests.server import Server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -116,3 +116,43 @@ def test_a_juror_votes_in_a_real_browser(settings, tmp_path):
     assert len(stored[election.categories["approval"]]["approve"]) == 2
     assert len(stored[election.categories["irv"]]["ranking"]) == 3
     assert len(stored[election.categories["score_mean"]]["scores"]) == 2
+
+
+def test_a_long_list_can_be_filtered_without_losing_choices(settings, tmp_path):
+    """A nomination category may list hundreds of dramas, in each juror's own order."""
+    if not settings.database_url.startswith("sqlite"):
+        pytest.skip("the browser path is the same on every database; it runs once")
+    election = build_election(
+        settings, jurors=1, methods=("approval",), nominees_per_category=20, kind="nomination"
+    )
+    with Server(settings, tmp_path) as server, playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_context(locale="zh-CN").new_page()
+        page.set_default_timeout(15_000)
+        page.goto(server.url + "/juror/login")
+        page.fill("#f-username", election.emails[0])
+        page.fill("#f-password", JUROR_PASSWORD)
+        page.press("#f-password", "Enter")
+        page.wait_for_url("**/juror")
+        page.goto(server.url + f"/juror/rounds/{election.round_id}/ballot")
+
+        category = page.locator(f"#cat-{election.categories['approval']}")
+        nominees = category.locator("li.nominee")
+        box = category.locator("input.filter")
+        assert box.get_attribute("placeholder") == "按剧名、出品公司或播出平台查找"
+        box.fill("剧目7")
+        assert nominees.locator("visible=true").count() == 1
+        nominees.locator("visible=true").locator("input").check()
+        box.fill("公司1")  # by company: 公司1 and 公司10 to 公司19
+        assert nominees.locator("visible=true").count() == 11
+        nominees.locator("visible=true").first.locator("input").check()
+        box.press("Enter")  # filters; does not submit the ballot
+        assert page.url.endswith("/ballot")
+        box.fill("")
+        assert nominees.locator("visible=true").count() == 20
+        assert category.locator("input:checked").count() == 2  # hidden choices were kept
+
+        page.click("#ballot button[type=submit]")
+        page.wait_for_url("**/review")
+        assert page.locator("section.review li").count() == 2
+        browser.close()

@@ -1,7 +1,32 @@
 // Enhancements for the ballot page. Everything works without this file: approval by checkboxes,
-// ranking and scores by number inputs. With it: a live count of approvals, and drag and drop to
-// order a ranking (the rank numbers follow the new order).
+// ranking and scores by number inputs. With it: a live count of approvals, drag and drop to
+// order a ranking (the rank numbers follow the new order), and a filter box over long lists (a
+// nomination category may list hundreds of dramas, in an order of the juror's own).
 "use strict";
+
+const FILTER_FROM = 12; // nominees; shorter lists are read at a glance
+
+function setUpFilter(fieldset) {
+  const list = fieldset.querySelector("ol.nominees");
+  const items = list ? [...list.querySelectorAll("li")] : [];
+  if (items.length < FILTER_FROM) return;
+  const box = document.createElement("input");
+  box.type = "search"; // no name: never submitted with the ballot
+  box.className = "filter";
+  box.placeholder = fieldset.dataset.filterLabel;
+  box.setAttribute("aria-label", fieldset.dataset.filterLabel);
+  box.addEventListener("input", () => {
+    const wanted = box.value.trim().toLocaleLowerCase();
+    items.forEach((item) => {
+      // Hidden, not removed: choices already made stay in the ballot.
+      item.hidden = wanted !== "" && !item.textContent.toLocaleLowerCase().includes(wanted);
+    });
+  });
+  box.addEventListener("keydown", (event) => {
+    if (event.key === "Enter") event.preventDefault(); // Enter filters; it must not submit
+  });
+  list.before(box);
+}
 
 function setUpApproval(fieldset) {
   const max = Number(fieldset.dataset.max || 0);
@@ -61,5 +86,6 @@ document.addEventListener("DOMContentLoaded", () => {
     if (fieldset.dataset.method === "approval") setUpApproval(fieldset);
     if (["borda", "irv", "schulze"].includes(fieldset.dataset.method)) setUpRanking(fieldset);
     setUpAbstain(fieldset);
+    setUpFilter(fieldset);
   });
 });
