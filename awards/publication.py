@@ -118,9 +118,7 @@ def _sealed(
 ) -> tuple[ElectionRecord, dict]:
     """The sealed files, read once per process (a large record takes seconds to parse), and
     only if both still match the seal published at close."""
-    record = parse_record(record_file.read_bytes())
-    if record.sha256 != record_seal:
-        raise Conflict(_MISMATCH)
+    record = parse_record(sealed_bytes(record_file, record_seal))
     return record, json.loads(sealed_bytes(results_file, results_seal))
 
 

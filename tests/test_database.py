@@ -44,6 +44,19 @@ def _sqlite_path(settings: Settings) -> str:
     return settings.database_url.split(":///", 1)[1]
 
 
+def _write_lock(settings: Settings) -> str:
+    """Whether another connection could take SQLite's write lock now: "free", or the error."""
+    other = sqlite3.connect(_sqlite_path(settings), timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.rollback()
+        return "free"
+    except sqlite3.OperationalError as exc:
+        return str(exc)
+    finally:
+        other.close()
+
+
 def test_sqlite_pragmas_on_a_pooled_connection(sqlite_settings: Settings):
     async def pragmas() -> dict[str, object]:
         db = Database.from_settings(sqlite_settings)
@@ -73,14 +86,7 @@ def test_sqlite_writer_takes_the_write_lock_at_begin(sqlite_settings: Settings):
         try:
             async with db.writer() as session, session.begin():
                 await session.scalar(select(func.count()).select_from(Season))
-                other = sqlite3.connect(_sqlite_path(sqlite_settings), timeout=0)
-                try:
-                    other.execute("BEGIN IMMEDIATE")
-                except sqlite3.OperationalError as exc:
-                    return str(exc)
-                finally:
-                    other.close()
-                return "no lock"
+                return _write_lock(sqlite_settings)
         finally:
             await db.dispose()
 
@@ -125,14 +131,7 @@ def test_sqlite_write_units_hold_the_lock_from_the_start_and_run_off_the_event_l
     writer thread; reading units are a few indexed rows and run on the loop itself."""
 
     def probe(connection: Connection) -> tuple[str, int]:
-        other = sqlite3.connect(_sqlite_path(sqlite_settings), timeout=0)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            return "no lock", threading.get_ident()
-        except sqlite3.OperationalError as exc:
-            return str(exc), threading.get_ident()
-        finally:
-            other.close()
+        return _write_lock(sqlite_settings), threading.get_ident()
 
     async def scenario() -> tuple[str, int, int, int]:
         db = Database.from_settings(sqlite_settings)
@@ -260,15 +259,7 @@ def test_login_verifies_the_password_before_taking_the_write_lock(
 
     class Probe(Passwords):
         async def verify(self, stored: str | None, password: str) -> bool:
-            other = sqlite3.connect(_sqlite_path(sqlite_settings), timeout=0)
-            try:
-                other.execute("BEGIN IMMEDIATE")
-                other.rollback()
-                lock_seen.append("free")
-            except sqlite3.OperationalError as exc:
-                lock_seen.append(str(exc))
-            finally:
-                other.close()
+            lock_seen.append(_write_lock(sqlite_settings))
             return await super().verify(stored, password)
 
     app = create_app(sqlite_settings)
