@@ -33,6 +33,7 @@ def test_the_api_answers_no_server_error_to_any_input(settings, tmp_path):
             "/api/rounds/{round_id}/ballot",
             "/api/rounds/{round_id}/cast",
             "/api/rounds/{round_id}/status",
+            "/api/rounds/{round_id}/trackers",
         }
         statuses: list[int] = []
         for operation in operations:

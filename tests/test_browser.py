@@ -93,8 +93,11 @@ def test_a_juror_votes_in_a_real_browser(settings, tmp_path):
         page.wait_for_url("**/review")
         page.wait_for_selector("text=选票尚未投出")
         assert page.locator("section.review").count() == 3
-        page.click("#cast")
+        casts = []
+        page.on("request", lambda r: casts.append(r) if r.url.endswith("/cast") else None)
+        page.dblclick("#cast")  # the button locks on the first click
         page.wait_for_selector("text=选票已投出")
+        assert len(casts) == 1
         trackers = page.locator("code.tracker").all_inner_texts()
         assert len(trackers) == 3
         assert all(re.fullmatch(r"[0-9a-f]{32}", t) for t in trackers)
@@ -105,9 +108,19 @@ def test_a_juror_votes_in_a_real_browser(settings, tmp_path):
         )
         page.screenshot(path=str(tmp_path / "trackers.png"), full_page=True)
 
-        page.goto(server.url + f"/juror/rounds/{election.round_id}/ballot")
+        ballot_url = server.url + f"/juror/rounds/{election.round_id}/ballot"
+        page.goto(ballot_url)
         assert "你已投票" in page.content()
-        assert not any(t in page.content() for t in trackers)  # shown once, never again
+        # The server never shows a ballot's trackers again; this browser shows the ones it kept.
+        served = page.request.get(ballot_url).text()
+        assert not any(t in served for t in trackers)
+        page.wait_for_selector("#kept code.tracker")
+        assert sorted(page.locator("#kept code.tracker").all_inner_texts()) == sorted(trackers)
+        page.screenshot(path=str(tmp_path / "kept.png"), full_page=True)
+        page.click("#kept button.forget")
+        page.wait_for_selector("#kept .forgotten")
+        page.reload()
+        assert page.locator("#kept").is_hidden()
         browser.close()
     stored = {
         b.category_id: json.loads(b.content)

@@ -280,4 +280,5 @@ def test_openapi_schema_describes_only_the_api(client):
         "/api/rounds/{round_id}/ballot",
         "/api/rounds/{round_id}/cast",
         "/api/rounds/{round_id}/status",
+        "/api/rounds/{round_id}/trackers",
     }

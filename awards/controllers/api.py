@@ -4,15 +4,16 @@ Session authentication (the juror's login cookie) and the CSRF header `x-csrftok
 Categories are named by their code, nominees by their record id, as in the election record.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
-from litestar.status_codes import HTTP_201_CREATED
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from awards import ballot_sheets, casting
 from awards.controllers import DatabaseService, PathId, juror_sheet
+from awards.i18n import N_
 from awards.models.base import utcnow
 from awards.web import requires_juror
 
@@ -46,11 +47,26 @@ class BallotDefinition(msgspec.Struct):
 class CastIn(msgspec.Struct, forbid_unknown_fields=True):
     ballots: dict[str, dict[str, Any]]
     """{category id: content}; content as in the election record, e.g. {"abstain": true}."""
+    trackers: dict[str, str] | None = None
+    """{category id: tracker}, 32 hex digits each, drawn by the client for these ballots: sent
+    again after a lost answer, the same cast answers 200 with them instead of 409. Without,
+    the server draws them."""
 
 
 class CastOut(msgspec.Struct):
     trackers: dict[str, str]
-    """{category id: tracker}: shown this once, stored nowhere with the juror."""
+    """{category id: tracker}: stored nowhere with the juror."""
+
+
+class TrackersIn(msgspec.Struct, forbid_unknown_fields=True):
+    trackers: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=32)]], msgspec.Meta(max_length=64)
+    ]
+
+
+class TrackersOut(msgspec.Struct):
+    stored: list[str]
+    """Those of the given trackers that are in the round's ballot box."""
 
 
 class StatusOut(msgspec.Struct):
@@ -107,7 +123,7 @@ class BallotApiController(Controller):
         round_id: PathId,
         data: JSONBody[CastIn],
         database: DatabaseService,
-    ) -> CastOut:
+    ) -> Response[CastOut]:
         sheet = await juror_sheet(request, database, round_id)
         by_code = {item.category.code: item.category.id for item in sheet.categories}
         unknown = [code for code in data.ballots if code not in by_code]
@@ -115,15 +131,36 @@ class BallotApiController(Controller):
             raise casting.InvalidBallot({unknown[0]: "not a category of your ballot"})
         contents = {by_code[code]: content for code, content in data.ballots.items()}
         codes = {category_id: code for code, category_id in by_code.items()}
+        trackers = None
+        if data.trackers is not None:
+            if set(data.trackers) != set(data.ballots):
+                raise casting.TrackersRefused(N_("Give one tracker for each ballot."))
+            trackers = {by_code[code]: t for code, t in data.trackers.items()}
         try:
-            trackers = await database.write(
-                casting.cast, sheet, request.user.id, contents, utcnow()
+            done = await database.write(
+                casting.cast, sheet, request.user.id, contents, utcnow(), trackers
             )
         except casting.InvalidBallot as exc:
             raise casting.InvalidBallot(
                 {codes.get(c, str(c)): m for c, m in exc.errors.items()}
             ) from None
-        return CastOut(trackers={codes[c]: t for c, t in trackers.items()})
+        answer = CastOut(trackers={codes[c]: t for c, t in done.trackers.items()})
+        return Response(answer, status_code=HTTP_200_OK if done.again else HTTP_201_CREATED)
+
+    @post("/{round_id:int}/trackers", name="api.trackers", status_code=HTTP_200_OK)
+    async def trackers(
+        self,
+        request: Request,
+        round_id: PathId,
+        data: JSONBody[TrackersIn],
+        database: DatabaseService,
+    ) -> TrackersOut:
+        """For the juror's own browser, which kept trackers from a cast whose answer it may not
+        have seen: which of them are stored (while the round is open)."""
+        stored = await database.read(
+            casting.stored_trackers, round_id, request.user.id, data.trackers, utcnow()
+        )
+        return TrackersOut(stored=stored)
 
     @get("/{round_id:int}/status", name="api.status")
     async def status(

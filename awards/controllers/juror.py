@@ -28,6 +28,7 @@ from awards.models import Drama, Juror, Participation, Round, RoundEligibility
 from awards.models.base import utcnow
 from awards.password_rules import check_new_password
 from awards.web import requires_juror, services_of
+from ballots.content import new_tracker
 
 
 class JurorAuthController(Controller):
@@ -113,7 +114,11 @@ class JurorController(Controller):
     ) -> Template:
         round_, voted = await database.read(ballot_sheets.voting_status, round_id, request.user.id)
         if voted:
-            return Template("juror/voted.html", context={"round": round_})
+            names = {}
+            if round_.state == "open":  # the kept trackers' categories, named for the page
+                sheet = await juror_sheet(request, database, round_id)
+                names = {casting.tracker_field(i): i.category.name for i in sheet.categories}
+            return Template("juror/voted.html", context={"round": round_, "names": names})
         sheet = await juror_sheet(request, database, round_id)
         return Template("juror/ballot.html", context={"sheet": sheet, "values": {}, "errors": {}})
 
@@ -137,7 +142,14 @@ class JurorController(Controller):
             return _ballot_again(sheet, data, exc)
         return Template(
             "juror/review.html",
-            context={"sheet": sheet, "contents": contents, "hidden": _hidden(data)},
+            context={
+                "sheet": sheet,
+                "contents": contents,
+                "hidden": _hidden(data),
+                "trackers": [
+                    (casting.tracker_field(item), new_tracker()) for item in sheet.categories
+                ],
+            },
         )
 
     @post("/rounds/{round_id:int}/cast", name="juror.cast")
@@ -151,22 +163,35 @@ class JurorController(Controller):
         sheet = await juror_sheet(request, database, round_id)
         try:
             contents = casting.read_form(sheet, data)
-            trackers = await database.write(
-                casting.cast, sheet, request.user.id, contents, utcnow()
+            done = await database.write(
+                casting.cast,
+                sheet,
+                request.user.id,
+                contents,
+                utcnow(),
+                casting.read_trackers(sheet, data),
             )
         except casting.InvalidBallot as exc:
             return _ballot_again(sheet, data, exc)
         except casting.AlreadyVoted:
+            names = {casting.tracker_field(i): i.category.name for i in sheet.categories}
             return Template(
-                "juror/voted.html", context={"round": sheet.round, "again": True}, status_code=409
+                "juror/voted.html",
+                context={"round": sheet.round, "again": True, "names": names},
+                status_code=409,
             )
-        names = {item.category.id: item.category.name for item in sheet.categories}
-        lines = [sheet.round.name] + [f"{names[c]}\t{t}" for c, t in trackers.items()]
+        items = {item.category.id: item for item in sheet.categories}
+        rows = [
+            (casting.tracker_field(items[c]), items[c].category.name, t)
+            for c, t in done.trackers.items()
+        ]
+        lines = [sheet.round.name] + [f"{name}\t{t}" for _f, name, t in rows]
         return Template(
             "juror/trackers.html",
             context={
                 "round": sheet.round,
-                "trackers": [(names[c], t) for c, t in trackers.items()],
+                "trackers": rows,
+                "again": done.again,
                 "download": "data:text/plain;charset=utf-8," + quote("\r\n".join(lines) + "\r\n"),
             },
         )
