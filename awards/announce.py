@@ -1,9 +1,13 @@
-"""Announcing results: a terminal table (rich), the results JSON, a CSV file per category, and an
-HTML report with a bar chart per category (inline SVG, no CDN), in Chinese or English."""
+"""Announcing results: a terminal table (rich), a CSV file per category, and an HTML report with a
+bar chart per category (inline SVG, no CDN), in Chinese or English.
+
+Every announcement shows each category as the public results page does (`publication`): by its
+disclosure level, and only its winners below the small-jury threshold. The auditor's full report
+is asked for explicitly (`awards tally --full`).
+"""
 
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rich.console import Console
@@ -11,63 +15,70 @@ from rich.table import Table
 
 from awards import i18n
 from awards.csv_files import csv_bytes
+from awards.publication import PublicCategory
 from awards.settings import PROJECT_ROOT
 from ballots.record import ElectionRecord
 
 
-def _labels(record: ElectionRecord) -> dict[str, dict[str, str]]:
-    return {c.id: {n["id"]: n["label"] for n in c.nominees} for c in record.categories}
+def print_results(console: Console, categories: list[PublicCategory]) -> None:
+    for category in categories:
+        title = f"{category.name} ({category.method})"
+        if category.ranking:
+            table = Table(title=title, title_justify="left")
+            columns = ["名次", "候选", *(["得分"] if category.shows_values else []), "抽签", "获奖"]
+            for column in columns:
+                table.add_column(column)
+            for place in category.ranking:
+                value = [place["value"] or "—"] if category.shows_values else []
+                table.add_row(
+                    str(place["rank"]),
+                    place["label"],
+                    *value,
+                    "是" if place["by_lot"] else "",
+                    "★" if place["winner"] else "",
+                )
+            console.print(table)
+        else:
+            console.print(f"[bold]{title}[/bold]")
+            console.print("获奖：" + ("、".join(w["label"] for w in category.winners) or "—"))
+        quorum = "达到法定票数" if category.quorum_met else "未达法定票数，不产生获奖者"
+        if category.shows_values:
+            quorum = f"有效票 {category.valid}，弃权 {category.abstentions}；{quorum}"
+        console.print(quorum + "\n")
+
+
+def write_csv(directory: Path, categories: list[PublicCategory]) -> list[Path]:
+    """One file per category: its ranking as far as it may be shown (only its winners, where
+    that is all)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for category in categories:
+        if category.ranking:
+            rows = [
+                [
+                    place["rank"],
+                    place["nominee"],
+                    place["label"],
+                    place["value"] if place["value"] is not None else "",
+                    place["by_lot"],
+                    place["winner"],
+                ]
+                for place in category.ranking
+            ]
+        else:
+            rows = [["", w["nominee"], w["label"], "", "", True] for w in category.winners]
+        header = ["rank", "nominee", "label", "value", "by_lot", "winner"]
+        path = directory / f"{category.id}.csv"  # ids are checked against the spec's pattern
+        path.write_bytes(csv_bytes(header, rows))
+        written.append(path)
+    return written
 
 
 def _number(value: str | None) -> Fraction | None:
     return None if value is None else Fraction(value)
 
 
-def print_results(console: Console, record: ElectionRecord, results: dict[str, Any]) -> None:
-    labels = _labels(record)
-    names = {c.id: c.name for c in record.categories}
-    for category in results["categories"]:
-        winners = set(category["winners"])
-        title = f"{names[category['id']]} ({category['method']})"
-        table = Table(title=title, title_justify="left")
-        for column in ("名次", "候选", "得分", "抽签", "获奖"):
-            table.add_column(column)
-        for place in category["ranking"]:
-            table.add_row(
-                str(place["rank"]),
-                labels[category["id"]][place["nominee"]],
-                place["value"] or "—",
-                "是" if place["by_lot"] else "",
-                "★" if place["nominee"] in winners else "",
-            )
-        console.print(table)
-        quorum = "达到法定票数" if category["quorum_met"] else "未达法定票数，不产生获奖者"
-        console.print(f"有效票 {category['valid']}，弃权 {category['abstentions']}；{quorum}\n")
-
-
-def write_csv(directory: Path, record: ElectionRecord, results: dict[str, Any]) -> list[Path]:
-    directory.mkdir(parents=True, exist_ok=True)
-    labels = _labels(record)
-    written = []
-    for category in results["categories"]:
-        rows = [
-            [
-                place["rank"],
-                place["nominee"],
-                labels[category["id"]][place["nominee"]],
-                place["value"] if place["value"] is not None else "",
-                place["by_lot"],
-                place["nominee"] in category["winners"],
-            ]
-            for place in category["ranking"]
-        ]
-        path = directory / f"{category['id']}.csv"
-        path.write_bytes(csv_bytes(["rank", "nominee", "label", "value", "by_lot", "winner"], rows))
-        written.append(path)
-    return written
-
-
-def html_report(record: ElectionRecord, results: dict[str, Any], locale: str) -> str:
+def html_report(record: ElectionRecord, categories: list[PublicCategory], locale: str) -> str:
     """A self-contained page: no script, no external resource."""
     env = Environment(
         loader=FileSystemLoader(PROJECT_ROOT / "templates"),
@@ -76,21 +87,15 @@ def html_report(record: ElectionRecord, results: dict[str, Any], locale: str) ->
     )
     i18n.set_locale(locale)
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
-    labels = _labels(record)
-    categories = []
-    for record_category, category in zip(record.categories, results["categories"], strict=True):
-        values = [_number(p["value"]) for p in category["ranking"]]
+    shown = []
+    for category in categories:
+        values = [_number(p["value"]) for p in category.ranking]
         top = max((v for v in values if v is not None), default=Fraction(0)) or Fraction(1)
         bars = [
-            {
-                **place,
-                "label": labels[category["id"]][place["nominee"]],
-                "width": 0 if value is None or top <= 0 else max(0.0, float(value / top)) * 300,
-                "winner": place["nominee"] in category["winners"],
-            }
-            for place, value in zip(category["ranking"], values, strict=True)
+            {**place, "width": 0 if v is None or top <= 0 else max(0.0, float(v / top)) * 300}
+            for place, v in zip(category.ranking, values, strict=True)
         ]
-        categories.append({"record": record_category, "result": category, "bars": bars})
+        shown.append({"category": category, "bars": bars})
     return env.get_template("report/announcement.html").render(
-        record=record, categories=categories, lang="zh-CN" if locale == "zh_CN" else "en"
+        record=record, categories=shown, lang="zh-CN" if locale == "zh_CN" else "en"
     )

@@ -1,12 +1,16 @@
 """What a juror may vote on: the ballot sheet of a round, read on every ballot page and cast.
 
-Opening freezes a round's categories, nominees and eligible jurors, so each process reads a round's
-contents once; what is read per request (the round's state, the juror's eligibility, recusals and
-participation) is a few indexed rows, read as units (see `awards.database`).
+Opening freezes a round's configuration (categories, nominees with the labels and card details
+jurors see) into one document whose hash the manifest publishes; the ballot pages read only
+that document, never the live catalogue, so every juror on every worker sees exactly what was
+published. Each process reads a round's document once; what is read per request (the round's
+state, the juror's eligibility, recusals and participation) is a few indexed rows, read as units
+(see `awards.database`).
 """
 
 import hashlib
 import hmac
+import json
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -14,22 +18,20 @@ from typing import TypeVar
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session, selectinload
 
 from awards.database import Database
 from awards.errors import Conflict, NotFound
 from awards.i18n import N_
 from awards.models import (
     Category,
-    Nominee,
     Participation,
     Round,
     RoundCategory,
+    RoundConfig,
     RoundEligibility,
-    RoundNominee,
     RoundRecusal,
 )
-from awards.rounds import nominee_key
+from awards.rounds import nominee_id_of
 from ballots.content import BallotRules
 
 _T = TypeVar("_T")
@@ -69,13 +71,14 @@ class RoundHead:
     state: str
     opened_at: datetime | None
     closes_at: datetime | None
+    config_sha256: str | None
 
 
 # The statements of the voting path are built once, with bound parameters: building one per
 # call costs its construction and its cache key on every request.
-_ROUND_HEAD = select(Round.id, Round.name, Round.state, Round.opened_at, Round.closes_at).where(
-    Round.id == bindparam("round_id")
-)
+_ROUND_HEAD = select(
+    Round.id, Round.name, Round.state, Round.opened_at, Round.closes_at, Round.config_sha256
+).where(Round.id == bindparam("round_id"))
 # FOR SHARE on PostgreSQL: casts run side by side while a close (FOR UPDATE) waits for them, and
 # they for it. SQLite leaves it out; its writers are serialised anyway.
 _ROUND_HEAD_SHARED = _ROUND_HEAD.with_for_update(read=True)
@@ -153,51 +156,58 @@ class _FrozenRound:
     nominees: dict[int, list[tuple[int, BallotNominee]]]  # category -> (nominee id, card)
 
 
-# Opening freezes a round for good, so each process reads its ballot contents once.
-_frozen: dict[tuple[int, datetime], _FrozenRound] = {}
+# A round's configuration never changes once opened, so each process reads it once.
+_frozen: dict[tuple[int, str], _FrozenRound] = {}
+_CONFIG = select(RoundConfig.document).where(RoundConfig.round_id == bindparam("round_id"))
+_CATEGORY_IDS = (
+    select(Category.code, Category.id)
+    .join(RoundCategory, RoundCategory.category_id == Category.id)
+    .where(RoundCategory.round_id == bindparam("round_id"))
+)
 
 
 def _frozen_round(connection: Connection, round_: RoundHead) -> _FrozenRound:
-    key = (round_.id, round_.opened_at)
-    if key in _frozen:
-        return _frozen[key]
-    with Session(connection) as session:
-        frozen = _read_frozen(session, round_.id)
-    if round_.state in ("open", "closed"):
-        _frozen[key] = frozen
-    return frozen
+    if round_.config_sha256 is None:
+        raise RoundNotOpen(N_("This round is not open for voting."))
+    key = (round_.id, round_.config_sha256)
+    if key not in _frozen:
+        params = {"round_id": round_.id}
+        config = json.loads(connection.execute(_CONFIG, params).scalar_one())
+        _frozen[key] = _read_frozen(config, dict(connection.execute(_CATEGORY_IDS, params).all()))
+    return _frozen[key]
 
 
-def _read_frozen(session: Session, round_id: int) -> _FrozenRound:
-    categories = session.scalars(
-        select(Category)
-        .join(RoundCategory, RoundCategory.category_id == Category.id)
-        .where(RoundCategory.round_id == round_id)
-        .order_by(Category.position, Category.id)
-    )
-    snapshots = {
-        c.id: CategorySnapshot(
-            c.id, c.code, c.name, c.method, c.max_choices, c.score_min, c.score_max
+def _read_frozen(config: dict, category_ids: dict[str, int]) -> _FrozenRound:
+    """The ballot's categories and nominee cards, from the configuration document. (Category
+    codes cannot change once a round has opened with the category, so code -> id holds.)"""
+    categories, nominees = {}, {}
+    for frozen in config["categories"]:
+        category_id = category_ids[frozen["id"]]
+        categories[category_id] = CategorySnapshot(
+            category_id,
+            frozen["id"],
+            frozen["name"],
+            frozen["method"],
+            frozen.get("max_choices"),
+            frozen.get("score_min"),
+            frozen.get("score_max"),
         )
-        for c in categories
-    }
-    nominees: dict[int, list[tuple[int, BallotNominee]]] = {c: [] for c in snapshots}
-    for n in session.scalars(
-        select(Nominee)
-        .join(RoundNominee, RoundNominee.nominee_id == Nominee.id)
-        .where(RoundNominee.round_id == round_id)
-        .options(selectinload(Nominee.drama))
-    ):
-        card = BallotNominee(
-            key=nominee_key(n.id),
-            label=n.label,
-            kind=n.drama.kind,
-            companies=n.drama.company_list,
-            broadcaster=n.drama.broadcaster,
-            recusal=None,
-        )
-        nominees.setdefault(n.category_id, []).append((n.id, card))
-    return _FrozenRound(snapshots, nominees)
+        nominees[category_id] = [
+            (
+                nominee_id_of(n["id"]),
+                BallotNominee(
+                    key=n["id"],
+                    label=n["label"],
+                    # Rounds opened before card details were frozen have labels only.
+                    kind=n.get("kind", ""),
+                    companies=n.get("companies", []),
+                    broadcaster=n.get("broadcaster", ""),
+                    recusal=None,
+                ),
+            )
+            for n in frozen["nominees"]
+        ]
+    return _FrozenRound(categories, nominees)
 
 
 def ballot_sheet(

@@ -25,6 +25,7 @@ from awards.errors import DomainError
 from awards.forms import Fields
 from awards.i18n import N_, _
 from awards.models import Category, Drama, Nominee, Season
+from awards.rounds import FROZEN, frozen_categories
 
 Progress = Callable[[int, int], None]
 
@@ -207,6 +208,7 @@ async def import_nominees(
             )
         ).all()
     )
+    frozen = await frozen_categories(session, [c.id for c in categories.values()])
     errors: list[RowError] = []
     rows: list[dict[str, Any]] = []
     seen: dict[tuple[int, int, str], int] = {}
@@ -219,6 +221,8 @@ async def import_nominees(
         category, drama_id = categories.get(code), dramas.get(title)
         if code and category is None:
             fields.fail("category", _("No category “%(c)s” in this season.", c=code))
+        elif category is not None and category.id in frozen:
+            fields.fail("category", _(FROZEN, round=frozen[category.id]))
         if title and drama_id is None:
             fields.fail("title", _("No drama titled “%(t)s” in this season's catalogue.", t=title))
         if category is not None and category.subject == "person" and not person:

@@ -18,6 +18,7 @@ from awards.forms import Fields
 from awards.i18n import _
 from awards.models import Category, Panel, Season, category_panel
 from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
+from awards.opening import ensure_schedules_hold
 from awards.rounds import ensure_category_not_frozen
 
 SCORE_METHODS = ("score_mean", "score_trimmed_mean")
@@ -149,6 +150,7 @@ async def update_category(
         object_id=category.id,
         changes=audit.diff(before, asdict(form)),
     )
+    await ensure_schedules_hold(session, category.season_id)
 
 
 async def panel_codes(session: AsyncSession, category_id: int) -> list[str]:
@@ -190,6 +192,7 @@ async def set_panels(
         object_id=category.id,
         changes={"panels": [before, sorted(set(codes))]},
     )
+    await ensure_schedules_hold(session, category.season_id)
 
 
 async def move_category(session: AsyncSession, category: Category, step: int, actor: str) -> None:

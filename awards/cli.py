@@ -21,8 +21,9 @@ from awards import (
     demo,
     migrate,
     opening,
-    records,
+    publication,
     rounds,
+    sealed_files,
     staff,
 )
 from awards.database import Database
@@ -165,20 +166,20 @@ def cmd_audit_verify(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_rounds(settings: Settings, args: argparse.Namespace) -> int:
     async def work(db: Database) -> list[str]:
         now = utcnow()
+        if args.rounds_command == "tick":
+            return (await closing.tick(db, now, settings)).lines() or ["nothing was due"]
+        if args.rounds_command == "close":
+            closed = await closing.close(db, args.round_id, now, "cli", settings)
+            record_file, _results_file = sealed_files.round_paths(settings.records_dir, closed)
+            return [
+                f"{closed.code}: {closed.state}",
+                f"record: {record_file}",
+                f"seal: record {closed.record_sha256}",
+                f"      results {closed.results_sha256}",
+            ]
         async with db.transaction() as session:
-            if args.rounds_command == "tick":
-                return [f"{r.code}: {r.state}" for r in await closing.tick(session, now, settings)]
             round_ = await rounds.get_round(session, args.round_id, lock=True)
-            if args.rounds_command == "open":
-                await opening.open_round(session, round_, now, "cli")
-            else:
-                path = await closing.close_and_seal(session, round_, now, "cli", settings)
-                return [
-                    f"{round_.code}: {round_.state}",
-                    f"record: {path}",
-                    f"seal: record {round_.record_sha256}",
-                    f"      results {round_.results_sha256}",
-                ]
+            await opening.open_round(session, round_, now, "cli")
             return [f"{round_.code}: {round_.state}"]
 
     for line in _run(settings, work):
@@ -186,38 +187,39 @@ def cmd_rounds(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_record(args: argparse.Namespace, settings: Settings) -> bytes:
-    if args.record:
-        return Path(args.record).read_bytes()
+def _sealed_round(args: argparse.Namespace, settings: Settings) -> tuple[Any, dict]:
+    """A closed round's sealed record and results, checked against its seal: never a recount
+    rebuilt from the database, which may have changed since."""
 
-    async def work(db: Database) -> bytes:
+    async def work(db: Database) -> Any:
         async with db.transaction(write=False) as session:
-            round_ = await rounds.get_round(session, args.round)
-            if round_.state != "closed":
-                raise DomainError("Only a closed round can be counted.")
-            return await records.build_record(session, round_, settings.timezone)
+            return await rounds.get_round(session, args.round)
 
-    return _run(settings, work)
+    return sealed_files.load(settings.records_dir, _run(settings, work))
 
 
 def cmd_tally(settings: Settings, args: argparse.Namespace) -> int:
-    """Count a record (from a file, or a closed round in the database) and announce it."""
-    try:
-        record = parse_record(_load_record(args, settings))
-    except RecordError as exc:
-        err.print(f"[red]{exc}[/red]")
-        return 2
-    document = count(record)
+    """Count a record file, or announce a closed round from its sealed files."""
+    if args.round:
+        record, document = _sealed_round(args, settings)
+    else:
+        try:
+            record = parse_record(Path(args.record).read_bytes())
+        except RecordError as exc:
+            err.print(f"[red]{exc}[/red]")
+            return 2
+        document = count(record)
+    shown = publication.visible_categories(
+        record, document, settings.small_jury_threshold, full=args.full
+    )
     if args.json:
         sys.stdout.buffer.write(canonical_json(document) + b"\n")
     else:
-        announce.print_results(console, record, document)
+        announce.print_results(console, shown)
     if args.html:
-        Path(args.html).write_text(
-            announce.html_report(record, document, args.lang), encoding="utf-8"
-        )
+        Path(args.html).write_text(announce.html_report(record, shown, args.lang), encoding="utf-8")
     if args.csv:
-        announce.write_csv(Path(args.csv), record, document)
+        announce.write_csv(Path(args.csv), shown)
     return 0
 
 
@@ -340,6 +342,11 @@ def build_parser() -> argparse.ArgumentParser:
     tally.add_argument("--html", help="write an announcement report to this file")
     tally.add_argument("--lang", choices=["zh_CN", "en"], default="zh_CN")
     tally.add_argument("--csv", help="write one CSV per category into this folder")
+    tally.add_argument(
+        "--full",
+        action="store_true",
+        help="the auditor's report: every value, whatever each category discloses",
+    )
     tally.set_defaults(func=cmd_tally)
 
     check = sub.add_parser("verify", help="check a record and its results; exit 0 only if all pass")

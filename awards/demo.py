@@ -246,10 +246,12 @@ async def load(session: AsyncSession, staff_password_hash: str, password: str) -
     final = await rounds.create_round(
         session, season, rounds.RoundForm("final", "2024 年度终评", "final"), ACTOR
     )
-    await rounds.set_categories(
+    await opening.set_categories(
         session, final, [c.id for c in await categories.list_categories(session, season.id)], ACTOR
     )
-    await rounds.schedule(session, final, rounds.ScheduleForm(now, now + timedelta(days=14)), ACTOR)
+    await opening.schedule(
+        session, final, rounds.ScheduleForm(now, now + timedelta(days=14)), ACTOR
+    )
     await opening.open_round(session, final, now, ACTOR)
     await audit.record(
         session, actor=ACTOR, action="demo.loaded", object_type="season", object_id=season.id

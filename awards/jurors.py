@@ -19,6 +19,7 @@ from awards.errors import FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import _
 from awards.models import Juror, Panel, Season, juror_panel
+from awards.opening import ensure_schedules_hold
 
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -162,6 +163,7 @@ async def save_juror(
         object_id=juror.id,
         changes={"name": form.name, "panels": list(form.panel_codes)},
     )
+    await ensure_schedules_hold(session, season.id)
     return juror
 
 
@@ -205,4 +207,5 @@ async def import_roster(
         object_id=season.id,
         changes={"source": f"{filename} sha256:{file_digest(data)}", "count": len(forms)},
     )
+    await ensure_schedules_hold(session, season.id)
     return len(forms)

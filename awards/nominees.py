@@ -13,6 +13,7 @@ from awards.errors import FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import _
 from awards.models import Category, Drama, Nominee
+from awards.opening import ensure_schedules_hold
 from awards.rounds import ensure_category_not_frozen
 
 
@@ -103,3 +104,4 @@ async def remove_nominee(
         },
     )
     await session.delete(nominee)
+    await ensure_schedules_hold(session, category.season_id)

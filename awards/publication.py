@@ -1,32 +1,30 @@
-"""Publishing results: what the public may see of each category, by its disclosure level.
+"""Publishing results: what may be shown of each category, by its disclosure level.
 
     full     winners, ranking, values, trackers, and the record (with ballots) to download
     counts   winners, ranking, values, trackers
     ranking  winners, ranking
     winners  winners
 
-Small juries leak votes through counts: a category with fewer valid ballots than
-`small_jury_threshold` never shows values, whatever its level. The files can be downloaded only
-when every category allows what they contain (the record holds every ballot, the results every
-value). The auditor role always gets both files.
+Small juries leak votes through anything beyond the winners (with one ballot, a Borda ranking
+is that juror's ballot): a category with fewer valid ballots than `small_jury_threshold` shows
+its winners only, whatever its level. The same rule makes the public results page and every
+announcement (terminal, HTML, CSV); only the auditor's report (`awards tally --full`) shows all.
+The files can be downloaded only when every category allows what they contain (the record holds
+every ballot, the results every value). The auditor role always gets both files.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit
-from awards.errors import Conflict, NotFound
+from awards import audit, sealed_files
+from awards.errors import Conflict
 from awards.i18n import N_
-from awards.models import Round, Season
-from awards.records import record_path
-from ballots.canonical import sha256_hex
-from ballots.record import ElectionRecord, parse_record
+from awards.models import Round
+from ballots.record import ElectionRecord
 
 LEVELS = ("winners", "ranking", "counts", "full")
 
@@ -37,15 +35,70 @@ class PublicCategory:
     name: str
     method: str
     level: str
+    quorum: int
     quorum_met: bool
     valid: int | None
-    winners: list[str]
+    abstentions: int | None
+    winners: list[dict[str, str]]
+    """nominee (id) and label."""
     ranking: list[dict[str, Any]]
+    """rank, nominee, label, by_lot, winner, and value (None where values are not shown)."""
     trackers: list[str]
 
     @property
     def shows_values(self) -> bool:
         return self.level in ("counts", "full")
+
+
+def level_of(disclosure: str, valid: int, threshold: int) -> str:
+    """What a category may show: its disclosure level, or only its winners below the small-jury
+    threshold."""
+    if valid < threshold or disclosure not in LEVELS:
+        return "winners"
+    return disclosure
+
+
+def visible_categories(
+    record: ElectionRecord, results: dict[str, Any], threshold: int, *, full: bool = False
+) -> list[PublicCategory]:
+    """Each category as it may be shown; `full`: everything, for the auditor."""
+    categories = []
+    for category, result in zip(record.categories, results["categories"], strict=True):
+        labels = {n["id"]: n["label"] for n in category.nominees}
+        level = "full" if full else level_of(category.disclosure, result["valid"], threshold)
+        values = level in ("counts", "full")
+        winners = set(result["winners"])
+        named = [{"nominee": n, "label": labels[n]} for n in result["winners"]]
+        if level == "winners":  # in rank order, the winners would tell part of the ranking
+            named.sort(key=lambda w: (w["label"], w["nominee"]))
+        categories.append(
+            PublicCategory(
+                id=category.id,
+                name=category.name,
+                method=category.method,
+                level=level,
+                quorum=category.quorum,
+                quorum_met=result["quorum_met"],
+                valid=result["valid"] if values else None,
+                abstentions=result["abstentions"] if values else None,
+                winners=named,
+                ranking=[
+                    {
+                        "rank": p["rank"],
+                        "nominee": p["nominee"],
+                        "label": labels[p["nominee"]],
+                        "by_lot": p["by_lot"],
+                        "winner": p["nominee"] in winners,
+                        "value": p["value"] if values else None,
+                    }
+                    for p in result["ranking"]
+                ]
+                if level != "winners"
+                else [],
+                trackers=[b.tracker for b in category.ballots] if values else [],
+            )
+        )
+    return categories
 
 
 @dataclass(frozen=True)
@@ -57,49 +110,9 @@ class Published:
     results_public: bool
 
 
-def files(records_dir: Path, season: Season, round_: Round) -> tuple[Path, Path]:
-    path = record_path(records_dir, season.code, round_.code)
-    return path, path.with_name(path.name.replace(".record.json", ".results.json"))
-
-
-def load(records_dir: Path, season: Season, round_: Round, threshold: int) -> Published:
-    record_file, results_file = files(records_dir, season, round_)
-    if not record_file.exists() or not results_file.exists():
-        raise NotFound(N_("The sealed files of this round are missing."))
-    record, results = _sealed(
-        record_file, results_file, round_.record_sha256, round_.results_sha256
-    )
-    categories = []
-    for category, result in zip(record.categories, results["categories"], strict=True):
-        labels = {n["id"]: n["label"] for n in category.nominees}
-        level = category.disclosure if category.disclosure in LEVELS else "winners"
-        if result["valid"] < threshold and level in ("counts", "full"):
-            level = "ranking"
-        categories.append(
-            PublicCategory(
-                id=category.id,
-                name=category.name,
-                method=category.method,
-                level=level,
-                quorum_met=result["quorum_met"],
-                valid=result["valid"] if level in ("counts", "full") else None,
-                winners=[labels[n] for n in result["winners"]],
-                ranking=[
-                    {
-                        "rank": p["rank"],
-                        "label": labels[p["nominee"]],
-                        "by_lot": p["by_lot"],
-                        "value": p["value"] if level in ("counts", "full") else None,
-                    }
-                    for p in result["ranking"]
-                ]
-                if level != "winners"
-                else [],
-                trackers=[b.tracker for b in category.ballots]
-                if level in ("counts", "full")
-                else [],
-            )
-        )
+def load(records_dir: Path, round_: Round, threshold: int) -> Published:
+    record, results = sealed_files.load(records_dir, round_)
+    categories = visible_categories(record, results, threshold)
     return Published(
         record,
         results,
@@ -107,27 +120,6 @@ def load(records_dir: Path, season: Season, round_: Round, threshold: int) -> Pu
         record_public=all(c.level == "full" for c in categories),
         results_public=all(c.level in ("counts", "full") for c in categories),
     )
-
-
-_MISMATCH = N_("A sealed file on disk does not match its published seal.")
-
-
-@lru_cache(maxsize=4)
-def _sealed(
-    record_file: Path, results_file: Path, record_seal: str, results_seal: str
-) -> tuple[ElectionRecord, dict]:
-    """The sealed files, read once per process (a large record takes seconds to parse), and
-    only if both still match the seal published at close."""
-    record = parse_record(sealed_bytes(record_file, record_seal))
-    return record, json.loads(sealed_bytes(results_file, results_seal))
-
-
-def sealed_bytes(path: Path, seal: str) -> bytes:
-    """A sealed file's bytes, refused if they no longer hash to the seal."""
-    data = path.read_bytes()
-    if sha256_hex(data) != seal:
-        raise Conflict(_MISMATCH)
-    return data
 
 
 def find_tracker(record: ElectionRecord, tracker: str) -> str | None:

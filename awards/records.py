@@ -1,45 +1,93 @@
 """From the database to the published election record, and the seal.
 
-At close the record of the round is built from the frozen round tables and the (shuffled) ballot
-box, written to `var/records/`, counted, and the SHA-256 of the record file and of the results
-are stored on the round, which publishes them as a seal before anyone sees a result. The seed,
-secret until now, is revealed inside the record.
+At close the record of the round is built from what opening froze (the configuration document,
+eligibility and recusals) and the (rewritten) ballot box; it carries the configuration, so that
+anyone can recompute the `config_sha256` published at opening. It is counted and checked with
+every check `awards verify` makes; only a record that passes is written (see
+`awards.sealed_files`), and the SHA-256 of the record file and of the results are stored on the
+round, which publishes them as a seal before anyone sees a result. The seed, secret until now,
+is revealed inside the record.
+
+Building the file, counting and checking run in a worker thread: a nomination round's record
+takes long enough to stall every other request if it ran on the event loop.
 """
 
+import asyncio
 import json
-import os
 from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
+from awards import sealed_files
+from awards.errors import Conflict
+from awards.i18n import N_
 from awards.models import (
     Ballot,
-    Nominee,
+    Category,
     Participation,
     Round,
+    RoundCategory,
+    RoundConfig,
     RoundEligibility,
-    RoundNominee,
     RoundRecusal,
-    Season,
 )
-from awards.opening import category_config
-from awards.rounds import nominee_key, round_categories
+from awards.rounds import nominee_key
 from ballots.canonical import sha256_hex
 from ballots.record import parse_record, record_document
 from ballots.tally import results_bytes
+from ballots.verify import check_record, verify
+
+# Keys of a configuration's nominee that the record repeats; the others (card details) are
+# what the ballot page showed, kept in the record's copy of the configuration.
+_RECORD_NOMINEE_KEYS = ("id", "label")
 
 
-def _local(value, zone: str) -> str | None:
+class SealRefused(Conflict):
+    pass
+
+
+def _local(value: datetime | None, zone: str) -> str | None:
     return value.astimezone(ZoneInfo(zone)).isoformat() if value else None
 
 
-async def build_record(session: AsyncSession, round_: Round, zone: str) -> bytes:
-    """The election record of a closed round, as the file's bytes (canonical JSON)."""
-    season = await session.get(Season, round_.season_id)
+async def frozen_config(session: AsyncSession, round_id: int) -> dict[str, Any]:
+    document = await session.scalar(
+        select(RoundConfig.document).where(RoundConfig.round_id == round_id)
+    )
+    return json.loads(document)
+
+
+@dataclass(frozen=True)
+class RecordParts:
+    """What the record file is made of, read from the database."""
+
+    config: dict[str, Any]
+    round: dict[str, Any]
+    categories: list[dict[str, Any]]
+
+    def document(self) -> bytes:
+        return record_document(
+            self.config["season"], self.round, self.categories, config=self.config
+        )
+
+
+async def record_parts(session: AsyncSession, round_: Round, zone: str) -> RecordParts:
+    config = await frozen_config(session, round_.id)
+    category_ids = dict(
+        (
+            await session.execute(
+                select(Category.code, Category.id)
+                .join(RoundCategory, RoundCategory.category_id == Category.id)
+                .where(RoundCategory.round_id == round_.id)
+            )
+        ).all()
+    )
     voted = set(
         await session.scalars(
             select(Participation.juror_id).where(Participation.round_id == round_.id)
@@ -52,99 +100,90 @@ async def build_record(session: AsyncSession, round_: Round, zone: str) -> bytes
             )
         )
     ).all()
+    eligibility = (
+        await session.execute(
+            select(RoundEligibility.category_id, RoundEligibility.juror_id).where(
+                RoundEligibility.round_id == round_.id
+            )
+        )
+    ).all()
+    boxes: dict[int, list[dict[str, Any]]] = {}
+    for category_id, tracker, content in await session.execute(
+        select(Ballot.category_id, Ballot.tracker, Ballot.content).where(
+            Ballot.round_id == round_.id
+        )
+    ):
+        boxes.setdefault(category_id, []).append(
+            {"tracker": tracker, "content": json.loads(content)}
+        )
     categories = []
-    for category in await round_categories(session, round_.id):
-        nominees = list(
-            await session.scalars(
-                select(Nominee)
-                .join(RoundNominee, RoundNominee.nominee_id == Nominee.id)
-                .where(RoundNominee.round_id == round_.id, RoundNominee.category_id == category.id)
-                .options(selectinload(Nominee.drama))
-            )
-        )
-        eligible = set(
-            await session.scalars(
-                select(RoundEligibility.juror_id).where(
-                    RoundEligibility.round_id == round_.id,
-                    RoundEligibility.category_id == category.id,
-                )
-            )
-        )
-        nominee_ids = {n.id for n in nominees}
-        participants = eligible & voted
+    for frozen in config["categories"]:
+        category_id = category_ids[frozen["id"]]
+        participants = {j for c, j in eligibility if c == category_id} & voted
+        keys = {n["id"] for n in frozen["nominees"]}
         recused = Counter(
             nominee_key(nominee)
             for juror, nominee in recusals
-            if nominee in nominee_ids and juror in participants
+            if nominee_key(nominee) in keys and juror in participants
         )
-        ballots = [
-            {"tracker": tracker, "content": json.loads(content)}
-            for tracker, content in (
-                await session.execute(
-                    select(Ballot.tracker, Ballot.content).where(
-                        Ballot.round_id == round_.id, Ballot.category_id == category.id
-                    )
-                )
-            ).all()
-        ]
-        config = category_config(category, nominees, len(eligible))
         categories.append(
             {
-                **config,
+                **{k: v for k, v in frozen.items() if k != "nominees"},
+                "nominees": [{k: n[k] for k in _RECORD_NOMINEE_KEYS} for n in frozen["nominees"]],
                 "participants": len(participants),
                 "recused": dict(sorted(recused.items())),
-                "ballots": ballots,
+                "ballots": boxes.get(category_id, []),
             }
         )
     round_json = {
-        "id": round_.code,
-        "name": round_.name,
-        "kind": round_.kind,
+        **config["round"],
         "opened_at": _local(round_.opened_at, zone),
         "closed_at": _local(round_.closed_at, zone),
         "tie_break": {"seed_sha256": round_.seed_sha256, "seed": round_.seed},
         "audit_head_at_open": round_.audit_head_at_open,
         "audit_head_at_close": round_.audit_head_at_close,
+        "config_sha256": round_.config_sha256,
     }
-    return record_document({"id": season.code, "name": season.name}, round_json, categories)
+    return RecordParts(config, round_json, categories)
 
 
-def write_durably(path: Path, data: bytes) -> None:
-    """Replace `path` with `data`, on disk before this returns: written to a temporary file,
-    flushed, renamed over `path`, and the directory flushed too. The seal is committed only
-    after this, so a power cut can never leave a sealed round with a missing or half-written
-    file, and a reader never sees a half-written one."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with temporary.open("wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        temporary.replace(path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
+@dataclass(frozen=True)
+class SealedPair:
+    stem: str
+    record_sha256: str
+    results_sha256: str
 
 
-def record_path(records_dir: Path, season_code: str, round_code: str) -> Path:
-    return records_dir / f"{season_code}-{round_code}.record.json"
-
-
-async def seal(session: AsyncSession, round_: Round, zone: str, records_dir: Path) -> Path:
-    """Write the record and its results next to it; store both hashes on the round."""
-    data = await build_record(session, round_, zone)
+def _write_sealed(
+    parts: RecordParts, round_id: int, records_dir: Path, created: list[Path]
+) -> SealedPair:
+    """Build, count and check the record, then write both files (in a worker thread)."""
+    data = parts.document()
     record = parse_record(data)
-    results = results_bytes(record)
-    season = await session.get(Season, round_.season_id)
-    path = record_path(records_dir, season.code, round_.code)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_durably(path, data)
-    write_durably(path.with_name(path.name.replace(".record.json", ".results.json")), results)
-    round_.record_sha256 = record.sha256
-    round_.results_sha256 = sha256_hex(results)
-    return path
+    failures = check_record(record)
+    results = b"" if failures else results_bytes(record)
+    if failures or (failures := verify(data, results)):
+        raise SealRefused(
+            N_("The election record failed its own verification; the round stays open: %(what)s"),
+            what="; ".join(str(f) for f in failures[:3]),
+        )
+    record_sha256 = sha256_hex(data)
+    file_stem = sealed_files.stem(round_id, record_sha256)
+    records_dir.mkdir(parents=True, exist_ok=True)
+    record_file, results_file = sealed_files.paths(records_dir, file_stem)
+    for path, content in ((record_file, data), (results_file, results)):
+        if sealed_files.write_new(path, content):
+            created.append(path)
+    return SealedPair(file_stem, record_sha256, sha256_hex(results))
+
+
+async def seal(
+    session: AsyncSession, round_: Round, zone: str, records_dir: Path, created: list[Path]
+) -> None:
+    """Write the record and its results; store the file stem and both hashes on the round.
+    Files this call creates are appended to `created`, for the caller to remove should its
+    transaction not commit."""
+    parts = await record_parts(session, round_, zone)
+    pair = await asyncio.to_thread(_write_sealed, parts, round_.id, records_dir, created)
+    round_.record_file = pair.stem
+    round_.record_sha256, round_.results_sha256 = pair.record_sha256, pair.results_sha256

@@ -1,11 +1,10 @@
-"""Voting rounds: draft -> scheduled -> open -> closed, by hand or by the schedule.
+"""Voting rounds: draft -> scheduled -> open -> closed, by hand or by the schedule; a scheduled
+round the schedule could not open is `lapsed` until staff schedule it again.
 
-Opening freezes the round. Its nominees, eligible jurors (per category) and recusals are copied
-into the round's tables, a 32-byte tie-break seed is drawn, and the manifest is published: the
-SHA-256 of the seed, the SHA-256 of the configuration (canonical JSON of what the ballot offers
-and how it is counted), the number of eligible jurors and the head of the audit log. From then on
-nothing of the round's categories may change. Closing rewrites the ballot box in random order.
-Every transition is an audit event; an illegal one changes nothing and says why.
+Getting a round ready and opening it is `awards.opening`; closing and sealing it
+`awards.closing`. Opening freezes the round: from then on nothing of its categories may change.
+Closing rewrites the ballot box in random order. Every transition is an audit event; an
+illegal one changes nothing and says why.
 """
 
 import secrets
@@ -22,14 +21,7 @@ from awards import audit
 from awards.errors import Conflict, FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import N_, _
-from awards.models import (
-    Ballot,
-    Category,
-    Round,
-    RoundCategory,
-    RoundNominee,
-    Season,
-)
+from awards.models import Ballot, Category, Participation, Round, RoundCategory, Season
 from awards.models.rounds import ROUND_KINDS
 
 _SECURE = secrets.SystemRandom()
@@ -135,6 +127,7 @@ async def create_round(
 STATE_LABELS = {
     "draft": N_("Draft"),
     "scheduled": N_("Scheduled"),
+    "lapsed": N_("Lapsed"),
     "open": N_("Open"),
     "closed": N_("Closed"),
 }
@@ -143,40 +136,6 @@ STATE_LABELS = {
 def require_state(round_: Round, states: Sequence[str], message: str) -> None:
     if round_.state not in states:
         raise IllegalTransition(message, state=_(STATE_LABELS[round_.state]))
-
-
-async def set_categories(
-    session: AsyncSession, round_: Round, category_ids: Sequence[int], actor: str
-) -> None:
-    require_state(
-        round_,
-        ("draft", "scheduled"),
-        N_("The round is %(state)s: its categories can no longer change."),
-    )
-    wanted = set(category_ids)
-    valid = set(
-        await session.scalars(
-            select(Category.id).where(
-                Category.season_id == round_.season_id, Category.id.in_(wanted)
-            )
-        )
-    )
-    if wanted - valid:
-        raise FormInvalid({"categories": _("Choose categories of this round's season.")})
-    await session.execute(delete(RoundCategory).where(RoundCategory.round_id == round_.id))
-    if wanted:
-        await session.execute(
-            insert(RoundCategory),
-            [{"round_id": round_.id, "category_id": c} for c in sorted(wanted)],
-        )
-    await audit.record(
-        session,
-        actor=actor,
-        action="round.categories_set",
-        object_type="round",
-        object_id=round_.id,
-        changes={"categories": sorted(wanted)},
-    )
 
 
 @dataclass(frozen=True)
@@ -205,26 +164,12 @@ class ScheduleForm:
         return cls(opens_at, closes_at)  # type: ignore[arg-type]
 
 
-async def schedule(session: AsyncSession, round_: Round, form: ScheduleForm, actor: str) -> None:
-    require_state(
-        round_, ("draft", "scheduled"), N_("The round is %(state)s: it cannot be scheduled.")
-    )
-    if not await round_categories(session, round_.id):
-        raise IllegalTransition(N_("Add categories to the round before scheduling it."))
-    round_.opens_at, round_.closes_at, round_.state = form.opens_at, form.closes_at, "scheduled"
-    await audit.record(
-        session,
-        actor=actor,
-        action="round.scheduled",
-        object_type="round",
-        object_id=round_.id,
-        changes={"opens_at": form.opens_at.isoformat(), "closes_at": form.closes_at.isoformat()},
-    )
-
-
 async def unschedule(session: AsyncSession, round_: Round, actor: str) -> None:
-    require_state(round_, ("scheduled",), N_("Only a scheduled round can go back to draft."))
+    require_state(
+        round_, ("scheduled", "lapsed"), N_("Only a scheduled round can go back to draft.")
+    )
     round_.state, round_.opens_at, round_.closes_at = "draft", None, None
+    round_.schedule_problem = None
     await audit.record(
         session, actor=actor, action="round.unscheduled", object_type="round", object_id=round_.id
     )
@@ -234,80 +179,78 @@ async def close_round(session: AsyncSession, round_: Round, now: datetime, actor
     require_state(
         round_, ("open",), N_("The round is %(state)s: only an open round can be closed.")
     )
-    await shuffle_ballot_box(session, round_.id)
-    round_.closed_at, round_.state = now, "closed"
+    await rewrite_box(session, round_.id)
+    round_.closed_at, round_.state, round_.schedule_problem = now, "closed", None
     await audit.record(
         session, actor=actor, action="round.closed", object_type="round", object_id=round_.id
     )
     round_.audit_head_at_close = (await audit.head(session))[1]
 
 
-async def shuffle_ballot_box(session: AsyncSession, round_id: int) -> int:
-    """Rewrite the round's ballots in a random order in this transaction, so that neither their
-    physical order nor PostgreSQL's xmin/ctid can be matched to the order of casting."""
-    rows = (
-        await session.execute(
+async def rewrite_box(session: AsyncSession, round_id: int) -> int:
+    """Rewrite the round's ballots and its participation rows, each in a random order, in this
+    transaction: afterwards every one of them was written by the closing transaction, so neither
+    their physical order nor PostgreSQL's xmin/ctid matches the order of casting. (The old rows'
+    bytes are then scrubbed from storage after the commit: `Database.scrub_ballot_box`.)"""
+    ballots = [
+        {"tracker": t, "round_id": round_id, "category_id": c, "content": content}
+        for t, c, content in await session.execute(
             select(Ballot.tracker, Ballot.category_id, Ballot.content).where(
                 Ballot.round_id == round_id
             )
         )
-    ).all()
-    await session.execute(delete(Ballot).where(Ballot.round_id == round_id))
-    shuffled = [
-        {"tracker": t, "round_id": round_id, "category_id": c, "content": content}
-        for t, c, content in rows
     ]
-    _SECURE.shuffle(shuffled)
-    for start in range(0, len(shuffled), 1000):
-        await session.execute(insert(Ballot), shuffled[start : start + 1000])
-    return len(shuffled)
+    voters = [
+        {"round_id": round_id, "juror_id": juror_id}
+        for juror_id in await session.scalars(
+            select(Participation.juror_id).where(Participation.round_id == round_id)
+        )
+    ]
+    for table, rows in ((Ballot, ballots), (Participation, voters)):
+        await session.execute(delete(table).where(table.round_id == round_id))
+        _SECURE.shuffle(rows)
+        for start in range(0, len(rows), 1000):
+            await session.execute(insert(table), rows[start : start + 1000])
+    return len(ballots)
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
-    """The earliest scheduled opening or closing still to happen."""
+    """The earliest scheduled opening or closing still to happen. A close the schedule could
+    not carry out waits for staff (its problem is shown on the round page), not for a retry."""
     opening = await session.scalar(
         select(func.min(Round.opens_at)).where(Round.state == "scheduled")
     )
-    closing = await session.scalar(select(func.min(Round.closes_at)).where(Round.state == "open"))
+    closing = await session.scalar(
+        select(func.min(Round.closes_at)).where(
+            Round.state == "open", Round.schedule_problem.is_(None)
+        )
+    )
     times = [t for t in (opening, closing) if t is not None]
     return min(times) if times else None
 
 
+async def frozen_categories(session: AsyncSession, category_ids: Sequence[int]) -> dict[int, str]:
+    """{category id: name of a round that opened with it} for those an open or closed round has
+    frozen."""
+    found = await session.execute(
+        select(RoundCategory.category_id, Round.name)
+        .join(Round, RoundCategory.round_id == Round.id)
+        .where(
+            RoundCategory.category_id.in_(list(category_ids)),
+            Round.state.in_(("open", "closed")),
+        )
+        .order_by(Round.id)
+    )
+    frozen: dict[int, str] = {}
+    for category_id, round_name in found:
+        frozen.setdefault(category_id, round_name)
+    return frozen
+
+
+FROZEN = N_("The round “%(round)s” has opened with this category: it can no longer change.")
+
+
 async def ensure_category_not_frozen(session: AsyncSession, category_id: int) -> None:
     """Refuse changes to a category that an open or closed round has frozen."""
-    frozen = await session.scalar(
-        select(Round.name)
-        .join(RoundCategory, RoundCategory.round_id == Round.id)
-        .where(RoundCategory.category_id == category_id, Round.state.in_(("open", "closed")))
-        .limit(1)
-    )
-    if frozen is not None:
-        raise Frozen(
-            N_("The round “%(round)s” has opened with this category: it can no longer change."),
-            round=frozen,
-        )
-
-
-async def create_final_round(
-    session: AsyncSession,
-    source: Round,
-    form: RoundForm,
-    shortlist: Mapping[int, Sequence[int]],
-    actor: str,
-) -> Round:
-    """A final round over a closed nomination round's shortlist ({category: [nominee ids]})."""
-    if source.kind != "nomination" or source.state != "closed":
-        raise IllegalTransition(N_("A final round is made from a closed nomination round."))
-    season = await session.get(Season, source.season_id)
-    final = await create_round(
-        session, season, RoundForm(form.code, form.name, "final"), actor, source.id
-    )
-    await set_categories(session, final, list(shortlist), actor)
-    rows = [
-        {"round_id": final.id, "nominee_id": n, "category_id": c}
-        for c, nominees in shortlist.items()
-        for n in nominees
-    ]
-    if rows:
-        await session.execute(insert(RoundNominee), rows)
-    return final
+    if frozen := (await frozen_categories(session, [category_id])).get(category_id):
+        raise Frozen(FROZEN, round=frozen)

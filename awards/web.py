@@ -6,6 +6,7 @@ and before that response is sent, so a commit that fails becomes an error answer
 (advanced-alchemy's autocommit handler logs and swallows such failures).
 """
 
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from awards.passwords import Passwords
 from awards.settings import Settings
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
+logger = logging.getLogger(__name__)
 _ROLLBACK_ONLY = "awards_rollback_only"
 
 
@@ -131,7 +133,8 @@ def expired_cookie(name: str) -> str:
 class ScheduleMiddleware:
     """Opens and closes rounds on schedule, checked before requests (at most every few seconds
     per process), so that no background scheduler is needed; `awards rounds tick` does the same
-    from cron."""
+    from cron. Whatever goes wrong there is the schedule's business (logged, audited and shown
+    on the round page by `closing.tick`), never the answer to the request that carried it."""
 
     EVERY_SECONDS = 5.0
 
@@ -145,19 +148,20 @@ class ScheduleMiddleware:
             if now_mono - self._checked >= self.EVERY_SECONDS:
                 self._checked = now_mono
                 services = services_of(scope["litestar_app"].state)
-                await run_schedule(services.db, services.settings)
+                try:
+                    await run_schedule(services.db, services.settings)
+                except Exception as exc:
+                    logger.error("schedule pass failed: %s", type(exc).__name__, exc_info=exc)
         await self.app(scope, receive, send)
 
 
-async def run_schedule(db: Database, settings: Settings) -> int:
+async def run_schedule(db: Database, settings: Settings) -> None:
     """Carry out every transition that is due; a cheap read first, a write only when needed."""
     now = utcnow()
     async with db.reader() as session:
         due = await rounds.next_due(session)
-    if due is None or due > now:
-        return 0
-    async with db.transaction() as session:
-        return len(await closing.tick(session, now, settings))
+    if due is not None and due <= now:
+        await closing.tick(db, now, settings)
 
 
 class LocaleMiddleware:

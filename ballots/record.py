@@ -16,6 +16,7 @@ from ballots.content import BallotRules
 from ballots.merkle import merkle_root
 
 RECORD_FORMAT = "awards-election-record/1"
+RECORD_FORMAT_2 = "awards-election-record/2"
 RESULTS_FORMAT = "awards-results/1"
 
 
@@ -154,7 +155,7 @@ def _parse_record(data: bytes) -> ElectionRecord:
         raw = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise RecordError(f"not JSON: {exc}") from exc
-    if not isinstance(raw, dict) or raw.get("format") != RECORD_FORMAT:
+    if not isinstance(raw, dict) or raw.get("format") not in (RECORD_FORMAT, RECORD_FORMAT_2):
         raise RecordError(f"not an election record of format {RECORD_FORMAT}")
     try:
         categories = [_category(c) for c in raw["categories"]]
@@ -165,22 +166,27 @@ def _parse_record(data: bytes) -> ElectionRecord:
         raise RecordError(f"missing or bad field {exc}") from exc
 
 
-def record_document(season: dict, round_: dict, categories: list[dict]) -> bytes:
+def record_document(
+    season: dict, round_: dict, categories: list[dict], config: dict | None = None
+) -> bytes:
     """The record file's bytes: canonical JSON, ballots sorted by tracker, Merkle roots filled."""
     with gc_paused():
-        return _record_document(season, round_, categories)
+        return _record_document(season, round_, categories, config)
 
 
-def _record_document(season: dict, round_: dict, categories: list[dict]) -> bytes:
+def _record_document(
+    season: dict, round_: dict, categories: list[dict], config: dict | None
+) -> bytes:
     finished = []
     for category in categories:
         ballots = sorted(category["ballots"], key=lambda b: b["tracker"])
         plain = plain_ids(category["id"], [n["id"] for n in category["nominees"]])
         leaves = [leaf(category["id"], b["content"], b["tracker"], plain) for b in ballots]
         finished.append({**category, "ballots": ballots, "merkle_root": merkle_root(leaves)})
-    return canonical_json(
-        {"format": RECORD_FORMAT, "season": season, "round": round_, "categories": finished}
-    )
+    document = {"format": RECORD_FORMAT, "season": season, "round": round_, "categories": finished}
+    if config is not None:
+        document.update(format=RECORD_FORMAT_2, config=config)
+    return canonical_json(document)
 
 
 def fraction_text(value: Fraction | int | None) -> str | None:

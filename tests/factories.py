@@ -31,7 +31,11 @@ def run_cli(
 ) -> subprocess.CompletedProcess:
     """`python -m awards ARGS` on the test database, as an operator runs it: a process of its
     own that knows only the environment (no PATH, so it shells out to nothing)."""
-    env = {"AWARDS_DATABASE_URL": settings.database_url, "AWARDS_VAR_DIR": str(var_dir)}
+    env = {
+        "AWARDS_DATABASE_URL": settings.database_url,
+        "AWARDS_VAR_DIR": str(var_dir),
+        "AWARDS_RECORDS_DIR": str(settings.records_dir),  # the server's sealed files
+    }
     return subprocess.run(
         [sys.executable, "-m", "awards", *args],
         input=stdin,
@@ -210,6 +214,7 @@ def build_election(
     open_round: bool = True,
     nominees_per_category: int = 3,
     kind: str = "final",
+    season_code: str = "2024",
 ) -> Election:
     from awards import jurors as roster
     from awards import nominees, opening, rounds
@@ -217,9 +222,10 @@ def build_election(
     from awards.rounds import nominee_key
 
     password_hash = Passwords(settings.argon2, 1).hash_sync(JUROR_PASSWORD)
+    suffix = "" if season_code == "2024" else f"-{season_code}"  # jurors are people: e-mail unique
 
     async def build(s: AsyncSession) -> Election:
-        season = await make_season(s)
+        season = await make_season(s, season_code)
         panel = await roster.create_panel(s, season, roster.PanelForm("main", "评审委员会"), "test")
         dramas_made = [
             await make_drama(s, season, f"剧目{i}", companies=f"公司{i}")
@@ -243,7 +249,7 @@ def build_election(
                 s,
                 season,
                 roster.JurorForm(
-                    f"评委{i:03d}", "协会", f"juror{i}@example.org", "", (panel.code,)
+                    f"评委{i:03d}", "协会", f"juror{i}{suffix}@example.org", "", (panel.code,)
                 ),
                 "test",
             )
@@ -252,7 +258,7 @@ def build_election(
         round_ = await rounds.create_round(
             s, season, rounds.RoundForm(kind, "终评" if kind == "final" else "提名", kind), "test"
         )
-        await rounds.set_categories(s, round_, list(category_ids.values()), "test")
+        await opening.set_categories(s, round_, list(category_ids.values()), "test")
         if open_round:
             await opening.open_round(s, round_, utcnow(), "test")
         return Election(

@@ -190,7 +190,7 @@ def test_the_schedule_from_the_command_line(settings, draft, tmp_path):
     _schedule_due(settings, draft.round_id, timedelta(minutes=1), timedelta(hours=1))
     done = run_cli(settings, tmp_path, "rounds", "tick")
     assert done.returncode == 0, done.stderr
-    assert "final: open" in done.stdout
+    assert "opened: final" in done.stdout
     assert _round(settings, draft.round_id).state == "open"
     close = run_cli(settings, tmp_path, "rounds", "close", str(draft.round_id))
     assert close.returncode == 0

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from awards import publication, rounds, seasons
+from awards import publication, rounds, sealed_files, seasons
 from awards.controllers import AppSettings, Db, PathId
 from awards.errors import NotAllowed, NotFound
 from awards.models import Juror, Nominee, Round, RoundRecusal, Season
@@ -84,20 +84,20 @@ class PublicController(Controller):
         """The sealed files: for everyone where every category allows it, always for auditors."""
         if kind not in ("record", "results"):
             raise NotFound("No such file.")
-        round_, season, published = await _sealed(db, round_id, settings, "No such file.")
+        round_, _season, published = await _sealed(db, round_id, settings, "No such file.")
         user = request.scope.get("user")
         auditor = user is not None and user.is_staff and user.is_auditor
         allowed = published.record_public if kind == "record" else published.results_public
         if not auditor and (round_.published_at is None or not allowed):
             raise NotAllowed("This file is not public; the auditor can download it.")
-        record_file, results_file = publication.files(settings.records_dir, season, round_)
+        record_file, results_file = sealed_files.round_paths(settings.records_dir, round_)
         path, seal = (
             (record_file, round_.record_sha256)
             if kind == "record"
             else (results_file, round_.results_sha256)
         )
         return Response(
-            publication.sealed_bytes(path, seal),  # read again: checked again
+            sealed_files.sealed_bytes(path, seal),  # read again: checked again
             media_type="application/json",
             headers={"content-disposition": f'attachment; filename="{path.name}"'},
         )
@@ -115,5 +115,5 @@ async def _sealed(
     return (
         round_,
         season,
-        publication.load(settings.records_dir, season, round_, settings.small_jury_threshold),
+        publication.load(settings.records_dir, round_, settings.small_jury_threshold),
     )

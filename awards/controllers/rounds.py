@@ -7,7 +7,15 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import categories, closing, opening, publication, rounds, seasons, turnout
-from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
+from awards.controllers import (
+    AppSettings,
+    DatabaseService,
+    Db,
+    FormData,
+    PathId,
+    form_error,
+    see_other,
+)
 from awards.errors import FormInvalid
 from awards.models.base import utcnow
 from awards.web import requires_staff
@@ -63,7 +71,7 @@ class RoundController(Controller):
             int(x) for x in (chosen if isinstance(chosen, list) else [chosen]) if str(x).isdigit()
         ]
         try:
-            await rounds.set_categories(db, round_, ids, request.user.name)
+            await opening.set_categories(db, round_, ids, request.user.name)
         except FormInvalid as exc:
             return await form_error(
                 db, "rounds/detail.html", exc, **await _context(db, round_id, values=False)
@@ -82,7 +90,7 @@ class RoundController(Controller):
         round_ = await rounds.get_round(db, round_id, lock=True)
         try:
             form = rounds.ScheduleForm.parse(data, settings.timezone, utcnow())
-            await rounds.schedule(db, round_, form, request.user.name)
+            await opening.schedule(db, round_, form, request.user.name)
         except FormInvalid as exc:
             return await form_error(
                 db, "rounds/detail.html", exc, **await _context(db, round_id, values=False)
@@ -105,26 +113,30 @@ class RoundController(Controller):
 
     @post("/rounds/{round_id:int}/close", name="round.close")
     async def close_round(
-        self, request: Request, round_id: PathId, db: Db, settings: AppSettings
+        self, request: Request, round_id: PathId, database: DatabaseService, settings: AppSettings
     ) -> Redirect:
-        round_ = await rounds.get_round(db, round_id, lock=True)
-        await closing.close_and_seal(db, round_, utcnow(), request.user.name, settings)
+        """The close runs in a transaction of its own (see `awards.closing`)."""
+        await closing.close(database, round_id, utcnow(), request.user.name, settings)
         return see_other(request, "round", round_id=round_id)
 
     @post("/rounds/{round_id:int}/final", name="round.final")
     async def create_final(
-        self, request: Request, round_id: PathId, data: FormData, db: Db, settings: AppSettings
+        self,
+        request: Request,
+        round_id: PathId,
+        data: FormData,
+        database: DatabaseService,
+        settings: AppSettings,
     ) -> Template | Redirect:
-        source = await rounds.get_round(db, round_id)
         try:
             form = rounds.RoundForm.parse({**data, "kind": "final"})
             final = await closing.create_final_from_shortlist(
-                db, source, form, settings, request.user.name
+                database, round_id, form, settings, request.user.name
             )
         except FormInvalid as exc:
-            return await form_error(
-                db, "rounds/detail.html", exc, **await _context(db, round_id, values=False)
-            )
+            async with database.transaction(write=False) as session:
+                context = await _context(session, round_id, values=False)
+                return await form_error(session, "rounds/detail.html", exc, **context)
         return see_other(request, "round", round_id=final.id)
 
     @post("/rounds/{round_id:int}/publish", name="round.publish")
@@ -158,6 +170,7 @@ async def _context(db: AsyncSession, round_id: int, values: bool = True) -> dict
         "season": season,
         "all_categories": await categories.list_categories(db, season.id),
         "chosen": {c.id for c in await rounds.round_categories(db, round_id)},
+        "schedule_problem": closing.schedule_problem(round_),
     }
     if values:
         context.update(values={}, errors={})

@@ -16,6 +16,7 @@ from awards.models.jury import (
 from awards.models.rounds import (
     Round,
     RoundCategory,
+    RoundConfig,
     RoundEligibility,
     RoundNominee,
     RoundRecusal,
@@ -39,6 +40,7 @@ __all__ = [
     "RecusalDecision",
     "Round",
     "RoundCategory",
+    "RoundConfig",
     "RoundEligibility",
     "RoundNominee",
     "RoundRecusal",

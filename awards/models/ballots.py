@@ -3,7 +3,8 @@
 - a ballot row holds a random 128-bit tracker, the round, the category and the content; no juror,
   no time, no auto-increment, nothing from which the order of casting can be read; on SQLite the
   table is WITHOUT ROWID, so rows live in tracker order (random), not in insertion order;
-- who voted is the separate `participation` table (round, juror), with no time;
+- who voted is the separate `participation` table (round, juror), with no time; on SQLite it is
+  WITHOUT ROWID too, so that no rowid numbers the jurors in the order they voted;
 - both are written in one transaction, and the box is rewritten in random order at close.
 """
 
@@ -15,6 +16,7 @@ from awards.models.base import Base
 
 class Participation(Base):
     __tablename__ = "participation"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
 
     round_id: Mapped[int] = mapped_column(
         ForeignKey("round.id", ondelete="RESTRICT"), primary_key=True

@@ -1,15 +1,18 @@
 """Voting rounds, and what opening a round freezes: its categories, nominees, eligible jurors
-and recusals are copied into the round's own tables at opening and never change afterwards."""
+and recusals are copied into the round's own tables at opening and never change afterwards, and
+the configuration whose hash the manifest publishes is kept byte for byte (`RoundConfig`)."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awards.models.base import Base
 
 ROUND_KINDS = ("nomination", "final")
-ROUND_STATES = ("draft", "scheduled", "open", "closed")
+ROUND_STATES = ("draft", "scheduled", "lapsed", "open", "closed")
+"""`lapsed`: scheduled, but the schedule could not open it (its window passed first, or opening
+failed); staff schedule it again."""
 
 
 class Round(Base):
@@ -41,6 +44,26 @@ class Round(Base):
     """...and of the results document counted from it."""
     published_at: Mapped[datetime | None]
     """When staff published the results."""
+    record_file: Mapped[str | None] = mapped_column(String(200))
+    """The sealed files' common stem in the records folder, fixed at close
+    (`<stem>.record.json`, `<stem>.results.json`): no later edit of a code moves them."""
+    schedule_problem: Mapped[str | None] = mapped_column(Text)
+    """Why the schedule could not open or close the round (JSON: message id and parameters),
+    shown to staff; the schedule leaves the round alone until staff act."""
+
+
+class RoundConfig(Base):
+    """The configuration frozen at opening, exactly the bytes whose SHA-256 the manifest
+    publishes (canonical JSON): season, round, categories with their settings, nominees with the
+    labels and card details jurors see, eligible jurors. Ballot pages and the record read this,
+    never the live catalogue, which may go on changing."""
+
+    __tablename__ = "round_config"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("round.id", ondelete="CASCADE"), primary_key=True
+    )
+    document: Mapped[str] = mapped_column(Text)
 
 
 class RoundCategory(Base):

@@ -1,0 +1,80 @@
+"""Data migrations: a database made before a revision keeps working after it."""
+
+import hashlib
+import json
+
+from sqlalchemy import create_engine, text
+
+from awards import migrate
+from awards.settings import Settings
+from tests.conftest import FAST_ARGON2
+
+LEGACY_CONFIG = {
+    "season": {"id": "2024", "name": "2024 年度推优"},
+    "round": {"id": "final", "name": "终评", "kind": "final"},
+    "categories": [
+        {
+            "id": "best",
+            "name": "年度优秀电视剧",
+            "method": "approval",
+            "winners": 1,
+            "quorum": 0,
+            "disclosure": "full",
+            "eligible_jurors": 1,
+            "max_choices": 1,
+            "nominees": [{"id": "n1", "label": "归队"}],
+        }
+    ],
+}
+
+
+def _canonical(value) -> bytes:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _sync_url(url: str) -> str:
+    return url.replace("sqlite+aiosqlite", "sqlite")
+
+
+def test_rounds_opened_before_revision_0004_keep_their_configuration_and_files(
+    database_url, tmp_path
+):
+    settings = Settings(
+        database_url=database_url, argon2=FAST_ARGON2, records_dir=tmp_path / "records"
+    )
+    migrate.upgrade(settings, "0003")
+    published = hashlib.sha256(_canonical(LEGACY_CONFIG)).hexdigest()
+    engine = create_engine(_sync_url(database_url))
+    statements = [
+        "INSERT INTO season (id, code, name, year) VALUES (1, '2024', '2024 年度推优', 2024)",
+        "INSERT INTO category (id, season_id, code, name, subject, method, winners, max_choices,"
+        " quorum, disclosure, position) VALUES (1, 1, 'best', '年度优秀电视剧', 'work',"
+        " 'approval', 1, 1, 0, 'full', 1)",
+        "INSERT INTO drama (id, season_id, title, kind, companies, broadcaster, synopsis)"
+        " VALUES (1, 1, '归队', 'tv', '', '', '')",
+        "INSERT INTO nominee (id, category_id, drama_id, person_name, person_role)"
+        " VALUES (1, 1, 1, '', '')",
+        "INSERT INTO juror (id, email, name, organisation, phone, is_active, created_at)"
+        " VALUES (1, 'j@example.org', '评委', '', '', true, '2024-03-01 00:00:00+00:00')",
+        f"INSERT INTO round (id, season_id, code, name, kind, state, config_sha256, seed,"
+        f" seed_sha256) VALUES (1, 1, 'final', '终评', 'final', 'open', '{published}',"
+        f" '{'00' * 32}', '{hashlib.sha256(bytes(32)).hexdigest()}')",
+        "INSERT INTO round (id, season_id, code, name, kind, state, record_sha256)"
+        " VALUES (2, 1, 'old', '旧轮', 'nomination', 'closed', 'abc')",
+        "INSERT INTO round_category (round_id, category_id) VALUES (1, 1)",
+        "INSERT INTO round_nominee (round_id, nominee_id, category_id) VALUES (1, 1, 1)",
+        "INSERT INTO round_eligibility (round_id, category_id, juror_id) VALUES (1, 1, 1)",
+    ]
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    migrate.upgrade(settings)
+    with engine.connect() as connection:
+        documents = dict(
+            connection.execute(text("SELECT round_id, document FROM round_config")).all()
+        )
+        files = dict(connection.execute(text("SELECT id, record_file FROM round")).all())
+    engine.dispose()
+    assert hashlib.sha256(documents[1].encode()).hexdigest() == published  # still the one
+    assert json.loads(documents[1]) == LEGACY_CONFIG
+    assert files == {1: None, 2: "2024-old"}  # the name it was sealed under

@@ -1,0 +1,226 @@
+"""The schedule never jams (issue 8, item 2): each scheduled transition runs on its own, a
+failure is logged, audited and shown to staff instead of being raised into an unrelated request,
+a round whose window passed unopened lapses, and what could not open cannot be scheduled."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from awards.models import AuditEvent, Ballot, Nominee, Round, RoundNominee
+from awards.models.base import utcnow
+from awards.web import ScheduleMiddleware
+from tests.factories import build_election, run_cli, run_db
+
+
+@pytest.fixture
+def every_request_ticks() -> Iterator[None]:
+    ScheduleMiddleware.EVERY_SECONDS = 0.0
+    try:
+        yield
+    finally:
+        ScheduleMiddleware.EVERY_SECONDS = 5.0
+
+
+def _round(settings, round_id: int) -> Round:
+    return run_db(settings, lambda s: s.get(Round, round_id), write=False)
+
+
+def _set(settings, round_id: int, **values) -> None:
+    run_db(
+        settings, lambda s: s.execute(update(Round).where(Round.id == round_id).values(**values))
+    )
+
+
+def _events(settings, round_id: int) -> list[str]:
+    return run_db(
+        settings,
+        lambda s: s.scalars(
+            select(AuditEvent.action)
+            .where(AuditEvent.object_type == "round", AuditEvent.object_id == str(round_id))
+            .order_by(AuditEvent.seq)
+        ),
+        write=False,
+    ).all()
+
+
+def _plant_invalid_ballot(settings, election) -> None:
+    """A ballot the count cannot take, stored behind the cast check's back."""
+    run_db(
+        settings,
+        lambda s: s.execute(
+            Ballot.__table__.insert().values(
+                tracker="cd" * 16,
+                round_id=election.round_id,
+                category_id=election.categories["approval"],
+                content='{"abstain":1}',
+            )
+        ),
+    )
+
+
+def test_a_window_that_passed_unopened_lapses_and_other_rounds_go_on(
+    client, staff, settings, every_request_ticks
+):
+    now = utcnow()
+    missed = build_election(settings, jurors=1, methods=("approval",), open_round=False)
+    due = build_election(
+        settings, jurors=1, methods=("approval",), open_round=False, season_code="2025"
+    )
+    _set(
+        settings,
+        missed.round_id,
+        state="scheduled",
+        opens_at=now - timedelta(hours=2),
+        closes_at=now - timedelta(hours=1),
+    )
+    _set(
+        settings,
+        due.round_id,
+        state="scheduled",
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(hours=1),
+    )
+    for _ in range(5):
+        assert client.get("/login").status_code == 200
+    assert _round(settings, missed.round_id).state == "lapsed"
+    assert _round(settings, due.round_id).state == "open"
+    assert "round.lapsed" in _events(settings, missed.round_id)
+    page = staff.get(f"/staff/rounds/{missed.round_id}").text
+    assert "未按时开启" in page
+    again = staff.post(
+        f"/staff/rounds/{missed.round_id}/schedule",
+        {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00"},
+    )
+    assert again.status_code == 303  # staff schedule a lapsed round again
+    assert _round(settings, missed.round_id).state == "scheduled"
+
+
+def test_a_scheduled_round_that_cannot_open_lapses_with_its_reason(
+    client, staff, settings, every_request_ticks
+):
+    now = utcnow()
+    broken = build_election(settings, jurors=1, methods=("approval",), open_round=False)
+    _set(
+        settings,
+        broken.round_id,
+        state="scheduled",
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(hours=1),
+    )
+
+    async def drop_nominees(s):  # behind the checks' back, as a bug or a database edit would
+        await s.execute(delete(RoundNominee))
+        await s.execute(delete(Nominee))
+
+    run_db(settings, drop_nominees)
+    assert client.get("/login").status_code == 200
+    assert client.get("/rounds/").status_code == 200
+    lapsed = _round(settings, broken.round_id)
+    assert lapsed.state == "lapsed"
+    assert "round.open_failed" in _events(settings, broken.round_id)
+    page = staff.get(f"/staff/rounds/{broken.round_id}").text
+    assert "没有候选" in page  # the reason, in the staff member's language
+
+
+def test_a_scheduled_close_that_fails_is_reported_once_and_blocks_nothing(
+    client, staff, settings, every_request_ticks
+):
+    stuck = build_election(settings, jurors=1, methods=("approval",))
+    fine = build_election(settings, jurors=1, methods=("approval",), season_code="2025")
+    _plant_invalid_ballot(settings, stuck)
+    past = utcnow() - timedelta(seconds=1)
+    _set(settings, stuck.round_id, closes_at=past)
+    _set(settings, fine.round_id, closes_at=past)
+    for _ in range(5):
+        assert client.get("/login").status_code == 200
+    assert _round(settings, fine.round_id).state == "closed"
+    failed = _round(settings, stuck.round_id)
+    assert failed.state == "open"
+    assert failed.schedule_problem
+    assert _events(settings, stuck.round_id).count("round.close_failed") == 1
+    page = staff.get(f"/staff/rounds/{stuck.round_id}").text
+    assert "核验" in page
+    run_db(settings, lambda s: s.execute(delete(Ballot).where(Ballot.tracker == "cd" * 16)))
+    assert staff.post(f"/staff/rounds/{stuck.round_id}/close").status_code == 303
+    closed = _round(settings, stuck.round_id)
+    assert (closed.state, closed.schedule_problem) == ("closed", None)
+
+
+def test_rounds_tick_exits_0_and_says_what_it_did(settings, tmp_path):
+    now = utcnow()
+    missed = build_election(settings, jurors=1, methods=("approval",), open_round=False)
+    due = build_election(
+        settings, jurors=1, methods=("approval",), open_round=False, season_code="2025"
+    )
+    _set(
+        settings,
+        missed.round_id,
+        state="scheduled",
+        opens_at=now - timedelta(hours=2),
+        closes_at=now - timedelta(hours=1),
+    )
+    _set(
+        settings,
+        due.round_id,
+        state="scheduled",
+        opens_at=now - timedelta(minutes=1),
+        closes_at=now + timedelta(hours=1),
+    )
+    done = run_cli(settings, tmp_path, "rounds", "tick")
+    assert done.returncode == 0, done.stderr
+    assert "opened" in done.stdout
+    assert "lapsed" in done.stdout
+    assert _round(settings, due.round_id).state == "open"
+
+
+def test_scheduling_refuses_what_opening_would_refuse(staff, settings):
+    draft = build_election(settings, jurors=1, methods=("approval",), open_round=False)
+    cid = draft.categories["approval"]
+    for key in draft.nominees["approval"]:
+        assert staff.post(f"/staff/categories/{cid}/nominees/{key[1:]}/remove").status_code == 303
+    opened = staff.post(f"/staff/rounds/{draft.round_id}/open")
+    scheduled = staff.post(
+        f"/staff/rounds/{draft.round_id}/schedule",
+        {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00"},
+    )
+    assert (opened.status_code, scheduled.status_code) == (409, 409)
+    assert "没有候选" in opened.text
+    assert "没有候选" in scheduled.text
+    assert _round(settings, draft.round_id).state == "draft"
+
+
+def test_a_change_that_would_stop_a_scheduled_round_from_opening_is_refused(staff, settings):
+    draft = build_election(
+        settings, jurors=1, methods=("approval",), open_round=False, nominees_per_category=1
+    )
+    scheduled = staff.post(
+        f"/staff/rounds/{draft.round_id}/schedule",
+        {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00"},
+    )
+    assert scheduled.status_code == 303
+    cid = draft.categories["approval"]
+    [key] = draft.nominees["approval"]
+    removed = staff.post(f"/staff/categories/{cid}/nominees/{key[1:]}/remove")
+    assert removed.status_code == 409
+    assert "已设定时间" in removed.text
+    no_panel = staff.post(
+        f"/staff/categories/{cid}/edit",
+        {
+            "code": "approval",
+            "name": "年度优秀电视剧",
+            "subject": "work",
+            "method": "approval",
+            "winners": "1",
+            "max_choices": "1",
+            "quorum": "0",
+            "disclosure": "full",
+        },
+    )
+    assert no_panel.status_code == 409
+    assert run_db(settings, lambda s: s.get(Nominee, int(key[1:])), write=False) is not None
+    back = staff.post(f"/staff/rounds/{draft.round_id}/unschedule")
+    assert back.status_code == 303
+    removed = staff.post(f"/staff/categories/{cid}/nominees/{key[1:]}/remove")
+    assert removed.status_code == 303  # a draft may be emptied at will
