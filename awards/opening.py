@@ -312,7 +312,7 @@ async def ensure_schedules_hold(session: AsyncSession, season_id: int) -> None:
         if problems := (await plan(session, round_)).problems(round_):
             raise Conflict(
                 N_(
-                    "The round “%(round)s” is scheduled and could then no longer open: "
+                    "The round “%(round)s” is scheduled and could then no longer open. "
                     "%(problem)s Put it back to draft first."
                 ),
                 round=round_.name,

@@ -164,7 +164,7 @@ def _write_sealed(
     results = b"" if failures else results_bytes(record)
     if failures or (failures := verify(data, results)):
         raise SealRefused(
-            N_("The election record failed its own verification; the round stays open: %(what)s"),
+            N_("The election record failed its own verification (%(what)s); the round stays open."),
             what="; ".join(str(f) for f in failures[:3]),
         )
     record_sha256 = sha256_hex(data)
