@@ -2,8 +2,8 @@
 
 At close the record of the round is built from what opening froze (the configuration document,
 eligibility and recusals) and the (rewritten) ballot box; it carries the configuration, so that
-anyone can recompute the `config_sha256` published at opening. It is counted and checked with
-every check `awards verify` makes; only a record that passes is written (see
+anyone can recompute the `config_sha256` published at opening. It is checked with every check
+`awards verify` makes of a record, then counted; only a record that passes is written (see
 `awards.sealed_files`), and the SHA-256 of the record file and of the results are stored on the
 round, which publishes them as a seal before anyone sees a result. The seed, secret until now,
 is revealed inside the record.
@@ -41,7 +41,7 @@ from awards.rounds import nominee_key
 from ballots.canonical import sha256_hex
 from ballots.record import parse_record, record_document
 from ballots.tally import results_bytes
-from ballots.verify import check_record, verify
+from ballots.verify import check_record
 
 # Keys of a configuration's nominee that the record repeats; the others (card details) are
 # what the ballot page showed, kept in the record's copy of the configuration.
@@ -160,13 +160,12 @@ def _write_sealed(
     """Build, count and check the record, then write both files (in a worker thread)."""
     data = parts.document()
     record = parse_record(data)
-    failures = check_record(record)
-    results = b"" if failures else results_bytes(record)
-    if failures or (failures := verify(data, results)):
+    if failures := check_record(record):  # the results are then its count, by construction
         raise SealRefused(
             N_("The election record failed its own verification (%(what)s); the round stays open."),
             what="; ".join(str(f) for f in failures[:3]),
         )
+    results = results_bytes(record)
     record_sha256 = sha256_hex(data)
     file_stem = sealed_files.stem(round_id, record_sha256)
     records_dir.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from awards import casting, categories, conflicts, dramas, migrate, nominees, opening, records
+from awards import (
+    casting,
+    categories,
+    conflicts,
+    dramas,
+    migrate,
+    nominees,
+    opening,
+    sealed_files,
+)
 from awards import jurors as roster
 from awards import rounds as round_domain
 from awards.ballot_sheets import BallotCategory, load_sheet
@@ -174,7 +183,7 @@ async def build_round(
     round_ = await round_domain.create_round(
         s, season, round_domain.RoundForm(ROUND, "提名评选", "nomination"), "bench"
     )
-    await round_domain.set_categories(s, round_, category_ids, "bench")
+    await opening.set_categories(s, round_, category_ids, "bench")
     await opening.open_round(s, round_, utcnow(), "bench")
     return round_.id, juror_ids
 
@@ -328,8 +337,8 @@ def one_run(args: argparse.Namespace, run: int) -> dict[str, Any]:
             figures = asyncio.run(
                 close_while_probed(server.url, round_id, args.probe, server.process.pid)
             )
-        record_file = records.record_path(var / "records", SEASON, ROUND)
-        results_file = record_file.with_name(record_file.name.replace(".record.", ".results."))
+        closed = run_db(settings, lambda s: round_domain.get_round(s, round_id), write=False)
+        record_file, results_file = sealed_files.round_paths(var / "records", closed)
         if figures["close_status"] != 303 or not figures["shown_closed"]:
             raise SystemExit(
                 f"the close failed: {figures['close_status']} {figures['location']}; "
