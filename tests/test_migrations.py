@@ -56,9 +56,9 @@ def test_rounds_opened_before_revision_0004_keep_their_configuration_and_files(
         " VALUES (1, 1, 1, '', '')",
         "INSERT INTO juror (id, email, name, organisation, phone, is_active, created_at)"
         " VALUES (1, 'j@example.org', '评委', '', '', true, '2024-03-01 00:00:00+00:00')",
-        f"INSERT INTO round (id, season_id, code, name, kind, state, config_sha256, seed,"
-        f" seed_sha256) VALUES (1, 1, 'final', '终评', 'final', 'open', '{published}',"
-        f" '{'00' * 32}', '{hashlib.sha256(bytes(32)).hexdigest()}')",
+        "INSERT INTO round (id, season_id, code, name, kind, state, config_sha256, seed,"
+        " seed_sha256) VALUES (1, 1, 'final', '终评', 'final', 'open', :published, :seed,"
+        " :seed_sha256)",
         "INSERT INTO round (id, season_id, code, name, kind, state, record_sha256)"
         " VALUES (2, 1, 'old', '旧轮', 'nomination', 'closed', 'abc')",
         "INSERT INTO round_category (round_id, category_id) VALUES (1, 1)",
@@ -66,8 +66,9 @@ def test_rounds_opened_before_revision_0004_keep_their_configuration_and_files(
         "INSERT INTO round_eligibility (round_id, category_id, juror_id) VALUES (1, 1, 1)",
     ]
     with engine.begin() as connection:
+        seed = {"seed": "00" * 32, "seed_sha256": hashlib.sha256(bytes(32)).hexdigest()}
         for statement in statements:
-            connection.execute(text(statement))
+            connection.execute(text(statement), {"published": published, **seed})
     migrate.upgrade(settings)
     with engine.connect() as connection:
         documents = dict(
