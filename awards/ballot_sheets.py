@@ -248,6 +248,11 @@ async def load_sheet(
     return await db.read(open_sheet, round_id, juror_id, secret, now)
 
 
+def frozen_sheet(connection: Connection, round_id: int, juror_id: int, secret: str) -> BallotSheet:
+    """A unit: the ballot sheet as the round froze it, open or not (for pages about a cast)."""
+    return ballot_sheet(connection, round_head(connection, round_id), juror_id, secret)
+
+
 def open_sheet(
     connection: Connection, round_id: int, juror_id: int, secret: str, now: datetime
 ) -> BallotSheet:

@@ -7,29 +7,28 @@
 - trackers go back to the juror in the answer and are kept nowhere else on the server; nothing
   here logs, audits or stores in a session any ballot content or tracker.
 
-A cast is idempotent for the juror. The review page draws the trackers (and the juror's browser
-keeps them until they have been shown, see `static/cast.js`); the cast form carries them. A
-submission whose trackers are exactly the juror's stored ballots, sent again after a double
-click, a reload or an answer lost to a crash, answers with those same trackers instead of
-"already voted". Nothing stored links the juror to them: the server only compares what the
-juror's own browser sends with the ballot box, while the round is open.
+A cast is idempotent for the juror: the trackers are issued before it (`awards.trackers`) and
+the cast form carries them, so a submission sent again after a double click, a reload or an
+answer lost to a crash, with exactly the trackers of the juror's stored ballots, answers with
+those same trackers instead of "already voted". Nothing stored links the juror to them: the
+server only compares what the juror's own browser sends with the ballot box.
 
 `cast` is a writing unit (see `awards.database`): the whole transaction is one function call,
 which on SQLite runs on the thread that owns the process's writing connection.
 """
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, insert
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 
-from awards.ballot_sheets import BallotCategory, BallotSheet, ensure_open, has_voted, round_head
+from awards import trackers as tracking
+from awards.ballot_sheets import BallotCategory, BallotSheet, ensure_open, round_head
 from awards.errors import Conflict, DomainError, NotAllowed
 from awards.i18n import N_, _
 from awards.models import Ballot, Participation
@@ -39,12 +38,6 @@ from ballots.content import ABSTAIN, RANKED, mentioned, new_tracker, problem
 
 class AlreadyVoted(Conflict):
     pass
-
-
-class TrackersRefused(DomainError):
-    """The trackers a submission carries are not a fresh, well-formed set for its ballots."""
-
-    status_code = 422
 
 
 class InvalidBallot(DomainError):
@@ -66,16 +59,6 @@ _PARTICIPATE = {
     for dialect, insert_ in (("postgresql", pg_insert), ("sqlite", sqlite_insert))
 }
 _BALLOTS = insert(Ballot)
-_TRACKER = re.compile(r"[0-9a-f]{32}")
-_STORED = select(Ballot.category_id, Ballot.tracker).where(
-    Ballot.round_id == bindparam("round_id"),
-    Ballot.tracker.in_(bindparam("trackers", expanding=True)),
-)
-_TAKEN = select(Ballot.tracker).where(Ballot.tracker.in_(bindparam("trackers", expanding=True)))
-
-
-def tracker_field(item: BallotCategory) -> str:
-    return f"t.{item.field}"
 
 
 def _values(form: Mapping[str, Any], name: str) -> list[str]:
@@ -140,25 +123,6 @@ def _scores(form: Mapping[str, Any], item: BallotCategory) -> dict[str, Any]:
     return {"scores": scores}
 
 
-def read_trackers(sheet: BallotSheet, form: Mapping[str, Any]) -> dict[int, str] | None:
-    """The trackers the review page drew ({category id: tracker}), or None when the form
-    carries none (then the cast draws them)."""
-    given = {
-        item.category.id: "".join(_values(form, tracker_field(item))).strip()
-        for item in sheet.categories
-    }
-    return given if any(given.values()) else None
-
-
-def _check_trackers(trackers: Mapping[int, str], contents: Mapping[int, Any]) -> None:
-    if (
-        set(trackers) != set(contents)
-        or len(set(trackers.values())) != len(trackers)
-        or not all(isinstance(t, str) and _TRACKER.fullmatch(t) for t in trackers.values())
-    ):
-        raise TrackersRefused(N_("This ballot page is out of date: open your ballot again."))
-
-
 def check(sheet: BallotSheet, contents: Mapping[int, Mapping[str, Any]]) -> None:
     """Every eligible category has exactly one valid ballot, and none favours a recused nominee."""
     errors: dict[int, str] = {}
@@ -207,29 +171,25 @@ def cast(
     now: datetime,
     trackers: Mapping[int, str] | None = None,
 ) -> Cast:
-    """A writing unit: store the juror's ballots, with the `trackers` drawn for them (else new
-    ones).
+    """A writing unit: store the juror's ballots, with the `trackers` issued for them (checked
+    by `trackers.checked`), else new ones.
 
     `sheet` comes from `ballot_sheet`, read before this transaction: it holds only what opening
     froze, so it cannot change meanwhile, and the write lock is held just for the inserts."""
     if not sheet.categories:
         raise NotAllowed(N_("You are not on the jury of this round."))
     check(sheet, contents)
-    if trackers is not None:
-        _check_trackers(trackers, contents)
     round_id = sheet.round.id
     ensure_open(round_head(connection, round_id, share=True), now)
     marked = connection.execute(
         _PARTICIPATE[connection.dialect.name], {"round_id": round_id, "juror_id": juror_id}
     )
     if marked.scalar_one_or_none() is None:  # the row was there already: nothing inserted
-        if trackers is not None and _stored(connection, round_id, trackers):
+        if trackers is not None and tracking.stored(connection, round_id, trackers):
             return Cast(dict(trackers), again=True)
         raise AlreadyVoted(N_("You have already voted in this round. A ballot is cast only once."))
     if trackers is None:
         trackers = {category_id: new_tracker() for category_id in contents}
-    elif connection.execute(_TAKEN, {"trackers": list(trackers.values())}).first() is not None:
-        raise TrackersRefused(N_("This ballot page is out of date: open your ballot again."))
     connection.execute(
         _BALLOTS,
         [
@@ -243,24 +203,3 @@ def cast(
         ],
     )
     return Cast(dict(trackers), again=False)
-
-
-def _stored(connection: Connection, round_id: int, trackers: Mapping[int, str]) -> bool:
-    """Whether exactly these trackers are stored for these categories in this round."""
-    found = connection.execute(
-        _STORED, {"round_id": round_id, "trackers": list(trackers.values())}
-    ).all()
-    return dict(found) == dict(trackers)
-
-
-def stored_trackers(
-    connection: Connection, round_id: int, juror_id: int, trackers: list[str], now: datetime
-) -> list[str]:
-    """A reading unit for the juror's own browser, while the round is open: which of the
-    trackers it kept are in the round's box (they may be from a review never cast). Only for a
-    juror who has voted in the round; nothing is stored or logged."""
-    ensure_open(round_head(connection, round_id), now)
-    if not has_voted(connection, round_id, juror_id):
-        raise NotAllowed(N_("You have not voted in this round."))
-    found = connection.execute(_STORED, {"round_id": round_id, "trackers": trackers}).all()
-    return sorted(tracker for _category, tracker in found)

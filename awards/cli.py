@@ -23,6 +23,7 @@ from awards import (
     opening,
     publication,
     rounds,
+    schedule,
     sealed_files,
     staff,
 )
@@ -167,15 +168,19 @@ def cmd_rounds(settings: Settings, args: argparse.Namespace) -> int:
     async def work(db: Database) -> list[str]:
         now = utcnow()
         if args.rounds_command == "tick":
-            return (await closing.tick(db, now, settings)).lines() or ["nothing was due"]
+            return (await schedule.tick(db, now, settings)).lines() or ["nothing was due"]
         if args.rounds_command == "close":
             closed = await closing.close(db, args.round_id, now, "cli", settings)
             record_file, _results_file = sealed_files.round_paths(settings.records_dir, closed)
+            scrubbed = closed.code in await closing.scrub_closed(db, utcnow(), "cli")
             return [
                 f"{closed.code}: {closed.state}",
                 f"record: {record_file}",
                 f"seal: record {closed.record_sha256}",
                 f"      results {closed.results_sha256}",
+                "storage scrubbed"
+                if scrubbed
+                else "storage not scrubbed yet: `awards rounds tick` or the server retries it",
             ]
         async with db.transaction() as session:
             round_ = await rounds.get_round(session, args.round_id, lock=True)
@@ -212,8 +217,9 @@ def cmd_tally(settings: Settings, args: argparse.Namespace) -> int:
     shown = publication.visible_categories(
         record, document, settings.small_jury_threshold, full=args.full
     )
-    if args.json:
-        sys.stdout.buffer.write(canonical_json(document) + b"\n")
+    if args.json:  # the results document is the auditor's: a small jury's counts are in it
+        shown_json = document if args.full else publication.shown_document(record, shown)
+        sys.stdout.buffer.write(canonical_json(shown_json) + b"\n")
     else:
         announce.print_results(console, shown)
     if args.html:
@@ -338,7 +344,11 @@ def build_parser() -> argparse.ArgumentParser:
     source = tally.add_mutually_exclusive_group(required=True)
     source.add_argument("--record", help="an election record file (no database needed)")
     source.add_argument("--round", type=int, help="a closed round in the database")
-    tally.add_argument("--json", action="store_true", help="print the results document")
+    tally.add_argument(
+        "--json",
+        action="store_true",
+        help="print the announcement as JSON (with --full: the results document)",
+    )
     tally.add_argument("--html", help="write an announcement report to this file")
     tally.add_argument("--lang", choices=["zh_CN", "en"], default="zh_CN")
     tally.add_argument("--csv", help="write one CSV per category into this folder")

@@ -1,29 +1,23 @@
-"""Closing a round for good: close it, rewrite the ballot box, build, check and seal the record,
-then scrub the old rows from storage.
+"""Closing a round for good: close it, rewrite the ballot box, build, check and seal the record;
+then scrub the storage; and the final round made from a nomination round's sealed results.
 
 The close is one transaction of its own (by staff, the command line or the schedule). Files
-written for a close that does not commit are removed again; the seal on the round is what makes
-a file sealed. After the commit the database's storage is scrubbed (`Database.scrub_ballot_box`),
-so that no copy of its files taken from then on links a ballot to a juror.
-
-Also the schedule: `tick` opens and closes the rounds whose time has come, each in its own
-transaction. A transition that fails is logged, audited and shown to staff on the round page;
-it is never raised into the request or the cron run that happened to carry it out.
+written for a close that does not commit are removed again, unless the round turns out to carry
+their seal after all (a commit whose answer was lost); the seal on the round is what makes a
+file sealed. The scrub (`awards.scrubbing`) runs after the commit and outside the request that
+closed the round: it may have to wait for an old reader, and the schedule retries it until it is
+done, noting each round as scrubbed.
 """
 
-import json
+import asyncio
 import logging
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.exc import OperationalError
 
-from awards import audit, opening, records, rounds, sealed_files
+from awards import audit, opening, records, rounds, scrubbing, sealed_files
 from awards.database import Database
-from awards.errors import DomainError
 from awards.i18n import N_
 from awards.models import Round, RoundNominee, Season
 from awards.settings import Settings
@@ -52,147 +46,67 @@ async def close(
                 },
             )
     except BaseException:
-        for path in created:
-            path.unlink(missing_ok=True)
+        if created and not await _carries_seal(db, round_id, created):
+            for path in created:
+                path.unlink(missing_ok=True)
         raise
-    await db.scrub_ballot_box()
     return round_
 
 
-@dataclass
-class TickReport:
-    """What one pass of the schedule did, as lines for people: round codes, and reasons."""
-
-    opened: list[str] = field(default_factory=list)
-    closed: list[str] = field(default_factory=list)
-    lapsed: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        return [
-            f"{what}: {item}"
-            for what, items in (
-                ("opened", self.opened),
-                ("closed", self.closed),
-                ("lapsed", self.lapsed),
-                ("could not close", self.failed),
-            )
-            for item in items
-        ]
+async def _carries_seal(db: Database, round_id: int, files: list[Path]) -> bool:
+    """Whether the round's stored seal names these files: the commit went through although its
+    answer did not come back. When that cannot be read, the files stay (a file no seal names is
+    harmless; a sealed round without its files is not)."""
+    try:
+        async with db.transaction(write=False) as session:
+            stem = await session.scalar(select(Round.record_file).where(Round.id == round_id))
+    except Exception:
+        logger.warning("close of round %s: its seal could not be read back", round_id)
+        return True
+    return stem is not None and any(path.name.startswith(f"{stem}.") for path in files)
 
 
-async def tick(db: Database, now: datetime, settings: Settings) -> TickReport:
-    """Open the scheduled rounds whose time has come and close the open rounds whose time is up,
-    each on its own."""
-    report = TickReport()
-    async with db.transaction(write=False) as session:
-        due_open = list(
-            await session.scalars(
-                select(Round.id).where(Round.state == "scheduled", Round.opens_at <= now)
-            )
-        )
-        due_close = list(
-            await session.scalars(
-                select(Round.id).where(
-                    Round.state == "open",
-                    Round.closes_at <= now,
-                    Round.schedule_problem.is_(None),
+_warned: set[tuple[int, str]] = set()
+
+
+async def scrub_closed(db: Database, now: datetime, actor: str) -> list[str]:
+    """Scrub the storage of the closed rounds not scrubbed yet; the codes of those done. A
+    scrub that cannot finish now is logged (once per round and reason) and left for the next
+    schedule pass; nothing here raises."""
+    try:
+        async with db.transaction(write=False) as session:
+            pending = (
+                await session.execute(
+                    select(Round.id, Round.code).where(
+                        Round.state == "closed", Round.scrubbed_at.is_(None)
+                    )
                 )
-            )
-        )
-    for round_id in due_open:
-        await _open_on_schedule(db, round_id, now, report)
-    for round_id in due_close:
-        await _close_on_schedule(db, round_id, now, settings, report)
-    return report
-
-
-_WINDOW_PASSED = N_("Its voting window passed before it could open.")
-_UNEXPECTED = N_("An unexpected error stopped it (%(error)s); see the server log.")
-
-
-async def _open_on_schedule(db: Database, round_id: int, now: datetime, report: TickReport):
-    try:
+            ).all()
+        if not pending:
+            return []
+        ids = [round_id for round_id, _code in pending]
+        if (why := await scrubbing.scrub_storage(db, ids)) is not None:
+            for round_id in ids:
+                if (round_id, why) not in _warned:
+                    _warned.add((round_id, why))
+                    logger.warning("round %s: storage not scrubbed yet: %s", round_id, why)
+            return []
         async with db.transaction() as session:
-            round_ = await rounds.get_round(session, round_id, lock=True)
-            if round_.state != "scheduled" or round_.opens_at > now:
-                return  # another process got there first
-            if round_.closes_at is not None and round_.closes_at <= now:
-                await _note_problem(session, round_, "round.lapsed", _WINDOW_PASSED, {})
-                report.lapsed.append(f"{round_.code} ({_english(_WINDOW_PASSED, {})})")
-                return
-            await opening.open_round(session, round_, now, "schedule")
-            report.opened.append(round_.code)
-    except OperationalError as exc:  # the database is busy or gone: the next pass tries again
-        logger.warning("schedule: round %s not opened: %s", round_id, type(exc.orig).__name__)
+            for round_id in ids:
+                round_ = await rounds.get_round(session, round_id, lock=True)
+                if round_.scrubbed_at is None:
+                    round_.scrubbed_at = now
+                    await audit.record(
+                        session,
+                        actor=actor,
+                        action="round.scrubbed",
+                        object_type="round",
+                        object_id=round_id,
+                    )
     except Exception as exc:
-        message, params = _explained(exc)
-        report.lapsed.append(f"{round_id} ({_english(message, params)})")
-        await _record_failure(db, round_id, "round.open_failed", message, params)
-
-
-async def _close_on_schedule(
-    db: Database, round_id: int, now: datetime, settings: Settings, report: TickReport
-):
-    try:
-        closed = await close(db, round_id, now, "schedule", settings)
-        report.closed.append(closed.code)
-    except OperationalError as exc:
-        logger.warning("schedule: round %s not closed: %s", round_id, type(exc.orig).__name__)
-    except Exception as exc:
-        message, params = _explained(exc)
-        report.failed.append(f"{round_id} ({_english(message, params)})")
-        await _record_failure(db, round_id, "round.close_failed", message, params)
-
-
-def _explained(exc: Exception) -> tuple[str, dict[str, Any]]:
-    if isinstance(exc, DomainError):
-        return exc.message, exc.params
-    logger.error("schedule: unexpected %s", type(exc).__name__, exc_info=exc)
-    return _UNEXPECTED, {"error": type(exc).__name__}
-
-
-def _english(message: str, params: dict[str, Any]) -> str:
-    return message % params if params else message
-
-
-async def _record_failure(
-    db: Database, round_id: int, action: str, message: str, params: dict[str, Any]
-) -> None:
-    """Write down, in a transaction of its own, why the schedule could not carry out a
-    transition: the round waits for staff instead of failing again on every pass."""
-    logger.warning("schedule: %s for round %s: %s", action, round_id, _english(message, params))
-    try:
-        async with db.transaction() as session:
-            round_ = await rounds.get_round(session, round_id, lock=True)
-            if round_.state == ("scheduled" if action == "round.open_failed" else "open"):
-                await _note_problem(session, round_, action, message, params)
-    except Exception as exc:  # nothing more can be done here; the log has it
-        logger.error("schedule: could not record %s: %s", action, type(exc).__name__)
-
-
-async def _note_problem(
-    session: Any, round_: Round, action: str, message: str, params: dict[str, Any]
-) -> None:
-    if round_.state == "scheduled":
-        round_.state = "lapsed"
-    round_.schedule_problem = json.dumps({"message": message, "params": params})
-    await audit.record(
-        session,
-        actor="schedule",
-        action=action,
-        object_type="round",
-        object_id=round_.id,
-        changes={"problem": _english(message, params)},
-    )
-
-
-def schedule_problem(round_: Round) -> tuple[str, dict[str, Any]] | None:
-    """The problem the schedule met with this round (message id, parameters), if any."""
-    if not round_.schedule_problem:
-        return None
-    problem = json.loads(round_.schedule_problem)
-    return problem["message"], problem["params"]
+        logger.error("scrubbing after a close failed: %s", type(exc).__name__, exc_info=exc)
+        return []
+    return [code for _round_id, code in pending]
 
 
 async def create_final_from_shortlist(
@@ -201,14 +115,14 @@ async def create_final_from_shortlist(
     """A final round over a closed nomination round's shortlist, read from its sealed files
     (checked against the seal): for each category, the first K of its ranking (K = the
     category's shortlist size; all nominees where none is set)."""
-    async with db.transaction() as session:
+    async with db.transaction(write=False) as session:
         source = await rounds.get_round(session, source_id)
-        if source.kind != "nomination" or source.state != "closed":
-            raise rounds.IllegalTransition(
-                N_("A final round is made from a closed nomination round.")
-            )
-        _record, results = sealed_files.load(settings.records_dir, source)
-        ranked = {c["id"]: c["ranking"] for c in results["categories"]}
+    if source.kind != "nomination" or source.state != "closed":
+        raise rounds.IllegalTransition(N_("A final round is made from a closed nomination round."))
+    # A large record takes seconds to read: not on the event loop, not in the transaction.
+    _record, results = await asyncio.to_thread(sealed_files.load, settings.records_dir, source)
+    ranked = {c["id"]: c["ranking"] for c in results["categories"]}
+    async with db.transaction() as session:
         shortlist = {}
         for category in await rounds.round_categories(session, source.id):
             ranking = [rounds.nominee_id_of(p["nominee"]) for p in ranked[category.code]]
@@ -231,6 +145,10 @@ async def create_final_from_shortlist(
             action="round.shortlisted",
             object_type="round",
             object_id=final.id,
-            changes={"source": source.id, "shortlist": {str(c): n for c, n in shortlist.items()}},
+            # By id, not by rank: staff see the audit log, and a small jury's order is its ballots.
+            changes={
+                "source": source.id,
+                "shortlist": {str(c): sorted(n) for c, n in shortlist.items()},
+            },
         )
     return final

@@ -19,8 +19,6 @@ commit's fsync never blocks the loop.
 """
 
 import asyncio
-import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -41,7 +39,6 @@ from sqlalchemy.ext.asyncio import (
 from awards.settings import Settings
 
 _BEGIN_OPTION = "awards_sqlite_begin"
-logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 Unit = Callable[Concatenate[Connection, P], R]
@@ -147,32 +144,6 @@ class Database:
         async with factory() as session, session.begin():
             yield session
 
-    async def scrub_ballot_box(self) -> bool:
-        """After a close has committed: leave nothing in the database's storage that links a
-        ballot to a juror. The close rewrote the round's ballots and participation rows; here
-        the old rows' bytes go. SQLite: deleted content is already zeroed (`secure_delete`); a
-        TRUNCATE checkpoint copies the WAL into the database and cuts it to zero bytes, frames
-        of every earlier commit included. PostgreSQL: CLUSTER rewrites both tables (and their
-        indexes and TOAST) into new files in key order, without the dead tuples that still
-        carry the casts' xmin; the old files are unlinked.
-
-        True when done. A failure is logged, not raised: the close itself stands."""
-        try:
-            if self.sqlite_units is not None:
-                done = await self.sqlite_units.checkpoint()
-            else:
-                async with self.engine.connect() as connection:
-                    autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                    for table in ("ballot", "participation"):
-                        await autocommit.exec_driver_sql(f"CLUSTER {table} USING pk_{table}")
-                done = True
-        except Exception as exc:
-            logger.error("could not scrub the ballot box after a close: %s", type(exc).__name__)
-            return False
-        if not done:
-            logger.error("could not scrub the ballot box after a close: the WAL stayed busy")
-        return done
-
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self.write_engine is not self.engine:
@@ -216,24 +187,6 @@ class SqliteUnits:
         def run() -> R:
             with self._write_engine.begin() as connection:
                 return unit(connection, *args, **kwargs)
-
-        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, run)
-
-    async def checkpoint(self) -> bool:
-        """A TRUNCATE checkpoint, retried while readers or another process keep it from
-        completing; True once the WAL is empty."""
-
-        def run() -> bool:
-            with self._write_pool_engine.connect() as connection:
-                raw = connection.connection.dbapi_connection  # autocommit: no BEGIN of ours
-                for _attempt in range(50):
-                    busy, _frames, _copied = raw.execute(
-                        "PRAGMA wal_checkpoint(TRUNCATE)"
-                    ).fetchone()
-                    if not busy:
-                        return True
-                    time.sleep(0.1)
-                return False
 
         return await asyncio.get_running_loop().run_in_executor(self._writer_thread, run)
 

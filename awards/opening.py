@@ -27,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
-from awards.conflicts import Recusal, effective_recusals
 from awards.errors import Conflict, FormInvalid
 from awards.i18n import N_, _
 from awards.models import (
@@ -44,6 +43,7 @@ from awards.models import (
     category_panel,
     juror_panel,
 )
+from awards.recusals import Recusal, effective_recusals
 from awards.rounds import (
     IllegalTransition,
     ScheduleForm,

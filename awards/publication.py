@@ -13,17 +13,18 @@ The files can be downloaded only when every category allows what they contain (t
 every ballot, the results every value). The auditor role always gets both files.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit, sealed_files
+from awards import audit, records, rounds, sealed_files
 from awards.errors import Conflict
 from awards.i18n import N_
-from awards.models import Round
+from awards.models import Juror, Round, RoundRecusal
 from ballots.record import ElectionRecord
 
 LEVELS = ("winners", "ranking", "counts", "full")
@@ -101,6 +102,16 @@ def visible_categories(
     return categories
 
 
+def shown_document(record: ElectionRecord, categories: list[PublicCategory]) -> dict[str, Any]:
+    """The announcement as JSON: what `visible_categories` lets be shown, nothing more."""
+    return {
+        "format": "awards-announcement/1",
+        "record_sha256": record.sha256,
+        "round": record.round_id,
+        "categories": [{**asdict(c), "shows_values": c.shows_values} for c in categories],
+    }
+
+
 @dataclass(frozen=True)
 class Published:
     record: ElectionRecord
@@ -120,6 +131,37 @@ def load(records_dir: Path, round_: Round, threshold: int) -> Published:
         record_public=all(c.level == "full" for c in categories),
         results_public=all(c.level in ("counts", "full") for c in categories),
     )
+
+
+@dataclass(frozen=True)
+class RegisterEntry:
+    juror: str
+    category: str
+    nominee: str
+    reason: str
+
+
+async def round_page(session: AsyncSession, round_: Round) -> tuple[list[dict[str, Any]], list]:
+    """A round's public page: its categories and its register of recusals, named as opening
+    froze them (the catalogue may have changed since); before opening, as they stand."""
+    if round_.config_sha256 is None:
+        categories = [
+            {"name": c.name, "method": c.method}
+            for c in await rounds.round_categories(session, round_.id)
+        ]
+        return categories, []
+    config = await records.frozen_config(session, round_.id)
+    names = {n["id"]: (c["name"], n["label"]) for c in config["categories"] for n in c["nominees"]}
+    register = []
+    for juror, nominee_id, reason in await session.execute(
+        select(Juror.name, RoundRecusal.nominee_id, RoundRecusal.reason)
+        .join(Juror, Juror.id == RoundRecusal.juror_id)
+        .where(RoundRecusal.round_id == round_.id)
+        .order_by(Juror.name, RoundRecusal.nominee_id)
+    ):
+        category, label = names[rounds.nominee_key(nominee_id)]
+        register.append(RegisterEntry(juror, category, label, reason))
+    return config["categories"], register
 
 
 def find_tracker(record: ElectionRecord, tracker: str) -> str | None:

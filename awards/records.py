@@ -14,6 +14,7 @@ takes long enough to stall every other request if it ran on the event loop.
 
 import asyncio
 import json
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,11 +42,14 @@ from awards.rounds import nominee_key
 from ballots.canonical import sha256_hex
 from ballots.record import parse_record, record_document
 from ballots.tally import results_bytes
-from ballots.verify import check_record
+from ballots.verify import Failure, check_record
 
 # Keys of a configuration's nominee that the record repeats; the others (card details) are
 # what the ballot page showed, kept in the record's copy of the configuration.
 _RECORD_NOMINEE_KEYS = ("id", "label")
+
+
+logger = logging.getLogger(__name__)
 
 
 class SealRefused(Conflict):
@@ -147,6 +151,21 @@ async def record_parts(session: AsyncSession, round_: Round, zone: str) -> Recor
     return RecordParts(config, round_json, categories)
 
 
+_REFUSED = N_("The election record failed its own verification (%(what)s); the round stays open.")
+
+
+def _summary(failures: list[Failure]) -> str:
+    """Where and which checks failed, for staff, the log and the audit chain: never a ballot's
+    tracker or content, so the detail of a failure about one ballot is left out."""
+    named: list[str] = []
+    for failure in failures:
+        where, _sep, ballot = failure.where.partition(", ballot ")
+        item = f"{where}: {failure.check}" + ("" if ballot else f": {failure.detail}")
+        if item not in named:
+            named.append(item)
+    return "; ".join(named[:4])
+
+
 @dataclass(frozen=True)
 class SealedPair:
     stem: str
@@ -161,11 +180,12 @@ def _write_sealed(
     data = parts.document()
     record = parse_record(data)
     if failures := check_record(record):  # the results are then its count, by construction
-        raise SealRefused(
-            N_("The election record failed its own verification (%(what)s); the round stays open."),
-            what="; ".join(str(f) for f in failures[:3]),
-        )
-    results = results_bytes(record)
+        raise SealRefused(_REFUSED, what=_summary(failures))
+    try:
+        results = results_bytes(record)
+    except Exception as exc:  # a record the checks passed must count; if not, never a 500
+        logger.error("a checked record could not be counted", exc_info=exc)
+        raise SealRefused(_REFUSED, what=f"count: {type(exc).__name__}") from None
     record_sha256 = sha256_hex(data)
     file_stem = sealed_files.stem(round_id, record_sha256)
     records_dir.mkdir(parents=True, exist_ok=True)
@@ -183,6 +203,15 @@ async def seal(
     Files this call creates are appended to `created`, for the caller to remove should its
     transaction not commit."""
     parts = await record_parts(session, round_, zone)
-    pair = await asyncio.to_thread(_write_sealed, parts, round_.id, records_dir, created)
+    work = asyncio.ensure_future(
+        asyncio.to_thread(_write_sealed, parts, round_.id, records_dir, created)
+    )
+    try:
+        pair = await asyncio.shield(work)
+    except asyncio.CancelledError:
+        # The thread cannot be stopped: let it finish, so that `created` names every file it
+        # writes before the caller cleans up.
+        await asyncio.wait([work])
+        raise
     round_.record_file = pair.stem
     round_.record_sha256, round_.results_sha256 = pair.record_sha256, pair.results_sha256

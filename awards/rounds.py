@@ -191,7 +191,7 @@ async def rewrite_box(session: AsyncSession, round_id: int) -> int:
     """Rewrite the round's ballots and its participation rows, each in a random order, in this
     transaction: afterwards every one of them was written by the closing transaction, so neither
     their physical order nor PostgreSQL's xmin/ctid matches the order of casting. (The old rows'
-    bytes are then scrubbed from storage after the commit: `Database.scrub_ballot_box`.)"""
+    bytes are then scrubbed from storage after the commit: `awards.scrubbing`.)"""
     ballots = [
         {"tracker": t, "round_id": round_id, "category_id": c, "content": content}
         for t, c, content in await session.execute(
@@ -215,8 +215,9 @@ async def rewrite_box(session: AsyncSession, round_id: int) -> int:
 
 
 async def next_due(session: AsyncSession) -> datetime | None:
-    """The earliest scheduled opening or closing still to happen. A close the schedule could
-    not carry out waits for staff (its problem is shown on the round page), not for a retry."""
+    """The earliest scheduled opening, closing or scrub still to happen. A close the schedule
+    could not carry out waits for staff (its problem is shown on the round page), not for a
+    retry."""
     opening = await session.scalar(
         select(func.min(Round.opens_at)).where(Round.state == "scheduled")
     )
@@ -225,7 +226,12 @@ async def next_due(session: AsyncSession) -> datetime | None:
             Round.state == "open", Round.schedule_problem.is_(None)
         )
     )
-    times = [t for t in (opening, closing) if t is not None]
+    scrubbing = await session.scalar(  # a scrub still to do is due as soon as the round closed
+        select(func.min(Round.closed_at)).where(
+            Round.state == "closed", Round.scrubbed_at.is_(None)
+        )
+    )
+    times = [t for t in (opening, closing, scrubbing) if t is not None]
     return min(times) if times else None
 
 

@@ -20,7 +20,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import closing, i18n, rounds, web_sessions
+from awards import i18n, rounds, schedule, web_sessions
 from awards.database import Database
 from awards.models.base import utcnow
 from awards.passwords import Passwords
@@ -134,24 +134,27 @@ class ScheduleMiddleware:
     """Opens and closes rounds on schedule, checked before requests (at most every few seconds
     per process), so that no background scheduler is needed; `awards rounds tick` does the same
     from cron. Whatever goes wrong there is the schedule's business (logged, audited and shown
-    on the round page by `closing.tick`), never the answer to the request that carried it."""
+    on the round page by `schedule.tick`), never the answer to the request that carried it."""
 
     EVERY_SECONDS = 5.0
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
         self._checked = 0.0
+        self._running = False  # one pass at a time: a long close must not start a second one
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope["path"].startswith("/static/"):
             now_mono = time.monotonic()
-            if now_mono - self._checked >= self.EVERY_SECONDS:
-                self._checked = now_mono
+            if not self._running and now_mono - self._checked >= self.EVERY_SECONDS:
+                self._checked, self._running = now_mono, True
                 services = services_of(scope["litestar_app"].state)
                 try:
                     await run_schedule(services.db, services.settings)
                 except Exception as exc:
                     logger.error("schedule pass failed: %s", type(exc).__name__, exc_info=exc)
+                finally:
+                    self._running = False
         await self.app(scope, receive, send)
 
 
@@ -161,7 +164,7 @@ async def run_schedule(db: Database, settings: Settings) -> None:
     async with db.reader() as session:
         due = await rounds.next_due(session)
     if due is not None and due <= now:
-        await closing.tick(db, now, settings)
+        await schedule.tick(db, now, settings)
 
 
 class LocaleMiddleware:

@@ -67,6 +67,11 @@ def test_one_ballot_shows_only_its_winner_everywhere_but_in_the_auditors_report(
     rows = csv_file.read_text(encoding="utf-8-sig").splitlines()
     assert len(rows) == 2  # the header and the winner
     assert winner in rows[1]
+    as_json = run_cli(settings, tmp_path, "tally", "--round", str(round_id), "--json")
+    assert as_json.returncode == 0, as_json.stderr
+    assert winner in as_json.stdout
+    assert not any(label in as_json.stdout for label in others)
+    assert '"value"' not in as_json.stdout  # no points of the single ballot
     full = run_cli(settings, tmp_path, "tally", "--round", str(round_id), "--full")
     assert full.returncode == 0, full.stderr
     assert all(label in full.stdout for label in ranked)

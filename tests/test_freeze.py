@@ -9,8 +9,8 @@ import re
 
 from sqlalchemy import func, select
 
-from awards import dramas
-from awards.models import Drama, Nominee, Round, Season
+from awards import conflicts, dramas
+from awards.models import AuditEvent, Drama, Juror, Nominee, Round, Season
 from ballots.canonical import canonical_json
 from ballots.verify import verify
 from tests.factories import Browser, build_election, drama_form, juror_login, run_cli, run_db
@@ -143,7 +143,9 @@ def test_tally_of_a_round_and_the_shortlist_read_the_sealed_files(
         if hashlib.sha256(p.read_bytes()).hexdigest() == round_.record_sha256
     ]
     original = record_file.read_bytes()
-    sealed = run_cli(settings, tmp_path, "tally", "--round", str(election.round_id), "--json")
+    sealed = run_cli(
+        settings, tmp_path, "tally", "--round", str(election.round_id), "--json", "--full"
+    )
     assert sealed.returncode == 0, sealed.stderr
     assert hashlib.sha256(sealed.stdout.strip().encode()).hexdigest() == round_.results_sha256
     record_file.write_bytes(re.sub(rb'"winners":3', b'"winners":1', original, count=1))
@@ -160,3 +162,41 @@ def test_tally_of_a_round_and_the_shortlist_read_the_sealed_files(
         f"/staff/rounds/{election.round_id}/final", {"code": "final", "name": "终评"}
     )
     assert final.status_code == 303
+
+
+def test_the_public_register_names_nominees_as_opening_froze_them(staff, client, settings):
+    election = build_election(settings, jurors=2, methods=("approval",), open_round=False)
+
+    async def declare(s):
+        juror = await s.get(Juror, election.juror_ids[0])
+        await conflicts.declare(s, juror, company="公司0")  # 剧目0's company: a recusal
+
+    run_db(settings, declare)
+    assert staff.post(f"/staff/rounds/{election.round_id}/open").status_code == 303
+    drama = _drama_of(settings, election.nominees["approval"][0])
+    renamed = staff.post(f"/staff/dramas/{drama.id}/edit", _drama_form(drama, title="改过的剧名"))
+    assert renamed.status_code == 303
+    page = client.get(f"/rounds/{election.round_id}").text
+    assert "申报关联公司：公司0" in page  # the register has the recusal
+    assert drama.title in page
+    assert "改过的剧名" not in page
+
+
+def test_the_shortlist_in_the_audit_log_is_not_a_ranking(staff, second_browser, settings):
+    """Staff read the audit log, and a small jury's order of nominees is its ballots."""
+    election = build_election(settings, jurors=1, methods=("approval",), kind="nomination")
+    juror_login(second_browser, election.emails[0])
+    _cast_one(second_browser, election, election.nominees["approval"][2])
+    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
+    final = staff.post(f"/staff/rounds/{election.round_id}/final", {"code": "f", "name": "终评"})
+    assert final.status_code == 303
+    [changes] = run_db(
+        settings,
+        lambda s: s.scalars(
+            select(AuditEvent.changes).where(AuditEvent.action == "round.shortlisted")
+        ),
+        write=False,
+    ).all()
+    [listed] = json.loads(changes)["shortlist"].values()
+    assert listed == sorted(listed)
+    assert listed[0] != int(election.nominees["approval"][2][1:])  # the winner is not first

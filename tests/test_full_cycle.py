@@ -52,8 +52,9 @@ def _close_and_check(staff, client, settings, tmp_path, round_id: int) -> dict:
     assert round_.results_sha256 in public
     record = json.loads(data)
     assert record["round"]["tie_break"]["seed"] == round_.seed  # revealed at close
-    from_file = _cli(settings, tmp_path, "tally", "--record", str(record_file), "--json")
-    from_db = _cli(settings, tmp_path, "tally", "--round", str(round_id), "--json")
+    # --full: the results document itself (without, the announcement: small juries' winners)
+    from_file = _cli(settings, tmp_path, "tally", "--record", str(record_file), "--json", "--full")
+    from_db = _cli(settings, tmp_path, "tally", "--round", str(round_id), "--json", "--full")
     assert from_file.returncode == 0, from_file.stderr
     assert from_file.stdout == from_db.stdout  # the database and the file count the same
     assert hashlib.sha256(from_file.stdout.strip()).hexdigest() == round_.results_sha256

@@ -284,8 +284,8 @@ def test_declared_conflicts_derive_recusals_and_staff_decide(second_browser, sta
     async def recusals(s):
         from sqlalchemy.orm import selectinload
 
-        from awards.conflicts import effective_recusals
         from awards.models import Nominee
+        from awards.recusals import effective_recusals
 
         nominees = await s.scalars(select(Nominee).options(selectinload(Nominee.drama)))
         return {

@@ -3,11 +3,13 @@
 import hashlib
 import json
 
+from alembic import command
 from sqlalchemy import create_engine, text
 
 from awards import migrate
 from awards.settings import Settings
 from tests.conftest import FAST_ARGON2
+from tests.factories import build_election
 
 LEGACY_CONFIG = {
     "season": {"id": "2024", "name": "2024 年度推优"},
@@ -79,3 +81,24 @@ def test_rounds_opened_before_revision_0004_keep_their_configuration_and_files(
     assert hashlib.sha256(documents[1].encode()).hexdigest() == published  # still the one
     assert json.loads(documents[1]) == LEGACY_CONFIG
     assert files == {1: None, 2: "2024-old"}  # the name it was sealed under
+
+
+def test_revision_0004_downgrades_with_data_in_the_database(settings):
+    """A closed round, ballots and participation: the downgrade keeps them (it once tried to
+    recreate `round` on SQLite, which the tables pointing at it refused)."""
+    election = build_election(settings, jurors=1, methods=("approval",))
+    engine = create_engine(_sync_url(settings.database_url))
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO participation (round_id, juror_id) VALUES (:r, :j)"),
+            {"r": election.round_id, "j": election.juror_ids[0]},
+        )
+    command.downgrade(migrate.alembic_config(settings), "0003")
+    with engine.connect() as connection:
+        described = connection.execute(text("SELECT * FROM round")).cursor.description
+        columns = {column for column, *_ in described}
+        voters = connection.execute(text("SELECT count(*) FROM participation")).scalar_one()
+    engine.dispose()
+    assert "record_file" not in columns
+    assert voters == 1
+    migrate.upgrade(settings)  # and up again

@@ -183,7 +183,8 @@ def test_the_schedule_opens_and_closes_rounds_on_requests(client, settings, draf
         ),
         write=False,
     ).all()
-    assert by_schedule == ["round.opened", "round.closed", "round.sealed"]
+    # then the storage is scrubbed of the casting history (issue 8, item 5)
+    assert by_schedule == ["round.opened", "round.closed", "round.sealed", "round.scrubbed"]
 
 
 def test_the_schedule_from_the_command_line(settings, draft, tmp_path):

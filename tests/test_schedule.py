@@ -2,13 +2,17 @@
 failure is logged, audited and shown to staff instead of being raised into an unrelated request,
 a round whose window passed unopened lapses, and what could not open cannot be scheduled."""
 
+import asyncio
 from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import OperationalError
 
-from awards.models import AuditEvent, Ballot, Nominee, Round, RoundNominee
+from awards import records, schedule
+from awards.database import Database
+from awards.models import AuditEvent, Ballot, Nominee, RecusalDecision, Round, RoundNominee
 from awards.models.base import utcnow
 from awards.web import ScheduleMiddleware
 from tests.factories import build_election, run_cli, run_db
@@ -224,3 +228,70 @@ def test_a_change_that_would_stop_a_scheduled_round_from_opening_is_refused(staf
     assert back.status_code == 303
     removed = staff.post(f"/staff/categories/{cid}/nominees/{key[1:]}/remove")
     assert removed.status_code == 303  # a draft may be emptied at will
+
+
+def test_a_database_that_keeps_refusing_a_close_is_reported_on_the_third_pass(
+    client, staff, settings, every_request_ticks, monkeypatch
+):
+    """Busy once is worth another try; the same database error pass after pass (a full disk)
+    is a problem for staff, not a retry for ever."""
+    election = build_election(settings, jurors=1, methods=("approval",))
+    _set(settings, election.round_id, closes_at=utcnow() - timedelta(seconds=1))
+    attempts = []
+
+    async def full_disk(*_args, **_kwargs):
+        attempts.append(1)
+        raise OperationalError("INSERT", {}, Exception("database or disk is full"))
+
+    monkeypatch.setattr(records, "seal", full_disk)
+    for passes in (1, 2):
+        client.get("/login")
+        assert len(attempts) == passes
+        assert _round(settings, election.round_id).schedule_problem is None
+    client.get("/login")
+    assert _round(settings, election.round_id).schedule_problem
+    assert _events(settings, election.round_id).count("round.close_failed") == 1
+    client.get("/login")
+    assert len(attempts) == 3  # left for staff now
+
+
+def test_a_round_closed_meanwhile_by_another_process_is_no_failure(settings):
+    election = build_election(settings, jurors=1, methods=("approval",))
+    _set(settings, election.round_id, closes_at=utcnow() - timedelta(seconds=1))
+
+    async def two_passes_at_once():
+        first, second = Database.from_settings(settings), Database.from_settings(settings)
+        try:
+            return await asyncio.gather(
+                schedule.tick(first, utcnow(), settings), schedule.tick(second, utcnow(), settings)
+            )
+        finally:
+            await first.dispose()
+            await second.dispose()
+
+    reports = asyncio.run(two_passes_at_once())
+    assert sorted(line for r in reports for line in r.lines() if "scrubbed" not in line) == [
+        "closed: final"
+    ]
+    assert "round.close_failed" not in _events(settings, election.round_id)
+
+
+def test_a_staff_recusal_that_would_stop_a_scheduled_round_is_refused(staff, settings):
+    """A ranked category loses a juror recused from any of its nominees: with one juror, a staff
+    decision to recuse them leaves nobody to vote. (The juror's own declaration is always
+    accepted; the schedule then lets the round lapse and says why.)"""
+    draft = build_election(settings, jurors=1, methods=("irv",), open_round=False)
+    assert (
+        staff.post(
+            f"/staff/rounds/{draft.round_id}/schedule",
+            {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00"},
+        ).status_code
+        == 303
+    )
+    decided = staff.post(
+        f"/staff/seasons/{draft.season_id}/jurors/{draft.juror_ids[0]}/recusals",
+        {"nominee_id": draft.nominees["irv"][0][1:], "decision": "recuse", "reason": "制片人"},
+    )
+    assert decided.status_code == 409
+    assert "已设定时间" in decided.text
+    assert run_db(settings, lambda s: s.scalars(select(RecusalDecision)), False).all() == []

@@ -1,15 +1,24 @@
 """Sealed files are never lost (issue 8, item 4): their names cannot collide, an existing file is
 never overwritten, no edit moves or hides them, and a failed close leaves no file behind."""
 
+import asyncio
 import hashlib
 import os
+import time
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 
+from awards import closing, sealed_files
+from awards.database import Database
 from awards.errors import Conflict
-from awards.models import Ballot, Round, Season
+from awards.models import AuditEvent, Ballot, Participation, Round, Season
+from awards.models.base import utcnow
 from awards.sealed_files import write_new
+from awards.web import ScheduleMiddleware
 from tests.factories import build_election, run_db
 
 
@@ -145,3 +154,116 @@ def test_a_record_that_fails_its_own_verification_is_not_sealed(staff, settings,
     assert "核验" in response.text  # the record failed verification
     assert _round(settings, election.round_id).state == "open"
     assert not settings.records_dir.exists() or not list(settings.records_dir.glob("*"))
+
+
+def _plant(settings, election, content: str, tracker: str = "ab" * 16) -> None:
+    """A juror's participation and a ballot stored behind the cast check's back, as a bug or an
+    edit of the database would store them."""
+
+    async def plant(s):
+        await s.execute(
+            Participation.__table__.insert().values(
+                round_id=election.round_id, juror_id=election.juror_ids[0]
+            )
+        )
+        await s.execute(
+            Ballot.__table__.insert().values(
+                tracker=tracker,
+                round_id=election.round_id,
+                category_id=election.categories["approval"],
+                content=content,
+            )
+        )
+
+    run_db(settings, plant)
+
+
+def test_a_refused_seal_names_no_tracker_and_no_ballot_content(staff, client, settings, caplog):
+    """The message goes to staff, the log and the audit chain: where and which check, never
+    which ballot or what it holds."""
+    election = build_election(settings, jurors=1, methods=("approval",))
+    secret_content, tracker = "n999999", "ab" * 16
+    _plant(settings, election, f'{{"approve":["{secret_content}"]}}', tracker)
+    refused = staff.post(f"/staff/rounds/{election.round_id}/close")
+    assert refused.status_code == 409
+    run_db(
+        settings,
+        lambda s: s.execute(update(Round).values(closes_at=utcnow() - timedelta(seconds=1))),
+    )
+    ScheduleMiddleware.EVERY_SECONDS = 0.0
+    try:
+        client.get("/login")  # the schedule tries, fails, and records why
+    finally:
+        ScheduleMiddleware.EVERY_SECONDS = 5.0
+    changes = run_db(settings, lambda s: s.scalars(select(AuditEvent.changes)), write=False).all()
+    assert any("verification" in c for c in changes)
+    page = staff.get(f"/staff/rounds/{election.round_id}").text
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for where in (refused.text, page, logged, *changes):
+        assert tracker not in where
+        assert secret_content not in where
+
+
+def test_a_ballot_the_count_cannot_take_refuses_the_close_instead_of_failing(staff, settings):
+    election = build_election(settings, jurors=1, methods=("approval",))
+    _plant(settings, election, '{"abstain":1}')  # counted as a vote, it crashed the count
+    response = staff.post(f"/staff/rounds/{election.round_id}/close")
+    assert response.status_code == 409
+    assert "核验" in response.text
+    assert _round(settings, election.round_id).state == "open"
+
+
+def test_a_commit_whose_answer_was_lost_keeps_its_sealed_files(settings, monkeypatch):
+    """The database committed, then the connection died before saying so (a PostgreSQL
+    server gone at COMMIT): the round is sealed, so its files must stay."""
+    election = build_election(settings, jurors=1, methods=("approval",))
+    real_commit = Connection._commit_impl
+
+    def commit_then_fail(self, *args, **kwargs):
+        real_commit(self, *args, **kwargs)
+        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+    async def close_it():
+        db = Database.from_settings(settings)
+        monkeypatch.setattr(Connection, "_commit_impl", commit_then_fail)
+        try:
+            with pytest.raises(OperationalError):
+                await closing.close(db, election.round_id, utcnow(), "test", settings)
+        finally:
+            monkeypatch.setattr(Connection, "_commit_impl", real_commit)
+            await db.dispose()
+
+    asyncio.run(close_it())
+    sealed = _round(settings, election.round_id)
+    assert sealed.state == "closed"
+    record_file, results_file = sealed_files.round_paths(settings.records_dir, sealed)
+    assert hashlib.sha256(record_file.read_bytes()).hexdigest() == sealed.record_sha256
+    assert results_file.exists()
+
+
+def test_a_cancelled_close_leaves_no_file_and_the_round_open(settings, monkeypatch):
+    """Cancelled (a shutdown, a timeout) while its worker thread writes the files: the thread
+    cannot be stopped, so the close waits for it and then removes what it wrote."""
+    election = build_election(settings, jurors=1, methods=("approval",))
+    real_write = sealed_files.write_new
+
+    def slow_write(path, data):  # a large record: writing takes a while
+        time.sleep(0.5)
+        return real_write(path, data)
+
+    monkeypatch.setattr(sealed_files, "write_new", slow_write)
+
+    async def cancel_it():
+        db = Database.from_settings(settings)
+        try:
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(
+                    closing.close(db, election.round_id, utcnow(), "test", settings), 0.2
+                )
+        finally:
+            await db.dispose()
+
+    asyncio.run(cancel_it())
+    time.sleep(1.2)  # a thread left running would have written both files by now
+    assert _round(settings, election.round_id).state == "open"
+    assert not settings.records_dir.exists() or list(settings.records_dir.iterdir()) == []

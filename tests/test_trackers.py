@@ -6,12 +6,14 @@ import asyncio
 import random
 import re
 import secrets
+from datetime import timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
-from awards.models import Ballot, Participation, WebSession
+from awards.models import Ballot, Participation, Round, WebSession
+from awards.models.base import utcnow
 from tests.factories import JUROR_PASSWORD, Browser, build_election, juror_login, run_db
 from tests.server import Server, juror_client
 
@@ -66,11 +68,8 @@ def test_a_double_click_or_a_reload_shows_the_same_trackers(browser, settings, e
     first = browser.post(f"/juror/rounds/{election.round_id}/cast", form)
     again = browser.post(f"/juror/rounds/{election.round_id}/cast", form)  # 0.4 s later, or F5
     assert (first.status_code, again.status_code) == (200, 200)
-    assert (
-        TRACKER.findall(first.text)
-        == TRACKER.findall(again.text)
-        == [form["t.c" + str(election.categories["approval"])]]
-    )
+    token = form[f"t.c{election.categories['approval']}"]
+    assert TRACKER.findall(first.text) == TRACKER.findall(again.text) == [token.split(".")[0]]
     assert "已经保存" in again.text  # says that this one changed nothing
     voters, ballots = _box(settings, election.round_id)
     assert (voters, list(ballots)) == (1, TRACKER.findall(first.text))
@@ -81,7 +80,7 @@ def test_the_kept_trackers_are_checked_against_the_box_for_the_juror_only(
 ):
     juror_login(browser, election.emails[0])
     form = _reviewed(browser, election)
-    kept = [form[f"t.c{election.categories['approval']}"], secrets.token_hex(16)]
+    kept = [form[f"t.c{election.categories['approval']}"].split(".")[0], secrets.token_hex(16)]
     url = f"/api/rounds/{election.round_id}/trackers"
     headers = {"x-csrftoken": browser.csrf()}
     before = browser.client.post(url, json={"trackers": kept}, headers=headers)
@@ -95,28 +94,27 @@ def test_the_kept_trackers_are_checked_against_the_box_for_the_juror_only(
     assert kept[0] not in page  # the server itself never shows a ballot's tracker again
 
 
-def test_trackers_that_are_not_a_fresh_set_are_refused_and_store_nothing(
-    browser, settings, election
-):
+def test_only_trackers_the_server_issued_to_the_juror_are_taken(browser, settings, election):
+    """A juror cannot cast under a tracker of their own choosing: a vote buyer could dictate it
+    in advance and find the ballot in a published record."""
     juror_login(browser, election.emails[1])
-    other = Browser(browser.client)
     cid = election.categories["approval"]
     form = _reviewed(browser, election)
-    for bad in ("XYZ", "0" * 31, ""):
+    issued = form[f"t.c{cid}"]
+    tracker, signature = issued.split(".")
+    chosen = f"{'0' * 32}.{signature}"  # the juror's own tracker, with a signature of another
+    for bad in ("XYZ", "0" * 32, chosen, f"{tracker}.{'0' * 32}", issued + "0"):
         response = browser.post(
             f"/juror/rounds/{election.round_id}/cast", {**form, f"t.c{cid}": bad}
         )
-        if bad:
-            assert response.status_code == 422, bad
-    assert _box(settings, election.round_id)[0] == 1  # only the last (server-drawn) one went in
+        assert response.status_code == 422, bad
+        assert "页面已过期" in response.text
+    assert _box(settings, election.round_id)[0] == 0  # nothing stored
+    other = Browser(browser.client)
     juror_login(other, election.emails[0])
-    taken = {
-        **_reviewed(other, election),
-        f"t.c{cid}": next(iter(_box(settings, election.round_id)[1])),
-    }
-    refused = other.post(f"/juror/rounds/{election.round_id}/cast", taken)
-    assert refused.status_code == 422  # another ballot's tracker: never a second ballot on it
-    assert _box(settings, election.round_id)[0] == 1
+    theirs = other.post(f"/juror/rounds/{election.round_id}/cast", form)  # juror 1's tokens
+    assert theirs.status_code == 422
+    assert _box(settings, election.round_id)[0] == 0
 
 
 def test_trackers_are_kept_in_no_session(browser, settings, election):
@@ -130,40 +128,43 @@ def test_trackers_are_kept_in_no_session(browser, settings, election):
 
 def test_the_api_answers_a_repeated_cast_with_its_trackers(settings, tmp_path, election):
     code = "approval"
-    trackers = {code: secrets.token_hex(16)}
-    body = {
-        "ballots": {code: {"approve": [election.nominees["approval"][1]]}},
-        "trackers": trackers,
-    }
+    ballots = {code: {"approve": [election.nominees["approval"][1]]}}
+    definition_url = f"/api/rounds/{election.round_id}/ballot"
 
-    async def twice(base_url: str) -> list[httpx.Response]:
+    async def twice(base_url: str) -> tuple[dict[str, str], list[httpx.Response]]:
         client = await juror_client(base_url, election.emails[0], JUROR_PASSWORD)
         try:
+            tokens = (await client.get(definition_url)).json()["trackers"]
+            fresh = (await client.get(definition_url)).json()["trackers"]  # new ones each time
             url = f"/api/rounds/{election.round_id}/cast"
-            first = await client.post(url, json=body)
-            second = await client.post(url, json=body)
-            other = await client.post(url, json={**body, "trackers": {code: secrets.token_hex(16)}})
-            return [first, second, other]
+            body = {"ballots": ballots, "trackers": tokens}
+            answers = [
+                await client.post(url, json=body),
+                await client.post(url, json=body),
+                await client.post(url, json={"ballots": ballots, "trackers": fresh}),
+            ]
+            return tokens, answers
         finally:
             await client.aclose()
 
     with Server(settings, tmp_path) as server:
-        first, second, other = asyncio.run(twice(server.url))
+        tokens, (first, second, other) = asyncio.run(twice(server.url))
     assert (first.status_code, second.status_code, other.status_code) == (201, 200, 409)
-    assert first.json() == second.json() == {"trackers": trackers}
+    expected = {code: tokens[code].split(".")[0]}
+    assert first.json() == second.json() == {"trackers": expected}
 
 
 def test_a_juror_whose_answer_was_lost_to_a_crash_still_gets_the_trackers(settings, tmp_path):
-    """kill -9 in the middle of a cast storm: every juror's client, which drew its trackers
-    before casting as the review page does, sends the same cast again until it is answered, and
-    ends up holding exactly the trackers that are in the box."""
+    """kill -9 in the middle of a cast storm: every juror's client, which keeps the tracker
+    tokens it was issued before casting as the juror's browser does, sends the same cast again
+    until it is answered, and ends up holding exactly the trackers that are in the box."""
     jurors = 60
     election = build_election(settings, jurors=jurors, methods=("approval", "irv"))
     ballots = {
         "approval": {"approve": sorted(election.nominees["approval"][:1])},
         "irv": {"ranking": election.nominees["irv"][::-1]},
     }
-    drawn = {i: {c: secrets.token_hex(16) for c in ballots} for i in range(jurors)}
+    drawn: dict[int, dict[str, str]] = {}  # juror -> the tokens issued to them, kept
     answered: dict[int, dict[str, str]] = {}
     rng = random.Random(20240326)
 
@@ -171,7 +172,10 @@ def test_a_juror_whose_answer_was_lost_to_a_crash_still_gets_the_trackers(settin
         async def one(i: int) -> None:
             try:
                 client = await juror_client(server.url, election.emails[i], JUROR_PASSWORD)
-            except (httpx.HTTPError, RuntimeError):
+                if i not in drawn:
+                    definition = await client.get(f"/api/rounds/{election.round_id}/ballot")
+                    drawn[i] = definition.json()["trackers"]
+            except (httpx.HTTPError, RuntimeError, ValueError):
                 return
             try:
                 response = await client.post(
@@ -200,7 +204,41 @@ def test_a_juror_whose_answer_was_lost_to_a_crash_still_gets_the_trackers(settin
             server.kill()
         if len(answered) == jurors:
             break
-    assert answered == drawn  # every juror holds the trackers they drew, none was lost
+    held = {i: {c: token.split(".")[0] for c, token in t.items()} for i, t in drawn.items()}
+    assert answered == held  # every juror holds the trackers issued to them, none was lost
     voters, box = _box(settings, election.round_id)
     assert voters == jurors
-    assert sorted(box) == sorted(t for held in drawn.values() for t in held.values())
+    assert sorted(box) == sorted(t for trackers in held.values() for t in trackers.values())
+
+
+def test_the_tracker_check_takes_any_strings_without_a_server_error(browser, election):
+    juror_login(browser, election.emails[0])
+    form = _reviewed(browser, election)
+    assert browser.post(f"/juror/rounds/{election.round_id}/cast", form).status_code == 200
+    url = f"/api/rounds/{election.round_id}/trackers"
+    headers = {"x-csrftoken": browser.csrf(), "content-type": "application/json"}
+    for kept in ('"ab\\u0000cd"', '"\\ud800"', '"\' OR 1=1 --"', '"' + "A" * 32 + '"'):
+        body = f'{{"trackers": [{kept}]}}'.encode()  # as sent: escapes a client would not encode
+        answer = browser.client.post(url, content=body, headers=headers)
+        assert answer.status_code < 500, kept  # NUL once reached PostgreSQL: 500
+        assert answer.status_code != 200 or answer.json() == {"stored": []}
+
+
+def test_a_juror_who_voted_sees_so_after_the_closing_time_even_before_the_close(
+    browser, settings, election
+):
+    """A scheduled close that failed leaves the round open past its closing time."""
+    juror_login(browser, election.emails[0])
+    form = _reviewed(browser, election)
+    assert browser.post(f"/juror/rounds/{election.round_id}/cast", form).status_code == 200
+    run_db(
+        settings,
+        lambda s: s.execute(
+            update(Round)
+            .where(Round.id == election.round_id)
+            .values(closes_at=utcnow() - timedelta(minutes=1), schedule_problem="{}")
+        ),
+    )
+    page = browser.get(f"/juror/rounds/{election.round_id}/ballot")
+    assert page.status_code == 200
+    assert "你已投票" in page.text

@@ -44,7 +44,11 @@ async def form_error(db: AsyncSession, template: str, exc: FormInvalid, **contex
     )
 
 
+def server_secret(request: Request) -> str:
+    """The key of the juror's own nominee order and of the tracker tokens."""
+    return services_of(request.app.state).settings.secret_key
+
+
 async def juror_sheet(request: Request, database: Database, round_id: int) -> BallotSheet:
     """The logged-in juror's ballot sheet for a round open now (the browser pages and the API)."""
-    secret = services_of(request.app.state).settings.secret_key
-    return await load_sheet(database, round_id, request.user.id, secret, utcnow())
+    return await load_sheet(database, round_id, request.user.id, server_secret(request), utcnow())

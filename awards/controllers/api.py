@@ -11,8 +11,8 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from awards import ballot_sheets, casting
-from awards.controllers import DatabaseService, PathId, juror_sheet
+from awards import ballot_sheets, casting, trackers
+from awards.controllers import DatabaseService, PathId, juror_sheet, server_secret
 from awards.i18n import N_
 from awards.models.base import utcnow
 from awards.web import requires_juror
@@ -42,15 +42,18 @@ class BallotDefinition(msgspec.Struct):
     name: str
     closes_at: str | None
     categories: list[CategoryOut]
+    trackers: dict[str, str]
+    """{category id: tracker token}, fresh at each request: keep the first set and send it with
+    the cast (see CastIn)."""
 
 
 class CastIn(msgspec.Struct, forbid_unknown_fields=True):
     ballots: dict[str, dict[str, Any]]
     """{category id: content}; content as in the election record, e.g. {"abstain": true}."""
     trackers: dict[str, str] | None = None
-    """{category id: tracker}, 32 hex digits each, drawn by the client for these ballots: sent
-    again after a lost answer, the same cast answers 200 with them instead of 409. Without,
-    the server draws them."""
+    """{category id: tracker token} as the ballot definition issued them, one per ballot: the
+    same cast sent again after a lost answer answers 200 with the same trackers instead of 409.
+    Without, the server draws the trackers."""
 
 
 class CastOut(msgspec.Struct):
@@ -88,6 +91,8 @@ class BallotApiController(Controller):
         self, request: Request, round_id: PathId, database: DatabaseService
     ) -> BallotDefinition:
         sheet = await juror_sheet(request, database, round_id)
+        codes = {item.category.id: item.category.code for item in sheet.categories}
+        tokens = trackers.issue(sheet, request.user.id, server_secret(request))
         return BallotDefinition(
             round=sheet.round.id,
             name=sheet.round.name,
@@ -114,6 +119,7 @@ class BallotApiController(Controller):
                 )
                 for item in sheet.categories
             ],
+            trackers={codes[c]: token for c, token in tokens.items()},
         )
 
     @post("/{round_id:int}/cast", name="api.cast", status_code=HTTP_201_CREATED)
@@ -131,14 +137,15 @@ class BallotApiController(Controller):
             raise casting.InvalidBallot({unknown[0]: "not a category of your ballot"})
         contents = {by_code[code]: content for code, content in data.ballots.items()}
         codes = {category_id: code for code, category_id in by_code.items()}
-        trackers = None
+        issued = None
         if data.trackers is not None:
             if set(data.trackers) != set(data.ballots):
-                raise casting.TrackersRefused(N_("Give one tracker for each ballot."))
-            trackers = {by_code[code]: t for code, t in data.trackers.items()}
+                raise trackers.TrackersRefused(N_("Give one tracker for each ballot."))
+            tokens = {by_code[code]: token for code, token in data.trackers.items()}
+            issued = trackers.checked(tokens, sheet, request.user.id, server_secret(request))
         try:
             done = await database.write(
-                casting.cast, sheet, request.user.id, contents, utcnow(), trackers
+                casting.cast, sheet, request.user.id, contents, utcnow(), issued
             )
         except casting.InvalidBallot as exc:
             raise casting.InvalidBallot(
@@ -158,7 +165,7 @@ class BallotApiController(Controller):
         """For the juror's own browser, which kept trackers from a cast whose answer it may not
         have seen: which of them are stored (while the round is open)."""
         stored = await database.read(
-            casting.stored_trackers, round_id, request.user.id, data.trackers, utcnow()
+            trackers.kept_in_box, round_id, request.user.id, data.trackers, utcnow()
         )
         return TrackersOut(stored=stored)
 

@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import activation, ballot_sheets, casting, conflicts, web_sessions
+from awards import activation, ballot_sheets, casting, conflicts, trackers, web_sessions
 from awards.controllers import (
     AppSettings,
     DatabaseService,
@@ -20,15 +20,16 @@ from awards.controllers import (
     form_error,
     juror_sheet,
     see_other,
+    server_secret,
 )
 from awards.controllers.auth import log_in, safe_next
+from awards.database import Database
 from awards.errors import FormInvalid
 from awards.i18n import _
 from awards.models import Drama, Juror, Participation, Round, RoundEligibility
 from awards.models.base import utcnow
 from awards.password_rules import check_new_password
 from awards.web import requires_juror, services_of
-from ballots.content import new_tracker
 
 
 class JurorAuthController(Controller):
@@ -114,11 +115,7 @@ class JurorController(Controller):
     ) -> Template:
         round_, voted = await database.read(ballot_sheets.voting_status, round_id, request.user.id)
         if voted:
-            names = {}
-            if round_.state == "open":  # the kept trackers' categories, named for the page
-                sheet = await juror_sheet(request, database, round_id)
-                names = {casting.tracker_field(i): i.category.name for i in sheet.categories}
-            return Template("juror/voted.html", context={"round": round_, "names": names})
+            return await _voted(request, database, round_)
         sheet = await juror_sheet(request, database, round_id)
         return Template("juror/ballot.html", context={"sheet": sheet, "values": {}, "errors": {}})
 
@@ -140,14 +137,15 @@ class JurorController(Controller):
             casting.check(sheet, contents)
         except casting.InvalidBallot as exc:
             return _ballot_again(sheet, data, exc)
+        tokens = trackers.issue(sheet, request.user.id, server_secret(request))
         return Template(
             "juror/review.html",
             context={
                 "sheet": sheet,
                 "contents": contents,
                 "hidden": _hidden(data),
-                "trackers": [
-                    (casting.tracker_field(item), new_tracker()) for item in sheet.categories
+                "tokens": [
+                    (trackers.field(item), tokens[item.category.id]) for item in sheet.categories
                 ],
             },
         )
@@ -161,31 +159,31 @@ class JurorController(Controller):
         database: DatabaseService,
     ) -> Template:
         sheet = await juror_sheet(request, database, round_id)
+        tokens = trackers.from_form(sheet, data) or {}
         try:
             contents = casting.read_form(sheet, data)
+            issued = (
+                trackers.checked(tokens, sheet, request.user.id, server_secret(request))
+                if tokens
+                else None
+            )
             done = await database.write(
-                casting.cast,
-                sheet,
-                request.user.id,
-                contents,
-                utcnow(),
-                casting.read_trackers(sheet, data),
+                casting.cast, sheet, request.user.id, contents, utcnow(), issued
             )
         except casting.InvalidBallot as exc:
             return _ballot_again(sheet, data, exc)
         except casting.AlreadyVoted:
-            names = {casting.tracker_field(i): i.category.name for i in sheet.categories}
-            return Template(
-                "juror/voted.html",
-                context={"round": sheet.round, "again": True, "names": names},
-                status_code=409,
-            )
-        items = {item.category.id: item for item in sheet.categories}
+            return await _voted(request, database, sheet.round, again=True)
+        except trackers.TrackersRefused:
+            # Tokens this server did not issue (say, kept from before its key changed): the page
+            # tells the juror's browser to drop them, so that the next review hands out new ones.
+            return Template("juror/stale.html", context={"round": sheet.round}, status_code=422)
         rows = [
-            (casting.tracker_field(items[c]), items[c].category.name, t)
-            for c, t in done.trackers.items()
+            (trackers.field(item), item.category.name, done.trackers[c], tokens.get(c, ""))
+            for item in sheet.categories
+            if (c := item.category.id) in done.trackers
         ]
-        lines = [sheet.round.name] + [f"{name}\t{t}" for _f, name, t in rows]
+        lines = [sheet.round.name] + [f"{name}\t{tracker}" for _f, name, tracker, _t in rows]
         return Template(
             "juror/trackers.html",
             context={
@@ -261,6 +259,23 @@ class JurorController(Controller):
     async def withdraw(self, request: Request, affiliation_id: PathId, db: Db) -> Redirect:
         await conflicts.withdraw(db, await db.get(Juror, request.user.id), affiliation_id)
         return see_other(request, "juror.affiliations")
+
+
+async def _voted(
+    request: Request, database: Database, round_: ballot_sheets.RoundHead, again: bool = False
+) -> Template:
+    """ "You have voted", with the names of the round's categories for the trackers the juror's
+    browser may have kept (read from what opening froze: the round may be past its closing
+    time and not yet closed)."""
+    sheet = await database.read(
+        ballot_sheets.frozen_sheet, round_.id, request.user.id, server_secret(request)
+    )
+    names = {trackers.field(item): item.category.name for item in sheet.categories}
+    return Template(
+        "juror/voted.html",
+        context={"round": round_, "again": again, "names": names},
+        status_code=409 if again else 200,
+    )
 
 
 def _ballot_again(

@@ -18,6 +18,7 @@ from awards.errors import FormInvalid
 from awards.i18n import _
 from awards.models import Nominee, RecusalDecision
 from awards.models.base import utcnow
+from awards.recusals import effective_recusals
 from awards.web import requires_staff, rollback_only
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -250,7 +251,7 @@ async def _juror_context(db: Any, season_id: int, juror_id: int) -> dict[str, An
             .options(selectinload(Nominee.drama), selectinload(Nominee.category))
         )
     )
-    recusals = await conflicts.effective_recusals(db, [juror.id], nominees)
+    recusals = await effective_recusals(db, [juror.id], nominees)
     decisions = {
         d.nominee_id: d
         for d in await db.scalars(

@@ -8,12 +8,11 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Response, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from awards import publication, rounds, sealed_files, seasons
 from awards.controllers import AppSettings, Db, PathId
 from awards.errors import NotAllowed, NotFound
-from awards.models import Juror, Nominee, Round, RoundRecusal, Season
+from awards.models import Round, Season
 from awards.settings import Settings
 
 
@@ -35,23 +34,14 @@ class PublicController(Controller):
     async def show(self, round_id: PathId, db: Db) -> Template:
         round_ = await rounds.get_round(db, round_id)
         season = await seasons.get_season(db, round_.season_id)
-        register = (
-            await db.execute(
-                select(Juror.name, Nominee, RoundRecusal.reason)
-                .join(Juror, Juror.id == RoundRecusal.juror_id)
-                .join(Nominee, Nominee.id == RoundRecusal.nominee_id)
-                .where(RoundRecusal.round_id == round_id)
-                .options(selectinload(Nominee.drama), selectinload(Nominee.category))
-                .order_by(Juror.name)
-            )
-        ).all()
+        categories, register = await publication.round_page(db, round_)
         return Template(
             "public/round.html",
             context={
                 "round": round_,
                 "season": season,
                 "register": register,
-                "categories": await rounds.round_categories(db, round_id),
+                "categories": categories,
             },
         )
 

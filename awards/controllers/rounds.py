@@ -3,10 +3,11 @@
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import categories, closing, opening, publication, rounds, seasons, turnout
+from awards import categories, closing, opening, publication, rounds, schedule, seasons, turnout
 from awards.controllers import (
     AppSettings,
     DatabaseService,
@@ -115,9 +116,14 @@ class RoundController(Controller):
     async def close_round(
         self, request: Request, round_id: PathId, database: DatabaseService, settings: AppSettings
     ) -> Redirect:
-        """The close runs in a transaction of its own (see `awards.closing`)."""
+        """The close runs in a transaction of its own (see `awards.closing`); the scrub of the
+        storage after the answer has gone."""
         await closing.close(database, round_id, utcnow(), request.user.name, settings)
-        return see_other(request, "round", round_id=round_id)
+        redirect = see_other(request, "round", round_id=round_id)
+        redirect.background = BackgroundTask(
+            closing.scrub_closed, database, utcnow(), request.user.name
+        )
+        return redirect
 
     @post("/rounds/{round_id:int}/final", name="round.final")
     async def create_final(
@@ -170,7 +176,7 @@ async def _context(db: AsyncSession, round_id: int, values: bool = True) -> dict
         "season": season,
         "all_categories": await categories.list_categories(db, season.id),
         "chosen": {c.id for c in await rounds.round_categories(db, round_id)},
-        "schedule_problem": closing.schedule_problem(round_),
+        "schedule_problem": schedule.problem_of(round_),
     }
     if values:
         context.update(values={}, errors={})

@@ -44,6 +44,9 @@ class Round(Base):
     """...and of the results document counted from it."""
     published_at: Mapped[datetime | None]
     """When staff published the results."""
+    scrubbed_at: Mapped[datetime | None]
+    """When the database's storage was scrubbed of the round's casting history after the close
+    (`awards.scrubbing`); until then the schedule keeps trying."""
     record_file: Mapped[str | None] = mapped_column(String(200))
     """The sealed files' common stem in the records folder, fixed at close
     (`<stem>.record.json`, `<stem>.results.json`): no later edit of a code moves them."""

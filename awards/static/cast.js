@@ -1,9 +1,10 @@
 // Keeps a juror's trackers in this browser until the juror has saved them, so that a double
 // click, a reload, the back button or an answer lost on the way cannot lose them. The server
-// keeps them nowhere with the juror: the review page draws them, the cast form carries them, a
-// repeated cast with the same trackers answers with them again, and the "you have voted" page
-// asks the server which of the kept ones are in the ballot box. Without this file everything
-// still works, except the keeping.
+// keeps them nowhere with the juror: the review page hands out one token per category
+// ("<tracker>.<signature>", see awards/trackers.py), the cast form carries them back, a repeated
+// cast with the same tokens answers with the same trackers, and the "you have voted" page asks
+// the server which of the kept trackers are in the ballot box. Without this file everything still
+// works, except the keeping.
 "use strict";
 
 const PREFIX = "awards.trackers.";
@@ -41,7 +42,7 @@ function sameFields(kept, names) {
   return kept && kept.fields && Object.keys(kept.fields).sort().join(" ") === names.sort().join(" ");
 }
 
-// The review page: the first trackers drawn for this round stay the ones cast, however often
+// The review page: the first tokens handed out for this round stay the ones cast, however often
 // the juror goes back and reviews again; the cast button locks on the first click.
 function setUpCastForm(form) {
   const key = storageKey(form);
@@ -86,14 +87,11 @@ function offerToForget(section, key) {
 // The page shown after casting: the trackers are known to be stored, with their categories.
 function setUpTrackers(section) {
   const key = storageKey(section);
-  const rows = [...section.querySelectorAll("tr[data-field]")].map((row) => ({
-    field: row.dataset.field,
-    name: row.cells[0].textContent,
-    tracker: row.querySelector("code").textContent,
-  }));
+  const rows = [...section.querySelectorAll("tr[data-field]")].filter((row) => row.dataset.token);
+  if (!rows.length) return; // cast without tokens (no review page): nothing to keep
   save(key, {
-    fields: Object.fromEntries(rows.map((row) => [row.field, row.tracker])),
-    names: Object.fromEntries(rows.map((row) => [row.field, row.name])),
+    fields: Object.fromEntries(rows.map((row) => [row.dataset.field, row.dataset.token])),
+    names: Object.fromEntries(rows.map((row) => [row.dataset.field, row.cells[0].textContent])),
     cast: true,
   });
   section.querySelector(".kept").hidden = false;
@@ -121,6 +119,7 @@ async function setUpKept(section) {
   if (!kept || !kept.fields) return;
   const names = { ...JSON.parse(section.dataset.names || "{}"), ...(kept.names || {}) };
   const fields = Object.keys(kept.fields);
+  const tracker = (field) => kept.fields[field].split(".")[0]; // the token without its signature
   let stored = null;
   if (section.dataset.open === "yes") {
     const token = section.querySelector('input[name="_csrf_token"]').value;
@@ -128,7 +127,7 @@ async function setUpKept(section) {
       const answer = await fetch(section.dataset.checkUrl, {
         method: "POST",
         headers: { "content-type": "application/json", "x-csrftoken": token },
-        body: JSON.stringify({ trackers: fields.map((field) => kept.fields[field]) }),
+        body: JSON.stringify({ trackers: fields.map(tracker) }),
       });
       if (!answer.ok) return;
       stored = new Set((await answer.json()).stored);
@@ -143,8 +142,8 @@ async function setUpKept(section) {
     return; // closed: only what the trackers page confirmed
   }
   const rows = fields
-    .filter((field) => stored === null || stored.has(kept.fields[field]))
-    .map((field) => ({ name: names[field] || field, tracker: kept.fields[field] }));
+    .filter((field) => stored === null || stored.has(tracker(field)))
+    .map((field) => ({ name: names[field] || field, tracker: tracker(field) }));
   showKept(section, rows);
   offerToForget(section, key);
 }
@@ -156,4 +155,6 @@ document.addEventListener("DOMContentLoaded", () => {
   if (trackers) setUpTrackers(trackers);
   const kept = document.getElementById("kept");
   if (kept) setUpKept(kept);
+  const stale = document.getElementById("stale"); // tokens the server did not take: drop them
+  if (stale) forget(storageKey(stale));
 });

@@ -24,6 +24,7 @@ def upgrade() -> None:
     with op.batch_alter_table("round", schema=None) as batch_op:
         batch_op.add_column(sa.Column("record_file", sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column("schedule_problem", sa.Text(), nullable=True))
+        batch_op.add_column(sa.Column("scrubbed_at", sa.DateTime(timezone=True), nullable=True))
     op.create_table(
         "round_config",
         sa.Column("round_id", sa.Integer(), nullable=False),
@@ -121,12 +122,16 @@ def _legacy_categories(bind: sa.engine.Connection, round_id: int) -> list[dict]:
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
         with op.batch_alter_table(
             "participation", recreate="always", table_kwargs={"sqlite_with_rowid": True}
         ):
             pass
     op.drop_table("round_config")
-    with op.batch_alter_table("round", schema=None) as batch_op:
-        batch_op.drop_column("schedule_problem")
-        batch_op.drop_column("record_file")
+    for column in ("scrubbed_at", "schedule_problem", "record_file"):
+        if sqlite:
+            # Not a batch: recreating `round` would trip the foreign keys that point at it.
+            op.execute(f"ALTER TABLE round DROP COLUMN {column}")
+        else:
+            op.drop_column("round", column)
