@@ -72,7 +72,7 @@ def _record_failures(record: ElectionRecord) -> list[Failure]:
             if not plainly_valid(ballot.content, rules) and (
                 reason := problem(ballot.content, rules)
             ):
-                fail(at, "ballot", reason)
+                fail(at, "ballot", str(reason))
         if len(category.ballots) != category.participants:
             fail(
                 where,

@@ -307,7 +307,11 @@ def test_numpy_and_plain_python_score_identically(method, monkeypatch):
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 12) | st.sampled_from(["a", "b", "c", "z"]),
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 12)
+    | st.floats()
+    | st.sampled_from(["a", "b", "c", "z"]),
     lambda inner: (
         st.lists(inner, max_size=4)
         | st.dictionaries(st.sampled_from(["a", "b", "x"]), inner, max_size=3)
