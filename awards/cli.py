@@ -11,6 +11,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
+from rich.text import Text
 from sqlalchemy import select
 
 from awards import (
@@ -35,12 +36,15 @@ from awards.settings import Settings
 from ballots.canonical import canonical_json
 from ballots.record import RecordError, parse_record
 from ballots.tally import count
-from ballots.verify import verify
+from ballots.verify import Failure, check_ballots, verify
 
 # soft_wrap: a message is never broken at the 80 columns rich assumes off a terminal, so
 # scripts (and tests) can search it for a phrase whatever the length of a path inside it.
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+# Text from a record file (names, labels) is printed as text: rich would read "[/]" in a label
+# as markup, and raise.
+record_text = Console(soft_wrap=True, markup=False, emoji=False)
 
 
 def _run(settings: Settings, work: Callable[[Database], Awaitable[Any]]) -> Any:
@@ -186,10 +190,16 @@ def cmd_rounds(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _load_record(args: argparse.Namespace, settings: Settings) -> bytes:
-    if args.record:
-        return Path(args.record).read_bytes()
+def _read_file(path: str) -> bytes | None:
+    """The file's bytes, or None once the reason it cannot be read is printed."""
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        err.print(f"cannot read {path}: {exc.strerror or exc}", style="red", markup=False)
+        return None
 
+
+def _round_record(args: argparse.Namespace, settings: Settings) -> bytes:
     async def work(db: Database) -> bytes:
         async with db.transaction(write=False) as session:
             round_ = await rounds.get_round(session, args.round)
@@ -200,31 +210,53 @@ def _load_record(args: argparse.Namespace, settings: Settings) -> bytes:
     return _run(settings, work)
 
 
+def _print_failures(failures: list[Failure]) -> None:
+    for failure in failures:
+        err.print(Text.assemble(("FAIL", "red"), f" {failure}"))
+
+
 def cmd_tally(settings: Settings, args: argparse.Namespace) -> int:
-    """Count a record (from a file, or a closed round in the database) and announce it."""
-    try:
-        record = parse_record(_load_record(args, settings))
-    except RecordError as exc:
-        err.print(f"[red]{exc}[/red]")
+    """Count a record (from a file, or a closed round in the database) and announce it. Exit 2:
+    the file cannot be read, or is not a record; exit 1: a ballot is not valid, so nothing is
+    counted (the count of an invalid record means nothing, and could not even be made)."""
+    data = _read_file(args.record) if args.record else _round_record(args, settings)
+    if data is None:
         return 2
+    try:
+        record = parse_record(data)
+    except RecordError as exc:
+        for where, what in exc.problems:
+            err.print(f"{where}: {what}", style="red", markup=False)
+        return 2
+    if failures := check_ballots(record):
+        _print_failures(failures)
+        err.print(f"{len(failures)} ballots are not valid: nothing was counted")
+        return 1
     document = count(record)
     if args.json:
         sys.stdout.buffer.write(canonical_json(document) + b"\n")
     else:
-        announce.print_results(console, record, document)
-    if args.html:
-        Path(args.html).write_text(
-            announce.html_report(record, document, args.lang), encoding="utf-8"
-        )
-    if args.csv:
-        announce.write_csv(Path(args.csv), record, document)
+        announce.print_results(record_text, record, document)
+    try:
+        if args.html:
+            Path(args.html).write_text(
+                announce.html_report(record, document, args.lang), encoding="utf-8"
+            )
+        if args.csv:
+            announce.write_csv(Path(args.csv), record, document)
+    except OSError as exc:
+        err.print(f"cannot write {exc.filename}: {exc.strerror}", style="red", markup=False)
+        return 2
     return 0
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
-    failures = verify(Path(args.record).read_bytes(), Path(args.results).read_bytes())
-    for failure in failures:
-        err.print(f"[red]FAIL[/red] {failure}")
+    """Exit 0 when every check passes, 1 when one fails, 2 when a file cannot be read."""
+    record, results = _read_file(args.record), _read_file(args.results)
+    if record is None or results is None:
+        return 2
+    failures = verify(record, results)
+    _print_failures(failures)
     if failures:
         err.print(f"{len(failures)} checks failed")
         return 1

@@ -9,18 +9,24 @@ import json
 import re
 from dataclasses import dataclass, field
 from fractions import Fraction
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ballots.canonical import canonical_json, gc_paused
 from ballots.content import BallotRules
 from ballots.merkle import merkle_root
+from ballots.schema import SETTINGS, record_problems
 
 RECORD_FORMAT = "awards-election-record/1"
 RESULTS_FORMAT = "awards-results/1"
 
 
 class RecordError(ValueError):
-    """The file is not a record (or results document) of the format at all."""
+    """The file is not an election record: every problem found, as (where, what)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{where}: {what}" for where, what in problems))
+        self.problems = problems
 
 
 class Ballot(NamedTuple):
@@ -90,31 +96,27 @@ class ElectionRecord:
 
 
 def _category(raw: dict[str, Any]) -> CategoryRecord:
-    try:
-        return CategoryRecord(
-            id=raw["id"],
-            name=raw["name"],
-            method=raw["method"],
-            winners=raw["winners"],
-            quorum=raw["quorum"],
-            disclosure=raw["disclosure"],
-            eligible_jurors=raw["eligible_jurors"],
-            participants=raw["participants"],
-            nominees=raw["nominees"],
-            recused=raw.get("recused", {}),
-            ballots=[Ballot(b["tracker"], b["content"]) for b in raw["ballots"]],
-            merkle_root=raw["merkle_root"],
-            max_choices=raw.get("max_choices"),
-            score_min=raw.get("score_min"),
-            score_max=raw.get("score_max"),
-            trim=raw.get("trim"),
-            raw=raw,
-        )
-    except (KeyError, TypeError) as exc:
-        name = raw.get("id", "?") if isinstance(raw, dict) else "?"
-        raise RecordError(f"category {name}: missing or bad field {exc}") from exc
+    """A category whose fields `record_problems` found good: only the method's settings."""
+    settings = {name: raw[name] for name in SETTINGS.get(raw["method"], ())}
+    return CategoryRecord(
+        id=raw["id"],
+        name=raw["name"],
+        method=raw["method"],
+        winners=raw["winners"],
+        quorum=raw["quorum"],
+        disclosure=raw["disclosure"],
+        eligible_jurors=raw["eligible_jurors"],
+        participants=raw["participants"],
+        nominees=raw["nominees"],
+        recused=raw["recused"],
+        ballots=list(map(Ballot._make, map(_BALLOT, raw["ballots"]))),
+        merkle_root=raw["merkle_root"],
+        raw=raw,
+        **settings,
+    )
 
 
+_BALLOT = itemgetter("tracker", "content")
 _PLAIN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
@@ -145,24 +147,59 @@ def plain_ids(category: str, nominee_ids: list[str]) -> frozenset[str]:
 
 
 def parse_record(data: bytes) -> ElectionRecord:
+    """Read a record strictly (see `ballots.schema`); RecordError names every problem."""
     with gc_paused():
         return _parse_record(data)
 
 
 def _parse_record(data: bytes) -> ElectionRecord:
+    raw = load_json(data, "record")
+    if problems := record_problems(raw):
+        raise RecordError(problems)
+    return ElectionRecord(
+        raw["season"],
+        raw["round"],
+        [_category(c) for c in raw["categories"]],
+        hashlib.sha256(data).hexdigest(),
+    )
+
+
+# A lone surrogate can only come from a \ud800-style escape or from its (invalid) UTF-8 bytes,
+# which json.loads lets through: where neither appears, no string needs to be looked at.
+_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
+
+
+def load_json(data: bytes, what: str) -> Any:
+    """The JSON value of a file, or RecordError: not UTF-8, not JSON, or holding a string that
+    no UTF-8 file can hold (a lone surrogate), which could be neither hashed nor printed."""
+    if json.detect_encoding(data) != "utf-8":
+        raise RecordError([(what, "not UTF-8 (UTF-16, UTF-32 or a byte order mark)")])
     try:
-        raw = json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordError(f"not JSON: {exc}") from exc
-    if not isinstance(raw, dict) or raw.get("format") != RECORD_FORMAT:
-        raise RecordError(f"not an election record of format {RECORD_FORMAT}")
-    try:
-        categories = [_category(c) for c in raw["categories"]]
-        return ElectionRecord(
-            raw["season"], raw["round"], categories, hashlib.sha256(data).hexdigest()
-        )
-    except (KeyError, TypeError) as exc:
-        raise RecordError(f"missing or bad field {exc}") from exc
+        value = json.loads(data)
+    except UnicodeDecodeError as exc:
+        raise RecordError([(what, f"not UTF-8: {exc}")]) from None
+    except (ValueError, RecursionError) as exc:  # numbers of 4,300+ digits; deep nesting
+        raise RecordError([(what, f"not JSON: {exc}")]) from None
+    if _SURROGATE.search(data) and (bad := _lone_surrogate(value)):
+        raise RecordError([(what, f"a string is not valid Unicode (a lone surrogate {bad})")])
+    return value
+
+
+def _lone_surrogate(value: Any) -> str | None:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            try:
+                item.encode()
+            except UnicodeEncodeError as exc:
+                return f"\\u{ord(item[exc.start]):04x}"
+    return None
 
 
 def record_document(season: dict, round_: dict, categories: list[dict]) -> bytes:
