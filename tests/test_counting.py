@@ -15,7 +15,7 @@ from ballots.canonical import canonical_json
 from ballots.record import parse_record
 from ballots.tally import count, lot_positions, results_bytes
 from ballots.verify import verify
-from tests.records import one_category_record
+from tests.records import counted_both_ways, one_category_record
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "examples"
 RECORD = (EXAMPLES / "record-1.json").read_bytes() if EXAMPLES.exists() else b""
@@ -237,18 +237,6 @@ def test_approval_counts_are_conserved_and_monotone(ballots):
     assert again["winners"][0] == winner  # more support never costs the winner the win
 
 
-def _with_numpy_and_without(data: bytes, monkeypatch) -> tuple[bytes, bytes]:
-    """The results of one record counted by the numpy kernels (at any size) and by plain Python."""
-    from ballots import tally
-
-    monkeypatch.setattr(tally, "ARRAY_THRESHOLD", 0)
-    with_numpy = results_bytes(parse_record(data))
-    monkeypatch.setattr(tally, "arrays", None)
-    plain = results_bytes(parse_record(data))
-    monkeypatch.undo()
-    return with_numpy, plain
-
-
 @pytest.mark.parametrize("method", ["borda", "irv", "schulze"])
 def test_numpy_and_plain_python_count_identically(method, monkeypatch):
     pytest.importorskip("numpy")
@@ -260,7 +248,7 @@ def test_numpy_and_plain_python_count_identically(method, monkeypatch):
             for _ in range(rng.randint(1, 60))
         ]
         data = one_category_record(method, nominees, ballots, seed=rng.randbytes(32))
-        with_numpy, plain = _with_numpy_and_without(data, monkeypatch)
+        with_numpy, plain = counted_both_ways(data, monkeypatch)
         assert with_numpy == plain
 
 
@@ -302,7 +290,7 @@ def test_numpy_and_plain_python_score_identically(method, monkeypatch):
             score_max=5,
             trim=rng.randint(0, 3),
         )
-        with_numpy, plain = _with_numpy_and_without(data, monkeypatch)
+        with_numpy, plain = counted_both_ways(data, monkeypatch)
         assert with_numpy == plain
 
 
