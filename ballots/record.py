@@ -1,7 +1,8 @@
-"""The election record and the results document, format 1 (spec/election-record.md).
+"""The election record (formats 1 and 2) and the results document (docs/election-record.md).
 
-Reading keeps the record as plain dataclasses; writing produces canonical JSON bytes, so that
-the same record always gives the same file, hash and results.
+Reading is strict (`ballots.schema` says what each field must be) and keeps the record as plain
+dataclasses; writing produces canonical JSON bytes, so that the same record always gives the
+same file, hash and results.
 """
 
 import hashlib
@@ -15,9 +16,8 @@ from typing import Any, NamedTuple
 from ballots.canonical import canonical_json, gc_paused
 from ballots.content import BallotRules
 from ballots.merkle import merkle_root
-from ballots.schema import SETTINGS, record_problems
+from ballots.schema import FORMAT_1, FORMAT_2, SETTINGS, record_problems
 
-RECORD_FORMAT = "awards-election-record/1"
 RESULTS_FORMAT = "awards-results/1"
 
 
@@ -85,6 +85,8 @@ class ElectionRecord:
     categories: list[CategoryRecord]
     sha256: str
     """SHA-256 of the file's exact bytes."""
+    config: dict[str, Any] | None = None
+    """Format 2: the configuration published when the round opened; None in format 1."""
 
     @property
     def round_id(self) -> str:
@@ -161,6 +163,7 @@ def _parse_record(data: bytes) -> ElectionRecord:
         raw["round"],
         [_category(c) for c in raw["categories"]],
         hashlib.sha256(data).hexdigest(),
+        raw["config"] if raw["format"] == FORMAT_2 else None,
     )
 
 
@@ -202,22 +205,32 @@ def _lone_surrogate(value: Any) -> str | None:
     return None
 
 
-def record_document(season: dict, round_: dict, categories: list[dict]) -> bytes:
-    """The record file's bytes: canonical JSON, ballots sorted by tracker, Merkle roots filled."""
+def record_document(
+    season: dict, round_: dict, categories: list[dict], config: dict | None = None
+) -> bytes:
+    """The record file's bytes: canonical JSON, ballots sorted by tracker, Merkle roots filled.
+
+    With `config` (the configuration published when the round opened), format 2, which carries
+    it; the caller puts its hash into `round_["config_sha256"]`. It is not recomputed here, so
+    that a configuration that is not the published one is caught by verify. Without, format 1.
+    """
     with gc_paused():
-        return _record_document(season, round_, categories)
+        return _record_document(season, round_, categories, config)
 
 
-def _record_document(season: dict, round_: dict, categories: list[dict]) -> bytes:
+def _record_document(
+    season: dict, round_: dict, categories: list[dict], config: dict | None
+) -> bytes:
     finished = []
     for category in categories:
         ballots = sorted(category["ballots"], key=lambda b: b["tracker"])
         plain = plain_ids(category["id"], [n["id"] for n in category["nominees"]])
         leaves = [leaf(category["id"], b["content"], b["tracker"], plain) for b in ballots]
         finished.append({**category, "ballots": ballots, "merkle_root": merkle_root(leaves)})
-    return canonical_json(
-        {"format": RECORD_FORMAT, "season": season, "round": round_, "categories": finished}
-    )
+    document = {"season": season, "round": round_, "categories": finished}
+    if config is None:
+        return canonical_json({"format": FORMAT_1, **document})
+    return canonical_json({"format": FORMAT_2, **document, "config": config})
 
 
 def fraction_text(value: Fraction | int | None) -> str | None:

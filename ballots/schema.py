@@ -117,7 +117,8 @@ SETTINGS = {
 NOMINEE = {"id": _id, "label": _string}
 
 
-FORMATS = {"awards-election-record/1": 1}
+FORMAT_1, FORMAT_2 = "awards-election-record/1", "awards-election-record/2"
+FORMATS = {FORMAT_1: 1, FORMAT_2: 2}
 PARTS = {"season": _object, "round": _object, "categories": _list}
 
 
@@ -130,7 +131,11 @@ def record_problems(raw: Any) -> Problems:
         return [("record", "format is not a known election record format")]
     problems: Problems = []
     round_fields = ROUND | ROUND_TIMES | {"tie_break": _object} | AUDIT_HEADS
+    if version == 2:
+        round_fields |= {"config_sha256": _hex64}
     _check_parts(raw, "record", "", round_fields, problems, counted=True)
+    if version == 2 and check_fields(raw, "record", {"config": _object}, problems):
+        _check_parts(raw["config"], "config", "config, ", ROUND, problems, counted=False)
     return problems
 
 

@@ -1,4 +1,4 @@
-"""Counting: a pure function of the election record (spec/election-record.md, "Counting rules").
+"""Counting: a pure function of the election record (docs/election-record.md, "Counting rules").
 
 Exact arithmetic throughout (integers and Fractions, never floats), and ties broken only by the
 seeded lot: nominees in a tie are ordered by SHA-256(seed || UTF-8(id)) in hex, ascending, and

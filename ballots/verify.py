@@ -3,8 +3,9 @@
 Every check of the spec (docs/election-record.md), each failure named by where (category, ballot
 tracker) and what: the record's format (strict reading, `ballots.schema`), ballots sorted by
 tracker and trackers unique, every ballot valid, counts (ballots = participants <= eligible
-jurors, recusals within participants), Merkle roots, the seed against its published hash, the
-results' hash of the record, and the whole tally.
+jurors, recusals within participants), Merkle roots, the seed against its published hash, in
+format 2 the configuration published at opening, the results' hash of the record, and the
+whole tally.
 
 `check_record` is the record's checks on their own (the service runs them before it seals a
 round); `check_ballots` those the count depends on (the tally runs them before counting).
@@ -17,6 +18,7 @@ from itertools import islice
 from operator import lt
 
 from ballots.canonical import canonical_json, gc_paused
+from ballots.config import config_mismatches
 from ballots.content import plainly_valid, problem
 from ballots.record import (
     RESULTS_FORMAT,
@@ -74,6 +76,7 @@ def _check_record(record: ElectionRecord) -> list[Failure]:
             failures.append(
                 Failure(f"category {category.id}", "merkle", "the Merkle root does not match")
             )
+    failures.extend(Failure(where, "config", what) for where, what in config_mismatches(record))
     return failures
 
 
