@@ -123,7 +123,7 @@ _PLAIN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def leaf(
-    category: str, content: dict[str, Any], tracker: str, plain_ids: frozenset[str] = frozenset()
+    category: str, content: Any, tracker: str, plain_ids: frozenset[str] = frozenset()
 ) -> bytes:
     """A Merkle leaf: canonical JSON of {"category", "content", "tracker"}.
 
@@ -131,10 +131,14 @@ def leaf(
     `plain_ids` holds the category's nominee ids known to be so), a ranking or approval ballot
     is written directly, byte for byte what canonical_json writes, since such strings never need
     escaping. Anything else goes through canonical_json."""
-    if len(content) == 1 and plain_ids and _PLAIN.fullmatch(tracker):
+    if type(content) is dict and len(content) == 1 and plain_ids and _PLAIN.fullmatch(tracker):
         key = "ranking" if "ranking" in content else "approve" if "approve" in content else None
         ids = content.get(key) if key else None
-        if type(ids) is list and plain_ids.issuperset(ids):
+        try:
+            plain = type(ids) is list and plain_ids.issuperset(ids)
+        except TypeError:  # an unhashable item: not an id (the ballot is invalid, still a leaf)
+            plain = False
+        if plain:
             listed = '"' + '","'.join(ids) + '"' if ids else ""
             body = f'"content":{{"{key}":[{listed}]}},"tracker":"{tracker}"'
             return f'{{"category":"{category}",{body}}}'.encode()
