@@ -90,7 +90,7 @@ def _tracker_failures(category: CategoryRecord, seen: set[str]) -> list[Failure]
         all(map(lt, trackers, islice(trackers, 1, None)))
         and seen.isdisjoint(trackers)
         and set(map(len, trackers)) <= {32}
-        and not "".join(trackers).strip(_HEX)
+        and not "".join(trackers).encode().translate(None, _HEX.encode())
     ):
         seen.update(trackers)
         return []

@@ -252,18 +252,41 @@ def test_numpy_and_plain_python_count_identically(method, monkeypatch):
         assert with_numpy == plain
 
 
+LEAF_IDS = ["a", "b-1", "c.2", "归队", 'q"x', "z_9"]
+
+
 @given(
-    ids=st.lists(st.sampled_from(["a", "b-1", "c.2", "归队", 'q"x', "z_9"]), unique=True),
+    ids=st.lists(st.sampled_from(LEAF_IDS), unique=True),
     key=st.sampled_from(["ranking", "approve"]),
     tracker=st.sampled_from(["0" * 32, "ab" * 16, "不是十六进制"]),
 )
 def test_the_direct_merkle_leaf_is_byte_for_byte_canonical(ids, key, tracker):
-    from ballots.record import leaf, plain_ids
+    from ballots.leaves import leaf, plain_ids
 
     content = {key: ids}
-    plain = plain_ids("best-drama", ["a", "b-1", "c.2", "归队", 'q"x', "z_9"])
+    plain = plain_ids("best-drama", LEAF_IDS)
     expected = canonical_json({"category": "best-drama", "content": content, "tracker": tracker})
     assert leaf("best-drama", content, tracker, plain) == expected
+
+
+@given(
+    key=st.sampled_from(["ranking", "approve"]),
+    lists=st.lists(st.lists(st.sampled_from(LEAF_IDS), unique=True), max_size=6),
+    trackers=st.lists(st.sampled_from(["0" * 32, "ab" * 16, "", "不是十六进制"]), min_size=6),
+    odd=st.sampled_from([None, {"abstain": True}, {"scores": {"a": 1}}, [], {"ranking": [[1]]}]),
+)
+def test_the_leaves_of_a_category_are_canonical_json(key, lists, trackers, odd):
+    """Written in bulk where every ballot allows it, one by one otherwise: the same bytes."""
+    from ballots.leaves import category_leaves
+
+    ballots = [(tracker, {key: ids}) for tracker, ids in zip(trackers, lists, strict=False)]
+    if odd is not None:
+        ballots.append((trackers[0], odd))
+    expected = [
+        canonical_json({"category": "best-drama", "content": content, "tracker": tracker})
+        for tracker, content in ballots
+    ]
+    assert category_leaves("best-drama", LEAF_IDS, ballots) == expected
 
 
 @pytest.mark.parametrize("method", ["score_mean", "score_trimmed_mean"])

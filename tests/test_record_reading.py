@@ -160,6 +160,10 @@ def test_a_string_json_cannot_write_as_utf8_is_refused():
     """ "\\ud800" is valid JSON text but no UTF-8 string: hashing or printing it would fail."""
     data = canonical_json(_record()).replace(b'"label":"a"', b'"label":"\\ud800"')
     assert "record: a string is not valid Unicode (a lone surrogate \\ud800)" in _refused(data)
+    encoded = canonical_json(_record()).replace(b'"label":"a"', b'"label":"\xed\xa0\x80"')
+    assert "record: a string is not valid Unicode (a lone surrogate \\ud800)" in _refused(encoded)
+    paired = canonical_json(_record()).replace(b'"label":"a"', b'"label":"\\ud83c\\udfac"')
+    assert parse_record(paired).categories[0].nominees[0]["label"] == "🎬"
 
 
 def test_ballot_content_validity_is_a_verify_check_not_a_reading_error():
