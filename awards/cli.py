@@ -33,7 +33,7 @@ from awards.models import AuditEvent, Season
 from awards.models.base import utcnow
 from awards.passwords import Passwords
 from awards.settings import Settings
-from ballots.canonical import canonical_json
+from ballots.canonical import canonical_json, gc_paused
 from ballots.record import RecordError, parse_record
 from ballots.tally import count
 from ballots.verify import Failure, check_ballots, verify
@@ -219,6 +219,13 @@ def cmd_tally(settings: Settings, args: argparse.Namespace) -> int:
     """Count a record (from a file, or a closed round in the database) and announce it. Exit 2:
     the file cannot be read, or is not a record; exit 1: a ballot is not valid, so nothing is
     counted (the count of an invalid record means nothing, and could not even be made)."""
+    # The record's million small objects live until the end: the collector's passes over them
+    # would cost 1.5 s of a 12 s tally. They are freed (by reference counting) before it resumes.
+    with gc_paused():
+        return _tally(settings, args)
+
+
+def _tally(settings: Settings, args: argparse.Namespace) -> int:
     data = _read_file(args.record) if args.record else _round_record(args, settings)
     if data is None:
         return 2

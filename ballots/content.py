@@ -79,14 +79,20 @@ def is_abstention(content: Any) -> bool:
 
 
 def plainly_valid(content: Any, rules: BallotRules) -> bool:
-    """A quick yes for the common valid ranked or approval ballot; False means "ask `problem`",
-    not "invalid". Verifying a million-ballot record spends most of its time here. Ids are
-    checked by being nominees: nominees are strings, and nothing else equals a string."""
+    """A quick yes for the common valid ballot: a ranking, an approval, an abstention; False
+    means "ask `problem`", not "invalid". Verifying a million-ballot record spends most of its
+    time here. Ids are checked by being nominees: nominees are strings, and nothing else equals
+    a string."""
     if type(content) is not dict or len(content) != 1:
         return False
-    ids = content.get("ranking") if rules.method in RANKED else None
-    if ids is None and rules.method == "approval":
+    if rules.method in RANKED:
+        ids = content.get("ranking")
+        if not ids:  # no ranking, or an empty one
+            return content.get("abstain") is True
+    elif rules.method == "approval":
         ids = content.get("approve")
+        if ids is None:
+            return content.get("abstain") is True
         if type(ids) is not list or (
             rules.max_choices is not None and len(ids) > rules.max_choices
         ):
@@ -96,8 +102,8 @@ def plainly_valid(content: Any, rules: BallotRules) -> bool:
                 return False
         except TypeError:  # ids of mixed types cannot even be sorted
             return False
-    elif not ids:
-        return False
+    else:
+        return rules.method in SCORED and content.get("abstain") is True
     if type(ids) is not list:
         return False
     try:

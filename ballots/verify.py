@@ -14,8 +14,8 @@ round); `check_ballots` those the count depends on (the tally runs them before c
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import islice
-from operator import lt
+from itertools import islice, repeat
+from operator import itemgetter, lt
 
 from ballots.canonical import canonical_json, gc_paused
 from ballots.config import config_mismatches
@@ -31,6 +31,7 @@ from ballots.record import (
 from ballots.tally import count
 
 _HEX = "0123456789abcdef"
+_CONTENT = itemgetter(1)  # of a Ballot (tracker, content)
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ def check_ballots(record: ElectionRecord) -> list[Failure]:
 
 def _invalid(category: CategoryRecord) -> Iterator[Failure]:
     rules = category.rules
+    if all(map(plainly_valid, map(_CONTENT, category.ballots), repeat(rules))):
+        return  # the common case, a third faster without a loop in Python
     for tracker, content in category.ballots:
         if not plainly_valid(content, rules) and (found := problem(content, rules)):
             yield Failure(f"category {category.id}, ballot {tracker}", "ballot", str(found))

@@ -342,11 +342,16 @@ contents = st.one_of(
 )
 
 
-@given(content=contents, method=st.sampled_from(["approval", "irv", "borda", "schulze"]))
+@given(
+    content=contents,
+    method=st.sampled_from(["approval", "irv", "borda", "schulze", "score_mean", "plurality"]),
+)
 @settings(max_examples=400, deadline=None)
 def test_the_quick_validity_check_never_passes_an_invalid_ballot(content, method):
     from ballots.content import BallotRules, plainly_valid, problem
 
-    rules = BallotRules(method=method, nominees=frozenset({"a", "b", "c"}), max_choices=2)
+    rules = BallotRules(
+        method=method, nominees=frozenset({"a", "b", "c"}), max_choices=2, score_min=0, score_max=5
+    )
     if plainly_valid(content, rules):
         assert problem(content, rules) is None
