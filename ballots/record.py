@@ -23,7 +23,8 @@ RESULTS_FORMAT = "awards-results/1"
 
 
 class RecordError(ValueError):
-    """The file is not an election record: every problem found, as (where, what)."""
+    """A file is not an election record (or, from `load_json`, not JSON at all): every problem
+    found, as (where, what)."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         super().__init__("; ".join(f"{where}: {what}" for where, what in problems))
@@ -34,7 +35,8 @@ class Ballot(NamedTuple):
     """A named tuple, not a dataclass: a record may hold millions of them."""
 
     tracker: str
-    content: dict[str, Any]
+    content: Any
+    """Any JSON value as read; whether it is a valid ballot is a check of `ballots.verify`."""
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,9 @@ class ElectionRecord:
         return bytes.fromhex(self.round["tie_break"]["seed"])
 
 
+_BALLOT = itemgetter("tracker", "content")
+
+
 def _category(raw: dict[str, Any]) -> CategoryRecord:
     """A category whose fields `record_problems` found good: only the method's settings."""
     settings = {name: raw[name] for name in SETTINGS.get(raw["method"], ())}
@@ -116,9 +121,6 @@ def _category(raw: dict[str, Any]) -> CategoryRecord:
         raw=raw,
         **settings,
     )
-
-
-_BALLOT = itemgetter("tracker", "content")
 
 
 def parse_record(data: bytes) -> ElectionRecord:

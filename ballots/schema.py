@@ -75,11 +75,9 @@ def _whole(minimum: int | None = None) -> Check:
 
 def _one_of(choices: tuple[str, ...]) -> Check:
     def check(value: Any) -> str | None:
-        return (
-            None
-            if value in choices and type(value) is str
-            else f"is not one of {', '.join(choices)}"
-        )
+        if type(value) is str and value in choices:
+            return None
+        return f"is not one of {', '.join(choices)}"
 
     return check
 
@@ -91,7 +89,7 @@ def _typed(kind: type, name: str) -> Check:
     return check
 
 
-_object, _list = _typed(dict, "an object"), _typed(list, "a list")
+_object, _list, _integer = _typed(dict, "an object"), _typed(list, "a list"), _whole()
 
 SEASON = {"id": _id, "name": _string}
 ROUND = {"id": _id, "name": _string, "kind": _one_of(KINDS)}
@@ -111,8 +109,8 @@ CATEGORY = {
 COUNTED = {"participants": _whole(0), "recused": _object, "ballots": _list, "merkle_root": _hex64}
 SETTINGS = {
     "approval": {"max_choices": _whole(1)},
-    "score_mean": {"score_min": _whole(), "score_max": _whole()},
-    "score_trimmed_mean": {"score_min": _whole(), "score_max": _whole(), "trim": _whole(0)},
+    "score_mean": {"score_min": _integer, "score_max": _integer},
+    "score_trimmed_mean": {"score_min": _integer, "score_max": _integer, "trim": _whole(0)},
 }
 NOMINEE = {"id": _id, "label": _string}
 
@@ -134,7 +132,7 @@ def record_problems(raw: Any) -> Problems:
     if version == 2:
         round_fields |= {"config_sha256": _hex64}
     _check_parts(raw, "record", "", round_fields, problems, counted=True)
-    if version == 2 and check_fields(raw, "record", {"config": _object}, problems):
+    if version == 2 and _check_fields(raw, "record", {"config": _object}, problems):
         _check_parts(raw["config"], "config", "config, ", ROUND, problems, counted=False)
     return problems
 
@@ -150,25 +148,25 @@ def _check_parts(
 ) -> None:
     """The season, the round and the categories, of the record or of the configuration it
     publishes (format 2: the round's name and kind, the categories without ballots)."""
-    check_fields(raw, where, PARTS, problems)
+    _check_fields(raw, where, PARTS, problems)
     if type(raw.get("season")) is dict:
-        check_fields(raw["season"], prefix + "season", SEASON, problems)
+        _check_fields(raw["season"], prefix + "season", SEASON, problems)
     if type(raw.get("round")) is dict:
-        check_fields(raw["round"], prefix + "round", round_fields, problems)
+        _check_fields(raw["round"], prefix + "round", round_fields, problems)
         if "tie_break" in round_fields and type(raw["round"].get("tie_break")) is dict:
-            check_fields(raw["round"]["tie_break"], prefix + "round", TIE_BREAK, problems)
+            _check_fields(raw["round"]["tie_break"], prefix + "round", TIE_BREAK, problems)
     if type(raw.get("categories")) is list:
         seen: set[str] = set()
         for index, category in enumerate(raw["categories"]):
-            at = category_where(category, index, prefix)
-            check_category(category, at, problems, counted=counted)
+            at = _category_where(category, index, prefix)
+            _check_category(category, at, problems, counted=counted)
             if type(category) is dict and _id(category.get("id")) is None:
                 if category["id"] in seen:
                     problems.append((at, "the id is used by another category"))
                 seen.add(category["id"])
 
 
-def check_fields(raw: Any, where: str, fields: dict[str, Check], problems: Problems) -> bool:
+def _check_fields(raw: Any, where: str, fields: dict[str, Check], problems: Problems) -> bool:
     """Check the named fields of an object; True when the object and all of them are good."""
     if type(raw) is not dict:
         problems.append((where, "not an object"))
@@ -184,23 +182,23 @@ def check_fields(raw: Any, where: str, fields: dict[str, Check], problems: Probl
     return good
 
 
-def category_where(raw: Any, index: int, prefix: str = "") -> str:
+def _category_where(raw: Any, index: int, prefix: str = "") -> str:
     """How a message names a category: by its id where it has a valid one, else by position."""
     if type(raw) is dict and _id(raw.get("id")) is None:
         return f"{prefix}category {raw['id']}"
     return f"{prefix}category [{index}]"
 
 
-def check_category(raw: Any, where: str, problems: Problems, *, counted: bool) -> None:
+def _check_category(raw: Any, where: str, problems: Problems, *, counted: bool) -> None:
     """A category of the record (`counted`: with its participants, recusals and ballots) or of
     the configuration published at opening (format 2: without them)."""
-    check_fields(raw, where, CATEGORY | (COUNTED if counted else {}), problems)
+    _check_fields(raw, where, CATEGORY | (COUNTED if counted else {}), problems)
     if type(raw) is not dict:
         return
     method = raw.get("method")
     settings = SETTINGS.get(method, {}) if type(method) is str else {}
     if (
-        check_fields(raw, where, settings, problems)
+        _check_fields(raw, where, settings, problems)
         and "score_min" in settings
         and raw["score_min"] > raw["score_max"]
     ):
@@ -209,7 +207,7 @@ def check_category(raw: Any, where: str, problems: Problems, *, counted: bool) -
         _check_nominees(raw["nominees"], where, problems)
     if counted and type(raw.get("recused")) is dict:
         for nominee, recused in raw["recused"].items():
-            if _whole()(recused):
+            if _integer(recused):
                 problems.append((where, f"recused {nominee} is not a whole number"))
     if counted and type(raw.get("ballots")) is list:
         _check_ballots(raw["ballots"], where, problems)
@@ -218,7 +216,7 @@ def check_category(raw: Any, where: str, problems: Problems, *, counted: bool) -
 def _check_nominees(nominees: list, where: str, problems: Problems) -> None:
     seen: set[str] = set()
     for index, nominee in enumerate(nominees):
-        if check_fields(nominee, f"{where}, nominee [{index}]", NOMINEE, problems):
+        if _check_fields(nominee, f"{where}, nominee [{index}]", NOMINEE, problems):
             if nominee["id"] in seen:
                 problems.append((where, f"nominee {nominee['id']} is listed twice"))
             seen.add(nominee["id"])
@@ -234,25 +232,21 @@ def _check_ballots(ballots: list, where: str, problems: Problems) -> None:
         set(map(type, ballots)) <= {dict}
         and set(map(len, ballots)) <= {2}
         and all(map(contains, ballots, repeat("content")))
+        and all(map(contains, ballots, repeat("tracker")))
+        and set(map(type, map(_TRACKER, ballots))) <= {str}
     ):
-        try:
-            if set(map(type, map(_TRACKER, ballots))) <= {str}:
-                return
-        except KeyError:
-            pass
+        return
     named = 0
     for index, ballot in enumerate(ballots):
-        found: Problems = []
+        at = f"{where}, ballot [{index}]"
         if type(ballot) is not dict:
-            found.append((f"{where}, ballot [{index}]", "not an object"))
+            found = [(at, "not an object")]
         else:
-            at = f"{where}, ballot [{index}]"
-            if "tracker" not in ballot:
-                found.append((at, "tracker is missing"))
-            elif type(ballot["tracker"]) is not str:
+            found = [
+                (at, f"{key} is missing") for key in ("tracker", "content") if key not in ballot
+            ]
+            if type(ballot.get("tracker", "")) is not str:
                 found.append((at, "tracker is not a string"))
-            if "content" not in ballot:
-                found.append((at, "content is missing"))
             found.extend(
                 (at, f"{key} is not a field of a ballot")
                 for key in ballot

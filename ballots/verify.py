@@ -77,7 +77,11 @@ def _check_record(record: ElectionRecord) -> list[Failure]:
         failures.extend(_count_failures(category))
         if category.computed_merkle_root() != category.merkle_root:
             failures.append(
-                Failure(f"category {category.id}", "merkle", "the Merkle root does not match")
+                Failure(
+                    f"category {category.id}",
+                    "merkle",
+                    "the Merkle root does not match the ballots",
+                )
             )
     failures.extend(Failure(where, "config", what) for where, what in config_mismatches(record))
     return failures

@@ -3,7 +3,7 @@ abstention exactly `{"abstain": true}`, the same for casting, the record, verify
 
 import pytest
 
-from ballots.content import BallotRules, is_abstention, plainly_valid, problem
+from ballots.content import CODES, BallotRules, is_abstention, plainly_valid, problem
 
 NOMINEES = frozenset({"a", "b", "c"})
 RULES = {
@@ -72,6 +72,10 @@ def test_invalid_ballots_have_a_stable_code_and_prose(method, content, code):
     assert found.code == code
     assert str(found)[:1].islower()  # prose for verify's messages
     assert not plainly_valid(content, RULES[method])
+
+
+def test_every_code_is_tried():
+    assert {code for *_, code in INVALID} | {"unknown_method"} == CODES
 
 
 def test_problem_params_name_what_is_wrong():

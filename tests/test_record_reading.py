@@ -187,3 +187,12 @@ def test_unknown_keys_are_tolerated_except_in_a_ballot():
     parse_record(canonical_json(raw))
     raw["categories"][0]["ballots"][0]["juror"] = "chen"
     assert "category c, ballot [0]: juror is not a field of a ballot" in _refused(raw)
+
+
+def test_a_flood_of_bad_ballots_is_counted_beyond_the_first_twenty():
+    raw = _record()
+    raw["categories"][0]["ballots"] = [{"tracker": i} for i in range(25)]
+    problems = _refused(raw)
+    named = [p for p in problems if ", ballot [" in p]
+    assert len(named) == 40  # twenty ballots, each without a string tracker and a content
+    assert "category c: 5 more ballots are not well-formed" in problems
