@@ -252,7 +252,8 @@ def _tally(settings: Settings, args: argparse.Namespace) -> int:
         if args.csv:
             announce.write_csv(Path(args.csv), record, document)
     except OSError as exc:
-        err.print(f"cannot write {exc.filename}: {exc.strerror}", style="red", markup=False)
+        where = exc.filename or args.html or args.csv
+        err.print(f"cannot write {where}: {exc.strerror or exc}", style="red", markup=False)
         return 2
     return 0
 
