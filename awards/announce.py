@@ -12,6 +12,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from awards import i18n
 from awards.csv_files import csv_bytes
@@ -39,7 +40,7 @@ def print_results(console: Console, categories: list[PublicCategory]) -> None:
                 )
             console.print(table)
         else:
-            console.print(f"[bold]{title}[/bold]")
+            console.print(Text(title, style="bold"))  # labels are text, never rich markup
             console.print("获奖：" + ("、".join(w["label"] for w in category.winners) or "—"))
         quorum = "达到法定票数" if category.quorum_met else "未达法定票数，不产生获奖者"
         if category.shows_values:

@@ -33,7 +33,7 @@ from awards.errors import Conflict, DomainError, NotAllowed
 from awards.i18n import N_, _
 from awards.models import Ballot, Participation
 from ballots.canonical import canonical_json
-from ballots.content import ABSTAIN, RANKED, mentioned, new_tracker, problem
+from ballots.content import ABSTAIN, RANKED, SCORED, Problem, new_tracker, problem
 
 
 class AlreadyVoted(Conflict):
@@ -133,26 +133,44 @@ def check(sheet: BallotSheet, contents: Mapping[int, Mapping[str, Any]]) -> None
         content = contents.get(category_id)
         if content is None:
             errors[category_id] = _("Vote in this category, or abstain.")
-            continue
-        recused = {n.key for n in item.nominees if n.recusal}
-        if recused & mentioned(content):
-            errors[category_id] = _("You are recused from a nominee you chose.")
-        elif reason := problem(dict(content), item.rules):
-            errors[category_id] = _explain(reason, item)
+        elif found := problem(dict(content), item.rules):
+            errors[category_id] = _explain(found, item)
     if errors:
         raise InvalidBallot(errors)
 
 
-def _explain(reason: str, item: BallotCategory) -> str:
-    if reason.startswith("more than"):
-        return _("Choose at most %(n)s.", n=item.rules.max_choices)
-    if "is below" in reason or "is above" in reason:
-        return _(
-            "Scores run from %(lo)s to %(hi)s.", lo=item.rules.score_min, hi=item.rules.score_max
-        )
-    if reason.startswith("not a nominee"):
-        return _("A choice is not a nominee of this category.")
-    return _("This ballot is not valid: %(reason)s.", reason=reason)
+def _explain(found: Problem, item: BallotCategory) -> str:
+    """The juror's words for a problem. Recused nominees are left out of the sheet's rules, so
+    choosing one is a "not a nominee" problem that names it."""
+    rules = item.rules
+    match found.code:
+        case "not_nominee" if any(
+            n.key == found.params["nominee"] and n.recusal for n in item.nominees
+        ):
+            return _("You are recused from a nominee you chose.")
+        case "not_nominee":
+            return _("A choice is not a nominee of this category.")
+        case "too_many":
+            return _("Choose at most %(n)s.", n=rules.max_choices)
+        case "score_below" | "score_above":
+            return _("Scores run from %(lo)s to %(hi)s.", lo=rules.score_min, hi=rules.score_max)
+        case "score_not_integer":
+            value = canonical_json(found.params["score"]).decode()[:20]
+            return _("“%(value)s” is not a whole number.", value=value)
+        case "empty" if rules.method in SCORED:
+            return _("Score at least one nominee, or abstain.")
+        case "empty":
+            return _("Rank at least one nominee, or abstain.")
+        case "repeated":
+            return _("A nominee is chosen twice.")
+        case "unsorted":
+            return _("List the approved nominees in ascending order of their ids.")
+        case "abstain_not_true":
+            return _('To abstain, send {"abstain": true}.')
+        case "shape":
+            return _("This ballot must have the form %(form)s.", form=found.params["form"])
+        case _:  # not_object, unknown_method: not reachable from the form or the API's schema
+            return _("This ballot is not valid.")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 tally.py, in integer arithmetic (exact), used when numpy is installed. The auditor's path
 without numpy stays available, and a test checks that both give identical results.
 
-Ballots become an (N, m) int array of nominee indices in rank order, padded with -1.
+Ballots become an (N, w) int array of nominee indices in rank order, padded with -1, w the
+longest ranking. Indices and positions are int16 while they fit (half the memory of int32 for a
+million ballots), int32 from 32,768 nominees on.
 """
 
 from collections.abc import Sequence
@@ -10,14 +12,21 @@ from itertools import chain
 
 import numpy as np
 
+HISTOGRAM_CELLS = 10**7
+
+
+def index_type(m: int) -> type[np.signedinteger]:
+    """The smallest type that holds every index and position among m nominees, and m itself."""
+    return np.int16 if m < 2**15 else np.int32
+
 
 def ranking_matrix(nominees: Sequence[str], rankings: Sequence[Sequence[str]]) -> np.ndarray:
     index = {n: i for i, n in enumerate(nominees)}.__getitem__
-    m, n = len(nominees), len(rankings)
+    m, n, dtype = len(nominees), len(rankings), index_type(len(nominees))
     if all(len(r) == m for r in rankings):  # full rankings: one flat pass, no row lists
-        flat = np.fromiter(map(index, chain.from_iterable(rankings)), dtype=np.int16, count=n * m)
+        flat = np.fromiter(map(index, chain.from_iterable(rankings)), dtype=dtype, count=n * m)
         return flat.reshape(n, m)
-    matrix = np.full((n, m), -1, dtype=np.int16)
+    matrix = np.full((n, max(map(len, rankings), default=0)), -1, dtype=dtype)
     for i, ranking in enumerate(rankings):
         matrix[i, : len(ranking)] = [index(x) for x in ranking]
     return matrix
@@ -26,7 +35,8 @@ def ranking_matrix(nominees: Sequence[str], rankings: Sequence[Sequence[str]]) -
 def score_histograms(
     nominees: Sequence[str], ballots: Sequence[dict[str, int]], low: int, high: int
 ) -> dict[str, dict[int, int]]:
-    """For each nominee, how many ballots gave it each score in [low, high]."""
+    """For each nominee, how many ballots gave it each score in [low, high]: one bincount over
+    a (nominees x (high - low + 1)) table, which `fits_histogram` says is small enough."""
     index = {n: i for i, n in enumerate(nominees)}.__getitem__
     keys = np.fromiter(map(index, chain.from_iterable(ballots)), dtype=np.int64)
     values = np.fromiter(chain.from_iterable(b.values() for b in ballots), dtype=np.int64)
@@ -36,6 +46,12 @@ def score_histograms(
     return {
         n: {low + s: int(c) for s, c in enumerate(table[i]) if c} for i, n in enumerate(nominees)
     }
+
+
+def fits_histogram(nominees: int, low: int, high: int) -> bool:
+    """Whether `score_histograms` can count this range: a table of at most HISTOGRAM_CELLS
+    cells (a score range of 1 to 10**18 would need exabytes) indexed in int64."""
+    return nominees * (high - low + 1) <= HISTOGRAM_CELLS and -(2**62) < low <= high < 2**62
 
 
 def borda_points(matrix: np.ndarray, m: int) -> list[int]:
@@ -49,7 +65,7 @@ def borda_points(matrix: np.ndarray, m: int) -> list[int]:
 def pairwise(matrix: np.ndarray, m: int) -> list[list[int]]:
     """d[x][y]: ballots ranking x above y (a ranked nominee is above every unranked one)."""
     n = matrix.shape[0]
-    positions = np.full((n, m), m, dtype=np.int16)
+    positions = np.full((n, m), m, dtype=index_type(m))
     rows, cols = np.nonzero(matrix >= 0)
     positions[rows, matrix[rows, cols]] = cols
     d = []
@@ -69,8 +85,8 @@ class RunoffCount:
         self.matrix = matrix
         self.continuing = continuing.copy()
         n = matrix.shape[0]
-        self.pos = np.zeros(n, dtype=np.int16)
-        self.top = matrix[:, 0].copy() if n else np.empty(0, dtype=np.int16)
+        self.pos = np.zeros(n, dtype=matrix.dtype)
+        self.top = matrix[:, 0].copy() if n else np.empty(0, dtype=matrix.dtype)
         self._settle(np.nonzero((self.top >= 0) & ~self._alive(self.top))[0])
 
     def fork(self) -> "RunoffCount":

@@ -1,22 +1,61 @@
-"""Ballot content and its validity, exactly as spec/election-record.md's table says.
+"""Ballot content and its validity, by JSON type, exactly as the election record spec's table says.
 
-    any method          {"abstain": true}
-    approval            {"approve": [ids]}        sorted, distinct, nominees, at most max_choices
-    borda, irv, schulze {"ranking": [ids]}        best first, distinct, nominees, at least one
-    score methods       {"scores": {id: int}}     nominees, each in [score_min, score_max], >= 1
+    any method          {"abstain": true}         true itself: not 1, not 1.0, not false
+    approval            {"approve": [ids]}        strings, sorted, distinct, nominees, at most
+                                                  max_choices
+    borda, irv, schulze {"ranking": [ids]}        strings, best first, distinct, nominees, at
+                                                  least one
+    score methods       {"scores": {id: int}}     nominees, whole numbers (not true or false, not
+                                                  3.0) in [score_min, score_max], at least one
 
-Used when a juror casts, and again by the verifier on a published record.
+This is the one definition: casting checks a juror's ballot with `problem`, the verifier every
+ballot of a record, and the tally counts only records whose ballots it accepts. Python's
+`1 == True` and `1.0 == 1` are why every test here is by type, never by equality.
 """
 
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 RANKED = frozenset({"borda", "irv", "schulze"})
 SCORED = frozenset({"score_mean", "score_trimmed_mean"})
 METHODS = frozenset({"approval"}) | RANKED | SCORED
 ABSTAIN: dict[str, Any] = {"abstain": True}
+
+# The form of a ballot under each method, as the spec writes it (also shown to API users).
+FORMS = {
+    "approval": '{"approve": [ids]}',
+    **dict.fromkeys(RANKED, '{"ranking": [ids]}'),
+    **dict.fromkeys(SCORED, '{"scores": {id: score}}'),
+}
+
+_PROSE = {
+    "not_object": "the ballot is not an object",
+    "abstain_not_true": 'an abstention is {{"abstain": true}}',
+    "shape": "the ballot is not of the form {form}",
+    "not_nominee": "not a nominee of the category: {nominee}",
+    "repeated": "{nominee} is chosen twice",
+    "unsorted": "the approved ids are not sorted",
+    "too_many": "more than {max} approvals",
+    "empty": "the ballot names no nominee",
+    "score_not_integer": "the score of {nominee} is not a whole number",
+    "score_below": "the score of {nominee} is below {min}",
+    "score_above": "the score of {nominee} is above {max}",
+    "unknown_method": "unknown method {method}",
+}
+CODES = frozenset(_PROSE)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a content is not a valid ballot: a stable `code` (one of CODES) for callers that say
+    it in their own words, with `params`; `str()` is the English prose the verifier prints."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return _PROSE[self.code].format(**self.params)
 
 
 @dataclass(frozen=True)
@@ -35,18 +74,25 @@ def new_tracker() -> str:
     return secrets.token_hex(16)
 
 
-def is_abstention(content: Mapping[str, Any]) -> bool:
-    return content.get("abstain") is True and len(content) == 1
+def is_abstention(content: Any) -> bool:
+    return type(content) is dict and len(content) == 1 and content.get("abstain") is True
 
 
 def plainly_valid(content: Any, rules: BallotRules) -> bool:
-    """A quick yes for the common valid ranked or approval ballot; False means "ask `problem`",
-    not "invalid". Verifying a million-ballot record spends most of its time here."""
+    """A quick yes for the common valid ballot: a ranking, an approval, an abstention; False
+    means "ask `problem`", not "invalid". Verifying a million-ballot record spends most of its
+    time here. Ids are checked by being nominees: nominees are strings, and nothing else equals
+    a string."""
     if type(content) is not dict or len(content) != 1:
         return False
-    ids = content.get("ranking") if rules.method in RANKED else None
-    if ids is None and rules.method == "approval":
+    if rules.method in RANKED:
+        ids = content.get("ranking")
+        if not ids:  # no ranking, or an empty one
+            return content.get("abstain") is True
+    elif rules.method == "approval":
         ids = content.get("approve")
+        if ids is None:
+            return content.get("abstain") is True
         if type(ids) is not list or (
             rules.max_choices is not None and len(ids) > rules.max_choices
         ):
@@ -56,8 +102,8 @@ def plainly_valid(content: Any, rules: BallotRules) -> bool:
                 return False
         except TypeError:  # ids of mixed types cannot even be sorted
             return False
-    elif not ids:
-        return False
+    else:
+        return rules.method in SCORED and content.get("abstain") is True
     if type(ids) is not list:
         return False
     try:
@@ -67,87 +113,57 @@ def plainly_valid(content: Any, rules: BallotRules) -> bool:
     return len(distinct) == len(ids) and distinct <= rules.nominees
 
 
-def problem(content: Any, rules: BallotRules) -> str | None:
+def problem(content: Any, rules: BallotRules) -> Problem | None:
     """Why `content` is not a valid ballot under `rules`, or None when it is."""
-    if not isinstance(content, dict):
-        return "content is not an object"
-    if content == ABSTAIN:
-        return None
-    if rules.method == "approval":
-        return _approval_problem(content, rules)
-    if rules.method in RANKED:
-        return _ranking_problem(content, rules)
+    if rules.method not in METHODS:
+        return Problem("unknown_method", {"method": rules.method})
+    if type(content) is not dict:
+        return Problem("not_object")
+    if "abstain" in content:
+        if content["abstain"] is not True:
+            return Problem("abstain_not_true")
+        return None if len(content) == 1 else Problem("shape", {"form": FORMS[rules.method]})
     if rules.method in SCORED:
         return _scores_problem(content, rules)
-    return f"unknown method {rules.method!r}"
+    return _ids_problem(content, rules)
 
 
-def _id_set(value: Any) -> set[str] | None:
-    """The distinct items of a list, or None when it is not a list of hashable items. Items that
-    are not strings are caught later as "not a nominee", since nominee ids are strings."""
-    if not isinstance(value, list):
-        return None
-    try:
-        ids = set(value)
-    except TypeError:
-        return None
-    return ids
-
-
-def _approval_problem(content: dict, rules: BallotRules) -> str | None:
-    ids = content.get("approve")
-    distinct = _id_set(ids) if len(content) == 1 else None
-    if distinct is None:
-        return 'an approval ballot is {"approve": [ids]}'
-    if unknown := distinct - rules.nominees:  # non-strings land here too: ids are strings
-        return f"not a nominee of the category: {sorted(map(str, unknown))[0]}"
-    if len(distinct) != len(ids):
-        return "a nominee is approved twice"
-    if ids != sorted(ids):
-        return "approved ids are not sorted"
-    if rules.max_choices is not None and len(ids) > rules.max_choices:
-        return f"more than {rules.max_choices} approvals"
+def _ids_problem(content: dict, rules: BallotRules) -> Problem | None:
+    """An approval or a ranking: a list of distinct nominee ids."""
+    key = "approve" if rules.method == "approval" else "ranking"
+    ids = content.get(key)
+    if len(content) != 1 or type(ids) is not list or not all(isinstance(i, str) for i in ids):
+        return Problem("shape", {"form": FORMS[rules.method]})
+    if key == "ranking" and not ids:
+        return Problem("empty")
+    seen: set[str] = set()
+    for nominee in ids:
+        if nominee not in rules.nominees:
+            return Problem("not_nominee", {"nominee": nominee})
+        if nominee in seen:
+            return Problem("repeated", {"nominee": nominee})
+        seen.add(nominee)
+    if key == "approve":
+        if ids != sorted(ids):
+            return Problem("unsorted")
+        if rules.max_choices is not None and len(ids) > rules.max_choices:
+            return Problem("too_many", {"max": rules.max_choices})
     return None
 
 
-def _ranking_problem(content: dict, rules: BallotRules) -> str | None:
-    ids = content.get("ranking")
-    distinct = _id_set(ids) if len(content) == 1 else None
-    if distinct is None:
-        return 'a ranked ballot is {"ranking": [ids]}'
-    if not ids:
-        return "a ranking names at least one nominee"
-    if unknown := distinct - rules.nominees:  # non-strings land here too: ids are strings
-        return f"not a nominee of the category: {sorted(map(str, unknown))[0]}"
-    if len(distinct) != len(ids):
-        return "a nominee is ranked twice"
-    return None
-
-
-def _scores_problem(content: dict, rules: BallotRules) -> str | None:
+def _scores_problem(content: dict, rules: BallotRules) -> Problem | None:
     scores = content.get("scores")
-    if set(content) != {"scores"} or not isinstance(scores, dict):
-        return 'a score ballot is {"scores": {id: score}}'
+    if len(content) != 1 or type(scores) is not dict or not all(isinstance(n, str) for n in scores):
+        return Problem("shape", {"form": FORMS[rules.method]})
     if not scores:
-        return "a score ballot scores at least one nominee"
-    if unknown := set(scores) - rules.nominees:
-        return f"not a nominee of the category: {sorted(unknown)[0]}"
+        return Problem("empty")
     for nominee, score in scores.items():
-        if not isinstance(score, int) or isinstance(score, bool):
-            return f"the score of {nominee} is not a whole number"
+        if nominee not in rules.nominees:
+            return Problem("not_nominee", {"nominee": nominee})
+        if type(score) is not int:  # bool is a subclass of int; 3.0 is a float
+            return Problem("score_not_integer", {"nominee": nominee, "score": score})
         if rules.score_min is not None and score < rules.score_min:
-            return f"the score of {nominee} is below {rules.score_min}"
+            return Problem("score_below", {"nominee": nominee, "min": rules.score_min})
         if rules.score_max is not None and score > rules.score_max:
-            return f"the score of {nominee} is above {rules.score_max}"
+            return Problem("score_above", {"nominee": nominee, "max": rules.score_max})
     return None
-
-
-def mentioned(content: Mapping[str, Any]) -> set[str]:
-    """The nominees a ballot gives anything to (approves, ranks or scores)."""
-    if "approve" in content:
-        return set(content["approve"])
-    if "ranking" in content:
-        return set(content["ranking"])
-    if "scores" in content:
-        return set(content["scores"])
-    return set()

@@ -1,4 +1,4 @@
-"""Counting: a pure function of the election record (spec/election-record.md, "Counting rules").
+"""Counting: a pure function of the election record (docs/election-record.md, "Counting rules").
 
 Exact arithmetic throughout (integers and Fractions, never floats), and ties broken only by the
 seeded lot: nominees in a tie are ordered by SHA-256(seed || UTF-8(id)) in hex, ascending, and
@@ -161,14 +161,9 @@ def _schulze(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Val
 def _histograms(category: CategoryRecord, valid: list[dict]) -> dict[str, dict[int, int]]:
     """For each nominee, how many ballots gave it each score."""
     nominees = category.nominee_ids
-    if (
-        _use_arrays(len(valid))
-        and category.score_min is not None
-        and category.score_max is not None
-    ):
-        return arrays.score_histograms(
-            nominees, [c["scores"] for c in valid], category.score_min, category.score_max
-        )
+    low, high = category.score_min, category.score_max
+    if _use_arrays(len(valid)) and arrays.fits_histogram(len(nominees), low, high):
+        return arrays.score_histograms(nominees, [c["scores"] for c in valid], low, high)
     received: dict[str, Counter[int]] = {n: Counter() for n in nominees}
     for content in valid:
         for nominee, score in content["scores"].items():

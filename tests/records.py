@@ -2,7 +2,8 @@
 
 import hashlib
 
-from ballots.record import record_document
+from ballots.record import parse_record, record_document
+from ballots.tally import results_bytes
 
 
 def one_category_record(
@@ -34,3 +35,15 @@ def one_category_record(
         "audit_head_at_close": "0" * 64,
     }
     return record_document({"id": "s", "name": "季"}, round_, [category])
+
+
+def counted_both_ways(data: bytes, monkeypatch) -> tuple[bytes, bytes]:
+    """The results of one record counted by the numpy kernels (at any size) and by plain Python."""
+    from ballots import tally
+
+    monkeypatch.setattr(tally, "ARRAY_THRESHOLD", 0)
+    with_numpy = results_bytes(parse_record(data))
+    monkeypatch.setattr(tally, "arrays", None)
+    plain = results_bytes(parse_record(data))
+    monkeypatch.undo()
+    return with_numpy, plain

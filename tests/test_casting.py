@@ -282,3 +282,72 @@ def test_openapi_schema_describes_only_the_api(client):
         "/api/rounds/{round_id}/status",
         "/api/rounds/{round_id}/trackers",
     }
+
+
+@pytest.mark.parametrize("abstain", [1, 1.0, False, "true"])
+def test_an_abstention_is_true_exactly(juror, settings, election, abstain):
+    """Issue 8: {"abstain": 1} was cast (1 == True), then counted as a vote, and the tally
+    raised KeyError while sealing: the round could never be closed."""
+    definition = juror.get(f"/api/rounds/{election.round_id}/ballot").json()
+    ballots = {c["id"]: {"abstain": abstain} for c in definition["categories"]}
+    response = juror.client.post(
+        f"/api/rounds/{election.round_id}/cast",
+        json={"ballots": ballots},
+        headers={"x-csrftoken": juror.csrf()},
+    )
+    assert response.status_code == 422
+    assert set(response.json()["fields"]) == set(ballots)
+    assert set(response.json()["fields"].values()) == {'弃权请提交 {"abstain": true}。'}
+    assert _stored(settings, election) == (0, [])
+
+
+def _api_refusal(juror, election, method: str, content) -> str:
+    definition = juror.get(f"/api/rounds/{election.round_id}/ballot").json()
+    ballots = {c["id"]: {"abstain": True} for c in definition["categories"]}
+    code = next(c["id"] for c in definition["categories"] if c["method"] == method)
+    response = juror.client.post(
+        f"/api/rounds/{election.round_id}/cast",
+        json={"ballots": {**ballots, code: content}},
+        headers={"x-csrftoken": juror.csrf()},
+    )
+    assert response.status_code == 422, response.text
+    return response.json()["fields"][code]
+
+
+@pytest.mark.parametrize(
+    ("method", "content", "message"),
+    [
+        ("approval", {"approve": 5}, '本奖项的选票格式应为 {"approve": [ids]}。'),
+        ("approval", {"approve": [["n1"]]}, '本奖项的选票格式应为 {"approve": [ids]}。'),
+        ("irv", {"ranking": [1, 2]}, '本奖项的选票格式应为 {"ranking": [ids]}。'),
+        ("score_mean", {"scores": [1]}, '本奖项的选票格式应为 {"scores": {id: score}}。'),
+        ("score_mean", {"scores": {}}, "请至少为一个候选打分，或选择弃权。"),
+        ("irv", {"ranking": []}, "请至少为一个候选排名，或选择弃权。"),
+        ("score_mean", {"scores": "x"}, '本奖项的选票格式应为 {"scores": {id: score}}。'),
+    ],
+)
+def test_api_ballots_of_the_wrong_json_type_are_refused_in_chinese(
+    juror, settings, election, method, content, message
+):
+    """{"approve": 5} or a list inside the list raised TypeError in the recusal check (500)."""
+    assert _api_refusal(juror, election, method, content) == message
+    assert _stored(settings, election) == (0, [])
+
+
+def test_api_every_problem_code_has_its_own_message(juror, election):
+    n = election.nominees
+    approval, score = n["approval"], n["score_mean"]
+    messages = {
+        "repeated": _api_refusal(juror, election, "approval", {"approve": [approval[0]] * 2}),
+        "unsorted": _api_refusal(
+            juror, election, "approval", {"approve": sorted(approval[:2])[::-1]}
+        ),
+        "score": _api_refusal(juror, election, "score_mean", {"scores": {score[0]: 7.5}}),
+        "above": _api_refusal(juror, election, "score_mean", {"scores": {score[0]: 11}}),
+    }
+    assert messages == {
+        "repeated": "同一候选被选了两次。",
+        "unsorted": "所选候选须按编号升序排列。",
+        "score": "“7.5”不是整数。",
+        "above": "分数范围为 1 到 10。",
+    }

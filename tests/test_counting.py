@@ -15,7 +15,7 @@ from ballots.canonical import canonical_json
 from ballots.record import parse_record
 from ballots.tally import count, lot_positions, results_bytes
 from ballots.verify import verify
-from tests.records import one_category_record
+from tests.records import counted_both_ways, one_category_record
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "examples"
 RECORD = (EXAMPLES / "record-1.json").read_bytes() if EXAMPLES.exists() else b""
@@ -237,18 +237,6 @@ def test_approval_counts_are_conserved_and_monotone(ballots):
     assert again["winners"][0] == winner  # more support never costs the winner the win
 
 
-def _with_numpy_and_without(data: bytes, monkeypatch) -> tuple[bytes, bytes]:
-    """The results of one record counted by the numpy kernels (at any size) and by plain Python."""
-    from ballots import tally
-
-    monkeypatch.setattr(tally, "ARRAY_THRESHOLD", 0)
-    with_numpy = results_bytes(parse_record(data))
-    monkeypatch.setattr(tally, "arrays", None)
-    plain = results_bytes(parse_record(data))
-    monkeypatch.undo()
-    return with_numpy, plain
-
-
 @pytest.mark.parametrize("method", ["borda", "irv", "schulze"])
 def test_numpy_and_plain_python_count_identically(method, monkeypatch):
     pytest.importorskip("numpy")
@@ -260,22 +248,45 @@ def test_numpy_and_plain_python_count_identically(method, monkeypatch):
             for _ in range(rng.randint(1, 60))
         ]
         data = one_category_record(method, nominees, ballots, seed=rng.randbytes(32))
-        with_numpy, plain = _with_numpy_and_without(data, monkeypatch)
+        with_numpy, plain = counted_both_ways(data, monkeypatch)
         assert with_numpy == plain
 
 
+LEAF_IDS = ["a", "b-1", "c.2", "归队", 'q"x', "z_9"]
+
+
 @given(
-    ids=st.lists(st.sampled_from(["a", "b-1", "c.2", "归队", 'q"x', "z_9"]), unique=True),
+    ids=st.lists(st.sampled_from(LEAF_IDS), unique=True),
     key=st.sampled_from(["ranking", "approve"]),
     tracker=st.sampled_from(["0" * 32, "ab" * 16, "不是十六进制"]),
 )
 def test_the_direct_merkle_leaf_is_byte_for_byte_canonical(ids, key, tracker):
-    from ballots.record import leaf, plain_ids
+    from ballots.leaves import leaf, plain_ids
 
     content = {key: ids}
-    plain = plain_ids("best-drama", ["a", "b-1", "c.2", "归队", 'q"x', "z_9"])
+    plain = plain_ids("best-drama", LEAF_IDS)
     expected = canonical_json({"category": "best-drama", "content": content, "tracker": tracker})
     assert leaf("best-drama", content, tracker, plain) == expected
+
+
+@given(
+    key=st.sampled_from(["ranking", "approve"]),
+    lists=st.lists(st.lists(st.sampled_from(LEAF_IDS), unique=True), max_size=6),
+    trackers=st.lists(st.sampled_from(["0" * 32, "ab" * 16, "", "不是十六进制"]), min_size=6),
+    odd=st.sampled_from([None, {"abstain": True}, {"scores": {"a": 1}}, [], {"ranking": [[1]]}]),
+)
+def test_the_leaves_of_a_category_are_canonical_json(key, lists, trackers, odd):
+    """Written in bulk where every ballot allows it, one by one otherwise: the same bytes."""
+    from ballots.leaves import category_leaves
+
+    ballots = [(tracker, {key: ids}) for tracker, ids in zip(trackers, lists, strict=False)]
+    if odd is not None:
+        ballots.append((trackers[0], odd))
+    expected = [
+        canonical_json({"category": "best-drama", "content": content, "tracker": tracker})
+        for tracker, content in ballots
+    ]
+    assert category_leaves("best-drama", LEAF_IDS, ballots) == expected
 
 
 @pytest.mark.parametrize("method", ["score_mean", "score_trimmed_mean"])
@@ -302,12 +313,16 @@ def test_numpy_and_plain_python_score_identically(method, monkeypatch):
             score_max=5,
             trim=rng.randint(0, 3),
         )
-        with_numpy, plain = _with_numpy_and_without(data, monkeypatch)
+        with_numpy, plain = counted_both_ways(data, monkeypatch)
         assert with_numpy == plain
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-3, 12) | st.sampled_from(["a", "b", "c", "z"]),
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 12)
+    | st.floats()
+    | st.sampled_from(["a", "b", "c", "z"]),
     lambda inner: (
         st.lists(inner, max_size=4)
         | st.dictionaries(st.sampled_from(["a", "b", "x"]), inner, max_size=3)
@@ -327,11 +342,16 @@ contents = st.one_of(
 )
 
 
-@given(content=contents, method=st.sampled_from(["approval", "irv", "borda", "schulze"]))
+@given(
+    content=contents,
+    method=st.sampled_from(["approval", "irv", "borda", "schulze", "score_mean", "plurality"]),
+)
 @settings(max_examples=400, deadline=None)
 def test_the_quick_validity_check_never_passes_an_invalid_ballot(content, method):
     from ballots.content import BallotRules, plainly_valid, problem
 
-    rules = BallotRules(method=method, nominees=frozenset({"a", "b", "c"}), max_choices=2)
+    rules = BallotRules(
+        method=method, nominees=frozenset({"a", "b", "c"}), max_choices=2, score_min=0, score_max=5
+    )
     if plainly_valid(content, rules):
         assert problem(content, rules) is None
