@@ -69,16 +69,19 @@ async def frozen_config(session: AsyncSession, round_id: int) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class RecordParts:
-    """What the record file is made of, read from the database."""
+    """What the record file is made of, read from the database; ballot contents still as the
+    stored JSON text, parsed with the rest of the work in the worker thread."""
 
     config: dict[str, Any]
     round: dict[str, Any]
     categories: list[dict[str, Any]]
 
     def document(self) -> bytes:
-        return record_document(
-            self.config["season"], self.round, self.categories, config=self.config
-        )
+        categories = [
+            {**c, "ballots": [{**b, "content": json.loads(b["content"])} for b in c["ballots"]]}
+            for c in self.categories
+        ]
+        return record_document(self.config["season"], self.round, categories, config=self.config)
 
 
 async def record_parts(session: AsyncSession, round_: Round, zone: str) -> RecordParts:
@@ -117,9 +120,7 @@ async def record_parts(session: AsyncSession, round_: Round, zone: str) -> Recor
             Ballot.round_id == round_.id
         )
     ):
-        boxes.setdefault(category_id, []).append(
-            {"tracker": tracker, "content": json.loads(content)}
-        )
+        boxes.setdefault(category_id, []).append({"tracker": tracker, "content": content})
     categories = []
     for frozen in config["categories"]:
         category_id = category_ids[frozen["id"]]

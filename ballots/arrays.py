@@ -119,3 +119,19 @@ class RunoffCount:
     def eliminate(self, nominee: int) -> None:
         self.continuing[nominee] = False
         self._settle(np.nonzero(self.top == nominee)[0])
+
+
+def strongest_paths(d: list[list[int]]) -> list[list[int]]:
+    """The strongest-path matrix of `d`, as `tally.strongest_paths` computes it: links where
+    d[x][y] > d[y][x], then for each k, p[i][j] = max(p[i][j], min(p[i][k], p[k][j])) for
+    i, j, k distinct. Row and column k do not change while k is the intermediate (p[k][k] is 0),
+    so each step is one operation on the whole matrix; the diagonal stays 0."""
+    m = len(d)
+    links = np.array(d, dtype=np.int64).reshape(m, m)
+    p = np.where(links > links.T, links, 0)
+    diagonal = np.arange(m)
+    p[diagonal, diagonal] = 0
+    for k in range(m):
+        np.maximum(p, np.minimum(p[:, k, None], p[None, k, :]), out=p)
+        p[diagonal, diagonal] = 0
+    return [[int(v) for v in row] for row in p]

@@ -355,3 +355,35 @@ def test_the_quick_validity_check_never_passes_an_invalid_ballot(content, method
     )
     if plainly_valid(content, rules):
         assert problem(content, rules) is None
+
+
+@given(
+    size=st.integers(0, 9),
+    data=st.data(),
+)
+def test_numpy_strongest_paths_are_the_plain_ones(size, data):
+    """Schulze's strongest paths in one matrix operation per intermediate nominee (numpy) and in
+    plain Python agree on any pairwise counts."""
+    arrays = pytest.importorskip("ballots.arrays")
+    from ballots.tally import strongest_paths
+
+    d = [[data.draw(st.integers(0, 6)) if i != j else 0 for j in range(size)] for i in range(size)]
+    nominees = [f"n{i}" for i in range(size)]
+    rows = {x: dict(zip(nominees, row, strict=True)) for x, row in zip(nominees, d, strict=True)}
+    plain = strongest_paths(nominees, rows)
+    assert arrays.strongest_paths(d) == [[plain[x][y] for y in nominees] for x in nominees]
+
+
+def test_a_wide_schulze_count_from_few_ballots_agrees_with_plain_python(monkeypatch):
+    """Many nominees, few ballots: numpy counts it (at 330 nominees plain Python took 4.5 s),
+    with exactly the plain result."""
+    pytest.importorskip("numpy")
+    rng = random.Random(330)
+    nominees = [f"n{i}" for i in range(60)]
+    ballots = [{"ranking": rng.sample(nominees, rng.randint(1, 40))} for _ in range(50)]
+    data = one_category_record("schulze", nominees, ballots, seed=rng.randbytes(32))
+    with_numpy = results_bytes(parse_record(data))
+    from ballots import tally
+
+    monkeypatch.setattr(tally, "arrays", None)
+    assert results_bytes(parse_record(data)) == with_numpy
