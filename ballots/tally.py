@@ -22,9 +22,9 @@ except ImportError:  # pragma: no cover - exercised by the auditor's numpy-free 
     arrays = None  # type: ignore[assignment]
 
 Value = Fraction | int | None
-# Below this many valid ballots, over fewer nominees than this, plain Python is as fast, and
-# simpler to follow. (A nomination category of 330 nominees took plain Python 4.5 s to count by
-# Schulze from 200 ballots: its strongest paths are 330**3 steps.)
+# Below this many valid ballots, plain Python is as fast, and simpler to follow; Schulze goes to
+# numpy from this many nominees too (its strongest paths are nominees**3 steps: 4.5 s of plain
+# Python for a nomination category of 330).
 ARRAY_THRESHOLD = 2000
 WIDE_THRESHOLD = 40
 
@@ -237,7 +237,8 @@ def _irv(
     nominees = category.nominee_ids
     position = [lot[n] for n in nominees]
     rankings = [c["ranking"] for c in valid]
-    if _use_arrays(len(valid), len(nominees)):
+    # Not by width: from few ballots, numpy's call per elimination costs more than it saves.
+    if _use_arrays(len(valid)):
         import numpy as np
 
         base = arrays.RunoffCount(
