@@ -13,7 +13,7 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from awards import ballot_sheets, casting, trackers
 from awards.controllers import DatabaseService, PathId, juror_sheet, server_secret
-from awards.i18n import N_
+from awards.i18n import N_, _
 from awards.models.base import utcnow
 from awards.web import requires_juror
 
@@ -134,7 +134,7 @@ class BallotApiController(Controller):
         by_code = {item.category.code: item.category.id for item in sheet.categories}
         unknown = [code for code in data.ballots if code not in by_code]
         if unknown:
-            raise casting.InvalidBallot({unknown[0]: "not a category of your ballot"})
+            raise casting.InvalidBallot({unknown[0]: _("You may not vote in this category.")})
         contents = {by_code[code]: content for code, content in data.ballots.items()}
         codes = {category_id: code for code, category_id in by_code.items()}
         issued = None
