@@ -70,6 +70,18 @@ def staff_user(settings: Settings) -> str:
 
 
 @pytest.fixture
+def every_request_ticks() -> Iterator[None]:
+    """The schedule's pass before every request, not every five seconds."""
+    from awards.web import ScheduleMiddleware
+
+    ScheduleMiddleware.EVERY_SECONDS = 0.0
+    try:
+        yield
+    finally:
+        ScheduleMiddleware.EVERY_SECONDS = 5.0
+
+
+@pytest.fixture
 def staff(browser: Browser, staff_user: str) -> Browser:
     """A browser logged in as staff."""
     response = browser.login(staff_user, STAFF_PASSWORD)

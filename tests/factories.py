@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from litestar.testing import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import categories, dramas, seasons, staff
@@ -275,3 +275,34 @@ def build_election(
 
 def juror_login(browser: "Browser", email: str, password: str = JUROR_PASSWORD) -> Any:
     return browser.post("/juror/login", {"username": email, "password": password, "next": "/juror"})
+
+
+def plant_ballot(
+    settings: Settings,
+    election: "Election",
+    content: str,
+    tracker: str = "ab" * 16,
+    *,
+    voter: bool = True,
+) -> None:
+    """A ballot (and, with `voter`, the first juror's participation) stored behind the cast
+    check's back, as a bug or an edit of the database would store them."""
+    from awards.models import Ballot, Participation
+
+    async def plant(s: AsyncSession) -> None:
+        if voter:
+            await s.execute(
+                insert(Participation).values(
+                    round_id=election.round_id, juror_id=election.juror_ids[0]
+                )
+            )
+        await s.execute(
+            insert(Ballot).values(
+                tracker=tracker,
+                round_id=election.round_id,
+                category_id=election.categories["approval"],
+                content=content,
+            )
+        )
+
+    run_db(settings, plant)

@@ -3,10 +3,8 @@ failure is logged, audited and shown to staff instead of being raised into an un
 a round whose window passed unopened lapses, and what could not open cannot be scheduled."""
 
 import asyncio
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 
@@ -14,17 +12,7 @@ from awards import records, schedule
 from awards.database import Database
 from awards.models import AuditEvent, Ballot, Nominee, RecusalDecision, Round, RoundNominee
 from awards.models.base import utcnow
-from awards.web import ScheduleMiddleware
-from tests.factories import build_election, run_cli, run_db
-
-
-@pytest.fixture
-def every_request_ticks() -> Iterator[None]:
-    ScheduleMiddleware.EVERY_SECONDS = 0.0
-    try:
-        yield
-    finally:
-        ScheduleMiddleware.EVERY_SECONDS = 5.0
+from tests.factories import build_election, plant_ballot, run_cli, run_db
 
 
 def _round(settings, round_id: int) -> Round:
@@ -49,43 +37,29 @@ def _events(settings, round_id: int) -> list[str]:
     ).all()
 
 
-def _plant_invalid_ballot(settings, election) -> None:
-    """A ballot the count cannot take, stored behind the cast check's back."""
-    run_db(
-        settings,
-        lambda s: s.execute(
-            Ballot.__table__.insert().values(
-                tracker="cd" * 16,
-                round_id=election.round_id,
-                category_id=election.categories["approval"],
-                content='{"abstain":1}',
-            )
-        ),
-    )
-
-
-def test_a_window_that_passed_unopened_lapses_and_other_rounds_go_on(
-    client, staff, settings, every_request_ticks
-):
+def _missed_and_due(settings):
+    """Two scheduled rounds: one whose window passed while nobody made a request, and one due
+    to open now."""
     now = utcnow()
     missed = build_election(settings, jurors=1, methods=("approval",), open_round=False)
     due = build_election(
         settings, jurors=1, methods=("approval",), open_round=False, season_code="2025"
     )
-    _set(
-        settings,
-        missed.round_id,
-        state="scheduled",
-        opens_at=now - timedelta(hours=2),
-        closes_at=now - timedelta(hours=1),
-    )
-    _set(
-        settings,
-        due.round_id,
-        state="scheduled",
-        opens_at=now - timedelta(minutes=1),
-        closes_at=now + timedelta(hours=1),
-    )
+    for election, opens, closes in ((missed, -2, -1), (due, -1 / 60, 1)):
+        _set(
+            settings,
+            election.round_id,
+            state="scheduled",
+            opens_at=now + timedelta(hours=opens),
+            closes_at=now + timedelta(hours=closes),
+        )
+    return missed, due
+
+
+def test_a_window_that_passed_unopened_lapses_and_other_rounds_go_on(
+    client, staff, settings, every_request_ticks
+):
+    missed, due = _missed_and_due(settings)
     for _ in range(5):
         assert client.get("/login").status_code == 200
     assert _round(settings, missed.round_id).state == "lapsed"
@@ -133,7 +107,7 @@ def test_a_scheduled_close_that_fails_is_reported_once_and_blocks_nothing(
 ):
     stuck = build_election(settings, jurors=1, methods=("approval",))
     fine = build_election(settings, jurors=1, methods=("approval",), season_code="2025")
-    _plant_invalid_ballot(settings, stuck)
+    plant_ballot(settings, stuck, '{"abstain":1}', "cd" * 16, voter=False)
     past = utcnow() - timedelta(seconds=1)
     _set(settings, stuck.round_id, closes_at=past)
     _set(settings, fine.round_id, closes_at=past)
@@ -153,30 +127,13 @@ def test_a_scheduled_close_that_fails_is_reported_once_and_blocks_nothing(
 
 
 def test_rounds_tick_exits_0_and_says_what_it_did(settings, tmp_path):
-    now = utcnow()
-    missed = build_election(settings, jurors=1, methods=("approval",), open_round=False)
-    due = build_election(
-        settings, jurors=1, methods=("approval",), open_round=False, season_code="2025"
-    )
-    _set(
-        settings,
-        missed.round_id,
-        state="scheduled",
-        opens_at=now - timedelta(hours=2),
-        closes_at=now - timedelta(hours=1),
-    )
-    _set(
-        settings,
-        due.round_id,
-        state="scheduled",
-        opens_at=now - timedelta(minutes=1),
-        closes_at=now + timedelta(hours=1),
-    )
+    missed, due = _missed_and_due(settings)
     done = run_cli(settings, tmp_path, "rounds", "tick")
     assert done.returncode == 0, done.stderr
     assert "opened" in done.stdout
     assert "lapsed" in done.stdout
     assert _round(settings, due.round_id).state == "open"
+    assert _round(settings, missed.round_id).state == "lapsed"
 
 
 def test_scheduling_refuses_what_opening_would_refuse(staff, settings):

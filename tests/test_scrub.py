@@ -5,23 +5,14 @@ scrubbed only once its storage is (issue 8, item 5)."""
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, select, text
 
 from awards.models import AuditEvent, Ballot, Round
-from awards.web import ScheduleMiddleware
 from tests.factories import build_election, juror_login, run_db
-
-
-@pytest.fixture
-def every_request_ticks() -> Iterator[None]:
-    ScheduleMiddleware.EVERY_SECONDS = 0.0
-    try:
-        yield
-    finally:
-        ScheduleMiddleware.EVERY_SECONDS = 5.0
 
 
 def _voted_round(settings, second_browser) -> int:
@@ -76,29 +67,35 @@ def test_sqlite_a_reader_on_an_old_snapshot_delays_the_scrub_not_the_close(
     assert actions.count("round.scrubbed") == 1
 
 
-def _postgres(settings):
+@contextmanager
+def _other_session(settings, begin: str, query: str) -> Iterator[None]:
+    """Another PostgreSQL session, inside a transaction that has run `query`, until the end."""
     if settings.database_url.startswith("sqlite"):
         pytest.skip("PostgreSQL's heap")
-    return create_engine(settings.database_url)
+    engine = create_engine(settings.database_url)
+    holder = engine.connect()
+    try:
+        holder.execute(text(begin))
+        holder.execute(text(query)).all()
+        yield
+    finally:
+        holder.execute(text("ROLLBACK"))
+        holder.close()
+        engine.dispose()
 
 
 def test_postgresql_an_old_snapshot_delays_the_scrub(
     staff, second_browser, client, settings, every_request_ticks
 ):
     """CLUSTER copies the tuples an older snapshot may still see: it must wait for it."""
-    engine = _postgres(settings)
     round_id = _voted_round(settings, second_browser)
-    holder = engine.connect()
-    holder.execute(text("BEGIN ISOLATION LEVEL REPEATABLE READ"))
-    holder.execute(text("SELECT count(*) FROM season")).all()  # any table: the snapshot counts
-    try:
+    # Any table: the snapshot, not the table, keeps the close's dead tuples alive.
+    with _other_session(
+        settings, "BEGIN ISOLATION LEVEL REPEATABLE READ", "SELECT count(*) FROM season"
+    ):
         assert _timed_close(staff, round_id) < 5
         client.get("/login")
         assert _scrubbed(settings, round_id) is None
-    finally:
-        holder.execute(text("ROLLBACK"))
-        holder.close()
-        engine.dispose()
     client.get("/login")
     assert _scrubbed(settings, round_id) is not None
 
@@ -106,18 +103,10 @@ def test_postgresql_an_old_snapshot_delays_the_scrub(
 def test_postgresql_a_held_lock_does_not_hold_up_the_close(
     staff, second_browser, client, settings, every_request_ticks
 ):
-    engine = _postgres(settings)
     round_id = _voted_round(settings, second_browser)
-    holder = engine.connect()
-    holder.execute(text("BEGIN"))
-    holder.execute(text("SELECT count(*) FROM participation")).all()  # its lock stays held
-    try:
+    with _other_session(settings, "BEGIN", "SELECT count(*) FROM participation"):  # a lock held
         assert _timed_close(staff, round_id) < 8  # at most the lock timeout, not for ever
         assert _scrubbed(settings, round_id) is None
         assert client.get("/juror/login").status_code == 200  # the juror pages go on
-    finally:
-        holder.execute(text("ROLLBACK"))
-        holder.close()
-        engine.dispose()
     client.get("/login")
     assert _scrubbed(settings, round_id) is not None

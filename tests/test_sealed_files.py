@@ -15,11 +15,11 @@ from sqlalchemy.exc import OperationalError
 from awards import closing, sealed_files
 from awards.database import Database
 from awards.errors import Conflict
-from awards.models import AuditEvent, Ballot, Participation, Round, Season
+from awards.models import AuditEvent, Round, Season
 from awards.models.base import utcnow
 from awards.sealed_files import write_new
 from awards.web import ScheduleMiddleware
-from tests.factories import build_election, run_db
+from tests.factories import build_election, plant_ballot, run_db
 
 
 def _round(settings, round_id: int) -> Round:
@@ -138,17 +138,7 @@ def test_a_record_that_fails_its_own_verification_is_not_sealed(staff, settings,
     """A ballot stored behind the cast check's back (here by hand in the database) that the
     count could not take: the close is refused, says why, and the round stays open."""
     election = build_election(settings, jurors=1, methods=("approval",))
-    run_db(
-        settings,
-        lambda s: s.execute(
-            Ballot.__table__.insert().values(
-                tracker="ab" * 16,
-                round_id=election.round_id,
-                category_id=election.categories["approval"],
-                content='{"abstain":1}',
-            )
-        ),
-    )
+    plant_ballot(settings, election, '{"abstain":1}', voter=False)  # a ballot nobody cast
     response = staff.post(f"/staff/rounds/{election.round_id}/close")
     assert response.status_code == 409
     assert "核验" in response.text  # the record failed verification
@@ -156,34 +146,12 @@ def test_a_record_that_fails_its_own_verification_is_not_sealed(staff, settings,
     assert not settings.records_dir.exists() or not list(settings.records_dir.glob("*"))
 
 
-def _plant(settings, election, content: str, tracker: str = "ab" * 16) -> None:
-    """A juror's participation and a ballot stored behind the cast check's back, as a bug or an
-    edit of the database would store them."""
-
-    async def plant(s):
-        await s.execute(
-            Participation.__table__.insert().values(
-                round_id=election.round_id, juror_id=election.juror_ids[0]
-            )
-        )
-        await s.execute(
-            Ballot.__table__.insert().values(
-                tracker=tracker,
-                round_id=election.round_id,
-                category_id=election.categories["approval"],
-                content=content,
-            )
-        )
-
-    run_db(settings, plant)
-
-
 def test_a_refused_seal_names_no_tracker_and_no_ballot_content(staff, client, settings, caplog):
     """The message goes to staff, the log and the audit chain: where and which check, never
     which ballot or what it holds."""
     election = build_election(settings, jurors=1, methods=("approval",))
     secret_content, tracker = "n999999", "ab" * 16
-    _plant(settings, election, f'{{"approve":["{secret_content}"]}}', tracker)
+    plant_ballot(settings, election, f'{{"approve":["{secret_content}"]}}', tracker)
     refused = staff.post(f"/staff/rounds/{election.round_id}/close")
     assert refused.status_code == 409
     run_db(
@@ -206,7 +174,7 @@ def test_a_refused_seal_names_no_tracker_and_no_ballot_content(staff, client, se
 
 def test_a_ballot_the_count_cannot_take_refuses_the_close_instead_of_failing(staff, settings):
     election = build_election(settings, jurors=1, methods=("approval",))
-    _plant(settings, election, '{"abstain":1}')  # counted as a vote, it crashed the count
+    plant_ballot(settings, election, '{"abstain":1}')  # counted as a vote, it crashed the count
     response = staff.post(f"/staff/rounds/{election.round_id}/close")
     assert response.status_code == 409
     assert "核验" in response.text
