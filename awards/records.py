@@ -107,13 +107,13 @@ async def record_parts(session: AsyncSession, round_: Round, zone: str) -> Recor
             )
         )
     ).all()
-    eligibility = (
-        await session.execute(
-            select(RoundEligibility.category_id, RoundEligibility.juror_id).where(
-                RoundEligibility.round_id == round_.id
-            )
+    eligible: dict[int, set[int]] = {}
+    for category_id, juror_id in await session.execute(
+        select(RoundEligibility.category_id, RoundEligibility.juror_id).where(
+            RoundEligibility.round_id == round_.id
         )
-    ).all()
+    ):
+        eligible.setdefault(category_id, set()).add(juror_id)
     boxes: dict[int, list[dict[str, Any]]] = {}
     for category_id, tracker, content in await session.execute(
         select(Ballot.category_id, Ballot.tracker, Ballot.content).where(
@@ -124,7 +124,7 @@ async def record_parts(session: AsyncSession, round_: Round, zone: str) -> Recor
     categories = []
     for frozen in config["categories"]:
         category_id = category_ids[frozen["id"]]
-        participants = {j for c, j in eligibility if c == category_id} & voted
+        participants = eligible.get(category_id, set()) & voted
         keys = {n["id"] for n in frozen["nominees"]}
         recused = Counter(
             nominee_key(nominee)
@@ -185,7 +185,8 @@ def _write_sealed(
     try:
         results = results_bytes(record)
     except Exception as exc:  # a record the checks passed must count; if not, never a 500
-        logger.error("a checked record could not be counted", exc_info=exc)
+        # The type only: the message of an error about a ballot may quote its content.
+        logger.error("a checked record could not be counted: %s", type(exc).__name__)
         raise SealRefused(_REFUSED, what=f"count: {type(exc).__name__}") from None
     record_sha256 = sha256_hex(data)
     file_stem = sealed_files.stem(round_id, record_sha256)

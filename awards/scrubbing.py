@@ -23,6 +23,7 @@ from collections.abc import Sequence
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from awards.database import Database
 
@@ -86,8 +87,8 @@ async def _cluster(db: Database, round_ids: Sequence[int]) -> str | None:
         try:
             for table in ("ballot", "participation"):
                 await autocommit.exec_driver_sql(f"CLUSTER {table} USING pk_{table}")
-        except Exception as exc:  # the lock was not free in time: the next pass tries again
-            return f"CLUSTER did not run ({type(getattr(exc, 'orig', exc)).__name__})"
+        except DBAPIError as exc:  # the lock was not free in time: the next pass tries again
+            return f"CLUSTER did not run ({type(exc.orig).__name__})"
         finally:
             await autocommit.exec_driver_sql("RESET lock_timeout")
     return None
