@@ -21,11 +21,12 @@ from awards.models.rounds import (
     RoundNominee,
     RoundRecusal,
 )
-from awards.models.staff import LoginThrottle, StaffUser, WebSession
+from awards.models.staff import AttemptCounter, StaffActivationCode, StaffUser, WebSession
 
 __all__ = [
     "ActivationCode",
     "Affiliation",
+    "AttemptCounter",
     "AuditEvent",
     "AuditHead",
     "Ballot",
@@ -33,7 +34,6 @@ __all__ = [
     "Category",
     "Drama",
     "Juror",
-    "LoginThrottle",
     "Nominee",
     "Panel",
     "Participation",
@@ -45,6 +45,7 @@ __all__ = [
     "RoundNominee",
     "RoundRecusal",
     "Season",
+    "StaffActivationCode",
     "StaffUser",
     "WebSession",
     "category_panel",
