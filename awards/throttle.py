@@ -13,7 +13,9 @@ Logins count against three limits: the account from this address (`login_max_fai
 an attacker in one place locks the account only for that place), the account from everywhere
 (`login_max_account_failures`, which bounds guesses spread over many addresses), and this
 address over every account (`login_max_address_failures`, against spraying one password over
-many names). Activation codes count per address (`activation_max_attempts`).
+many names). Activation codes count per address (`activation_max_attempts`). An address's
+count holds its failures and the attempts still being checked, so its limit must stay well
+above the number of people who may log in at the same moment from one network.
 """
 
 from dataclasses import dataclass
