@@ -53,7 +53,8 @@ async def log_in(
     if result.user is None:
         message = (
             _(
-                "Too many failed attempts. Try again after %(time)s.",
+                "Too many failed attempts. Try again after %(time)s, "
+                "or ask the staff to unlock the account.",
                 time=throttle.shown_time(result.locked_until, settings),
             )
             if result.locked_until
