@@ -75,6 +75,20 @@ async def get_round(session: AsyncSession, round_id: int, *, lock: bool = False)
     return found
 
 
+PUBLIC_STATES = ("scheduled", "open", "closed")
+"""The states of a round that has been announced. Outside staff pages, a round in any other
+state (a draft, a lapsed schedule) is unknown: it answers exactly as an id that does not exist."""
+
+
+async def get_public_round(session: AsyncSession, round_id: int) -> Round:
+    found = await session.scalar(
+        select(Round).where(Round.id == round_id, Round.state.in_(PUBLIC_STATES))
+    )
+    if found is None:
+        raise NotFound("No such round.")
+    return found
+
+
 async def list_rounds(session: AsyncSession, season_id: int) -> list[Round]:
     return list(
         await session.scalars(select(Round).where(Round.season_id == season_id).order_by(Round.id))

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from awards.models import AuditEvent, Category, Juror, Nominee, Round
 from awards.models.base import utcnow
-from tests.factories import build_election, run_cli, run_db
+from tests.factories import build_election, juror_login, run_cli, run_db
 
 
 def _round(settings, round_id) -> Round:
@@ -231,3 +231,44 @@ def test_turnout_shows_names_only_and_exports_reminders(staff, second_browser, s
     assert "juror1@example.org" not in reminder.text
     names = [row[1] for row in csv.reader(io.StringIO(reminder.text.lstrip("\ufeff")))]
     assert "'" + hostile in names  # text to a spreadsheet, never a formula
+
+
+PUBLIC_ROUTES = (
+    "/rounds/{id}",
+    "/rounds/{id}/results",
+    "/rounds/{id}/files/record",
+    "/rounds/{id}/files/results",
+)
+JUROR_ROUTES = ("/juror/rounds/{id}/ballot", "/api/rounds/{id}/ballot", "/api/rounds/{id}/status")
+UNKNOWN_ROUND = 2**31 - 1
+
+
+@pytest.mark.parametrize("state", ["draft", "lapsed"])
+def test_a_round_never_announced_is_unknown_to_the_public_and_to_jurors(browser, settings, state):
+    """Issue 9: `/rounds/ID` showed a draft round (its name and categories) to anyone who
+    guessed its id. Only scheduled, open and closed rounds are public; any other answers
+    exactly as an unknown id does, on every public route, and on a juror's routes too."""
+    election = build_election(settings, jurors=1, methods=("approval",), open_round=False)
+    run_db(
+        settings,
+        lambda s: s.execute(update(Round).where(Round.id == election.round_id).values(state=state)),
+    )
+
+    def check(routes: tuple[str, ...]) -> None:
+        for route in routes:
+            answer = browser.get(route.format(id=election.round_id))
+            unknown = browser.get(route.format(id=UNKNOWN_ROUND)).text
+            same = unknown.replace(str(UNKNOWN_ROUND), str(election.round_id))  # the path
+            assert (answer.status_code, answer.text) == (404, same), route
+
+    check(PUBLIC_ROUTES)
+    assert "终评" not in browser.get("/rounds/").text
+    assert juror_login(browser, election.emails[0]).status_code == 303
+    check(PUBLIC_ROUTES + JUROR_ROUTES)
+
+
+def test_a_scheduled_round_is_public(browser, settings, draft):
+    _schedule_due(settings, draft.round_id, -timedelta(days=1), timedelta(days=2))
+    page = browser.get(f"/rounds/{draft.round_id}")
+    assert page.status_code == 200
+    assert "终评" in page.text
