@@ -13,6 +13,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.logging.config import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -20,7 +21,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from awards import i18n
+from awards import hosts, i18n
 from awards.controllers.api import BallotApiController
 from awards.controllers.audit_log import AuditController
 from awards.controllers.auth import AuthController
@@ -143,6 +144,7 @@ def logging_config(settings: Settings) -> LoggingConfig:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    hosts.base_url(settings)  # no usable public address, no app: links are built from it
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -186,6 +188,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             SecurityHeadersMiddleware,
             LocaleMiddleware,
+            DefineMiddleware(hosts.AllowedHostsMiddleware, settings=settings, refuse=_domain_error),
             ScheduleMiddleware,
             PrincipalMiddleware,
         ],
