@@ -78,6 +78,9 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     smtp_sender: str = "awards@localhost"
     smtp_starttls: bool = True
+    smtp_ca_file: str = ""
+    """A CA certificate file (PEM) that vouches for a private mail server, instead of the system's
+    trusted authorities."""
     debug: bool = False
 
     @classmethod
@@ -111,5 +114,6 @@ class Settings:
             smtp_password=os.environ.get("AWARDS_SMTP_PASSWORD", ""),
             smtp_sender=os.environ.get("AWARDS_SMTP_SENDER", "awards@localhost"),
             smtp_starttls=_env_bool("AWARDS_SMTP_STARTTLS", True),
+            smtp_ca_file=os.environ.get("AWARDS_SMTP_CA_FILE", ""),
             debug=_env_bool("AWARDS_DEBUG", False),
         )

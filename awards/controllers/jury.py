@@ -204,17 +204,19 @@ class JuryController(Controller):
                 settings.smtp_password,
                 settings.smtp_sender,
                 settings.smtp_starttls,
+                settings.smtp_ca_file,
             )
             # Commit before the first e-mail: a code must be valid when it arrives, and SQLite's
             # write lock must not be held (stalling every cast) while a mail server answers.
             await db.commit()
-            unsent = await mail.send_codes(smtp, issued, login_url)
+            delivery = await mail.send_codes(smtp, issued, login_url)
             return Template(
                 "jury/roster.html",
                 context={
                     **context,
-                    "sent": len(issued) - len(unsent),
-                    "unsent": [item.juror for item in unsent],
+                    "sent": len(issued) - len(delivery.unsent),
+                    "unsent": [item.juror for item in delivery.unsent],
+                    "mail_problem": delivery.problem,
                 },
             )
         if data.get("format") == "csv":
