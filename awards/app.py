@@ -121,6 +121,7 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["localtime"] = lambda value: i18n.local_time(value, settings.timezone)
     env.globals["LOCALES"] = i18n.LOCALES
+    env.globals["TIMEZONE"] = settings.timezone
     env.globals["current_locale"] = i18n.current_locale
 
 

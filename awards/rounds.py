@@ -10,7 +10,7 @@ illegal one changes nothing and says why.
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -152,6 +152,38 @@ def require_state(round_: Round, states: Sequence[str], message: str) -> None:
         raise IllegalTransition(message, state=_(STATE_LABELS[round_.state]))
 
 
+def typed_time(raw: str, zone: str) -> datetime:
+    """A time staff typed, in UTC. With an offset (`+08:00`, `Z`) it is that instant; without,
+    the wall-clock time in `zone`, refused when the zone's clocks skip it (it does not exist) or
+    pass it twice (it would be an hour early or late, by a guess). ValueError carries the
+    message to show."""
+    try:
+        value = datetime.fromisoformat(raw)
+        if value.tzinfo is not None:
+            return value.astimezone(UTC)
+        tz = ZoneInfo(zone)
+        first, second = value.replace(tzinfo=tz, fold=0), value.replace(tzinfo=tz, fold=1)
+        found = first.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a time, or one that no UTC time can hold
+        raise ValueError(_("Enter a date and time as YYYY-MM-DD HH:MM.")) from None
+    if first.utcoffset() != second.utcoffset():
+        shown = {"time": value.strftime("%Y-%m-%d %H:%M"), "zone": zone}
+        if found.astimezone(tz).replace(tzinfo=None) != value:  # in neither offset
+            message = _(
+                "%(time)s does not exist in %(zone)s (the clocks go forward then); "
+                "choose another time.",
+                **shown,
+            )
+        else:
+            message = _(
+                "%(time)s happens twice in %(zone)s (the clocks go back then); "
+                "choose another time.",
+                **shown,
+            )
+        raise ValueError(message)
+    return found
+
+
 @dataclass(frozen=True)
 class ScheduleForm:
     opens_at: datetime
@@ -164,11 +196,9 @@ class ScheduleForm:
         for name in ("opens_at", "closes_at"):
             raw = fields.text(name, required=True, max_length=40)
             try:
-                times[name] = (
-                    datetime.fromisoformat(raw).replace(tzinfo=ZoneInfo(zone)) if raw else None
-                )
-            except ValueError:
-                fields.fail(name, _("Enter a date and time as YYYY-MM-DD HH:MM."))
+                times[name] = typed_time(raw, zone) if raw else None
+            except ValueError as exc:
+                fields.fail(name, str(exc))
         opens_at, closes_at = times.get("opens_at"), times.get("closes_at")
         if opens_at and closes_at and closes_at <= opens_at:
             fields.fail("closes_at", _("The round must close after it opens."))

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from awards.models import AuditEvent, Category, Juror, Nominee, Round
 from awards.models.base import utcnow
-from tests.factories import build_election, juror_login, run_cli, run_db
+from tests.factories import build_election, field_error, juror_login, run_cli, run_db
 
 
 def _round(settings, round_id) -> Round:
@@ -272,3 +272,82 @@ def test_a_scheduled_round_is_public(browser, settings, draft):
     page = browser.get(f"/rounds/{draft.round_id}")
     assert page.status_code == 200
     assert "终评" in page.text
+
+
+def _schedule(browser, round_id: int, opens_at: str, closes_at: str = "2031-12-01T12:00"):
+    return browser.post(
+        f"/staff/rounds/{round_id}/schedule", {"opens_at": opens_at, "closes_at": closes_at}
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("2031-01-01T00:00+00:00", "2031-01-01T00:00:00+00:00"),
+        ("2031-01-01T00:00Z", "2031-01-01T00:00:00+00:00"),
+        ("2031-01-01T09:00+09:00", "2031-01-01T00:00:00+00:00"),
+        ("2031-01-01T08:00", "2031-01-01T00:00:00+00:00"),  # no offset: Asia/Shanghai
+    ],
+)
+def test_a_typed_utc_offset_is_honoured(staff, settings, draft, typed, stored):
+    """Issue 9: `2031-01-01T00:00+00:00` was stored as 00:00 Shanghai time: the offset was
+    dropped and the zone put in its place."""
+    assert _schedule(staff, draft.round_id, typed).status_code == 303
+    assert _round(settings, draft.round_id).opens_at.isoformat() == stored
+
+
+@pytest.fixture
+def berlin(settings, staff_user):
+    """Staff of an association whose zone has summer time."""
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from awards.app import create_app
+    from tests.conftest import STAFF_PASSWORD
+    from tests.factories import Browser
+
+    with TestClient(
+        create_app(replace(settings, timezone="Europe/Berlin")), base_url="http://testserver.local"
+    ) as client:
+        browser = Browser(client)
+        assert browser.login(staff_user, STAFF_PASSWORD).status_code == 303
+        yield browser
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (  # the clocks go from 02:00 to 03:00 on 30 March 2031
+            "2031-03-30T02:30",
+            "Europe/Berlin 时区不存在 2031-03-30 02:30（此时时钟拨快），请另选时间。",
+        ),
+        (  # and from 03:00 back to 02:00 on 26 October 2031
+            "2031-10-26T02:30",
+            "Europe/Berlin 时区的 2031-10-26 02:30 会出现两次（此时时钟拨回），请另选时间。",
+        ),
+        ("0001-01-01T00:00", "请按 YYYY-MM-DD HH:MM 格式填写日期和时间。"),
+    ],
+)
+def test_a_local_time_that_does_not_exist_or_happens_twice_is_refused(
+    berlin, settings, draft, typed, message
+):
+    refused = _schedule(berlin, draft.round_id, typed)
+    assert refused.status_code == 422
+    assert field_error(refused.text, "opens_at") == message
+    assert _round(settings, draft.round_id).state == "draft"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("2031-10-26T02:30+02:00", "2031-10-26T00:30:00+00:00"),  # the first 02:30
+        ("2031-10-26T02:30+01:00", "2031-10-26T01:30:00+00:00"),  # the second
+        ("2031-07-01T12:00", "2031-07-01T10:00:00+00:00"),  # summer time
+        ("2031-12-01T11:00", "2031-12-01T10:00:00+00:00"),  # winter time
+    ],
+)
+def test_times_in_a_zone_with_summer_time(berlin, settings, draft, typed, stored):
+    assert _schedule(berlin, draft.round_id, typed, "2031-12-24T12:00").status_code == 303
+    assert _round(settings, draft.round_id).opens_at.isoformat() == stored
+    assert "开启时间（Europe/Berlin）" in berlin.get(f"/staff/rounds/{draft.round_id}").text
