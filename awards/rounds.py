@@ -127,14 +127,7 @@ async def create_round(
     )
     session.add(new)
     await session.flush()
-    await audit.record(
-        session,
-        actor=actor,
-        action="round.created",
-        object_type="round",
-        object_id=new.id,
-        changes={"code": form.code, "name": form.name, "kind": form.kind},
-    )
+    await audit.record_change(session, new, {}, actor=actor, action="round.created")
     return new
 
 
@@ -212,11 +205,10 @@ async def unschedule(session: AsyncSession, round_: Round, actor: str) -> None:
     require_state(
         round_, ("scheduled", "lapsed"), N_("Only a scheduled round can go back to draft.")
     )
+    before = audit.snapshot(round_)
     round_.state, round_.opens_at, round_.closes_at = "draft", None, None
     round_.schedule_problem = None
-    await audit.record(
-        session, actor=actor, action="round.unscheduled", object_type="round", object_id=round_.id
-    )
+    await audit.record_change(session, round_, before, actor=actor, action="round.unscheduled")
 
 
 async def close_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
@@ -224,10 +216,10 @@ async def close_round(session: AsyncSession, round_: Round, now: datetime, actor
         round_, ("open",), N_("The round is %(state)s: only an open round can be closed.")
     )
     await rewrite_box(session, round_.id)
+    before = audit.snapshot(round_)
     round_.closed_at, round_.state, round_.schedule_problem = now, "closed", None
-    await audit.record(
-        session, actor=actor, action="round.closed", object_type="round", object_id=round_.id
-    )
+    await audit.record_change(session, round_, before, actor=actor, action="round.closed")
+    # The head after the close's own event, which therefore cannot name it: the seal does.
     round_.audit_head_at_close = (await audit.head(session))[1]
 
 
