@@ -1,6 +1,7 @@
 """The one app factory: controllers, middleware, templates, CSRF and the error mapping.
 
 Run it with `uvicorn awards.app:create_app --factory` (or `awards serve`); tests pass settings in.
+It does not start without a usable `AWARDS_BASE_URL` (see `awards.hosts`).
 """
 
 import logging

@@ -144,29 +144,23 @@ async def record_change(
     actor: str,
     action: str,
     removed: bool = False,
-    object_type: str | None = None,
-    object_id: object = None,
     **related: Any,
 ) -> AuditEvent | None:
     """Record what changed in `obj` since `before` (its `snapshot`; `{}` for a new object):
     every changed column and `related` value as [old, new]; `removed`: the object is being
     deleted, every value goes to None. An update that changed nothing records nothing. The
-    event names the object by its table and primary key unless `object_type` and `object_id`
-    say otherwise."""
+    event names the object by its table and primary key (`juror/nominee` for a pair)."""
     after = {} if removed else snapshot(obj, **related)
     changes = diff(before, after)
     if before and not removed and not changes:
         return None
-    if object_type is None:
-        object_type = obj.__tablename__
-        identity = inspect(obj).identity or ()
-        object_id = identity[0] if len(identity) == 1 else "/".join(map(str, identity))
+    identity = inspect(obj).identity or ()
     return await record(
         session,
         actor=actor,
         action=action,
-        object_type=object_type,
-        object_id=object_id,
+        object_type=obj.__tablename__,
+        object_id="/".join(map(str, identity)),
         changes=changes,
     )
 
