@@ -1,6 +1,7 @@
 """The one app factory: controllers, middleware, templates, CSRF and the error mapping.
 
 Run it with `uvicorn awards.app:create_app --factory` (or `awards serve`); tests pass settings in.
+It does not start without a usable `AWARDS_BASE_URL` (see `awards.hosts`).
 """
 
 import logging
@@ -14,6 +15,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.logging.config import LoggingConfig
+from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -21,7 +23,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from awards import i18n
+from awards import hosts, i18n
 from awards.controllers.api import BallotApiController
 from awards.controllers.audit_log import AuditController
 from awards.controllers.auth import AuthController
@@ -122,6 +124,7 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["localtime"] = lambda value: i18n.local_time(value, settings.timezone)
     env.globals["LOCALES"] = i18n.LOCALES
+    env.globals["TIMEZONE"] = settings.timezone
     env.globals["current_locale"] = i18n.current_locale
 
 
@@ -145,6 +148,7 @@ def logging_config(settings: Settings) -> LoggingConfig:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
+    hosts.base_url(settings)  # no usable public address, no app: links are built from it
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -188,6 +192,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             SecurityHeadersMiddleware,
             LocaleMiddleware,
+            DefineMiddleware(hosts.AllowedHostsMiddleware, settings=settings, refuse=_domain_error),
             ScheduleMiddleware,
             PrincipalMiddleware,
         ],

@@ -6,18 +6,24 @@ where `h_{i-1}` is the raw 32 bytes and `canonical(event_i)` the canonical JSON 
 record.md) of {seq, occurred_at, actor, action, object_type, object_id, changes}. Appends take the
 lock on the single `audit_head` row, so two writers can never fork the chain, and `seq` is unique.
 Events never hold ballot content, trackers, passwords, session ids or activation codes.
+
+What changed is recorded by one mechanism: `snapshot` an object before a change, make the
+change, and `record_change` puts every column that changed in the event as `[old, new]` (a new
+object from nothing, a removed one to nothing), with related values such as a juror's panels
+beside them. Columns marked `info=SECRET` on the model (password and code hashes, the tie-break
+seed, trackers, ballot content) are never read into a snapshot, so no event can carry them.
 """
 
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards.models import AuditEvent, AuditHead
+from awards.models import AuditEvent, AuditHead, Base
 from awards.models.base import utcnow
 from ballots.canonical import canonical_json, sha256_hex
 
@@ -109,18 +115,63 @@ async def verify(session: AsyncSession) -> ChainReport:
     return verify_chain(collected, await head(session))
 
 
+def snapshot(obj: Base, **related: Any) -> dict[str, Any]:
+    """What the audit log may know of a mapped object now: each column's value, secret columns
+    left out, and the `related` values given (e.g. `panels=[codes]`)."""
+    values = {
+        attr.key: getattr(obj, attr.key)
+        for attr in inspect(obj).mapper.column_attrs
+        if not any(column.info.get("secret") for column in attr.columns)
+    }
+    return {**values, **related}
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
-    """{field: [old, new]} for the fields that changed, values made JSON-safe."""
+    """{field: [old, new]} for the fields that changed (missing on one side: None), values made
+    JSON-safe."""
     return {
         key: [_plain(before.get(key)), _plain(after.get(key))]
-        for key in sorted(after)
-        if before.get(key) != after.get(key)
+        for key in sorted(before.keys() | after.keys())
+        if _plain(before.get(key)) != _plain(after.get(key))
     }
 
 
+async def record_change(
+    session: AsyncSession,
+    obj: Base,
+    before: dict[str, Any],
+    *,
+    actor: str,
+    action: str,
+    removed: bool = False,
+    **related: Any,
+) -> AuditEvent | None:
+    """Record what changed in `obj` since `before` (its `snapshot`; `{}` for a new object):
+    every changed column and `related` value as [old, new]; `removed`: the object is being
+    deleted, every value goes to None. An update that changed nothing records nothing. The
+    event names the object by its table and primary key (`juror/nominee` for a pair)."""
+    after = {} if removed else snapshot(obj, **related)
+    changes = diff(before, after)
+    if before and not removed and not changes:
+        return None
+    identity = inspect(obj).identity or ()
+    return await record(
+        session,
+        actor=actor,
+        action=action,
+        object_type=obj.__tablename__,
+        object_id="/".join(map(str, identity)),
+        changes=changes,
+    )
+
+
 def _plain(value: Any) -> Any:
+    """JSON-safe: aware times in UTC (the same instant reads the same whatever its zone), dates
+    in ISO form, tuples as lists."""
     if isinstance(value, datetime):
-        return value.isoformat()
+        return value.astimezone(UTC).isoformat() if value.tzinfo else value.isoformat()
     if hasattr(value, "isoformat"):
         return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
     return value

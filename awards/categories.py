@@ -80,10 +80,6 @@ class CategoryForm:
         )
 
 
-def _snapshot(category: Category) -> dict[str, Any]:
-    return {key: getattr(category, key) for key in CategoryForm.__dataclass_fields__}
-
-
 async def list_categories(session: AsyncSession, season_id: int) -> list[Category]:
     return list(
         await session.scalars(
@@ -123,14 +119,7 @@ async def create_category(
     category = Category(season_id=season.id, position=(last or 0) + 1, **asdict(form))
     session.add(category)
     await session.flush()
-    await audit.record(
-        session,
-        actor=actor,
-        action="category.created",
-        object_type="category",
-        object_id=category.id,
-        changes=asdict(form),
-    )
+    await audit.record_change(session, category, {}, actor=actor, action="category.created")
     return category
 
 
@@ -139,17 +128,10 @@ async def update_category(
 ) -> None:
     await ensure_category_not_frozen(session, category.id)
     await _check_code_free(session, category.season_id, form, category.id)
-    before = _snapshot(category)
+    before = audit.snapshot(category)
     for key, value in asdict(form).items():
         setattr(category, key, value)
-    await audit.record(
-        session,
-        actor=actor,
-        action="category.updated",
-        object_type="category",
-        object_id=category.id,
-        changes=audit.diff(before, asdict(form)),
-    )
+    await audit.record_change(session, category, before, actor=actor, action="category.updated")
     await ensure_schedules_hold(session, category.season_id)
 
 
@@ -190,7 +172,7 @@ async def set_panels(
         action="category.panels_set",
         object_type="category",
         object_id=category.id,
-        changes={"panels": [before, sorted(set(codes))]},
+        changes=audit.diff({"panels": before}, {"panels": sorted(set(codes))}),
     )
     await ensure_schedules_hold(session, category.season_id)
 
@@ -198,6 +180,7 @@ async def set_panels(
 async def move_category(session: AsyncSession, category: Category, step: int, actor: str) -> None:
     """Swap the category with its neighbour above (step -1) or below (step +1)."""
     ordered = await list_categories(session, category.season_id)
+    before = [c.code for c in ordered]
     index = next(i for i, c in enumerate(ordered) if c.id == category.id)
     target = index + step
     if not 0 <= target < len(ordered):
@@ -205,11 +188,11 @@ async def move_category(session: AsyncSession, category: Category, step: int, ac
     ordered[index], ordered[target] = ordered[target], ordered[index]
     for position, item in enumerate(ordered, start=1):
         item.position = position
-    await audit.record(
+    await audit.record(  # the positions, as the season's order of categories
         session,
         actor=actor,
         action="category.reordered",
         object_type="season",
         object_id=category.season_id,
-        changes={"order": [c.code for c in ordered]},
+        changes=audit.diff({"order": before}, {"order": [c.code for c in ordered]}),
     )

@@ -20,6 +20,7 @@ from awards import (
     catalogue_files,
     closing,
     demo,
+    hosts,
     migrate,
     opening,
     publication,
@@ -306,10 +307,16 @@ def ensure_demo(settings: Settings) -> demo.DemoLogin | None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    try:
+        url = hosts.base_url(settings) + "/"
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        return 2
     migrate.upgrade(settings)
     login = None if args.no_demo else ensure_demo(settings)
-    url = f"http://{args.host}:{args.port}/"
-    console.print(f"[bold]Awards[/bold] serving at [link={url}]{url}[/link]")
+    console.print(
+        f"[bold]Awards[/bold] listening on {args.host}:{args.port}, at [link={url}]{url}[/link]"
+    )
     if login:
         console.print("Demo data loaded. Staff login (shown only this once):")
         console.print(f"  user name: [bold]{login.username}[/bold]")
@@ -424,6 +431,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "serve" and args.host in ("127.0.0.1", "localhost", "::1"):
         # Plain http on loopback: a Secure cookie would never come back from the browser.
         os.environ.setdefault("AWARDS_COOKIE_SECURE", "false")
+        # Nobody else can open it, so its own address is the public one.
+        host = f"[{args.host}]" if ":" in args.host else args.host
+        os.environ.setdefault("AWARDS_BASE_URL", f"http://{host}:{args.port}")
         settings = Settings.from_env()
     try:
         return args.func(settings, args)

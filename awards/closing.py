@@ -33,18 +33,9 @@ async def close(
         async with db.transaction() as session:
             round_ = await rounds.get_round(session, round_id, lock=True)
             await rounds.close_round(session, round_, now, actor)
+            before = audit.snapshot(round_)
             await records.seal(session, round_, settings.timezone, settings.records_dir, created)
-            await audit.record(
-                session,
-                actor=actor,
-                action="round.sealed",
-                object_type="round",
-                object_id=round_.id,
-                changes={
-                    "record_sha256": round_.record_sha256,
-                    "results_sha256": round_.results_sha256,
-                },
-            )
+            await audit.record_change(session, round_, before, actor=actor, action="round.sealed")
     except BaseException:
         if created and not await _carries_seal(db, round_id, created):
             for path in created:
@@ -95,13 +86,10 @@ async def scrub_closed(db: Database, now: datetime, actor: str) -> list[str]:
             for round_id in ids:
                 round_ = await rounds.get_round(session, round_id, lock=True)
                 if round_.scrubbed_at is None:
+                    before = audit.snapshot(round_)
                     round_.scrubbed_at = now
-                    await audit.record(
-                        session,
-                        actor=actor,
-                        action="round.scrubbed",
-                        object_type="round",
-                        object_id=round_id,
+                    await audit.record_change(
+                        session, round_, before, actor=actor, action="round.scrubbed"
                     )
     except Exception as exc:
         logger.error("scrubbing after a close failed: %s", type(exc).__name__, exc_info=exc)

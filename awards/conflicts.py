@@ -5,7 +5,7 @@ when it leaves a scheduled round's category without a juror who may vote (the sc
 lets that round lapse and says why); a staff decision that would do so is refused.
 """
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -55,13 +55,8 @@ async def declare(
     )
     session.add(affiliation)
     await session.flush()
-    await audit.record(
-        session,
-        actor=f"juror:{juror.id}",
-        action="affiliation.declared",
-        object_type="juror",
-        object_id=juror.id,
-        changes={"company": company, "drama_id": drama_id, "role": role},
+    await audit.record_change(
+        session, affiliation, {}, actor=f"juror:{juror.id}", action="affiliation.declared"
     )
     return affiliation
 
@@ -70,13 +65,13 @@ async def withdraw(session: AsyncSession, juror: Juror, affiliation_id: int) -> 
     affiliation = await session.get(Affiliation, affiliation_id)
     if affiliation is None or affiliation.juror_id != juror.id:
         raise NotFound("No such declaration.")
-    await audit.record(
+    await audit.record_change(
         session,
+        affiliation,
+        audit.snapshot(affiliation),
         actor=f"juror:{juror.id}",
         action="affiliation.withdrawn",
-        object_type="juror",
-        object_id=juror.id,
-        changes={"company": affiliation.company, "drama_id": affiliation.drama_id},
+        removed=True,
     )
     await session.delete(affiliation)
 
@@ -98,23 +93,19 @@ async def decide(
         raise FormInvalid({"reason": _("Give the reason; it is published in the register.")})
     if len(reason) > 300:
         raise FormInvalid({"reason": _("At most %(n)s characters.", n=300)})
-    await session.execute(
-        delete(RecusalDecision).where(
-            RecusalDecision.juror_id == juror.id, RecusalDecision.nominee_id == nominee_id
-        )
-    )
-    if recused is not None:
-        session.add(
-            RecusalDecision(
-                juror_id=juror.id, nominee_id=nominee_id, recused=recused, reason=reason
+    decision = await session.get(RecusalDecision, (juror.id, nominee_id))
+    before = {} if decision is None else audit.snapshot(decision)
+    if recused is None:
+        if decision is not None:
+            await audit.record_change(
+                session, decision, before, actor=actor, action="recusal.decided", removed=True
             )
-        )
-    await audit.record(
-        session,
-        actor=actor,
-        action="recusal.decided",
-        object_type="juror",
-        object_id=juror.id,
-        changes={"nominee": nominee_id, "recused": recused, "reason": reason},
-    )
+            await session.delete(decision)
+    else:
+        if decision is None:
+            decision = RecusalDecision(juror_id=juror.id, nominee_id=nominee_id)
+            session.add(decision)
+        decision.recused, decision.reason = recused, reason
+        await session.flush()
+        await audit.record_change(session, decision, before, actor=actor, action="recusal.decided")
     await ensure_schedules_hold(session, nominee.category.season_id)

@@ -19,6 +19,7 @@ commit's fsync never blocks the loop.
 """
 
 import asyncio
+import contextvars
 from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -188,7 +189,12 @@ class SqliteUnits:
             with self._write_engine.begin() as connection:
                 return unit(connection, *args, **kwargs)
 
-        return await asyncio.get_running_loop().run_in_executor(self._writer_thread, run)
+        # The request's context variables (its locale above all: a unit's messages are in the
+        # juror's language) go with the unit; an executor does not carry them by itself.
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(
+            self._writer_thread, context.run, run
+        )
 
     def dispose(self) -> None:
         self._writer_thread.shutdown()

@@ -137,39 +137,21 @@ async def _check_title_free(
         )
 
 
-def _changes(form: DramaForm) -> dict[str, Any]:
-    return audit.diff({}, asdict(form))
-
-
 async def create_drama(session: AsyncSession, season_id: int, form: DramaForm, actor: str) -> Drama:
     await _check_title_free(session, season_id, form, None)
     drama = Drama(season_id=season_id, **asdict(form))
     session.add(drama)
     await session.flush()
-    await audit.record(
-        session,
-        actor=actor,
-        action="drama.created",
-        object_type="drama",
-        object_id=drama.id,
-        changes=_changes(form),
-    )
+    await audit.record_change(session, drama, {}, actor=actor, action="drama.created")
     return drama
 
 
 async def update_drama(session: AsyncSession, drama: Drama, form: DramaForm, actor: str) -> None:
     await _check_title_free(session, drama.season_id, form, drama.id)
-    before = {key: getattr(drama, key) for key in DramaForm.__dataclass_fields__}
+    before = audit.snapshot(drama)
     for key, value in asdict(form).items():
         setattr(drama, key, value)
-    await audit.record(
-        session,
-        actor=actor,
-        action="drama.updated",
-        object_type="drama",
-        object_id=drama.id,
-        changes=audit.diff(before, asdict(form)),
-    )
+    await audit.record_change(session, drama, before, actor=actor, action="drama.updated")
 
 
 async def delete_drama(session: AsyncSession, drama: Drama, actor: str) -> None:
@@ -178,13 +160,8 @@ async def delete_drama(session: AsyncSession, drama: Drama, actor: str) -> None:
         raise Conflict(
             "This drama is nominated and cannot be deleted; remove its nominations first."
         )
-    await audit.record(
-        session,
-        actor=actor,
-        action="drama.deleted",
-        object_type="drama",
-        object_id=drama.id,
-        changes={"title": drama.title},
+    await audit.record_change(
+        session, drama, audit.snapshot(drama), actor=actor, action="drama.deleted", removed=True
     )
     await session.delete(drama)
 

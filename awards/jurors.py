@@ -98,14 +98,7 @@ async def create_panel(session: AsyncSession, season: Season, form: PanelForm, a
     panel = Panel(season_id=season.id, code=form.code, name=form.name)
     session.add(panel)
     await session.flush()
-    await audit.record(
-        session,
-        actor=actor,
-        action="panel.created",
-        object_type="panel",
-        object_id=panel.id,
-        changes={"code": form.code, "name": form.name},
-    )
+    await audit.record_change(session, panel, {}, actor=actor, action="panel.created")
     return panel
 
 
@@ -140,6 +133,11 @@ async def _set_season_panels(
     juror.panels = keep + [panels[c] for c in codes]
 
 
+def _panels(juror: Juror, season_id: int) -> dict[str, Any]:
+    """What the audit log records of a juror beside the columns: the panels of this season."""
+    return {"panels": sorted(p.code for p in juror.panels if p.season_id == season_id)}
+
+
 async def save_juror(
     session: AsyncSession, season: Season, form: JurorForm, actor: str, juror: Juror | None = None
 ) -> Juror:
@@ -147,7 +145,7 @@ async def save_juror(
     other = await session.scalar(select(Juror).where(Juror.email == form.email))
     if other is not None and (juror is None or other.id != juror.id):
         raise FormInvalid({"email": _("Another juror uses this e-mail address.")})
-    created = juror is None
+    before = {} if juror is None else audit.snapshot(juror, **_panels(juror, season.id))
     if juror is None:
         juror = Juror(email=form.email, name=form.name, panels=[])
         session.add(juror)
@@ -155,13 +153,13 @@ async def save_juror(
     juror.organisation, juror.phone = form.organisation, form.phone
     await _set_season_panels(session, juror, season.id, form.panel_codes)
     await session.flush()
-    await audit.record(
+    await audit.record_change(
         session,
+        juror,
+        before,
         actor=actor,
-        action="juror.created" if created else "juror.updated",
-        object_type="juror",
-        object_id=juror.id,
-        changes={"name": form.name, "panels": list(form.panel_codes)},
+        action="juror.updated" if before else "juror.created",
+        **_panels(juror, season.id),
     )
     await ensure_schedules_hold(session, season.id)
     return juror
@@ -194,11 +192,21 @@ async def import_roster(
     }
     for form in forms:
         juror = existing.get(form.email)
+        before = {} if juror is None else audit.snapshot(juror, **_panels(juror, season.id))
         if juror is None:
             juror = Juror(email=form.email, name=form.name, panels=[])
             session.add(juror)
         juror.name, juror.organisation, juror.phone = form.name, form.organisation, form.phone
         await _set_season_panels(session, juror, season.id, form.panel_codes)
+        await session.flush()
+        await audit.record_change(  # one event per juror the file adds or changes
+            session,
+            juror,
+            before,
+            actor=actor,
+            action="juror.updated" if before else "juror.created",
+            **_panels(juror, season.id),
+        )
     await audit.record(
         session,
         actor=actor,

@@ -37,6 +37,11 @@ class NomineeForm:
         return cls(drama_id=drama_id or 0, person_name=person_name, person_role=person_role)
 
 
+def _labels(category: Category, drama: Drama) -> dict[str, str]:
+    """Beside the ids in a nominee's audit event: what staff know them by."""
+    return {"category": category.code, "drama": drama.title}
+
+
 async def list_nominees(session: AsyncSession, category_id: int) -> list[Nominee]:
     return list(
         await session.scalars(
@@ -73,13 +78,8 @@ async def add_nominee(
     )
     session.add(nominee)
     await session.flush()
-    await audit.record(
-        session,
-        actor=actor,
-        action="nominee.added",
-        object_type="nominee",
-        object_id=nominee.id,
-        changes={"category": category.code, "drama": drama.title, "person": form.person_name},
+    await audit.record_change(
+        session, nominee, {}, actor=actor, action="nominee.added", **_labels(category, drama)
     )
     return nominee
 
@@ -91,17 +91,14 @@ async def remove_nominee(
     if nominee is None or nominee.category_id != category.id:
         raise NotFound("No such nominee.")
     await ensure_category_not_frozen(session, category.id)
-    await audit.record(
+    labels = _labels(category, nominee.drama)
+    await audit.record_change(
         session,
+        nominee,
+        audit.snapshot(nominee, **labels),
         actor=actor,
         action="nominee.removed",
-        object_type="nominee",
-        object_id=nominee.id,
-        changes={
-            "category": category.code,
-            "drama": nominee.drama.title,
-            "person": nominee.person_name,
-        },
+        removed=True,
     )
     await session.delete(nominee)
     await ensure_schedules_hold(session, category.season_id)

@@ -232,19 +232,23 @@ async def set_categories(
     )
     if wanted - valid:
         raise FormInvalid({"categories": _("Choose categories of this round's season.")})
+    chosen = await session.scalars(
+        select(RoundCategory.category_id).where(RoundCategory.round_id == round_.id)
+    )
+    before = audit.snapshot(round_, categories=sorted(chosen))
     await session.execute(delete(RoundCategory).where(RoundCategory.round_id == round_.id))
     if wanted:
         await session.execute(
             insert(RoundCategory),
             [{"round_id": round_.id, "category_id": c} for c in sorted(wanted)],
         )
-    await audit.record(
+    await audit.record_change(
         session,
+        round_,
+        before,
         actor=actor,
         action="round.categories_set",
-        object_type="round",
-        object_id=round_.id,
-        changes={"categories": sorted(wanted)},
+        categories=sorted(wanted),
     )
     await ensure_schedules_hold(session, round_.season_id)
 
@@ -257,16 +261,10 @@ async def schedule(session: AsyncSession, round_: Round, form: ScheduleForm, act
         N_("The round is %(state)s: it cannot be scheduled."),
     )
     await ensure_can_open(session, round_, None)  # the form has checked the new times
+    before = audit.snapshot(round_)
     round_.opens_at, round_.closes_at, round_.state = form.opens_at, form.closes_at, "scheduled"
     round_.schedule_problem = None
-    await audit.record(
-        session,
-        actor=actor,
-        action="round.scheduled",
-        object_type="round",
-        object_id=round_.id,
-        changes={"opens_at": form.opens_at.isoformat(), "closes_at": form.closes_at.isoformat()},
-    )
+    await audit.record_change(session, round_, before, actor=actor, action="round.scheduled")
 
 
 async def open_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
@@ -276,6 +274,7 @@ async def open_round(session: AsyncSession, round_: Round, now: datetime, actor:
         N_("The round is %(state)s: it cannot be opened."),
     )
     found = await ensure_can_open(session, round_, now)
+    before = audit.snapshot(round_)
     await _freeze(session, round_, found)
     document = config_document(found, round_)
     session.add(RoundConfig(round_id=round_.id, document=document.decode()))
@@ -286,19 +285,8 @@ async def open_round(session: AsyncSession, round_: Round, now: datetime, actor:
     round_.eligible_jurors = len(set().union(*(item.eligible for item in found.categories)))
     round_.opened_at, round_.state, round_.schedule_problem = now, "open", None
     round_.audit_head_at_open = (await audit.head(session))[1]
-    await audit.record(
-        session,
-        actor=actor,
-        action="round.opened",
-        object_type="round",
-        object_id=round_.id,
-        changes={
-            "seed_sha256": round_.seed_sha256,
-            "config_sha256": round_.config_sha256,
-            "eligible_jurors": round_.eligible_jurors,
-            "audit_head": round_.audit_head_at_open,
-        },
-    )
+    # The seed itself is a secret column: only its hash is in the event.
+    await audit.record_change(session, round_, before, actor=actor, action="round.opened")
 
 
 async def ensure_schedules_hold(session: AsyncSession, season_id: int) -> None:

@@ -178,12 +178,6 @@ async def publish(session: AsyncSession, round_: Round, now: datetime, actor: st
         raise Conflict(N_("Only a closed and sealed round can be published."))
     if round_.published_at is not None:
         raise Conflict(N_("These results are published already."))
+    before = audit.snapshot(round_)
     round_.published_at = now
-    await audit.record(
-        session,
-        actor=actor,
-        action="round.published",
-        object_type="round",
-        object_id=round_.id,
-        changes={"record_sha256": round_.record_sha256, "results_sha256": round_.results_sha256},
-    )
+    await audit.record_change(session, round_, before, actor=actor, action="round.published")

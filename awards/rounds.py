@@ -10,7 +10,7 @@ illegal one changes nothing and says why.
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -75,6 +75,20 @@ async def get_round(session: AsyncSession, round_id: int, *, lock: bool = False)
     return found
 
 
+PUBLIC_STATES = ("scheduled", "open", "closed")
+"""The states of a round that has been announced. Outside staff pages, a round in any other
+state (a draft, a lapsed schedule) is unknown: it answers exactly as an id that does not exist."""
+
+
+async def get_public_round(session: AsyncSession, round_id: int) -> Round:
+    found = await session.scalar(
+        select(Round).where(Round.id == round_id, Round.state.in_(PUBLIC_STATES))
+    )
+    if found is None:
+        raise NotFound("No such round.")
+    return found
+
+
 async def list_rounds(session: AsyncSession, season_id: int) -> list[Round]:
     return list(
         await session.scalars(select(Round).where(Round.season_id == season_id).order_by(Round.id))
@@ -113,14 +127,7 @@ async def create_round(
     )
     session.add(new)
     await session.flush()
-    await audit.record(
-        session,
-        actor=actor,
-        action="round.created",
-        object_type="round",
-        object_id=new.id,
-        changes={"code": form.code, "name": form.name, "kind": form.kind},
-    )
+    await audit.record_change(session, new, {}, actor=actor, action="round.created")
     return new
 
 
@@ -138,6 +145,38 @@ def require_state(round_: Round, states: Sequence[str], message: str) -> None:
         raise IllegalTransition(message, state=_(STATE_LABELS[round_.state]))
 
 
+def typed_time(raw: str, zone: str) -> datetime:
+    """A time staff typed, in UTC. With an offset (`+08:00`, `Z`) it is that instant; without,
+    the wall-clock time in `zone`, refused when the zone's clocks skip it (it does not exist) or
+    pass it twice (it would be an hour early or late, by a guess). ValueError carries the
+    message to show."""
+    try:
+        value = datetime.fromisoformat(raw)
+        if value.tzinfo is not None:
+            return value.astimezone(UTC)
+        tz = ZoneInfo(zone)
+        first, second = value.replace(tzinfo=tz, fold=0), value.replace(tzinfo=tz, fold=1)
+        found = first.astimezone(UTC)
+    except (ValueError, OverflowError):  # not a time, or one that no UTC time can hold
+        raise ValueError(_("Enter a date and time as YYYY-MM-DD HH:MM.")) from None
+    if first.utcoffset() != second.utcoffset():
+        shown = {"time": value.strftime("%Y-%m-%d %H:%M"), "zone": zone}
+        if found.astimezone(tz).replace(tzinfo=None) != value:  # in neither offset
+            message = _(
+                "%(time)s does not exist in %(zone)s (the clocks go forward then); "
+                "choose another time.",
+                **shown,
+            )
+        else:
+            message = _(
+                "%(time)s happens twice in %(zone)s (the clocks go back then); "
+                "choose another time.",
+                **shown,
+            )
+        raise ValueError(message)
+    return found
+
+
 @dataclass(frozen=True)
 class ScheduleForm:
     opens_at: datetime
@@ -150,11 +189,9 @@ class ScheduleForm:
         for name in ("opens_at", "closes_at"):
             raw = fields.text(name, required=True, max_length=40)
             try:
-                times[name] = (
-                    datetime.fromisoformat(raw).replace(tzinfo=ZoneInfo(zone)) if raw else None
-                )
-            except ValueError:
-                fields.fail(name, _("Enter a date and time as YYYY-MM-DD HH:MM."))
+                times[name] = typed_time(raw, zone) if raw else None
+            except ValueError as exc:
+                fields.fail(name, str(exc))
         opens_at, closes_at = times.get("opens_at"), times.get("closes_at")
         if opens_at and closes_at and closes_at <= opens_at:
             fields.fail("closes_at", _("The round must close after it opens."))
@@ -168,11 +205,10 @@ async def unschedule(session: AsyncSession, round_: Round, actor: str) -> None:
     require_state(
         round_, ("scheduled", "lapsed"), N_("Only a scheduled round can go back to draft.")
     )
+    before = audit.snapshot(round_)
     round_.state, round_.opens_at, round_.closes_at = "draft", None, None
     round_.schedule_problem = None
-    await audit.record(
-        session, actor=actor, action="round.unscheduled", object_type="round", object_id=round_.id
-    )
+    await audit.record_change(session, round_, before, actor=actor, action="round.unscheduled")
 
 
 async def close_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
@@ -180,10 +216,10 @@ async def close_round(session: AsyncSession, round_: Round, now: datetime, actor
         round_, ("open",), N_("The round is %(state)s: only an open round can be closed.")
     )
     await rewrite_box(session, round_.id)
+    before = audit.snapshot(round_)
     round_.closed_at, round_.state, round_.schedule_problem = now, "closed", None
-    await audit.record(
-        session, actor=actor, action="round.closed", object_type="round", object_id=round_.id
-    )
+    await audit.record_change(session, round_, before, actor=actor, action="round.closed")
+    # The head after the close's own event, which therefore cannot name it: the seal does.
     round_.audit_head_at_close = (await audit.head(session))[1]
 
 

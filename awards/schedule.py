@@ -162,16 +162,17 @@ async def _record_failure(
 async def _note_problem(
     session: AsyncSession, round_: Round, action: str, message: str, params: dict[str, Any]
 ) -> None:
+    before = audit.snapshot(round_, problem=None)
     if round_.state == "scheduled":
         round_.state = "lapsed"
     round_.schedule_problem = json.dumps({"message": message, "params": params})
-    await audit.record(
+    await audit.record_change(
         session,
+        round_,
+        before,
         actor="schedule",
         action=action,
-        object_type="round",
-        object_id=round_.id,
-        changes={"problem": _english(message, params)},
+        problem=_english(message, params),
     )
 
 

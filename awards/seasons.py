@@ -54,14 +54,7 @@ async def create_season(session: AsyncSession, form: SeasonForm, actor: str) -> 
     season = Season(**asdict(form))
     session.add(season)
     await session.flush()
-    await audit.record(
-        session,
-        actor=actor,
-        action="season.created",
-        object_type="season",
-        object_id=season.id,
-        changes=asdict(form),
-    )
+    await audit.record_change(session, season, {}, actor=actor, action="season.created")
     return season
 
 
@@ -69,14 +62,7 @@ async def update_season(
     session: AsyncSession, season: Season, form: SeasonForm, actor: str
 ) -> None:
     await _check_code_free(session, form, season.id)
-    before = {"code": season.code, "name": season.name, "year": season.year}
+    before = audit.snapshot(season)
     for key, value in asdict(form).items():
         setattr(season, key, value)
-    await audit.record(
-        session,
-        actor=actor,
-        action="season.updated",
-        object_type="season",
-        object_id=season.id,
-        changes=audit.diff(before, asdict(form)),
-    )
+    await audit.record_change(session, season, before, actor=actor, action="season.updated")

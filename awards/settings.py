@@ -23,6 +23,11 @@ def _env_int(name: str, default: int) -> int:
     return default if raw is None or raw == "" else int(raw)
 
 
+def _env_list(name: str) -> tuple[str, ...]:
+    """A list of names separated by commas or spaces."""
+    return tuple(part for part in os.environ.get(name, "").replace(",", " ").split() if part)
+
+
 def _secret_key(var_dir: Path) -> str:
     """AWARDS_SECRET_KEY, else a key kept in var/secret_key so that every worker shares it."""
     if key := os.environ.get("AWARDS_SECRET_KEY"):
@@ -48,6 +53,11 @@ class Argon2Params:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite+aiosqlite:///:memory:"
+    base_url: str = ""
+    """The address people open, e.g. https://awards.example.org: every link sent to them is
+    built from it, and requests for other host names are refused (`awards.hosts`)."""
+    allowed_hosts: tuple[str, ...] = ()
+    """Further host names requests may carry (another name of the same service)."""
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32), repr=False)
     cookie_secure: bool = True
     session_idle_minutes: int = 30
@@ -71,6 +81,9 @@ class Settings:
     smtp_password: str = field(default="", repr=False)
     smtp_sender: str = "awards@localhost"
     smtp_starttls: bool = True
+    smtp_ca_file: str = ""
+    """A CA certificate file (PEM) that vouches for a private mail server, instead of the system's
+    trusted authorities."""
     debug: bool = False
 
     @classmethod
@@ -80,6 +93,8 @@ class Settings:
             database_url=os.environ.get(
                 "AWARDS_DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'awards.db'}"
             ),
+            base_url=os.environ.get("AWARDS_BASE_URL", ""),
+            allowed_hosts=_env_list("AWARDS_ALLOWED_HOSTS"),
             secret_key=_secret_key(var_dir),
             cookie_secure=_env_bool("AWARDS_COOKIE_SECURE", True),
             session_idle_minutes=_env_int("AWARDS_SESSION_IDLE_MINUTES", 30),
@@ -105,5 +120,6 @@ class Settings:
             smtp_password=os.environ.get("AWARDS_SMTP_PASSWORD", ""),
             smtp_sender=os.environ.get("AWARDS_SMTP_SENDER", "awards@localhost"),
             smtp_starttls=_env_bool("AWARDS_SMTP_STARTTLS", True),
+            smtp_ca_file=os.environ.get("AWARDS_SMTP_CA_FILE", ""),
             debug=_env_bool("AWARDS_DEBUG", False),
         )

@@ -74,6 +74,7 @@ def main() -> None:
         url = args.database_url or f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}"
         settings = Settings(
             database_url=url,
+            base_url="http://testserver.local",
             cookie_secure=False,
             argon2=Argon2Params(time_cost=1, memory_kib=1024, parallelism=1),
         )

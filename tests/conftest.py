@@ -33,6 +33,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
 def settings(database_url: str, tmp_path) -> Settings:
     migrated = Settings(
         database_url=database_url,
+        base_url="http://testserver.local",  # where the test client sends its requests
         secret_key="test-secret-" + uuid.uuid4().hex,
         cookie_secure=False,
         argon2=FAST_ARGON2,

@@ -28,6 +28,7 @@ class Server:
         self.env = {
             **os.environ,
             "AWARDS_DATABASE_URL": settings.database_url,
+            "AWARDS_BASE_URL": self.url,
             "AWARDS_SECRET_KEY": settings.secret_key,
             "AWARDS_COOKIE_SECURE": "false",
             "AWARDS_VAR_DIR": str(var_dir),

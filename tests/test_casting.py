@@ -351,3 +351,16 @@ def test_api_every_problem_code_has_its_own_message(juror, election):
         "score": "“7.5”不是整数。",
         "above": "分数范围为 1 到 10。",
     }
+
+
+def test_api_ballot_errors_follow_the_jurors_language(juror, settings, election):
+    """Issue 9: on SQLite the cast runs on the writer thread, which did not see the request's
+    context variables, so a juror browsing in English got the ballot's errors in Chinese."""
+    juror.set_cookie("lang", "en")
+    assert _api_refusal(juror, election, "irv", {"ranking": []}) == (
+        "Rank at least one nominee, or abstain."
+    )
+    assert _api_refusal(juror, election, "approval", {"approve": ["n999999"]}) == (
+        "A choice is not a nominee of this category."
+    )
+    assert _stored(settings, election) == (0, [])

@@ -168,6 +168,7 @@ def test_request_while_the_database_is_locked_answers_busy_and_writes_nothing(
 
     settings = Settings(
         database_url=database_url,
+        base_url="http://testserver.local",
         cookie_secure=False,
         argon2=FAST_ARGON2,
         sqlite_busy_timeout_ms=300,

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from awards.models import AuditEvent, Category, Juror, Nominee, Round
 from awards.models.base import utcnow
-from tests.factories import build_election, run_cli, run_db
+from tests.factories import build_election, field_error, juror_login, run_cli, run_db
 
 
 def _round(settings, round_id) -> Round:
@@ -231,3 +231,123 @@ def test_turnout_shows_names_only_and_exports_reminders(staff, second_browser, s
     assert "juror1@example.org" not in reminder.text
     names = [row[1] for row in csv.reader(io.StringIO(reminder.text.lstrip("\ufeff")))]
     assert "'" + hostile in names  # text to a spreadsheet, never a formula
+
+
+PUBLIC_ROUTES = (
+    "/rounds/{id}",
+    "/rounds/{id}/results",
+    "/rounds/{id}/files/record",
+    "/rounds/{id}/files/results",
+)
+JUROR_ROUTES = ("/juror/rounds/{id}/ballot", "/api/rounds/{id}/ballot", "/api/rounds/{id}/status")
+UNKNOWN_ROUND = 2**31 - 1
+
+
+@pytest.mark.parametrize("state", ["draft", "lapsed"])
+def test_a_round_never_announced_is_unknown_to_the_public_and_to_jurors(browser, settings, state):
+    """Issue 9: `/rounds/ID` showed a draft round (its name and categories) to anyone who
+    guessed its id. Only scheduled, open and closed rounds are public; any other answers
+    exactly as an unknown id does, on every public route, and on a juror's routes too."""
+    election = build_election(settings, jurors=1, methods=("approval",), open_round=False)
+    run_db(
+        settings,
+        lambda s: s.execute(update(Round).where(Round.id == election.round_id).values(state=state)),
+    )
+
+    def check(routes: tuple[str, ...]) -> None:
+        for route in routes:
+            answer = browser.get(route.format(id=election.round_id))
+            unknown = browser.get(route.format(id=UNKNOWN_ROUND)).text
+            same = unknown.replace(str(UNKNOWN_ROUND), str(election.round_id))  # the path
+            assert (answer.status_code, answer.text) == (404, same), route
+
+    check(PUBLIC_ROUTES)
+    assert "终评" not in browser.get("/rounds/").text
+    assert juror_login(browser, election.emails[0]).status_code == 303
+    check(PUBLIC_ROUTES + JUROR_ROUTES)
+
+
+def test_a_scheduled_round_is_public(browser, settings, draft):
+    _schedule_due(settings, draft.round_id, -timedelta(days=1), timedelta(days=2))
+    page = browser.get(f"/rounds/{draft.round_id}")
+    assert page.status_code == 200
+    assert "终评" in page.text
+
+
+def _schedule(browser, round_id: int, opens_at: str, closes_at: str = "2031-12-01T12:00"):
+    return browser.post(
+        f"/staff/rounds/{round_id}/schedule", {"opens_at": opens_at, "closes_at": closes_at}
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("2031-01-01T00:00+00:00", "2031-01-01T00:00:00+00:00"),
+        ("2031-01-01T00:00Z", "2031-01-01T00:00:00+00:00"),
+        ("2031-01-01T09:00+09:00", "2031-01-01T00:00:00+00:00"),
+        ("2031-01-01T08:00", "2031-01-01T00:00:00+00:00"),  # no offset: Asia/Shanghai
+    ],
+)
+def test_a_typed_utc_offset_is_honoured(staff, settings, draft, typed, stored):
+    """Issue 9: `2031-01-01T00:00+00:00` was stored as 00:00 Shanghai time: the offset was
+    dropped and the zone put in its place."""
+    assert _schedule(staff, draft.round_id, typed).status_code == 303
+    assert _round(settings, draft.round_id).opens_at.isoformat() == stored
+
+
+@pytest.fixture
+def berlin(settings, staff_user):
+    """Staff of an association whose zone has summer time."""
+    from dataclasses import replace
+
+    from litestar.testing import TestClient
+
+    from awards.app import create_app
+    from tests.conftest import STAFF_PASSWORD
+    from tests.factories import Browser
+
+    with TestClient(
+        create_app(replace(settings, timezone="Europe/Berlin")), base_url="http://testserver.local"
+    ) as client:
+        browser = Browser(client)
+        assert browser.login(staff_user, STAFF_PASSWORD).status_code == 303
+        yield browser
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (  # the clocks go from 02:00 to 03:00 on 30 March 2031
+            "2031-03-30T02:30",
+            "Europe/Berlin 时区不存在 2031-03-30 02:30（此时时钟拨快），请另选时间。",
+        ),
+        (  # and from 03:00 back to 02:00 on 26 October 2031
+            "2031-10-26T02:30",
+            "Europe/Berlin 时区的 2031-10-26 02:30 会出现两次（此时时钟拨回），请另选时间。",
+        ),
+        ("0001-01-01T00:00", "请按 YYYY-MM-DD HH:MM 格式填写日期和时间。"),
+    ],
+)
+def test_a_local_time_that_does_not_exist_or_happens_twice_is_refused(
+    berlin, settings, draft, typed, message
+):
+    refused = _schedule(berlin, draft.round_id, typed)
+    assert refused.status_code == 422
+    assert field_error(refused.text, "opens_at") == message
+    assert _round(settings, draft.round_id).state == "draft"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("2031-10-26T02:30+02:00", "2031-10-26T00:30:00+00:00"),  # the first 02:30
+        ("2031-10-26T02:30+01:00", "2031-10-26T01:30:00+00:00"),  # the second
+        ("2031-07-01T12:00", "2031-07-01T10:00:00+00:00"),  # summer time
+        ("2031-12-01T11:00", "2031-12-01T10:00:00+00:00"),  # winter time
+    ],
+)
+def test_times_in_a_zone_with_summer_time(berlin, settings, draft, typed, stored):
+    assert _schedule(berlin, draft.round_id, typed, "2031-12-24T12:00").status_code == 303
+    assert _round(settings, draft.round_id).opens_at.isoformat() == stored
+    assert "开启时间（Europe/Berlin）" in berlin.get(f"/staff/rounds/{draft.round_id}").text

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from awards import activation, conflicts, jurors, mail, seasons
+from awards import activation, conflicts, hosts, jurors, mail, seasons
 from awards.catalogue_files import ImportRejected
 from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
 from awards.csv_files import csv_bytes
@@ -195,7 +195,7 @@ class JuryController(Controller):
         issued = await activation.issue_codes(
             db, chosen, utcnow(), settings.activation_days, request.user.name
         )
-        login_url = str(request.base_url).rstrip("/") + "/juror/activate"
+        login_url = hosts.public_url(settings, request.app.route_reverse("juror.activate"))
         if data.get("format") == "email":
             smtp = mail.SmtpSettings(
                 settings.smtp_host,
@@ -204,17 +204,19 @@ class JuryController(Controller):
                 settings.smtp_password,
                 settings.smtp_sender,
                 settings.smtp_starttls,
+                settings.smtp_ca_file,
             )
             # Commit before the first e-mail: a code must be valid when it arrives, and SQLite's
             # write lock must not be held (stalling every cast) while a mail server answers.
             await db.commit()
-            unsent = await mail.send_codes(smtp, issued, login_url)
+            delivery = await mail.send_codes(smtp, issued, login_url)
             return Template(
                 "jury/roster.html",
                 context={
                     **context,
-                    "sent": len(issued) - len(unsent),
-                    "unsent": [item.juror for item in unsent],
+                    "sent": len(issued) - len(delivery.unsent),
+                    "unsent": [item.juror for item in delivery.unsent],
+                    "mail_problem": delivery.problem,
                 },
             )
         if data.get("format") == "csv":

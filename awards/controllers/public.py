@@ -23,16 +23,14 @@ class PublicController(Controller):
     async def index(self, db: Db) -> Template:
         shown = list(
             await db.scalars(
-                select(Round)
-                .where(Round.state.in_(("open", "closed", "scheduled")))
-                .order_by(Round.id.desc())
+                select(Round).where(Round.state.in_(rounds.PUBLIC_STATES)).order_by(Round.id.desc())
             )
         )
         return Template("public/rounds.html", context={"rounds": shown})
 
     @get("/{round_id:int}", name="public.round")
     async def show(self, round_id: PathId, db: Db) -> Template:
-        round_ = await rounds.get_round(db, round_id)
+        round_ = await rounds.get_public_round(db, round_id)
         season = await seasons.get_season(db, round_.season_id)
         categories, register = await publication.round_page(db, round_)
         return Template(
@@ -98,7 +96,7 @@ async def _sealed(
 ) -> tuple[Round, Season, publication.Published]:
     """A closed round, its season and its sealed files (checked against the seal); `missing`
     is the 404 message for a round not closed yet."""
-    round_ = await rounds.get_round(db, round_id)
+    round_ = await rounds.get_public_round(db, round_id)
     if round_.state != "closed":
         raise NotFound(missing)
     season = await seasons.get_season(db, round_.season_id)

@@ -11,7 +11,7 @@
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from awards.models.base import Base
+from awards.models.base import SECRET, Base
 
 
 class Participation(Base):
@@ -30,8 +30,8 @@ class Ballot(Base):
     __tablename__ = "ballot"
     __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
 
-    tracker: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tracker: Mapped[str] = mapped_column(String(32), primary_key=True, info=SECRET)
     round_id: Mapped[int] = mapped_column(ForeignKey("round.id", ondelete="RESTRICT"))
     category_id: Mapped[int] = mapped_column(ForeignKey("category.id", ondelete="RESTRICT"))
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(Text, info=SECRET)
     """Canonical JSON of the ballot content, as in the election record."""

@@ -15,6 +15,10 @@ NAMING_CONVENTION = {
 }
 
 
+SECRET = {"secret": True}
+"""`info` of a column that no audit event may hold (`awards.audit.snapshot` skips it)."""
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: DateTimeUTC(timezone=True)}  # noqa: RUF012

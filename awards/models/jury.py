@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Column, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from awards.models.base import Base, utcnow
+from awards.models.base import SECRET, Base, utcnow
 
 juror_panel = Table(
     "juror_panel",
@@ -45,7 +45,7 @@ class Juror(Base):
     name: Mapped[str] = mapped_column(String(100))
     organisation: Mapped[str] = mapped_column(String(200), default="")
     phone: Mapped[str] = mapped_column(String(40), default="")
-    password_hash: Mapped[str | None] = mapped_column(String(255))
+    password_hash: Mapped[str | None] = mapped_column(String(255), info=SECRET)
     """NULL until the juror activates the account with a one-time code."""
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -62,7 +62,7 @@ class ActivationCode(Base):
     juror_id: Mapped[int] = mapped_column(
         ForeignKey("juror.id", ondelete="CASCADE"), primary_key=True
     )
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True, info=SECRET)
     expires_at: Mapped[datetime]
 
 

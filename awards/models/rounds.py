@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from awards.models.base import Base
+from awards.models.base import SECRET, Base
 
 ROUND_KINDS = ("nomination", "final")
 ROUND_STATES = ("draft", "scheduled", "lapsed", "open", "closed")
@@ -31,7 +31,7 @@ class Round(Base):
     closed_at: Mapped[datetime | None]
     source_round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"))
     """A final round made from this nomination round's shortlist."""
-    seed: Mapped[str | None] = mapped_column(String(64))
+    seed: Mapped[str | None] = mapped_column(String(64), info=SECRET)
     """The tie-break seed (hex), drawn at opening; published only in the record at close."""
     seed_sha256: Mapped[str | None] = mapped_column(String(64))
     config_sha256: Mapped[str | None] = mapped_column(String(64))

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from awards.models.base import Base, utcnow
+from awards.models.base import SECRET, Base, utcnow
 
 
 class StaffUser(Base):
@@ -14,7 +14,7 @@ class StaffUser(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
-    password_hash: Mapped[str] = mapped_column(String(255))
+    password_hash: Mapped[str] = mapped_column(String(255), info=SECRET)
     is_auditor: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -26,7 +26,7 @@ class WebSession(Base):
 
     __tablename__ = "web_session"
 
-    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True, info=SECRET)
     principal_kind: Mapped[str] = mapped_column(String(16))
     principal_id: Mapped[int] = mapped_column(index=True)
     created_at: Mapped[datetime]
@@ -42,7 +42,7 @@ class StaffActivationCode(Base):
     staff_user_id: Mapped[int] = mapped_column(
         ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True
     )
-    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True, info=SECRET)
     expires_at: Mapped[datetime]
 
 
