@@ -311,6 +311,7 @@ SECRET_COLUMNS = {
     "ballot.tracker",
     "juror.password_hash",
     "round.seed",
+    "staff_activation_code.code_hash",
     "staff_user.password_hash",
     "web_session.id_hash",
 }
