@@ -54,6 +54,7 @@ class Settings:
     session_absolute_hours: int = 12
     login_max_failures: int = 5
     login_lock_minutes: int = 15
+    staff_require_totp: bool = False
     argon2: Argon2Params = field(default_factory=Argon2Params)
     max_concurrent_hashes: int = 2
     max_body_bytes: int = 8 * 1024 * 1024
@@ -83,6 +84,7 @@ class Settings:
             session_absolute_hours=_env_int("AWARDS_SESSION_ABSOLUTE_HOURS", 12),
             login_max_failures=_env_int("AWARDS_LOGIN_MAX_FAILURES", 5),
             login_lock_minutes=_env_int("AWARDS_LOGIN_LOCK_MINUTES", 15),
+            staff_require_totp=_env_bool("AWARDS_STAFF_REQUIRE_TOTP", False),
             max_body_bytes=_env_int("AWARDS_MAX_BODY_BYTES", 8 * 1024 * 1024),
             activation_days=_env_int("AWARDS_ACTIVATION_DAYS", 30),
             argon2=Argon2Params(

@@ -21,7 +21,13 @@ from awards.models.rounds import (
     RoundNominee,
     RoundRecusal,
 )
-from awards.models.staff import LoginThrottle, StaffUser, WebSession
+from awards.models.staff import (
+    LoginThrottle,
+    PendingLogin,
+    StaffRecoveryCode,
+    StaffUser,
+    WebSession,
+)
 
 __all__ = [
     "ActivationCode",
@@ -37,6 +43,7 @@ __all__ = [
     "Nominee",
     "Panel",
     "Participation",
+    "PendingLogin",
     "RecusalDecision",
     "Round",
     "RoundCategory",
@@ -45,6 +52,7 @@ __all__ = [
     "RoundNominee",
     "RoundRecusal",
     "Season",
+    "StaffRecoveryCode",
     "StaffUser",
     "WebSession",
     "category_panel",
