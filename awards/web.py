@@ -240,7 +240,7 @@ def _staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
-def _staff_guard(writers: frozenset[str], refusal: str) -> Guard:
+def _staff_guard(name: str, writers: frozenset[str], refusal: str) -> Guard:
     """The one staff guard: every staff role reads (GET, HEAD), only `writers` send anything
     else; changes are made only by POSTs, so this covers every route that changes something,
     new ones included. A staff member who must set up a second factor gets nothing but that."""
@@ -252,14 +252,19 @@ def _staff_guard(writers: frozenset[str], refusal: str) -> Guard:
         if connection.scope["method"] not in _READ_METHODS and principal.role not in writers:
             raise NotAllowed(refusal)
 
+    guard.__name__ = guard.__qualname__ = name
     return guard
 
 
 requires_staff = _staff_guard(
-    frozenset({ADMIN, ELECTION_STAFF}), N_("Your role lets you read these pages, not change them.")
+    "requires_staff",
+    frozenset({ADMIN, ELECTION_STAFF}),
+    N_("Your role lets you read these pages, not change them."),
 )
 requires_staff_admin = _staff_guard(
-    frozenset({ADMIN}), N_("Only an administrator can manage staff accounts.")
+    "requires_staff_admin",
+    frozenset({ADMIN}),
+    N_("Only an administrator can manage staff accounts."),
 )
 
 

@@ -184,11 +184,13 @@ def test_a_juror_finds_the_tracker_in_the_record(staff, second_browser, client, 
 
 
 def test_the_auditor_always_gets_the_full_record(client, settings, staff):
+    """Auditors and administrators; election staff see only what the public sees."""
     from awards.models import StaffUser
 
     election = _closed_round(staff, client, settings, "winners")
+    run_db(settings, lambda s: s.execute(update(StaffUser).values(role="election_staff")))
     assert staff.get(f"/rounds/{election.round_id}/files/record").status_code == 403
-    run_db(settings, lambda s: s.execute(update(StaffUser).values(is_auditor=True)))
+    run_db(settings, lambda s: s.execute(update(StaffUser).values(role="auditor")))
     record = staff.get(f"/rounds/{election.round_id}/files/record")
     assert record.status_code == 200
     assert (
