@@ -232,8 +232,13 @@ def _token_hash(raw: str) -> str:
 
 
 async def begin_pending(session: AsyncSession, user: StaffUser, now: datetime) -> str:
-    """A pending login for an account whose password was right; returns the cookie value."""
-    await session.execute(delete(PendingLogin).where(PendingLogin.expires_at <= now))
+    """A pending login for an account whose password was right; returns the cookie value.
+    One per account: an earlier one (another tab, an abandoned attempt) ends."""
+    await session.execute(
+        delete(PendingLogin).where(
+            (PendingLogin.expires_at <= now) | (PendingLogin.staff_user_id == user.id)
+        )
+    )
     raw = secrets.token_urlsafe(32)
     session.add(
         PendingLogin(

@@ -58,13 +58,13 @@ class SecondFactorLoginController(Controller):
         if user is None:
             return _login_again(_("That took too long. Please log in again."), 401)
         if await second_factor.code_locked(db, user.username, now):
-            await second_factor.end_pending(db, pending)
+            await second_factor.end_all_pending(db, user.id)
             return _login_again(_("Too many wrong codes. Try again later."), 429)
         code = str(data.get("code", ""))[:64]
         method = await second_factor.check_code(db, user, code, now, settings.secret_key)
         if method is None:
             if await second_factor.count_wrong_code(db, user.username, now, settings):
-                await second_factor.end_pending(db, pending)
+                await second_factor.end_all_pending(db, user.id)
                 return _login_again(_("Too many wrong codes. Try again later."), 429)
             return _code_page(
                 target,
