@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
@@ -81,7 +82,8 @@ def _domain_error(request: Request, exc: DomainError) -> Response:
 def _not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
     if _wants_json(request):
         return _error_response(request, 401, i18n.gettext("Please log in."))
-    return Redirect(path=f"/login?next={request.url.path}", status_code=303)
+    login = "/juror/login" if request.url.path.startswith("/juror") else "/login"
+    return Redirect(path=f"{login}?next={quote(request.url.path)}", status_code=303)
 
 
 def _enrolment_required(request: Request, exc: EnrolmentRequired) -> Response:

@@ -34,6 +34,7 @@ from awards.i18n import gettext
 from awards.models import AuditEvent, Season
 from awards.models.base import utcnow
 from awards.models.staff import ADMIN, ROLES
+from awards.password_rules import check_new_password
 from awards.passwords import Passwords
 from awards.settings import Settings
 from ballots.canonical import canonical_json, gc_paused
@@ -90,7 +91,7 @@ def _read_new_password(args: argparse.Namespace) -> str:
 
 def cmd_staff_create(settings: Settings, args: argparse.Namespace) -> int:
     password = _read_new_password(args)
-    staff.check_password(password)
+    check_new_password(password)
     password_hash = Passwords(settings.argon2, 1).hash_sync(password)
 
     async def work(db: Database) -> None:

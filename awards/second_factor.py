@@ -31,11 +31,11 @@ from markupsafe import Markup
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit
+from awards import audit, throttle
+from awards.database import Database
 from awards.errors import Conflict, FormInvalid
 from awards.i18n import _
-from awards.login import account_key
-from awards.models import LoginThrottle, PendingLogin, StaffRecoveryCode, StaffUser
+from awards.models import PendingLogin, StaffRecoveryCode, StaffUser
 from awards.settings import Settings
 
 PENDING_MINUTES = 5
@@ -272,35 +272,26 @@ async def end_pending(session: AsyncSession, raw: str | None) -> None:
         )
 
 
-def throttle_key(username: str) -> str:
-    """Wrong codes are counted apart from wrong passwords: a right password clears the password
-    count, and must not clear this one (or whoever has the password could guess codes forever)."""
-    return account_key("staff-code", username)
+def code_limits(settings: Settings, username: str) -> list[throttle.Limit]:
+    """Codes are counted apart from passwords: a right password clears the password counts,
+    and must not clear these, or whoever has the password could guess codes for ever. One limit
+    per account from every address: six digits need a tight bound (`login_max_failures` per
+    `login_lock_minutes`). An administrator's unlock clears it with the rest."""
+    subject = throttle.account_key("staff", username)
+    return [throttle.Limit("code", subject, "", settings.login_max_failures)]
 
 
-async def code_locked(session: AsyncSession, username: str, now: datetime) -> bool:
-    row = await session.get(LoginThrottle, throttle_key(username))
-    return row is not None and row.locked_until is not None and row.locked_until > now
+async def count_attempt(
+    database: Database, settings: Settings, username: str, now: datetime
+) -> datetime | None:
+    """Count a code attempt before it is checked (its own transaction, like a password's): None
+    when it may be checked, else until when it is refused. Call it before the request's writing
+    transaction runs a statement (on SQLite that one holds the write lock)."""
+    limits = code_limits(settings, username)
+    return await database.write(throttle.count, limits, now, throttle.window(settings))
 
 
-async def count_wrong_code(
-    session: AsyncSession, username: str, now: datetime, settings: Settings
-) -> bool:
-    """Count a wrong code; True when it locks the account's code page."""
-    key = throttle_key(username)
-    row = await session.get(LoginThrottle, key, with_for_update=True)
-    if row is None:
-        row = LoginThrottle(account_key=key, failures=0, locked_until=None)
-        session.add(row)
-    row.failures += 1
-    if row.failures < settings.login_max_failures:
-        return False
-    row.failures = 0
-    row.locked_until = now + timedelta(minutes=settings.login_lock_minutes)
-    return True
-
-
-async def clear_wrong_codes(session: AsyncSession, username: str) -> None:
-    await session.execute(
-        delete(LoginThrottle).where(LoginThrottle.account_key == throttle_key(username))
-    )
+async def forgive_attempts(session: AsyncSession, settings: Settings, username: str) -> None:
+    """A right code: the account's code count starts again (in the request's transaction)."""
+    limits = code_limits(settings, username)
+    await session.run_sync(lambda sync: throttle.forgive(sync.connection(), limits))

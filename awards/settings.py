@@ -53,7 +53,10 @@ class Settings:
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12
     login_max_failures: int = 5
+    login_max_account_failures: int = 50
+    login_max_address_failures: int = 50
     login_lock_minutes: int = 15
+    activation_max_attempts: int = 30
     staff_require_totp: bool = False
     argon2: Argon2Params = field(default_factory=Argon2Params)
     max_concurrent_hashes: int = 2
@@ -83,7 +86,10 @@ class Settings:
             session_idle_minutes=_env_int("AWARDS_SESSION_IDLE_MINUTES", 30),
             session_absolute_hours=_env_int("AWARDS_SESSION_ABSOLUTE_HOURS", 12),
             login_max_failures=_env_int("AWARDS_LOGIN_MAX_FAILURES", 5),
+            login_max_account_failures=_env_int("AWARDS_LOGIN_MAX_ACCOUNT_FAILURES", 50),
+            login_max_address_failures=_env_int("AWARDS_LOGIN_MAX_ADDRESS_FAILURES", 50),
             login_lock_minutes=_env_int("AWARDS_LOGIN_LOCK_MINUTES", 15),
+            activation_max_attempts=_env_int("AWARDS_ACTIVATION_MAX_ATTEMPTS", 30),
             staff_require_totp=_env_bool("AWARDS_STAFF_REQUIRE_TOTP", False),
             max_body_bytes=_env_int("AWARDS_MAX_BODY_BYTES", 8 * 1024 * 1024),
             activation_days=_env_int("AWARDS_ACTIVATION_DAYS", 30),

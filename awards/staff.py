@@ -17,16 +17,6 @@ ROLE_LABELS = {
     AUDITOR: N_("Auditor"),
 }
 
-MIN_PASSWORD = 12
-MAX_PASSWORD = 128
-
-
-def check_password(password: str) -> None:
-    if not MIN_PASSWORD <= len(password) <= MAX_PASSWORD:
-        raise FormInvalid(
-            {"password": _("Use %(lo)s to %(hi)s characters.", lo=MIN_PASSWORD, hi=MAX_PASSWORD)}
-        )
-
 
 async def create_staff(
     session: AsyncSession,

@@ -5,7 +5,8 @@ Rules a deployment can rely on:
   the server did not issue (or no longer knows) is ignored and its cookie cleared, never adopted;
 - only SHA-256 of the id is stored; the id itself lives in an HttpOnly, SameSite=Lax cookie;
 - a session ends after `session_idle_minutes` without requests and `session_absolute_hours` after
-  login, whichever comes first.
+  login, whichever comes first; a person who makes a request at least every `session_idle_minutes`
+  is never logged out by the idle timeout.
 """
 
 import hashlib
@@ -22,8 +23,12 @@ from awards.models.staff import ADMIN, AUDITOR, ELECTION_STAFF
 from awards.settings import Settings
 
 COOKIE_NAME = "awards_session"
-# last_seen_at is refreshed at most this often, so that reading pages rarely needs a write.
-_TOUCH_EVERY = timedelta(seconds=60)
+
+
+def _touch_every(settings: Settings) -> timedelta:
+    """How stale last_seen_at may get before a request refreshes it: rarely, so that reading
+    pages rarely needs a write, and a small part of the idle timeout."""
+    return min(timedelta(seconds=60), timedelta(minutes=settings.session_idle_minutes) / 10)
 
 
 @dataclass(frozen=True)
@@ -95,8 +100,15 @@ async def end_all(session: AsyncSession, kind: str, principal_id: int) -> None:
     )
 
 
+def _idle_limit(settings: Settings) -> timedelta:
+    """last_seen_at may lag the last request by up to `_touch_every`, so the idle timeout counts
+    from last_seen_at plus that lag: a session ends at the earliest `session_idle_minutes`
+    after its last request, however the requests fell."""
+    return timedelta(minutes=settings.session_idle_minutes) + _touch_every(settings)
+
+
 def _expired(created: datetime, last_seen: datetime, now: datetime, settings: Settings) -> bool:
-    return now - last_seen > timedelta(minutes=settings.session_idle_minutes) or (
+    return now - last_seen > _idle_limit(settings) or (
         now - created > timedelta(hours=settings.session_absolute_hours)
     )
 
@@ -156,7 +168,7 @@ def resolve(
         principal = Principal("staff", staff_id, staff_name, id_hash, role, must_enrol)
     elif juror_id is not None and juror_ok:
         principal = Principal("juror", juror_id, juror_name, id_hash)
-    return principal, principal is not None and now - last_seen > _TOUCH_EVERY
+    return principal, principal is not None and now - last_seen > _touch_every(settings)
 
 
 def touch(connection: Connection, id_hash: str, now: datetime) -> None:
@@ -167,7 +179,7 @@ def touch(connection: Connection, id_hash: str, now: datetime) -> None:
 
 
 async def purge_expired(session: AsyncSession, now: datetime, settings: Settings) -> int:
-    idle_cut = now - timedelta(minutes=settings.session_idle_minutes)
+    idle_cut = now - _idle_limit(settings)
     absolute_cut = now - timedelta(hours=settings.session_absolute_hours)
     result = await session.execute(
         delete(WebSession).where(

@@ -278,6 +278,20 @@ def build_election(
     return run_db(settings, build)
 
 
+def issue_code(settings: Settings, juror_id: int) -> str:
+    """A fresh one-time activation code for a juror, as staff would issue it."""
+    from awards import activation
+    from awards.models import Juror
+    from awards.models.base import utcnow
+
+    async def issue(session: AsyncSession) -> str:
+        juror = await session.get(Juror, juror_id)
+        [issued] = await activation.issue_codes(session, [juror], utcnow(), 30, "test")
+        return issued.code
+
+    return run_db(settings, issue)
+
+
 def juror_login(browser: "Browser", email: str, password: str = JUROR_PASSWORD) -> Any:
     return browser.post("/juror/login", {"username": email, "password": password, "next": "/juror"})
 

@@ -8,7 +8,7 @@ from litestar.testing import TestClient
 from sqlalchemy import select, update
 
 from awards.app import create_app
-from awards.models import AuditEvent, LoginThrottle, StaffUser, WebSession
+from awards.models import AttemptCounter, AuditEvent, StaffUser, WebSession
 from awards.models.base import utcnow
 from awards.settings import Argon2Params, Settings
 from awards.web_sessions import COOKIE_NAME, hash_id
@@ -112,15 +112,21 @@ def test_failed_logins_lock_the_account_in_the_database(browser, staff_user, set
     response = browser.login(staff_user, STAFF_PASSWORD)
     assert response.status_code == 429
     assert "失败次数过多" in response.text
-    [row] = run_db(settings, lambda s: s.scalars(select(LoginThrottle)), write=False).all()
-    assert row.account_key == "staff:editor"
+    rows = run_db(settings, lambda s: s.scalars(select(AttemptCounter)), write=False).all()
+    assert {(r.scope, r.subject) for r in rows} == {
+        ("login", "staff:editor"),
+        ("login-account", "staff:editor"),
+        ("login-address", ""),
+    }
     # Another process (a second app on the same database) sees the same lock.
     with TestClient(create_app(settings), base_url="http://testserver.local") as other:
         assert Browser(other).login(staff_user, STAFF_PASSWORD).status_code == 429
-    # When the lock has passed, the right password works again and clears the count.
-    run_db(settings, lambda s: s.execute(update(LoginThrottle).values(locked_until=utcnow())))
+    # When the window has passed, the right password works again and clears the account's count.
+    passed = utcnow() - timedelta(minutes=settings.login_lock_minutes)
+    run_db(settings, lambda s: s.execute(update(AttemptCounter).values(window_start=passed)))
     assert browser.login(staff_user, STAFF_PASSWORD).status_code == 303
-    assert run_db(settings, lambda s: s.scalars(select(LoginThrottle)), write=False).all() == []
+    rows = run_db(settings, lambda s: s.scalars(select(AttemptCounter)), write=False).all()
+    assert [(r.scope, r.count) for r in rows] == [("login-address", 0)]
 
 
 def test_unknown_accounts_are_throttled_like_real_ones(browser, staff_user, settings):

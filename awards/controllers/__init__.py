@@ -32,7 +32,9 @@ def see_other(request: Request, route: str, **params: Any) -> Redirect:
     return Redirect(path=request.app.route_reverse(route, **params), status_code=303)
 
 
-async def form_error(db: AsyncSession, template: str, exc: FormInvalid, **context: Any) -> Template:
+async def form_error(
+    db: AsyncSession, template: str, exc: FormInvalid, *, status_code: int = 422, **context: Any
+) -> Template:
     """Show the form again with a message per field; the request's transaction ends in a rollback,
     so nothing the request did before the error is written. `context` may hold the page's own
     `values` and `errors`: the submitted ones replace them."""
@@ -40,7 +42,7 @@ async def form_error(db: AsyncSession, template: str, exc: FormInvalid, **contex
     return Template(
         template_name=template,
         context={**context, "errors": exc.errors, "values": exc.values},
-        status_code=422,
+        status_code=status_code,
     )
 
 

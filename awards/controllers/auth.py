@@ -10,7 +10,7 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import i18n, second_factor, web_sessions
+from awards import i18n, second_factor, throttle, web_sessions
 from awards.controllers import AppSettings, Db, FormData, PasswordService, see_other
 from awards.i18n import _
 from awards.login import check_login
@@ -32,6 +32,12 @@ def safe_next(target: str | None, kind: str = "staff") -> str:
     return HOME[kind]
 
 
+def client_address(request: Request) -> str:
+    """The peer's address as uvicorn reports it: behind a reverse proxy, run uvicorn with
+    `--forwarded-allow-ips` naming the proxy, so that this is the client's, not the proxy's."""
+    return request.client.host if request.client else ""
+
+
 async def log_in(
     request: Request,
     data: dict,
@@ -46,11 +52,16 @@ async def log_in(
     password = str(data.get("password", ""))[:1024]
     now = utcnow()
     database = services_of(request.app.state).db
-    result = await check_login(database, db, passwords, settings, kind, username, password, now)
+    result = await check_login(
+        database, db, passwords, settings, kind, username, password, client_address(request), now
+    )
     if result.user is None:
         message = (
-            _("Too many failed attempts for this account. Try again later.")
-            if result.locked
+            _(
+                "Too many failed attempts. Try again after %(time)s.",
+                time=throttle.shown_time(result.locked_until, settings),
+            )
+            if result.locked_until
             else _("Wrong user name or password.")
         )
         return Template(
@@ -60,7 +71,7 @@ async def log_in(
                 "next": safe_next(data.get("next"), kind),
                 "values": {"username": username},
             },
-            status_code=429 if result.locked else 401,
+            status_code=429 if result.locked_until else 401,
         )
     if kind == "staff" and second_factor.is_enrolled(result.user):
         return await _ask_for_code(db, settings, result.user, now, data.get("next"))

@@ -9,7 +9,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import activation, ballot_sheets, casting, conflicts, trackers, web_sessions
+from awards import activation, ballot_sheets, casting, conflicts, i18n, trackers, web_sessions
 from awards.controllers import (
     AppSettings,
     DatabaseService,
@@ -22,7 +22,7 @@ from awards.controllers import (
     see_other,
     server_secret,
 )
-from awards.controllers.auth import log_in, safe_next
+from awards.controllers.auth import client_address, log_in, safe_next
 from awards.database import Database
 from awards.errors import FormInvalid
 from awards.i18n import _
@@ -59,24 +59,36 @@ class JurorAuthController(Controller):
 
     @post("/activate", name="juror.activate.submit")
     async def activate(
-        self, request: Request, data: FormData, db: Db, passwords: PasswordService
+        self,
+        request: Request,
+        data: FormData,
+        db: Db,
+        database: DatabaseService,
+        settings: AppSettings,
+        passwords: PasswordService,
     ) -> Template | Redirect:
         values = {"code": str(data.get("code", ""))[:64]}
         try:
             await activation.activate(
+                database,
                 db,
                 passwords,
+                settings,
                 values["code"],
                 str(data.get("password", ""))[:1024],
                 str(data.get("password_repeat", ""))[:1024],
+                client_address(request),
                 utcnow(),
             )
         except FormInvalid as exc:
             exc.values = values
             return await form_error(db, "juror/activate.html", exc)
-        except activation.CodeInvalid as exc:
+        except (activation.CodeInvalid, activation.TooManyAttempts) as exc:
             return await form_error(
-                db, "juror/activate.html", FormInvalid({"code": _(exc.message)}, values)
+                db,
+                "juror/activate.html",
+                FormInvalid({"code": i18n.gettext(exc.message, **exc.params)}, values),
+                status_code=429 if isinstance(exc, activation.TooManyAttempts) else 422,
             )
         return see_other(request, "juror.login")
 

@@ -1,5 +1,6 @@
 """Staff second factor: the code page of a login, and setting up one's own authenticator."""
 
+from datetime import datetime
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
@@ -7,7 +8,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit, second_factor, staff_accounts
+from awards import audit, second_factor, staff_accounts, throttle
 from awards.controllers import AppSettings, Db, FormData, form_error, see_other
 from awards.controllers.auth import PENDING_COOKIE, safe_next, start_session
 from awards.errors import FormInvalid
@@ -15,7 +16,7 @@ from awards.i18n import _
 from awards.models import StaffUser
 from awards.models.base import utcnow
 from awards.settings import Settings
-from awards.web import requires_staff_login
+from awards.web import requires_staff_login, services_of
 
 
 def _code_page(target: str | None, error: str | None = None, status: int = 200) -> Template:
@@ -53,19 +54,21 @@ class SecondFactorLoginController(Controller):
     ) -> Template | Redirect:
         now = utcnow()
         pending = request.cookies.get(PENDING_COOKIE)
-        user = await second_factor.pending_user(db, pending, now)
+        database = services_of(request.app.state).db
+        async with database.reader() as reader:  # `db` must not take the write lock yet
+            found = await second_factor.pending_user(reader, pending, now)
+            user_id, username = (found.id, found.username) if found else (None, "")
         target = data.get("next")
-        if user is None:
+        if user_id is None:
             return _login_again(_("That took too long. Please log in again."), 401)
-        if await second_factor.code_locked(db, user.username, now):
-            await second_factor.end_all_pending(db, user.id)
-            return _login_again(_("Too many wrong codes. Try again later."), 429)
+        refused_until = await second_factor.count_attempt(database, settings, username, now)
+        if refused_until is not None:
+            await second_factor.end_all_pending(db, user_id)
+            return _login_again(_too_many(refused_until, settings), 429)
+        user = await staff_accounts.get_account(db, user_id)
         code = str(data.get("code", ""))[:64]
         method = await second_factor.check_code(db, user, code, now, settings.secret_key)
         if method is None:
-            if await second_factor.count_wrong_code(db, user.username, now, settings):
-                await second_factor.end_all_pending(db, user.id)
-                return _login_again(_("Too many wrong codes. Try again later."), 429)
             return _code_page(
                 target,
                 _(
@@ -74,7 +77,7 @@ class SecondFactorLoginController(Controller):
                 ),
                 401,
             )
-        await second_factor.clear_wrong_codes(db, user.username)
+        await second_factor.forgive_attempts(db, settings, username)
         await second_factor.end_pending(db, pending)
         await audit.record(
             db,
@@ -87,6 +90,13 @@ class SecondFactorLoginController(Controller):
         redirect = await start_session(request, db, settings, "staff", user.id, now, target)
         redirect.delete_cookie(PENDING_COOKIE, path="/login")
         return redirect
+
+
+def _too_many(until: datetime, settings: Settings) -> str:
+    return _(
+        "Too many wrong codes. Try again after %(time)s.",
+        time=throttle.shown_time(until, settings),
+    )
 
 
 async def _me(request: Request, db: AsyncSession) -> StaffUser:
@@ -146,20 +156,31 @@ class SecondFactorController(Controller):
     ) -> Template:
         """New recovery codes, only with a code from the authenticator: a session left open
         must not be enough to take a way past the second factor."""
-        user, now = await _me(request, db), utcnow()
+        now = utcnow()
+        database = services_of(request.app.state).db
+        async with database.reader() as reader:  # `db` must not take the write lock yet
+            username = (await staff_accounts.get_account(reader, request.user.id)).username
+        refused_until = await second_factor.count_attempt(database, settings, username, now)
+        user = await _me(request, db)
         code = str(data.get("code", ""))[:64]
-        if await second_factor.code_locked(db, user.username, now) or (
-            await second_factor.check_code(db, user, code, now, settings.secret_key) != "totp"
-        ):
-            await second_factor.count_wrong_code(db, user.username, now, settings)
+        checked = (
+            None
+            if refused_until
+            else await second_factor.check_code(db, user, code, now, settings.secret_key)
+        )
+        if checked != "totp":
             context = await _context(db, user, settings)
-            message = _("That code is not right, or it was used already. Wait for the next one.")
+            message = (
+                _too_many(refused_until, settings)
+                if refused_until
+                else _("That code is not right, or it was used already. Wait for the next one.")
+            )
             return Template(
                 "staff/second_factor.html",
                 context={**context, "errors": {"renew_code": message}},
-                status_code=422,
+                status_code=429 if refused_until else 422,
             )
-        await second_factor.clear_wrong_codes(db, user.username)
+        await second_factor.forgive_attempts(db, settings, username)
         codes = await second_factor.new_recovery_codes(db, user)
         await audit.record(
             db,

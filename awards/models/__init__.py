@@ -22,8 +22,9 @@ from awards.models.rounds import (
     RoundRecusal,
 )
 from awards.models.staff import (
-    LoginThrottle,
+    AttemptCounter,
     PendingLogin,
+    StaffActivationCode,
     StaffRecoveryCode,
     StaffUser,
     WebSession,
@@ -32,6 +33,7 @@ from awards.models.staff import (
 __all__ = [
     "ActivationCode",
     "Affiliation",
+    "AttemptCounter",
     "AuditEvent",
     "AuditHead",
     "Ballot",
@@ -39,7 +41,6 @@ __all__ = [
     "Category",
     "Drama",
     "Juror",
-    "LoginThrottle",
     "Nominee",
     "Panel",
     "Participation",
@@ -52,6 +53,7 @@ __all__ = [
     "RoundNominee",
     "RoundRecusal",
     "Season",
+    "StaffActivationCode",
     "StaffRecoveryCode",
     "StaffUser",
     "WebSession",

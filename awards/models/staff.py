@@ -1,4 +1,5 @@
-"""Staff accounts, their second factor, web sessions and login throttling."""
+"""Staff accounts, their second factor and one-time codes, web sessions, and counted
+attempts."""
 
 from datetime import datetime
 
@@ -73,14 +74,29 @@ class WebSession(Base):
     last_seen_at: Mapped[datetime]
 
 
-class LoginThrottle(Base):
-    """Failed logins per account name, shared by every worker process through the database.
+class StaffActivationCode(Base):
+    """A one-time code with which a staff member sets a password (a new account, or a reset by
+    an administrator): at most one live code per account, only its SHA-256 stored."""
 
-    Keyed by the name typed, whether or not such an account exists, so that throttling does not
-    reveal which accounts exist."""
+    __tablename__ = "staff_activation_code"
 
-    __tablename__ = "login_throttle"
+    staff_user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
 
-    account_key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
+
+class AttemptCounter(Base):
+    """Attempts counted in fixed windows, shared by every worker process through the database
+    (see `awards.throttle`). `scope` says what is limited; `subject` is the account name typed
+    (whether or not such an account exists, so that limits do not reveal which accounts exist)
+    and `address` the client address, each "" where the scope does not use it."""
+
+    __tablename__ = "attempt_counter"
+
+    scope: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200), primary_key=True)
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime]
+    count: Mapped[int]

@@ -1,7 +1,7 @@
 """staff roles (replacing is_auditor), TOTP second factor, recovery codes, pending logins
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 
 Every existing staff account becomes an administrator, whatever its auditor flag: before this
 revision every staff account could do everything (and an auditor could also download the full
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
