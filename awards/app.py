@@ -34,7 +34,7 @@ from awards.controllers.public import PublicController
 from awards.controllers.rounds import RoundController
 from awards.controllers.seasons import SeasonController
 from awards.controllers.second_factor import SecondFactorController, SecondFactorLoginController
-from awards.controllers.staff_accounts import StaffAccountController
+from awards.controllers.staff_accounts import StaffAccountController, StaffActivationController
 from awards.database import Database
 from awards.errors import Busy, Conflict, DomainError
 from awards.i18n import N_
@@ -173,6 +173,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     SecondFactorLoginController,
                     SecondFactorController,
                     StaffAccountController,
+                    StaffActivationController,
                     SeasonController,
                     CategoryController,
                     DramaController,

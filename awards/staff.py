@@ -29,6 +29,8 @@ async def create_staff(
 ) -> StaffUser:
     if role not in ROLES:
         raise FormInvalid({"role": _("Choose a role.")})
+    if len(display_name) > 100:
+        raise FormInvalid({"display_name": _("Use at most %(n)s characters.", n=100)})
     if not CODE_RE.fullmatch(username):
         raise FormInvalid({"username": _("Use 1-64 letters, digits, dots, dashes or underscores.")})
     if await session.scalar(select(StaffUser.id).where(StaffUser.username == username)):

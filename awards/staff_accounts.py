@@ -7,19 +7,33 @@ Rules:
 - the rows of every active administrator are locked before that is counted, in id order, so two
   administrators demoting each other at once cannot both succeed (PostgreSQL; SQLite's writers
   run one at a time anyway);
-- disabling an account, or resetting its second factor, ends its sessions and pending logins;
+- an administrator never types anyone's password: a new account, and a password reset, get a
+  one-time code (awards.activation) with which the person sets their own; a reset kills the old
+  password at once;
+- disabling an account, resetting its password or its second factor ends its sessions and
+  pending logins;
 - every change is an audit event naming the administrator, the account and old -> new.
 """
+
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit, second_factor, web_sessions
+from awards import activation, audit, second_factor, staff, throttle, web_sessions
 from awards.errors import FormInvalid, NotAllowed, NotFound
 from awards.i18n import _
 from awards.models import StaffUser
 from awards.models.staff import ADMIN, ROLES
 from awards.web_sessions import Principal
+
+# Not an argon2 hash, so no password matches it: the state of an account whose owner has not
+# yet set a password with their one-time code.
+NO_PASSWORD = "!"  # noqa: S105 (a marker, not a password)
+
+
+def has_password(user: StaffUser) -> bool:
+    return user.password_hash != NO_PASSWORD
 
 
 async def list_accounts(session: AsyncSession) -> list[StaffUser]:
@@ -31,6 +45,41 @@ async def get_account(session: AsyncSession, user_id: int) -> StaffUser:
     if user is None:
         raise NotFound("No such staff account.")
     return user
+
+
+async def create_account(
+    session: AsyncSession,
+    username: str,
+    display_name: str,
+    role: str,
+    now: datetime,
+    days: int,
+    actor: Principal,
+) -> activation.StaffCode:
+    """A new account without a password, and the one-time code with which its owner sets one."""
+    user = await staff.create_staff(
+        session, username.strip(), display_name.strip(), NO_PASSWORD, role=role, actor=actor.name
+    )
+    return await activation.issue_staff_code(session, user, now, days, actor.name)
+
+
+async def reset_password(
+    session: AsyncSession, user: StaffUser, now: datetime, days: int, actor: Principal
+) -> activation.StaffCode:
+    """For a forgotten (or exposed) password: it stops working now, and the person sets a new
+    one with the code. The second factor stays as it was."""
+    _not_self(user, actor, "You cannot reset your own password here: ask another administrator.")
+    user.password_hash = NO_PASSWORD
+    await web_sessions.end_all(session, "staff", user.id)
+    await second_factor.end_all_pending(session, user.id)
+    issued = await activation.issue_staff_code(session, user, now, days, actor.name)
+    await _audit(session, actor, "staff.password_reset", user, {"password": ["set", "unset"]})
+    return issued
+
+
+async def unlock(session: AsyncSession, user: StaffUser, actor: Principal) -> None:
+    """Lift the limits on wrong passwords and wrong codes of this account (audited)."""
+    await throttle.unlock(session, "staff", user.username, actor.name)
 
 
 async def _keeps_an_administrator(session: AsyncSession, user: StaffUser) -> None:
