@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import activation, audit, second_factor, staff, throttle, web_sessions
 from awards.errors import FormInvalid, NotAllowed, NotFound
-from awards.i18n import _
+from awards.i18n import N_, _
 from awards.models import StaffUser
 from awards.models.staff import ADMIN, ROLES
 from awards.web_sessions import Principal
@@ -68,7 +68,9 @@ async def reset_password(
 ) -> activation.StaffCode:
     """For a forgotten (or exposed) password: it stops working now, and the person sets a new
     one with the code. The second factor stays as it was."""
-    _not_self(user, actor, "You cannot reset your own password here: ask another administrator.")
+    _not_self(
+        user, actor, N_("You cannot reset your own password here: ask another administrator.")
+    )
     user.password_hash = NO_PASSWORD
     await web_sessions.end_all(session, "staff", user.id)
     await second_factor.end_all_pending(session, user.id)
@@ -123,7 +125,7 @@ async def change_role(session: AsyncSession, user: StaffUser, role: str, actor: 
         raise FormInvalid({"role": _("Choose a role.")})
     if role == user.role:
         return
-    _not_self(user, actor, "You cannot change your own role: ask another administrator.")
+    _not_self(user, actor, N_("You cannot change your own role: ask another administrator."))
     if role != ADMIN:
         await _keeps_an_administrator(session, user)
     old, user.role = user.role, role
@@ -136,7 +138,7 @@ async def set_active(
     if active == user.is_active:
         return
     if not active:
-        _not_self(user, actor, "You cannot disable your own account.")
+        _not_self(user, actor, N_("You cannot disable your own account."))
         await _keeps_an_administrator(session, user)
         await web_sessions.end_all(session, "staff", user.id)
         await second_factor.end_all_pending(session, user.id)
@@ -153,8 +155,10 @@ async def reset_second_factor(session: AsyncSession, user: StaffUser, actor: Pri
     _not_self(
         user,
         actor,
-        "You cannot reset your own authenticator: ask another administrator (or log in with a "
-        "recovery code).",
+        N_(
+            "You cannot reset your own authenticator: ask another administrator (or log in "
+            "with a recovery code)."
+        ),
     )
     await _keeps_an_administrator(session, user)
     was = "on" if second_factor.is_enrolled(user) else "setting up"

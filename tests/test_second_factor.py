@@ -127,9 +127,7 @@ def test_a_recovery_code_logs_in_once(staff, settings):
     assert "还有 8 个未用的恢复码" in staff.get("/staff/second-factor/").text
 
 
-def test_wrong_codes_are_throttled_and_a_right_password_does_not_reset_the_count(
-    staff, settings
-):
+def test_wrong_codes_are_throttled_and_a_right_password_does_not_reset_the_count(staff, settings):
     secret, _codes = enrol(staff)
     staff.post("/logout")
     for attempt in range(settings.login_max_failures):

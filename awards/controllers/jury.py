@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -81,7 +81,7 @@ class JuryController(Controller):
 
     @get("/seasons/{season_id:int}/jurors/{juror_id:int}", name="juror.edit")
     async def edit_juror(
-        self, season_id: PathId, juror_id: PathId, db: Db, unlocked: bool = False
+        self, season_id: PathId, juror_id: PathId, db: Db, unlocked: FromQuery[bool] = False
     ) -> Template:
         context = await _juror_context(db, season_id, juror_id)
         return Template("jury/juror.html", context={**context, "unlocked": unlocked})

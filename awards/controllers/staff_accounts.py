@@ -3,6 +3,7 @@
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -109,7 +110,7 @@ class StaffAccountController(Controller):
         return _code_page(request, issued, new=True)
 
     @get("/{user_id:int}", name="staff_account")
-    async def show(self, user_id: PathId, db: Db, unlocked: bool = False) -> Template:
+    async def show(self, user_id: PathId, db: Db, unlocked: FromQuery[bool] = False) -> Template:
         context = await _account_context(db, user_id)
         return Template("staff/account.html", context={**context, "unlocked": unlocked})
 
