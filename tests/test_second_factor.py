@@ -210,3 +210,15 @@ def test_when_required_a_staff_member_reaches_only_enrolment_until_enrolled(
     required.post("/logout")
     assert juror_login(juror, election.emails[0]).status_code == 303
     assert juror.get("/juror").status_code == 200
+
+
+def test_after_the_secret_key_changes_codes_fail_cleanly_and_recovery_codes_still_work(
+    staff, settings
+):
+    secret, codes = enrol(staff)
+    rekeyed = Settings(**{**settings.__dict__, "secret_key": "another-secret-key"})
+    with TestClient(create_app(rekeyed), base_url="http://testserver.local") as client:
+        browser = Browser(client)
+        browser.login("editor", STAFF_PASSWORD)
+        assert browser.post("/login/code", {"code": next_code(secret)}).status_code == 401
+        assert browser.post("/login/code", {"code": codes[0]}).status_code == 303
