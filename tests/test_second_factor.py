@@ -222,3 +222,22 @@ def test_after_the_secret_key_changes_codes_fail_cleanly_and_recovery_codes_stil
         browser.login("editor", STAFF_PASSWORD)
         assert browser.post("/login/code", {"code": next_code(secret)}).status_code == 401
         assert browser.post("/login/code", {"code": codes[0]}).status_code == 303
+
+
+def test_the_audit_log_records_a_login_only_once_the_second_factor_is_passed(staff, settings):
+    secret, _codes = enrol(staff)
+    staff.post("/logout")
+
+    def logins() -> list[str]:
+        events = run_db(
+            settings,
+            lambda s: s.scalars(select(AuditEvent).where(AuditEvent.action == "staff.logged_in")),
+            write=False,
+        )
+        return [e.changes for e in events]
+
+    before = logins()
+    staff.login("editor", STAFF_PASSWORD)
+    assert logins() == before  # a right password alone is not a login
+    staff.post("/login/code", {"code": next_code(secret)})
+    assert logins() == [*before, '{"second_factor":"totp"}']

@@ -10,11 +10,11 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import i18n, second_factor, throttle, web_sessions
+from awards import audit, i18n, second_factor, throttle, web_sessions
 from awards.controllers import AppSettings, Db, FormData, PasswordService, see_other
 from awards.i18n import _
 from awards.login import check_login
-from awards.models import StaffUser
+from awards.models import Juror, StaffUser
 from awards.models.base import utcnow
 from awards.passwords import Passwords
 from awards.settings import Settings
@@ -75,7 +75,7 @@ async def log_in(
         )
     if kind == "staff" and second_factor.is_enrolled(result.user):
         return await _ask_for_code(db, settings, result.user, now, data.get("next"))
-    return await start_session(request, db, settings, kind, result.user.id, now, data.get("next"))
+    return await start_session(request, db, settings, result.user, now, data.get("next"))
 
 
 async def _ask_for_code(
@@ -104,15 +104,26 @@ async def start_session(
     request: Request,
     db: AsyncSession,
     settings: Settings,
-    kind: str,
-    user_id: int,
+    user: StaffUser | Juror,
     now: datetime,
     target: str | None,
+    second_factor_used: str | None = None,
 ) -> Redirect:
-    """Log in: replace any session with a new one (never adopt) and go where asked."""
+    """Log in: replace any session with a new one (never adopt) and go where asked. A staff
+    login is audited here, once it is one (with the second factor that completed it)."""
+    kind = "staff" if isinstance(user, StaffUser) else "juror"
     await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
     await web_sessions.purge_expired(db, now, settings)  # no scheduler needed to keep it small
-    raw = await web_sessions.start(db, kind, user_id, now)
+    raw = await web_sessions.start(db, kind, user.id, now)
+    if isinstance(user, StaffUser):
+        await audit.record(
+            db,
+            actor=user.username,
+            action="staff.logged_in",
+            object_type="staff_user",
+            object_id=user.id,
+            changes={"second_factor": second_factor_used} if second_factor_used else None,
+        )
     return Redirect(
         path=safe_next(target, kind),
         status_code=303,

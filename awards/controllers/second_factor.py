@@ -79,15 +79,7 @@ class SecondFactorLoginController(Controller):
             )
         await second_factor.forgive_attempts(db, settings, username)
         await second_factor.end_pending(db, pending)
-        await audit.record(
-            db,
-            actor=user.username,
-            action="staff.second_factor_passed",
-            object_type="staff_user",
-            object_id=user.id,
-            changes={"method": method},
-        )
-        redirect = await start_session(request, db, settings, "staff", user.id, now, target)
+        redirect = await start_session(request, db, settings, user, now, target, method)
         redirect.delete_cookie(PENDING_COOKIE, path="/login")
         return redirect
 
