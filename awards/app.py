@@ -35,12 +35,15 @@ from awards.controllers.nominees import NomineeController
 from awards.controllers.public import PublicController
 from awards.controllers.rounds import RoundController
 from awards.controllers.seasons import SeasonController
+from awards.controllers.second_factor import SecondFactorController, SecondFactorLoginController
+from awards.controllers.staff_accounts import StaffAccountController, StaffActivationController
 from awards.database import Database
 from awards.errors import Busy, Conflict, DomainError
 from awards.i18n import N_
 from awards.passwords import Passwords
 from awards.settings import PROJECT_ROOT, Settings
 from awards.web import (
+    EnrolmentRequired,
     LocaleMiddleware,
     PrincipalMiddleware,
     ScheduleMiddleware,
@@ -83,6 +86,10 @@ def _not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
         return _error_response(request, 401, i18n.gettext("Please log in."))
     login = "/juror/login" if request.url.path.startswith("/juror") else "/login"
     return Redirect(path=f"{login}?next={quote(request.url.path)}", status_code=303)
+
+
+def _enrolment_required(request: Request, exc: EnrolmentRequired) -> Response:
+    return Redirect(path=request.app.route_reverse("second_factor"), status_code=303)
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
@@ -167,6 +174,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 include_in_schema=False,
                 route_handlers=[
                     AuthController,
+                    SecondFactorLoginController,
+                    SecondFactorController,
+                    StaffAccountController,
+                    StaffActivationController,
                     SeasonController,
                     CategoryController,
                     DramaController,
@@ -211,6 +222,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={
             DomainError: _domain_error,
             NotAuthorizedException: _not_authorized,
+            EnrolmentRequired: _enrolment_required,
             HTTPException: _http_error,
             OperationalError: _database_busy,
             IntegrityError: _integrity,

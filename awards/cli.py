@@ -34,6 +34,7 @@ from awards.errors import DomainError, FormInvalid
 from awards.i18n import gettext
 from awards.models import AuditEvent, Season
 from awards.models.base import utcnow
+from awards.models.staff import ADMIN, ROLES
 from awards.password_rules import check_new_password
 from awards.passwords import Passwords
 from awards.settings import Settings
@@ -101,7 +102,7 @@ def cmd_staff_create(settings: Settings, args: argparse.Namespace) -> int:
                 args.username,
                 args.name or args.username,
                 password_hash,
-                is_auditor=args.auditor,
+                role=args.role,
                 actor="cli",
             )
 
@@ -364,7 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
     create = staff_cmd.add_parser("create", help="create a staff account")
     create.add_argument("username")
     create.add_argument("--name", help="display name")
-    create.add_argument("--auditor", action="store_true", help="may download full records")
+    create.add_argument(
+        "--role",
+        choices=ROLES,
+        default=ADMIN,
+        help="admin (the default: the first account must be one), election_staff or auditor",
+    )
     create.add_argument(
         "--password-stdin", action="store_true", help="read the password from stdin"
     )

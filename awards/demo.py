@@ -27,6 +27,7 @@ from awards import (
 )
 from awards.models import Category, Drama, Season
 from awards.models.base import utcnow
+from awards.models.staff import ADMIN
 
 ACTOR = "demo"
 DEMO_STAFF = "demo-admin"
@@ -226,7 +227,7 @@ async def load(session: AsyncSession, staff_password_hash: str, password: str) -
                 session, category, nominees.NomineeForm(by_title[title], person, role), ACTOR
             )
     await staff.create_staff(
-        session, DEMO_STAFF, "演示管理员", staff_password_hash, is_auditor=True, actor=ACTOR
+        session, DEMO_STAFF, "演示管理员", staff_password_hash, role=ADMIN, actor=ACTOR
     )
     panel = await jurors.create_panel(
         session, season, jurors.PanelForm("main", "评审委员会"), ACTOR

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit, throttle
+from awards import throttle
 from awards.database import Database
 from awards.models import Juror, StaffUser
 from awards.passwords import Match, Passwords
@@ -72,12 +72,6 @@ async def check_login(
         return LoginResult(None)
     if rehashed:
         user.password_hash = rehashed
-    if isinstance(user, StaffUser):
-        await audit.record(
-            session,
-            actor=user.username,
-            action="staff.logged_in",
-            object_type="staff_user",
-            object_id=user.id,
-        )
+    # A staff login is audited when its session starts (awards.controllers.auth.start_session):
+    # with a second factor, a right password is not yet a login.
     return LoginResult(user)

@@ -67,6 +67,7 @@ class Settings:
     login_max_address_failures: int = 200
     login_lock_minutes: int = 15
     activation_max_attempts: int = 30
+    staff_require_totp: bool = False
     argon2: Argon2Params = field(default_factory=Argon2Params)
     max_concurrent_hashes: int = 2
     max_body_bytes: int = 8 * 1024 * 1024
@@ -104,6 +105,7 @@ class Settings:
             login_max_address_failures=_env_int("AWARDS_LOGIN_MAX_ADDRESS_FAILURES", 200),
             login_lock_minutes=_env_int("AWARDS_LOGIN_LOCK_MINUTES", 15),
             activation_max_attempts=_env_int("AWARDS_ACTIVATION_MAX_ATTEMPTS", 30),
+            staff_require_totp=_env_bool("AWARDS_STAFF_REQUIRE_TOTP", False),
             max_body_bytes=_env_int("AWARDS_MAX_BODY_BYTES", 8 * 1024 * 1024),
             activation_days=_env_int("AWARDS_ACTIVATION_DAYS", 30),
             argon2=Argon2Params(

@@ -1,4 +1,5 @@
-"""Staff accounts. There are no default accounts: each is created with `awards staff create`."""
+"""Staff accounts. There are no default accounts: the first is created with
+`awards staff create`, the others by an administrator (awards.staff_accounts)."""
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -6,8 +7,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import audit
 from awards.errors import Conflict, FormInvalid
 from awards.forms import CODE_RE
-from awards.i18n import _
+from awards.i18n import N_, _
 from awards.models import StaffUser
+from awards.models.staff import ADMIN, AUDITOR, ELECTION_STAFF, ROLES
+
+ROLE_LABELS = {
+    ADMIN: N_("Administrator"),
+    ELECTION_STAFF: N_("Election staff"),
+    AUDITOR: N_("Auditor"),
+}
 
 
 async def create_staff(
@@ -16,9 +24,13 @@ async def create_staff(
     display_name: str,
     password_hash: str,
     *,
-    is_auditor: bool = False,
+    role: str = ADMIN,
     actor: str,
 ) -> StaffUser:
+    if role not in ROLES:
+        raise FormInvalid({"role": _("Choose a role.")})
+    if len(display_name) > 100:
+        raise FormInvalid({"display_name": _("Use at most %(n)s characters.", n=100)})
     if not CODE_RE.fullmatch(username):
         raise FormInvalid({"username": _("Use 1-64 letters, digits, dots, dashes or underscores.")})
     if await session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
@@ -27,7 +39,7 @@ async def create_staff(
         username=username,
         display_name=display_name or username,
         password_hash=password_hash,
-        is_auditor=is_auditor,
+        role=role,
     )
     session.add(user)
     await session.flush()
@@ -37,6 +49,6 @@ async def create_staff(
         action="staff.created",
         object_type="staff_user",
         object_id=user.id,
-        changes={"username": username, "is_auditor": is_auditor},
+        changes={"username": username, "display_name": user.display_name, "role": role},
     )
     return user

@@ -17,14 +17,18 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Guard, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import i18n, rounds, schedule, web_sessions
 from awards.database import Database
+from awards.errors import NotAllowed
+from awards.i18n import N_
 from awards.models.base import utcnow
+from awards.models.staff import ADMIN, ELECTION_STAFF
 from awards.passwords import Passwords
 from awards.settings import Settings
+from awards.web_sessions import Principal
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 logger = logging.getLogger(__name__)
@@ -223,11 +227,49 @@ async def requires_juror(
         raise PermissionDeniedException("Jurors only.")
 
 
-async def requires_staff(
-    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
-) -> None:
+class EnrolmentRequired(PermissionDeniedException):
+    """A staff member who must set up a second factor first (answered with the enrolment page)."""
+
+
+def _staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     principal = connection.scope.get("user")
     if principal is None:
         raise NotAuthorizedException("Please log in.")
     if not principal.is_staff:
         raise PermissionDeniedException("Staff only.")
+    return principal
+
+
+def _staff_guard(name: str, writers: frozenset[str], refusal: str) -> Guard:
+    """The one staff guard: every staff role reads (GET, HEAD), only `writers` send anything
+    else; changes are made only by POSTs, so this covers every route that changes something,
+    new ones included. A staff member who must set up a second factor gets nothing but that."""
+
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = _staff(connection)
+        if principal.must_enrol:
+            raise EnrolmentRequired("Set up your authenticator first.")
+        if connection.scope["method"] not in _READ_METHODS and principal.role not in writers:
+            raise NotAllowed(refusal)
+
+    guard.__name__ = guard.__qualname__ = name
+    return guard
+
+
+requires_staff = _staff_guard(
+    "requires_staff",
+    frozenset({ADMIN, ELECTION_STAFF}),
+    N_("Your role lets you read these pages, not change them."),
+)
+requires_staff_admin = _staff_guard(
+    "requires_staff_admin",
+    frozenset({ADMIN}),
+    N_("Only an administrator can manage staff accounts."),
+)
+
+
+async def requires_staff_login(
+    connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
+) -> None:
+    """A staff member's own second factor: every role, before enrolment too."""
+    _staff(connection)

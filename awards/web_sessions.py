@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.models import Juror, StaffUser, WebSession
+from awards.models.staff import ADMIN, AUDITOR, ELECTION_STAFF
 from awards.settings import Settings
 
 COOKIE_NAME = "awards_session"
@@ -38,11 +39,29 @@ class Principal:
     id: int
     name: str
     session_hash: str
-    is_auditor: bool = False
+    role: str | None = None  # staff only: awards.models.staff.ROLES
+    must_enrol: bool = False
+    """Staff only: a second factor is required (AWARDS_STAFF_REQUIRE_TOTP) and not yet set up,
+    so the guards open nothing but the enrolment page."""
 
     @property
     def is_staff(self) -> bool:
         return self.kind == "staff"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_staff and self.role == ADMIN
+
+    @property
+    def can_change(self) -> bool:
+        """May change the election (auditors only read)."""
+        return self.is_staff and self.role in (ADMIN, ELECTION_STAFF)
+
+    @property
+    def can_download_records(self) -> bool:
+        """May always download a closed round's full record and results, whatever each category
+        discloses: the auditor, and administrators (who could make themselves one anyway)."""
+        return self.is_staff and self.role in (ADMIN, AUDITOR) and not self.must_enrol
 
     @property
     def is_juror(self) -> bool:
@@ -102,7 +121,8 @@ _PRINCIPAL = (
         StaffUser.id,
         StaffUser.display_name,
         StaffUser.is_active,
-        StaffUser.is_auditor,
+        StaffUser.role,
+        StaffUser.totp_enrolled_at.is_not(None),
         Juror.id,
         Juror.name,
         Juror.is_active & Juror.password_hash.is_not(None),
@@ -134,7 +154,8 @@ def resolve(
         staff_id,
         staff_name,
         staff_active,
-        auditor,
+        role,
+        enrolled,
         juror_id,
         juror_name,
         juror_ok,
@@ -143,7 +164,8 @@ def resolve(
         return None, False
     principal: Principal | None = None
     if staff_id is not None and staff_active:
-        principal = Principal("staff", staff_id, staff_name, id_hash, is_auditor=auditor)
+        must_enrol = settings.staff_require_totp and not enrolled
+        principal = Principal("staff", staff_id, staff_name, id_hash, role, must_enrol)
     elif juror_id is not None and juror_ok:
         principal = Principal("juror", juror_id, juror_name, id_hash)
     return principal, principal is not None and now - last_seen > _touch_every(settings)

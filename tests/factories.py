@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import categories, dramas, seasons, staff
 from awards.database import Database
 from awards.models import Category, Drama, Season
+from awards.models.staff import ADMIN
 from awards.passwords import Passwords
 from awards.settings import Settings
 
@@ -80,12 +81,16 @@ def run_db(
     return asyncio.run(main())
 
 
-def create_staff_user(settings: Settings, username: str, password: str) -> None:
+def create_staff_user(settings: Settings, username: str, password: str, role: str = ADMIN) -> int:
     password_hash = Passwords(settings.argon2, 1).hash_sync(password)
-    run_db(
-        settings,
-        lambda s: staff.create_staff(s, username, username.title(), password_hash, actor="test"),
-    )
+
+    async def create(s: AsyncSession) -> int:
+        user = await staff.create_staff(
+            s, username, username.title(), password_hash, role=role, actor="test"
+        )
+        return user.id
+
+    return run_db(settings, create)
 
 
 async def make_season(session: AsyncSession, code: str = "2024") -> Season:

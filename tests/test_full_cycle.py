@@ -147,29 +147,34 @@ def _vote_approval(client, election) -> list[str]:
     return trackers
 
 
-def test_results_are_shown_only_when_published_and_per_disclosure_level(staff, client, settings):
+def test_results_are_shown_only_when_published_and_per_disclosure_level(
+    staff, client, second_browser, settings
+):
+    """As the public sees them (administrators and auditors always get both files)."""
+    public = second_browser.client
     election = _closed_round(staff, client, settings, "counts")
     results_url = f"/rounds/{election.round_id}/results"
-    before = client.get(results_url).text
+    before = public.get(results_url).text
     assert "结果将在协会公布后显示" in before
     assert "剧目0" not in before
-    assert client.get(f"/rounds/{election.round_id}/files/results").status_code == 403
+    assert public.get(f"/rounds/{election.round_id}/files/results").status_code == 403
     assert staff.post(f"/staff/rounds/{election.round_id}/publish").status_code == 303
-    page = client.get(results_url).text
+    page = public.get(results_url).text
     assert "剧目0" in page
     assert "有效票 6 张。" in page
-    assert client.get(f"/rounds/{election.round_id}/files/results").status_code == 200
-    assert client.get(f"/rounds/{election.round_id}/files/record").status_code == 403  # only "full"
+    assert public.get(f"/rounds/{election.round_id}/files/results").status_code == 200
+    assert public.get(f"/rounds/{election.round_id}/files/record").status_code == 403  # only "full"
     again = staff.post(f"/staff/rounds/{election.round_id}/publish")
     assert again.status_code == 409
 
 
-def test_small_juries_never_show_counts(staff, client, settings):
+def test_small_juries_never_show_counts(staff, client, second_browser, settings):
+    public = second_browser.client
     election = _closed_round(staff, client, settings, "full", jurors=3)
     staff.post(f"/staff/rounds/{election.round_id}/publish")
-    page = client.get(f"/rounds/{election.round_id}/results").text
+    page = public.get(f"/rounds/{election.round_id}/results").text
     assert "<th>得分</th>" not in page  # 3 valid ballots < the threshold of 5
-    assert client.get(f"/rounds/{election.round_id}/files/record").status_code == 403
+    assert public.get(f"/rounds/{election.round_id}/files/record").status_code == 403
 
 
 def test_a_juror_finds_the_tracker_in_the_record(staff, second_browser, client, settings):
@@ -184,11 +189,13 @@ def test_a_juror_finds_the_tracker_in_the_record(staff, second_browser, client, 
 
 
 def test_the_auditor_always_gets_the_full_record(client, settings, staff):
+    """Auditors and administrators; election staff see only what the public sees."""
     from awards.models import StaffUser
 
     election = _closed_round(staff, client, settings, "winners")
+    run_db(settings, lambda s: s.execute(update(StaffUser).values(role="election_staff")))
     assert staff.get(f"/rounds/{election.round_id}/files/record").status_code == 403
-    run_db(settings, lambda s: s.execute(update(StaffUser).values(is_auditor=True)))
+    run_db(settings, lambda s: s.execute(update(StaffUser).values(role="auditor")))
     record = staff.get(f"/rounds/{election.round_id}/files/record")
     assert record.status_code == 200
     assert (

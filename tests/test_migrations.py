@@ -102,3 +102,33 @@ def test_revision_0004_downgrades_with_data_in_the_database(settings):
     assert "record_file" not in columns
     assert voters == 1
     migrate.upgrade(settings)  # and up again
+
+
+def test_revision_0006_makes_every_existing_staff_account_an_administrator(database_url, tmp_path):
+    """Issue 9: before roles, every staff account could do everything; the auditor flag only
+    added the full record. Both become administrators, and the downgrade keeps the flag."""
+    settings = Settings(
+        database_url=database_url, argon2=FAST_ARGON2, records_dir=tmp_path / "records"
+    )
+    migrate.upgrade(settings, "0005")
+    engine = create_engine(_sync_url(database_url))
+    with engine.begin() as connection:
+        for name, auditor in (("old", False), ("checker", True)):
+            connection.execute(
+                text(
+                    "INSERT INTO staff_user (username, display_name, password_hash, is_auditor,"
+                    " is_active, created_at) VALUES (:name, :name, 'x', :auditor, true,"
+                    " '2024-03-01 00:00:00+00:00')"
+                ),
+                {"name": name, "auditor": auditor},
+            )
+    migrate.upgrade(settings)
+    with engine.connect() as connection:
+        roles = connection.execute(text("SELECT username, role FROM staff_user")).all()
+    assert sorted(tuple(r) for r in roles) == [("checker", "admin"), ("old", "admin")]
+    command.downgrade(migrate.alembic_config(settings), "0005")
+    with engine.connect() as connection:
+        flags = connection.execute(text("SELECT is_auditor FROM staff_user")).scalars().all()
+    engine.dispose()
+    assert flags == [True, True]
+    migrate.upgrade(settings)  # and up again

@@ -1,6 +1,8 @@
 """Staff log in and log out; language switch."""
 
+from datetime import datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
@@ -8,16 +10,18 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import i18n, throttle, web_sessions
+from awards import audit, i18n, second_factor, throttle, web_sessions
 from awards.controllers import AppSettings, Db, FormData, PasswordService, see_other
 from awards.i18n import _
 from awards.login import check_login
+from awards.models import Juror, StaffUser
 from awards.models.base import utcnow
 from awards.passwords import Passwords
 from awards.settings import Settings
 from awards.web import services_of
 
 HOME = {"staff": "/staff", "juror": "/juror"}
+PENDING_COOKIE = "awards_pending"
 LOGIN_TEMPLATE = {"staff": "auth/login.html", "juror": "juror/login.html"}
 
 
@@ -42,7 +46,8 @@ async def log_in(
     passwords: Passwords,
     kind: str,
 ) -> Template | Redirect:
-    """Check the password; on success replace any session with a new one (never adopt)."""
+    """Check the password; on success log in, or first ask for the second factor of a staff
+    account that has one."""
     username = str(data.get("username", ""))[:200]
     password = str(data.get("password", ""))[:1024]
     now = utcnow()
@@ -69,11 +74,59 @@ async def log_in(
             },
             status_code=429 if result.locked_until else 401,
         )
+    if kind == "staff" and second_factor.is_enrolled(result.user):
+        return await _ask_for_code(db, settings, result.user, now, data.get("next"))
+    return await start_session(request, db, settings, result.user, now, data.get("next"))
+
+
+async def _ask_for_code(
+    db: AsyncSession, settings: Settings, user: StaffUser, now: datetime, target: str | None
+) -> Redirect:
+    """Not logged in yet: a pending login (its own short-lived cookie) leads to the code page."""
+    raw = await second_factor.begin_pending(db, user, now)
+    return Redirect(
+        path=f"/login/code?next={quote(safe_next(target))}",
+        status_code=303,
+        cookies=[
+            Cookie(
+                key=PENDING_COOKIE,
+                value=raw,
+                httponly=True,
+                samesite="strict",
+                secure=settings.cookie_secure,
+                path="/login",
+                max_age=second_factor.PENDING_MINUTES * 60,
+            )
+        ],
+    )
+
+
+async def start_session(
+    request: Request,
+    db: AsyncSession,
+    settings: Settings,
+    user: StaffUser | Juror,
+    now: datetime,
+    target: str | None,
+    second_factor_used: str | None = None,
+) -> Redirect:
+    """Log in: replace any session with a new one (never adopt) and go where asked. A staff
+    login is audited here, once it is one (with the second factor that completed it)."""
+    kind = "staff" if isinstance(user, StaffUser) else "juror"
     await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
     await web_sessions.purge_expired(db, now, settings)  # no scheduler needed to keep it small
-    raw = await web_sessions.start(db, kind, result.user.id, now)
+    raw = await web_sessions.start(db, kind, user.id, now)
+    if isinstance(user, StaffUser):
+        await audit.record(
+            db,
+            actor=user.username,
+            action="staff.logged_in",
+            object_type="staff_user",
+            object_id=user.id,
+            changes={"second_factor": second_factor_used} if second_factor_used else None,
+        )
     return Redirect(
-        path=safe_next(data.get("next"), kind),
+        path=safe_next(target, kind),
         status_code=303,
         cookies=[
             Cookie(

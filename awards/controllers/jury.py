@@ -5,12 +5,12 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from awards import activation, conflicts, hosts, jurors, mail, seasons
+from awards import activation, conflicts, hosts, jurors, mail, seasons, throttle
 from awards.catalogue_files import ImportRejected
 from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
 from awards.csv_files import csv_bytes
@@ -80,8 +80,11 @@ class JuryController(Controller):
         return see_other(request, "jury", season_id=season_id)
 
     @get("/seasons/{season_id:int}/jurors/{juror_id:int}", name="juror.edit")
-    async def edit_juror(self, season_id: PathId, juror_id: PathId, db: Db) -> Template:
-        return Template("jury/juror.html", context=await _juror_context(db, season_id, juror_id))
+    async def edit_juror(
+        self, season_id: PathId, juror_id: PathId, db: Db, unlocked: FromQuery[bool] = False
+    ) -> Template:
+        context = await _juror_context(db, season_id, juror_id)
+        return Template("jury/juror.html", context={**context, "unlocked": unlocked})
 
     @post("/seasons/{season_id:int}/jurors/{juror_id:int}", name="juror.update")
     async def update_juror(
@@ -139,6 +142,16 @@ class JuryController(Controller):
                 **context,
             )
         return see_other(request, "juror.edit", season_id=season_id, juror_id=juror_id)
+
+    @post("/seasons/{season_id:int}/jurors/{juror_id:int}/unlock", name="juror.unlock")
+    async def unlock_juror(
+        self, request: Request, season_id: PathId, juror_id: PathId, db: Db
+    ) -> Redirect:
+        """Lift the limits on wrong passwords for this juror's e-mail, from every address."""
+        juror = await jurors.get_juror(db, juror_id)
+        await throttle.unlock(db, "juror", juror.email, request.user.name)
+        path = request.app.route_reverse("juror.edit", season_id=season_id, juror_id=juror_id)
+        return Redirect(path=f"{path}?unlocked=1", status_code=303)
 
     @post("/seasons/{season_id:int}/jurors/import", name="jury.import")
     async def import_roster(

@@ -74,7 +74,7 @@ class PublicController(Controller):
             raise NotFound("No such file.")
         round_, _season, published = await _sealed(db, round_id, settings, "No such file.")
         user = request.scope.get("user")
-        auditor = user is not None and user.is_staff and user.is_auditor
+        auditor = user is not None and user.can_download_records
         allowed = published.record_public if kind == "record" else published.results_public
         if not auditor and (round_.published_at is None or not allowed):
             raise NotAllowed("This file is not public; the auditor can download it.")

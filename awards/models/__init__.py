@@ -21,7 +21,14 @@ from awards.models.rounds import (
     RoundNominee,
     RoundRecusal,
 )
-from awards.models.staff import AttemptCounter, StaffActivationCode, StaffUser, WebSession
+from awards.models.staff import (
+    AttemptCounter,
+    PendingLogin,
+    StaffActivationCode,
+    StaffRecoveryCode,
+    StaffUser,
+    WebSession,
+)
 
 __all__ = [
     "ActivationCode",
@@ -37,6 +44,7 @@ __all__ = [
     "Nominee",
     "Panel",
     "Participation",
+    "PendingLogin",
     "RecusalDecision",
     "Round",
     "RoundCategory",
@@ -46,6 +54,7 @@ __all__ = [
     "RoundRecusal",
     "Season",
     "StaffActivationCode",
+    "StaffRecoveryCode",
     "StaffUser",
     "WebSession",
     "category_panel",

@@ -1,23 +1,64 @@
-"""Staff accounts and their one-time codes, web sessions, and counted attempts."""
+"""Staff accounts, their second factor and one-time codes, web sessions, and counted
+attempts."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awards.models.base import SECRET, Base, utcnow
 
+ADMIN, ELECTION_STAFF, AUDITOR = "admin", "election_staff", "auditor"
+ROLES = (ADMIN, ELECTION_STAFF, AUDITOR)
+
 
 class StaffUser(Base):
     __tablename__ = "staff_user"
+    __table_args__ = (
+        CheckConstraint("role IN ('admin', 'election_staff', 'auditor')", name="role_known"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255), info=SECRET)
-    is_auditor: Mapped[bool] = mapped_column(default=False)
+    role: Mapped[str] = mapped_column(String(16))
+    """admin: everything, staff accounts included; election_staff: everything but staff
+    accounts; auditor: reads every staff page, downloads full records, changes nothing."""
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    totp_secret: Mapped[str | None] = mapped_column(Text, info=SECRET)
+    """The authenticator's secret, encrypted (awards.second_factor): set when enrolment starts,
+    in use once `totp_enrolled_at` is set."""
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
+    """The last 30-second time step whose code was accepted: a code is good once."""
+
+
+class StaffRecoveryCode(Base):
+    """One-use codes for a lost authenticator; only SHA-256 of each is stored (80 random bits:
+    a slow hash would add nothing)."""
+
+    __tablename__ = "staff_recovery_code"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True, info=SECRET)
+    staff_user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    used_at: Mapped[datetime | None]
+
+
+class PendingLogin(Base):
+    """A correct password whose second factor is still to come. Only SHA-256 of the cookie
+    value is stored; it expires within minutes and grants nothing but the code page."""
+
+    __tablename__ = "pending_login"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True, info=SECRET)
+    staff_user_id: Mapped[int] = mapped_column(
+        ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime]
 
 
 class WebSession(Base):
