@@ -307,12 +307,15 @@ def test_no_event_holds_a_secret(staff, settings):
 
 SECRET_COLUMNS = {
     "activation_code.code_hash",
+    "pending_login.token_hash",
     "ballot.content",
     "ballot.tracker",
     "juror.password_hash",
     "round.seed",
     "staff_activation_code.code_hash",
+    "staff_recovery_code.code_hash",
     "staff_user.password_hash",
+    "staff_user.totp_secret",
     "web_session.id_hash",
 }
 

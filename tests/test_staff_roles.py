@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from awards.app import create_app
 from awards.models import AuditEvent, StaffUser
 from awards.models.staff import ADMIN, AUDITOR, ELECTION_STAFF
+from awards.settings import Settings
 from awards.web import requires_staff, requires_staff_admin, requires_staff_login
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import build_election, create_staff_user, run_cli, run_db
@@ -23,7 +24,7 @@ OWN_ACCOUNT = {
 
 
 def _staff_routes(method: str) -> list[tuple[str, list]]:
-    app = create_app()
+    app = create_app(Settings(base_url="http://testserver.local"))
     found = []
     for route in app.routes:
         for handler in getattr(route, "route_handlers", []):
