@@ -63,3 +63,63 @@ def test_a_recovery_code_typed_into_the_renewal_form_is_refused_and_not_used_up(
     refused = staff.post("/staff/second-factor/recovery-codes", {"code": codes[0]})
     assert refused.status_code == 422
     assert _recovery_codes_left(settings) == 10, "the refused request used a recovery code up"
+
+
+# 3. Per-address limits: X-Forwarded-For is believed from any loopback client ----------------
+
+
+async def _guesses_with_forged_addresses(base_url: str, username: str, n: int) -> list[int]:
+    async with httpx.AsyncClient(base_url=base_url, timeout=120) as client:
+        await client.get("/login")
+        token = client.cookies["csrftoken"]
+        statuses = []
+        for i in range(n):
+            answer = await client.post(
+                "/login",
+                data={"username": username, "password": f"guess {i}", "_csrf_token": token},
+                headers={"x-forwarded-for": f"203.0.113.{i + 1}"},
+            )
+            statuses.append(answer.status_code)
+        return statuses
+
+
+def test_a_forged_x_forwarded_for_does_not_escape_the_per_address_limit(
+    settings, staff_user, tmp_path
+):
+    """Served as the README says (`uvicorn awards.app:create_app --factory`, or `awards
+    serve`), uvicorn's defaults apply: proxy headers on, trusted from 127.0.0.1. A client on
+    the same machine, or any client behind a local proxy that passes X-Forwarded-For on (nginx
+    does unless told otherwise), picks its own address per request: the five-per-address
+    limit never triggers, and only the account-wide 50 is left. Nothing in the app or in
+    `awards serve` says which proxies to believe."""
+    with Server(settings, tmp_path) as server:
+        statuses = asyncio.run(_guesses_with_forged_addresses(server.url, staff_user, 8))
+    limit = settings.login_max_failures
+    assert statuses == [401] * limit + [429] * (8 - limit), statuses
+
+
+# 4. Per-address limits: one IPv6 host is 2**64 addresses -------------------------------------
+
+
+def test_addresses_in_one_ipv6_subnet_share_the_per_address_limit(settings):
+    """The per-address counters key on the address exactly as the socket reports it. A host
+    on IPv6 is normally given a whole /64 (SLAAC privacy addresses rotate within it; any
+    subscriber can bind 2**64 of them), so one attacker gets a fresh "address" for every
+    guess: `login` (5 per account and address), `login-address` (200 over all accounts) and
+    `activation` (30) never trigger. An IPv6 client should count by its /64 (and an
+    IPv4-mapped `::ffff:a.b.c.d` as a.b.c.d)."""
+
+    async def guesses() -> list[bool]:
+        db = Database.from_settings(settings)
+        now, span = utcnow(), throttle.window(settings)
+        try:
+            refused = []
+            for i in range(settings.login_max_failures + 3):
+                limits = throttle.login_limits(settings, "staff", "editor", f"2001:db8:1:2::{i:x}")
+                refused.append(await db.write(throttle.count, limits, now, span) is not None)
+            return refused
+        finally:
+            await db.dispose()
+
+    refused = asyncio.run(guesses())
+    assert refused[settings.login_max_failures :] == [True] * 3, refused
