@@ -123,3 +123,28 @@ def test_addresses_in_one_ipv6_subnet_share_the_per_address_limit(settings):
 
     refused = asyncio.run(guesses())
     assert refused[settings.login_max_failures :] == [True] * 3, refused
+
+
+# 5. The juror's password change checks the current password without counting ----------------
+
+
+def test_guesses_at_the_current_password_on_the_change_form_are_counted(browser, settings):
+    """Every login attempt is counted before its password is checked, but the juror's own
+    password form (`/juror/password`) verifies "current" with argon2 as often as it is sent:
+    whoever has a juror's session (a shared office computer left logged in) guesses the
+    password without any limit, and once found, sets a new one (ending the juror's other
+    sessions). The same counted limits should apply here."""
+    election = build_election(settings, jurors=1, methods=("approval",), open_round=False)
+    assert juror_login(browser, election.emails[0]).status_code == 303
+    statuses = [
+        browser.post(
+            "/juror/password",
+            {
+                "current": f"guess number {i}",
+                "password": "a brand new juror password",
+                "password_repeat": "a brand new juror password",
+            },
+        ).status_code
+        for i in range(settings.login_max_failures + 2)
+    ]
+    assert 429 in statuses, statuses
