@@ -148,3 +148,21 @@ def test_guesses_at_the_current_password_on_the_change_form_are_counted(browser,
         for i in range(settings.login_max_failures + 2)
     ]
     assert 429 in statuses, statuses
+
+
+# 6. Schedule times near the end of the calendar --------------------------------------------
+
+
+def test_a_schedule_at_the_end_of_the_calendar_is_refused_not_a_server_error(staff, settings):
+    """`typed_time` accepts any instant Python can hold in UTC, and the round page shows it
+    in Asia/Shanghai (UTC+8): 9999-12-31T20:00Z is stored, then every page that shows the
+    round (the round itself, the public list once it opens) answers 500 with an
+    OverflowError in `local_time`."""
+    election = build_election(settings, jurors=1, methods=("approval",), open_round=False)
+    answer = staff.post(
+        f"/staff/rounds/{election.round_id}/schedule",
+        {"opens_at": "9999-12-31T19:00Z", "closes_at": "9999-12-31T20:00Z"},
+    )
+    assert answer.status_code in (303, 422), answer.text
+    page = staff.get(f"/staff/rounds/{election.round_id}")
+    assert page.status_code == 200, page.status_code
