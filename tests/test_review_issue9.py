@@ -15,7 +15,7 @@ from awards.database import Database
 from awards.models import StaffRecoveryCode
 from awards.models.base import utcnow
 from tests.conftest import STAFF_PASSWORD
-from tests.factories import build_election, juror_login, run_db
+from tests.factories import JUROR_PASSWORD, build_election, juror_login, run_db
 from tests.server import Server
 from tests.test_second_factor import enrol, next_code
 
@@ -166,3 +166,43 @@ def test_a_schedule_at_the_end_of_the_calendar_is_refused_not_a_server_error(sta
     assert answer.status_code in (303, 422), answer.text
     page = staff.get(f"/staff/rounds/{election.round_id}")
     assert page.status_code == 200, page.status_code
+
+
+# 7. "Can lock it only for their own address": not with eleven addresses --------------------
+
+
+async def _wrong_then_right(base_url: str, email: str, right: str) -> tuple[list[int], int]:
+    statuses = []
+    for n in range(2, 13):  # eleven loopback addresses, five guesses each: 55 > 50
+        transport = httpx.AsyncHTTPTransport(local_address=f"127.0.0.{n}")
+        async with httpx.AsyncClient(base_url=base_url, transport=transport) as client:
+            await client.get("/juror/login")
+            token = client.cookies["csrftoken"]
+            for i in range(5):
+                form = {"username": email, "password": f"guess {i}", "_csrf_token": token}
+                statuses.append((await client.post("/juror/login", data=form)).status_code)
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.99")
+    async with httpx.AsyncClient(base_url=base_url, transport=transport) as client:
+        await client.get("/juror/login")
+        token = client.cookies["csrftoken"]
+        form = {"username": email, "password": right, "_csrf_token": token}
+        own = (await client.post("/juror/login", data=form)).status_code
+    return statuses, own
+
+
+def test_guesses_from_a_handful_of_addresses_do_not_lock_the_juror_out_everywhere(
+    settings, tmp_path
+):
+    """README ("Sessions and logins"): limits per account and address "so someone who knows a
+    juror's e-mail can lock it only for their own address, not for the juror". The account-wide
+    limit (50 from everywhere) refuses the juror's own right password, from an address that
+    never guessed, once eleven addresses have made five guesses each: anyone with a few
+    addresses (one IPv6 /64, or a forged X-Forwarded-For, see above) keeps any juror, or the
+    only administrator, out for as long as they like."""
+    election = build_election(settings, jurors=1, methods=("approval",))
+    with Server(settings, tmp_path) as server:
+        guesses, own = asyncio.run(
+            _wrong_then_right(server.url, election.emails[0], JUROR_PASSWORD)
+        )
+    assert guesses.count(401) == 50, guesses  # the guesses were counted and bounded
+    assert own == 303, "the juror's own right password, from their own address, was refused"
