@@ -206,3 +206,22 @@ def test_guesses_from_a_handful_of_addresses_do_not_lock_the_juror_out_everywher
         )
     assert guesses.count(401) == 50, guesses  # the guesses were counted and bounded
     assert own == 303, "the juror's own right password, from their own address, was refused"
+
+
+# 8. Setting up a second factor leaves the password-only sessions open -----------------------
+
+
+def test_setting_up_the_authenticator_ends_the_accounts_other_sessions(
+    staff, second_browser, settings
+):
+    """A staff member who sets up two-step login does so because a password alone is not
+    enough; but every session that was opened with the password alone (someone who phished
+    it, a browser left logged in elsewhere) stays open for up to 12 hours. A password reset
+    and a reset of the authenticator end the account's sessions; enrolment, the change that
+    raises what a session needs, should too (keeping the one that enrolled)."""
+    assert second_browser.login("editor", STAFF_PASSWORD).status_code == 303
+    assert second_browser.get("/staff/seasons").status_code == 200
+    enrol(staff)
+    assert staff.get("/staff/seasons").status_code == 200  # the one that enrolled goes on
+    after = second_browser.get("/staff/seasons", follow_redirects=False)
+    assert after.status_code in (303, 401), "the password-only session is still open"
