@@ -225,3 +225,28 @@ def test_setting_up_the_authenticator_ends_the_accounts_other_sessions(
     assert staff.get("/staff/seasons").status_code == 200  # the one that enrolled goes on
     after = second_browser.get("/staff/seasons", follow_redirects=False)
     assert after.status_code in (303, 401), "the password-only session is still open"
+
+
+# 9. A repeated `next` field answers 500 -------------------------------------------------------
+
+
+def test_a_login_form_with_next_twice_is_no_server_error(browser, staff_user):
+    """Form fields that occur twice arrive as a list (the codes form relies on it), and
+    `safe_next` calls `.startswith` on whatever it gets: a staff login with `next` twice,
+    right password or wrong, answers 500 (AttributeError), and so does the juror login."""
+    token = browser.csrf()
+    form = [
+        ("_csrf_token", token),
+        ("username", staff_user),
+        ("password", "wrong password"),
+        ("next", "/staff"),
+        ("next", "/staff/seasons"),
+    ]
+    body = "&".join(f"{k}={v}" for k, v in form)
+    answer = browser.client.post(
+        "/login",
+        content=body,
+        headers={"content-type": "application/x-www-form-urlencoded"},
+        follow_redirects=False,
+    )
+    assert answer.status_code < 500, answer.status_code
