@@ -250,3 +250,15 @@ def test_a_login_form_with_next_twice_is_no_server_error(browser, staff_user):
         follow_redirects=False,
     )
     assert answer.status_code < 500, answer.status_code
+
+
+# 10. A NUL byte in the user name -------------------------------------------------------------
+
+
+def test_a_nul_in_the_user_name_is_a_failed_login_not_a_server_error(browser, staff_user):
+    """The typed name goes unchecked into the attempt counter's key and into the account
+    lookup; PostgreSQL refuses a string with a NUL byte (psycopg raises DataError), which no
+    handler maps: the login, the juror login and the activation forms answer 500 there."""
+    for path in ("/login", "/juror/login"):
+        answer = browser.post(path, {"username": "editor\x00", "password": "wrong password"})
+        assert answer.status_code in (400, 401, 422), (path, answer.status_code)
