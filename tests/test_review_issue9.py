@@ -4,10 +4,8 @@ merged code. They fail on the reviewed merge (3fbd4bb) and should pass once it i
 
 import asyncio
 import re
-from datetime import timedelta
 
 import httpx
-import pyotp
 from sqlalchemy import func, select
 
 from awards import throttle
@@ -17,7 +15,7 @@ from awards.models.base import utcnow
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import JUROR_PASSWORD, build_election, juror_login, run_db
 from tests.server import Server
-from tests.test_second_factor import enrol, next_code
+from tests.test_second_factor import enrol
 
 
 def _recovery_codes_left(settings) -> int:
