@@ -31,7 +31,7 @@ from markupsafe import Markup
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit, throttle
+from awards import audit, throttle, web_sessions
 from awards.database import Database
 from awards.errors import Conflict, FormInvalid
 from awards.i18n import _
@@ -94,6 +94,13 @@ async def start_enrolment(session: AsyncSession, user: StaffUser, secret_key: st
     if is_enrolled(user):
         raise Conflict("Your authenticator is already set up.")
     user.totp_secret = seal(secret_key, user.id, pyotp.random_base32())
+    await audit.record(
+        session,
+        actor=user.username,
+        action="staff.second_factor_started",
+        object_type="staff_user",
+        object_id=user.id,
+    )
 
 
 def enrolment_secret(user: StaffUser, secret_key: str) -> str | None:
@@ -121,10 +128,18 @@ def provisioning(user: StaffUser, secret: str, issuer: str) -> dict[str, object]
 
 
 async def complete_enrolment(
-    session: AsyncSession, user: StaffUser, code: str, now: datetime, secret_key: str
+    session: AsyncSession,
+    user: StaffUser,
+    code: str,
+    now: datetime,
+    secret_key: str,
+    *,
+    keep_session: str,
 ) -> list[str]:
     """Check the first code, then switch the second factor on; returns the recovery codes,
-    which nothing shows again."""
+    which nothing shows again. Every other session of the account ends (it was opened with the
+    password alone, maybe by whoever made the owner want a second factor), and so does every
+    pending login; the session that enrolled (`keep_session`, its id hash) goes on."""
     secret = enrolment_secret(user, secret_key)
     if secret is None:
         raise Conflict("Start the set-up again: this page was out of date.")
@@ -135,6 +150,8 @@ async def complete_enrolment(
         )
     user.totp_enrolled_at = now
     user.totp_last_step = step
+    await web_sessions.end_all(session, "staff", user.id, keep=keep_session)
+    await end_all_pending(session, user.id)
     codes = await new_recovery_codes(session, user)
     await audit.record(
         session,

@@ -16,8 +16,22 @@ address over every account (`login_max_address_failures`, against spraying one p
 many names). Activation codes count per address (`activation_max_attempts`). An address's
 count holds its failures and the attempts still being checked, so its limit must stay well
 above the number of people who may log in at the same moment from one network.
+
+Addresses are counted as networks where one holder has many: an IPv6 client by its /64 (the
+block one host is given, within which it may pick any address), an IPv4-mapped IPv6 address as
+the IPv4 address.
+
+Someone guessing from more addresses than `login_max_account_failures / login_max_failures` can
+still lock an account everywhere; the owner's own browser stays out of that (OWASP's device
+cookies): a successful login leaves a cookie signed for that account, and a login that carries
+it is counted against that device alone (`login_max_failures` a window), not against the
+account or the address.
 """
 
+import hashlib
+import hmac
+import ipaddress
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,13 +58,54 @@ class Limit:
     allowed: int
 
 
+DEVICE_COOKIE = "awards_device"
+
+
+def address_key(address: str) -> str:
+    """What one client address counts as (see the module docstring)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:_MAX_ADDRESS]
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def _device_mac(secret_key: str, account: str, nonce: str) -> str:
+    message = f"device\n{account}\n{nonce}".encode()
+    return hmac.new(secret_key.encode(), message, hashlib.sha256).hexdigest()[:32]
+
+
+def device_token(secret_key: str, kind: str, username: str) -> str:
+    """The value of a new device cookie for this account (set after a successful login)."""
+    nonce = secrets.token_urlsafe(12)
+    return f"{nonce}.{_device_mac(secret_key, account_key(kind, username), nonce)}"
+
+
+def trusted_device(secret_key: str, kind: str, username: str, token: str | None) -> str | None:
+    """The device's id if `token` is a device cookie issued to this account, else None."""
+    nonce, _dot, mac = (token or "").partition(".")
+    if not nonce or len(nonce) > 32:
+        return None
+    expected = _device_mac(secret_key, account_key(kind, username), nonce)
+    return nonce if hmac.compare_digest(mac, expected) else None
+
+
 def account_key(kind: str, username: str) -> str:
     """The account as typed: "staff:name" or "juror:e-mail", case-folded."""
     return f"{kind}:{username.strip().casefold()}"[:_MAX_SUBJECT]
 
 
-def login_limits(settings: Settings, kind: str, username: str, address: str) -> list[Limit]:
-    account, where = account_key(kind, username), address[:_MAX_ADDRESS]
+def login_limits(
+    settings: Settings, kind: str, username: str, address: str, device: str | None = None
+) -> list[Limit]:
+    """The limits of one login attempt; `device` is the id `trusted_device` found."""
+    account, where = account_key(kind, username), address_key(address)
+    if device is not None:
+        return [Limit("login-device", account, device, settings.login_max_failures)]
     return [
         Limit("login", account, where, settings.login_max_failures),
         Limit("login-account", account, "", settings.login_max_account_failures),
@@ -59,7 +114,7 @@ def login_limits(settings: Settings, kind: str, username: str, address: str) -> 
 
 
 def activation_limits(settings: Settings, address: str) -> list[Limit]:
-    return [Limit("activation", "", address[:_MAX_ADDRESS], settings.activation_max_attempts)]
+    return [Limit("activation", "", address_key(address), settings.activation_max_attempts)]
 
 
 def window(settings: Settings) -> timedelta:

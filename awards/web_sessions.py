@@ -92,12 +92,16 @@ async def end(session: AsyncSession, raw: str | None) -> None:
         await session.execute(delete(WebSession).where(WebSession.id_hash == hash_id(raw)))
 
 
-async def end_all(session: AsyncSession, kind: str, principal_id: int) -> None:
-    await session.execute(
-        delete(WebSession).where(
-            WebSession.principal_kind == kind, WebSession.principal_id == principal_id
-        )
+async def end_all(
+    session: AsyncSession, kind: str, principal_id: int, *, keep: str | None = None
+) -> None:
+    """End every session of an account, but the one whose id hash is `keep`."""
+    statement = delete(WebSession).where(
+        WebSession.principal_kind == kind, WebSession.principal_id == principal_id
     )
+    if keep is not None:
+        statement = statement.where(WebSession.id_hash != keep)
+    await session.execute(statement)
 
 
 def _idle_limit(settings: Settings) -> timedelta:

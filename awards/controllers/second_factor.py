@@ -16,7 +16,7 @@ from awards.i18n import _
 from awards.models import StaffUser
 from awards.models.base import utcnow
 from awards.settings import Settings
-from awards.web import requires_staff_login, services_of
+from awards.web import requires_staff_login, rollback_only, services_of
 
 
 def _code_page(target: str | None, error: str | None = None, status: int = 200) -> Template:
@@ -135,7 +135,12 @@ class SecondFactorController(Controller):
         user = await _me(request, db)
         try:
             codes = await second_factor.complete_enrolment(
-                db, user, str(data.get("code", ""))[:64], utcnow(), settings.secret_key
+                db,
+                user,
+                str(data.get("code", ""))[:64],
+                utcnow(),
+                settings.secret_key,
+                keep_session=request.user.session_hash,
             )
         except FormInvalid as exc:
             context = await _context(db, user, settings)
@@ -161,6 +166,7 @@ class SecondFactorController(Controller):
             else await second_factor.check_code(db, user, code, now, settings.secret_key)
         )
         if checked != "totp":
+            rollback_only(db)  # a recovery code typed here is refused, so it stays unused
             context = await _context(db, user, settings)
             message = (
                 _too_many(refused_until, settings)

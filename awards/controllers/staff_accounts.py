@@ -7,7 +7,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import activation, i18n, second_factor, staff_accounts
+from awards import activation, hosts, i18n, second_factor, staff_accounts
 from awards.controllers import (
     AppSettings,
     DatabaseService,
@@ -23,7 +23,7 @@ from awards.errors import Conflict, FormInvalid, NotAllowed
 from awards.models.base import utcnow
 from awards.models.staff import ELECTION_STAFF
 from awards.staff import ROLE_LABELS
-from awards.web import requires_staff_admin, rollback_only
+from awards.web import requires_staff_admin, rollback_only, services_of
 
 
 async def _account_context(db: AsyncSession, user_id: int) -> dict[str, Any]:
@@ -54,14 +54,15 @@ def _role_options() -> list[tuple[str, str]]:
 
 
 def _code_page(request: Request, issued: activation.StaffCode, *, new: bool) -> Template:
-    """The one-time code, shown in this answer only."""
+    """The one-time code, shown in this answer only; the link is the public one, never one
+    built from the request's Host header."""
+    settings = services_of(request.app.state).settings
     return Template(
         "staff/code.html",
         context={
             "issued": issued,
             "new": new,
-            "activate_url": str(request.base_url).rstrip("/")
-            + request.app.route_reverse("staff.activate"),
+            "activate_url": hosts.public_url(settings, request.app.route_reverse("staff.activate")),
         },
     )
 
