@@ -58,11 +58,9 @@ class JurorForm:
         email = fields.text("email", required=True, max_length=254).lower()
         if email and not EMAIL_RE.fullmatch(email):
             fields.fail("email", _("Enter an e-mail address."))
-        raw_panels = fields.raw("panels")
-        if isinstance(raw_panels, list):
-            codes = [str(code).strip() for code in raw_panels if str(code).strip()]
-        else:
-            codes = [c for c in _PANEL_SPLIT.split(str(raw_panels or "")) if c]
+        # Checkboxes on the juror's page; one text ("main web") in the roster form and files.
+        listed = fields.texts("panels", max_length=2000)
+        codes = [code for text in listed for code in _PANEL_SPLIT.split(text) if code]
         if unknown := [c for c in codes if c not in known_panels]:
             fields.fail("panels", _("No panel “%(c)s” in this season.", c=unknown[0]))
         return cls(

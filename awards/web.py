@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import i18n, rounds, schedule, web_sessions
 from awards.database import Database
+from awards.errors import NotFound
+from awards.forms import parse_id
 from awards.models.base import utcnow
 from awards.passwords import Passwords
 from awards.settings import Settings
@@ -75,6 +77,24 @@ def provide_settings(state: State) -> Settings:
 
 def provide_passwords(state: State) -> Passwords:
     return services_of(state).passwords
+
+
+async def check_path_ids(request: Request) -> None:
+    """Every `{name:int}` of a path is an id read by `forms.parse_id`. Litestar parses it with
+    `int()`, which takes `+1`, `1_0` and `٣` too, so that `/staff/rounds/+1/open` opened round 1:
+    here the segment as sent must be the id as links write it. (A `before_request` hook for
+    every route, so a new route is covered without a word of its own.)"""
+    params = request.scope["path_params"]
+    if not any(type(value) is int for value in params.values()):
+        return
+    template = request.scope["path_template"].split("/")
+    sent = request.scope["path"].split("/")
+    if len(template) != len(sent):
+        raise NotFound("This page does not exist.")
+    for part, raw in zip(template, sent, strict=True):
+        name = part[1:-1] if part.startswith("{") else None
+        if name is not None and type(params.get(name)) is int and parse_id(raw) is None:
+            raise NotFound("This page does not exist.")
 
 
 class PrincipalMiddleware:

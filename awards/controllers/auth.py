@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import i18n, web_sessions
 from awards.controllers import AppSettings, Db, FormData, PasswordService, see_other
+from awards.forms import Fields
 from awards.i18n import _
 from awards.login import check_login
 from awards.models.base import utcnow
@@ -37,8 +38,11 @@ async def log_in(
     kind: str,
 ) -> Template | Redirect:
     """Check the password; on success replace any session with a new one (never adopt)."""
-    username = str(data.get("username", ""))[:200]
-    password = str(data.get("password", ""))[:1024]
+    fields = Fields(data)
+    username = fields.text("username", max_length=200)
+    password = fields.secret("password")
+    next_ = fields.text("next", max_length=2000)
+    fields.finish()
     now = utcnow()
     database = services_of(request.app.state).db
     result = await check_login(database, db, passwords, settings, kind, username, password, now)
@@ -52,7 +56,7 @@ async def log_in(
             LOGIN_TEMPLATE[kind],
             context={
                 "error": message,
-                "next": safe_next(data.get("next"), kind),
+                "next": safe_next(next_, kind),
                 "values": {"username": username},
             },
             status_code=429 if result.locked else 401,
@@ -61,7 +65,7 @@ async def log_in(
     await web_sessions.purge_expired(db, now, settings)  # no scheduler needed to keep it small
     raw = await web_sessions.start(db, kind, result.user.id, now)
     return Redirect(
-        path=safe_next(data.get("next"), kind),
+        path=safe_next(next_, kind),
         status_code=303,
         cookies=[
             Cookie(

@@ -15,6 +15,7 @@ from awards.catalogue_files import ImportRejected
 from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
 from awards.csv_files import csv_bytes
 from awards.errors import FormInvalid
+from awards.forms import Fields
 from awards.i18n import _
 from awards.models import Nominee, RecusalDecision
 from awards.models.base import utcnow
@@ -22,6 +23,9 @@ from awards.recusals import effective_recusals
 from awards.web import requires_staff, rollback_only
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+DECISIONS = {"recuse": "recuse", "lift": "lift", "clear": "clear"}
+RECUSED = {"recuse": True, "lift": False, "clear": None}
+CODE_FORMATS = {"letters": "letters", "csv": "csv", "email": "email"}
 
 
 class JuryController(Controller):
@@ -118,18 +122,14 @@ class JuryController(Controller):
         db: Db,
     ) -> Template | Redirect:
         context = await _juror_context(db, season_id, juror_id)
-        choice = {"recuse": True, "lift": False, "clear": None}.get(str(data.get("decision")))
-        nominee = str(data.get("nominee_id", ""))
+        fields = Fields(data)
+        nominee_id = fields.id("nominee_id")
+        decision = fields.choice("decision", DECISIONS)
+        reason = fields.text("reason", max_length=300)
         try:
-            if not nominee.isdigit():
-                raise FormInvalid({"nominee_id": _("Choose a nominee.")})
+            fields.finish()
             await conflicts.decide(
-                db,
-                context["juror"],
-                int(nominee),
-                choice,
-                str(data.get("reason", "")),
-                request.user.name,
+                db, context["juror"], nominee_id, RECUSED[decision], reason, request.user.name
             )
         except FormInvalid as exc:
             return await form_error(
@@ -178,25 +178,25 @@ class JuryController(Controller):
         """New activation codes for the chosen jurors, shown in this answer only: as letters to
         print, one juror per page, or as a CSV file."""
         context = await self._context(db, season_id)
-        wanted = data.get("juror_ids") or []
-        wanted = {
-            int(x) for x in (wanted if isinstance(wanted, list) else [wanted]) if str(x).isdigit()
-        }
+        fields = Fields(data)
+        wanted = set(fields.ids("juror_ids"))
+        fmt = fields.choice("format", CODE_FORMATS, required=False) or "letters"
+        fields.finish()
         chosen = [j for j in context["jurors"] if j.id in wanted]
-        if not chosen:
+        if not chosen or len(chosen) < len(wanted):
             rollback_only(db)
             return Template(
                 "jury/roster.html",
                 context={**context, "problem": _("Choose the jurors who get a new code.")},
                 status_code=422,
             )
-        if data.get("format") == "email" and not settings.smtp_host:
+        if fmt == "email" and not settings.smtp_host:
             raise FormInvalid({"format": _("No mail server is configured (AWARDS_SMTP_HOST).")})
         issued = await activation.issue_codes(
             db, chosen, utcnow(), settings.activation_days, request.user.name
         )
         login_url = str(request.base_url).rstrip("/") + "/juror/activate"
-        if data.get("format") == "email":
+        if fmt == "email":
             smtp = mail.SmtpSettings(
                 settings.smtp_host,
                 settings.smtp_port,
@@ -217,7 +217,7 @@ class JuryController(Controller):
                     "unsent": [item.juror for item in unsent],
                 },
             )
-        if data.get("format") == "csv":
+        if fmt == "csv":
             rows = [
                 [
                     item.juror.name,

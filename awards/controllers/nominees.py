@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import categories, dramas, nominees, seasons
 from awards.controllers import Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
+from awards.forms import Fields
 from awards.web import requires_staff
 
 
@@ -48,7 +49,8 @@ class NomineeController(Controller):
             form = nominees.NomineeForm.parse(data, category)
             await nominees.add_nominee(db, category, form, request.user.name)
         except FormInvalid as exc:
-            context = await self._context(db, category_id, str(data.get("q", "")))
+            fields = Fields(data)
+            context = await self._context(db, category_id, fields.text("q"))
             return await form_error(db, "nominees/list.html", exc, **context)
         return see_other(request, "nominees", category_id=category_id)
 
