@@ -38,6 +38,7 @@ from awards.i18n import N_
 from awards.passwords import Passwords
 from awards.settings import PROJECT_ROOT, Settings
 from awards.web import (
+    AwardsRequest,
     LocaleMiddleware,
     PrincipalMiddleware,
     ScheduleMiddleware,
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         lifespan=[lifespan],
         before_request=check_path_ids,
+        request_class=AwardsRequest,
         dependencies={
             "db": Provide(provide_transaction),
             "database": Provide(provide_database, sync_to_thread=False),

@@ -15,7 +15,7 @@ from typing import Any
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
-from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.exceptions import ClientException, NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +40,20 @@ class Services:
     settings: Settings
     db: Database
     passwords: Passwords
+
+
+class AwardsRequest(Request):
+    """Litestar's request, whose JSON body cannot nest deep enough to break the server."""
+
+    async def json(self) -> Any:
+        """Litestar decodes a JSON body into plain Python values first (and only then into the
+        handler's typed struct), recursing once per level of nesting: a body of a thousand
+        nested brackets, two kilobytes, raised RecursionError (a 500). Only the decoding is
+        guarded here; the typed structs then bound what handlers and the core see."""
+        try:
+            return await super().json()
+        except RecursionError:
+            raise ClientException("The JSON body is nested too deeply.") from None
 
 
 def services_of(state: State) -> Services:

@@ -351,3 +351,24 @@ def test_api_every_problem_code_has_its_own_message(juror, election):
         "score": "“7.5”不是整数。",
         "above": "分数范围为 1 到 10。",
     }
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"ballots": {"approval": {"approve": ' + "[" * 100_000 + "]" * 100_000 + "}}}",
+        '{"ballots": {"approval": ' + '{"a":' * 100_000 + "1" + "}" * 100_000 + "}}",
+        '{"ballots": {"score-mean": {"scores": {"n1": ' + "[" * 990 + "]" * 990 + "}}}}",
+        '{"ballots": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+)
+def test_api_deeply_nested_json_is_refused_with_a_message(juror, settings, election, body):
+    """Issue 9: decoding a ballot of `Any` recursed once per level (RecursionError, 500)."""
+    response = juror.client.post(
+        f"/api/rounds/{election.round_id}/cast",
+        content=body,
+        headers={"x-csrftoken": juror.csrf(), "content-type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "无法识别该请求。"
+    assert _stored(settings, election) == (0, [])
