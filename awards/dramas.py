@@ -73,7 +73,7 @@ class DramaForm:
             broadcaster=fields.text("broadcaster"),
             episodes=fields.integer("episodes", minimum=1, maximum=10_000),
             first_aired_on=fields.date("first_aired_on"),
-            synopsis=fields.text("synopsis", max_length=5000),
+            synopsis=fields.text("synopsis", max_length=5000, multiline=True),
         )
 
 

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from litestar.datastructures import UploadFile
+
 from awards.errors import FormInvalid
 from awards.i18n import _
 
@@ -132,6 +134,14 @@ class Fields:
         if value and not CODE_RE.fullmatch(value):
             self.fail(name, _("Use 1-64 letters, digits, dots, dashes or underscores."))
         return value
+
+    def upload(self, name: str) -> UploadFile | None:
+        """One uploaded file with a name (a multipart form's file field)."""
+        value = self.data.get(name)
+        if isinstance(value, UploadFile) and value.filename:
+            return value
+        self.fail(name, _("Choose a CSV or XLSX file."))
+        return None
 
     def flag(self, name: str) -> bool:
         """A checkbox: ticked when sent with a value."""

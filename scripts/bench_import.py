@@ -27,6 +27,7 @@ from awards.app import create_app
 from awards.database import Database
 from awards.models import Season
 from awards.settings import Argon2Params, Settings
+from awards.spreadsheets import Limits
 from tests.factories import Browser, create_staff_user, make_season, run_db
 
 KINDS = ["电视剧", "网络剧", "其他"]
@@ -86,11 +87,10 @@ def main() -> None:
             db = Database.from_settings(settings)
             try:
                 started = time.perf_counter()
+                file = catalogue_files.read_dramas("bench.xlsx", data, Limits.of(settings))
                 async with db.transaction() as session:
                     current = await session.get(Season, season.id)
-                    await catalogue_files.import_dramas(
-                        session, current, "bench.xlsx", data, "bench"
-                    )
+                    await catalogue_files.import_dramas(session, current, file, "bench")
                 return time.perf_counter() - started
             finally:
                 await db.dispose()

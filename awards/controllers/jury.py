@@ -3,7 +3,6 @@
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Response, Template
@@ -11,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from awards import activation, conflicts, jurors, mail, seasons
-from awards.catalogue_files import ImportRejected
 from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
 from awards.csv_files import csv_bytes
 from awards.errors import FormInvalid
@@ -20,6 +18,7 @@ from awards.i18n import _
 from awards.models import Nominee, RecusalDecision
 from awards.models.base import utcnow
 from awards.recusals import effective_recusals
+from awards.spreadsheets import ImportRejected, Limits, read_in_thread
 from awards.web import requires_staff, rollback_only
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -142,28 +141,33 @@ class JuryController(Controller):
 
     @post("/seasons/{season_id:int}/jurors/import", name="jury.import")
     async def import_roster(
-        self, request: Request, season_id: PathId, data: UploadData, db: Db
+        self,
+        request: Request,
+        season_id: PathId,
+        data: UploadData,
+        db: Db,
+        settings: AppSettings,
     ) -> Template | Redirect:
-        context = await self._context(db, season_id)
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            return Template(
-                "jury/roster.html",
-                context={**context, "problem": _("Choose a CSV or XLSX file.")},
-                status_code=422,
-            )
-        content = await upload.read()
+        fields = Fields(data)
+        upload = fields.upload("file")
         try:
-            await jurors.import_roster(
-                db, context["season"], upload.filename, content, request.user.name
+            fields.finish()
+            content = await upload.read()
+            # Read and checked before the writing transaction's first statement.
+            roster = await read_in_thread(
+                jurors.read_roster, upload.filename, content, Limits.of(settings)
             )
+            context = await self._context(db, season_id)
+            await jurors.import_roster(db, context["season"], roster, request.user.name)
+        except FormInvalid as exc:
+            rollback_only(db)
+            context = {**await self._context(db, season_id), "problem": exc.errors["file"]}
+            return Template("jury/roster.html", context=context, status_code=422)
         except ImportRejected as exc:
             rollback_only(db)
-            return Template(
-                "jury/roster.html",
-                context={**context, "rejected": exc.errors, "filename": upload.filename},
-                status_code=422,
-            )
+            context = {**await self._context(db, season_id), "rejected": exc.errors}
+            context["filename"] = upload.filename if upload else ""
+            return Template("jury/roster.html", context=context, status_code=422)
         return see_other(request, "jury", season_id=season_id)
 
     @post("/seasons/{season_id:int}/jurors/codes", name="jury.codes")
