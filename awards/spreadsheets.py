@@ -35,6 +35,7 @@ from awards.csv_files import read_cell
 from awards.errors import DomainError
 from awards.i18n import N_, _
 from awards.settings import Settings
+from ballots.canonical import gc_paused
 
 if not openpyxl.xml.DEFUSEDXML:  # OPENPYXL_DEFUSEDXML=False, or defusedxml missing
     raise ImportError("openpyxl must parse XML through defusedxml (see awards.spreadsheets)")
@@ -89,8 +90,16 @@ def file_digest(data: bytes) -> str:
 
 
 async def read_in_thread(work: Callable[..., T], *args: Any) -> T:
-    """Run a reader in a worker thread: the event loop goes on serving requests meanwhile."""
-    return await anyio.to_thread.run_sync(work, *args)
+    """Run a reader in a worker thread: the event loop goes on serving requests meanwhile.
+    The cyclic garbage collector pauses while it runs: reading makes a few objects per cell,
+    and each full collection they set off held the interpreter lock, and so the event loop,
+    for up to 0.1 s at a time."""
+
+    def paused() -> T:
+        with gc_paused():
+            return work(*args)
+
+    return await anyio.to_thread.run_sync(paused)
 
 
 def _decode(data: bytes) -> str:
