@@ -43,7 +43,17 @@ class Services:
 
 
 class AwardsRequest(Request):
-    """Litestar's request, whose JSON body cannot nest deep enough to break the server."""
+    """Litestar's request, whose body cannot be malformed enough to break the server (the CSRF
+    middleware reads forms through this class too)."""
+
+    async def form(self) -> Any:
+        """Litestar decodes each multipart field that is not a file by the charset the part
+        names, else as UTF-8, and lets the error through: a part of binary bytes (or naming
+        charset "x") raised UnicodeDecodeError or LookupError, a 500."""
+        try:
+            return await super().form()
+        except (UnicodeDecodeError, LookupError):
+            raise ClientException("A form field is not text in its declared encoding.") from None
 
     async def json(self) -> Any:
         """Litestar decodes a JSON body into plain Python values first (and only then into the

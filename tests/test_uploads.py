@@ -174,3 +174,23 @@ def test_an_xlsx_that_unpacks_too_large_is_refused_naming_the_limit(limited, set
     assert response.status_code == 422
     assert "解压后将超过 200,000 字节" in response.text
     assert table_counts(settings) == before
+
+
+@pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <function SpooledTemporaryFile.__del__"
+    ":pytest.PytestUnraisableExceptionWarning"
+)
+@pytest.mark.parametrize("part", [("", b"\xff\xfe"), ("", b"caf\xe9")])
+def test_a_form_field_that_is_not_text_is_refused(staff, settings, season, part):
+    """Litestar decoded it as UTF-8 and let UnicodeDecodeError through (500); the fuzzer found
+    it. (The warning filter: see tests/test_form_fuzz.py.)"""
+    before = table_counts(settings)
+    response = staff.client.post(
+        f"/staff/seasons/{season.id}/dramas/import",
+        data={"_csrf_token": staff.csrf()},
+        files=[("file", ("a.xlsx", VALID)), ("note", part)],
+        follow_redirects=False,
+    )
+    assert response.status_code == 400
+    assert "无法识别该请求。" in response.text
+    assert table_counts(settings) == before
