@@ -30,7 +30,11 @@ _INTEGER_RE = re.compile(r"-?[0-9]{1,15}")
 _DATE_RE = re.compile(r"([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?")
 # Control characters (Unicode's Cc) and the bidirectional marks, embeddings and isolates.
 _BIDI = r"\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
-_BAD_LINE = re.compile(rf"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
+_LINE_CONTROLS = rf"\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}"
+_BAD_LINE = re.compile(f"[{_LINE_CONTROLS}]")
+# The same rule for query parameters, which Litestar checks (as a `pattern`) before the handler:
+# PostgreSQL refuses a NUL in a search (DataError, a 500).
+PLAIN_LINE = f"^[^{_LINE_CONTROLS}]*$"
 _BAD_TEXT = re.compile(rf"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")  # newlines, tabs kept
 # What a cell of an imported file may hold besides text (openpyxl's numbers, dates and booleans).
 _SCALARS = (str, int, float, date)

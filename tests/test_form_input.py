@@ -160,3 +160,17 @@ def test_the_review_page_carries_only_the_ballot_fields(browser, settings):
     assert page.status_code == 200
     hidden = re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text)
     assert [pair for pair in hidden if pair[0] != "_csrf_token"] == [(f"c{cid}", "n1")] * 2
+
+
+@pytest.mark.parametrize("query", ["q=%00", "q=a%1Bb", "q=" + "x" * 201])
+def test_a_search_with_control_characters_is_refused(staff, second_browser, election, query):
+    """PostgreSQL refused a NUL in a search: DataError, a 500."""
+    juror_login(second_browser, election.emails[0])
+    season, category = election.season_id, election.categories["approval"]
+    for browser, url in [
+        (staff, f"/staff/seasons/{season}/dramas"),
+        (staff, f"/staff/categories/{category}/nominees/"),
+        (second_browser, "/juror/affiliations"),
+    ]:
+        assert browser.get(f"{url}?{query}").status_code == 400, url
+    assert staff.get(f"/staff/seasons/{season}/dramas?q=剧目").status_code == 200

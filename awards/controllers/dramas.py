@@ -9,7 +9,15 @@ from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 
 from awards import catalogue_files, dramas, seasons
-from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
+from awards.controllers import (
+    AppSettings,
+    Db,
+    FormData,
+    PathId,
+    SearchText,
+    form_error,
+    see_other,
+)
 from awards.errors import FormInvalid
 from awards.forms import Fields
 from awards.i18n import _
@@ -47,7 +55,7 @@ class DramaController(Controller):
         self,
         season_id: PathId,
         db: Db,
-        q: Annotated[str, QueryParameter(max_length=200)] = "",
+        q: SearchText = "",
         kind: Annotated[str, QueryParameter(max_length=16)] = "",
         page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
     ) -> Template:

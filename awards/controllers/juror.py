@@ -17,6 +17,7 @@ from awards.controllers import (
     FormData,
     PasswordService,
     PathId,
+    SearchText,
     form_error,
     juror_sheet,
     see_other,
@@ -235,9 +236,7 @@ class JurorController(Controller):
         return redirect
 
     @get("/affiliations", name="juror.affiliations")
-    async def affiliations(
-        self, request: Request, db: Db, q: Annotated[str, QueryParameter(max_length=100)] = ""
-    ) -> Template:
+    async def affiliations(self, request: Request, db: Db, q: SearchText = "") -> Template:
         context = await _affiliation_context(db, request.user.id, q)
         return Template("juror/affiliations.html", context=context)
 
