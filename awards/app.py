@@ -39,6 +39,7 @@ from awards.passwords import Passwords
 from awards.settings import PROJECT_ROOT, Settings
 from awards.web import (
     AwardsRequest,
+    FormSizeMiddleware,
     LocaleMiddleware,
     PrincipalMiddleware,
     ScheduleMiddleware,
@@ -188,6 +189,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         middleware=[
             SecurityHeadersMiddleware,
+            FormSizeMiddleware,
             LocaleMiddleware,
             ScheduleMiddleware,
             PrincipalMiddleware,

@@ -57,6 +57,7 @@ class Settings:
     argon2: Argon2Params = field(default_factory=Argon2Params)
     max_concurrent_hashes: int = 2
     max_body_bytes: int = 8 * 1024 * 1024
+    max_form_bytes: int = 256 * 1024
     import_max_rows: int = 20_000
     import_max_unzipped_bytes: int = 50_000_000
     activation_days: int = 30
@@ -86,6 +87,7 @@ class Settings:
             login_max_failures=_env_int("AWARDS_LOGIN_MAX_FAILURES", 5),
             login_lock_minutes=_env_int("AWARDS_LOGIN_LOCK_MINUTES", 15),
             max_body_bytes=_env_int("AWARDS_MAX_BODY_BYTES", 8 * 1024 * 1024),
+            max_form_bytes=_env_int("AWARDS_MAX_FORM_BYTES", 256 * 1024),
             import_max_rows=_env_int("AWARDS_IMPORT_MAX_ROWS", 20_000),
             import_max_unzipped_bytes=_env_int("AWARDS_IMPORT_MAX_UNZIPPED_BYTES", 50_000_000),
             activation_days=_env_int("AWARDS_ACTIVATION_DAYS", 30),
