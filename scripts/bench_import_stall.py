@@ -114,6 +114,14 @@ def report(probe: Probe, before: tuple[float, float], during: tuple[float, float
     if not busy:
         print(f"  {probe.name}: no request overlapped the upload")
         return
+    worst = sorted(
+        (took, begun) for begun, took in probe.samples if begun + took >= during[0] and begun <= during[1]
+    )[-4:]
+    print(
+        f"  {probe.name}, longest ones: "
+        + ", ".join(f"{t * 1000:.0f} ms at +{b - during[0]:.2f} s" for t, b in worst)
+        + f" (the upload answered at +{during[1] - during[0]:.2f} s)"
+    )
     p50 = statistics.median(busy) * 1000
     print(
         f"  {probe.name}: longest {max(busy) * 1000:.0f} ms, p50 {p50:.1f}"
