@@ -115,7 +115,9 @@ def report(probe: Probe, before: tuple[float, float], during: tuple[float, float
         print(f"  {probe.name}: no request overlapped the upload")
         return
     worst = sorted(
-        (took, begun) for begun, took in probe.samples if begun + took >= during[0] and begun <= during[1]
+        (took, begun)
+        for begun, took in probe.samples
+        if begun + took >= during[0] and begun <= during[1]
     )[-4:]
     print(
         f"  {probe.name}, longest ones: "
