@@ -43,12 +43,15 @@ from awards.i18n import N_
 from awards.passwords import Passwords
 from awards.settings import PROJECT_ROOT, Settings
 from awards.web import (
+    AwardsRequest,
     EnrolmentRequired,
+    FormSizeMiddleware,
     LocaleMiddleware,
     PrincipalMiddleware,
     ScheduleMiddleware,
     SecurityHeadersMiddleware,
     Services,
+    check_path_ids,
     provide_database,
     provide_passwords,
     provide_settings,
@@ -67,9 +70,8 @@ def _wants_json(request: Request) -> bool:
 def _error_response(request: Request, status: int, message: str, **extra: Any) -> Response:
     if _wants_json(request):
         return Response({"error": message, **extra}, status_code=status, media_type=MediaType.JSON)
-    return Template(
-        "error.html", context={"status": status, "message": message}, status_code=status
-    )
+    context = {"status": status, "message": message, "fields": extra.get("fields") or {}}
+    return Template("error.html", context=context, status_code=status)
 
 
 def _domain_error(request: Request, exc: DomainError) -> Response:
@@ -194,6 +196,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             BallotApiController,
         ],
         lifespan=[lifespan],
+        before_request=check_path_ids,
+        request_class=AwardsRequest,
         dependencies={
             "db": Provide(provide_transaction),
             "database": Provide(provide_database, sync_to_thread=False),
@@ -202,6 +206,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         middleware=[
             SecurityHeadersMiddleware,
+            FormSizeMiddleware,
             LocaleMiddleware,
             DefineMiddleware(hosts.AllowedHostsMiddleware, settings=settings, refuse=_domain_error),
             ScheduleMiddleware,

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from awards import trackers as tracking
 from awards.ballot_sheets import BallotCategory, BallotSheet, ensure_open, round_head
 from awards.errors import Conflict, DomainError, NotAllowed
+from awards.forms import Fields, parse_integer
 from awards.i18n import N_, _
 from awards.models import Ballot, Participation
 from ballots.canonical import canonical_json
@@ -61,52 +62,76 @@ _PARTICIPATE = {
 _BALLOTS = insert(Ballot)
 
 
-def _values(form: Mapping[str, Any], name: str) -> list[str]:
-    value = form.get(name)
-    if value is None:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
-
-
 def read_form(sheet: BallotSheet, form: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
-    """Ballot contents from the ballot page's fields; InvalidBallot names each bad category.
+    """Ballot contents from the ballot page's fields, each read by `Fields`; InvalidBallot names
+    each bad category.
 
     Fields: `c{id}.abstain` (abstain), `c{id}` (approval: the approved keys), and
     `c{id}.{key}` (ranked: the rank number; score methods: the score)."""
     contents: dict[int, dict[str, Any]] = {}
     errors: dict[int, str] = {}
     for item in sheet.categories:
-        category, prefix = item.category, item.field
+        fields = Fields(form)
         try:
-            if _values(form, f"{prefix}.abstain") not in ([], [""]):
-                contents[category.id] = dict(ABSTAIN)
-            elif category.method == "approval":
-                contents[category.id] = {"approve": sorted(set(_values(form, prefix)))}
-            elif category.method in RANKED:
-                contents[category.id] = _ranking(form, item)
-            else:
-                contents[category.id] = _scores(form, item)
+            content = _content(fields, item)
         except ValueError as exc:
-            errors[category.id] = str(exc)
+            errors[item.category.id] = str(exc)
+            continue
+        if fields.errors:
+            errors[item.category.id] = next(iter(fields.errors.values()))
+        else:
+            contents[item.category.id] = content
     if errors:
         raise InvalidBallot(errors)
     return contents
 
 
-def _numbers(form: Mapping[str, Any], item: BallotCategory) -> dict[str, int]:
+def form_values(sheet: BallotSheet, form: Mapping[str, Any]) -> dict[str, Any]:
+    """The sheet's own fields as the juror filled them, to show the ballot page again and to
+    carry the ballot through the review page: a list of keys for an approval (never one text,
+    in which "n1" would be found inside "n12"), a text per rank or score, "on" for an
+    abstention. Other fields are dropped, and so are values `read_form` refuses."""
+    values: dict[str, Any] = {}
+    for item in sheet.categories:
+        fields = Fields(form)
+        if fields.flag(f"{item.field}.abstain"):
+            values[f"{item.field}.abstain"] = "on"
+        if item.category.method == "approval":
+            values[item.field] = _approved(fields, item)
+            continue
+        for nominee in item.nominees:
+            if number := fields.text(f"{item.field}.{nominee.key}", max_length=20):
+                values[f"{item.field}.{nominee.key}"] = number
+    return values
+
+
+def _content(fields: Fields, item: BallotCategory) -> dict[str, Any]:
+    if fields.flag(f"{item.field}.abstain"):
+        return dict(ABSTAIN)
+    if item.category.method == "approval":
+        return {"approve": sorted(set(_approved(fields, item)))}
+    if item.category.method in RANKED:
+        return _ranking(_numbers(fields, item))
+    return _scores(_numbers(fields, item))
+
+
+def _approved(fields: Fields, item: BallotCategory) -> list[str]:
+    return fields.texts(item.field, max_count=len(item.nominees), max_length=64)
+
+
+def _numbers(fields: Fields, item: BallotCategory) -> dict[str, int]:
     numbers = {}
     for nominee in item.nominees:
-        raw = "".join(_values(form, f"{item.field}.{nominee.key}")).strip()
+        raw = fields.text(f"{item.field}.{nominee.key}", max_length=20)
         if raw:
-            try:
-                numbers[nominee.key] = int(raw)
-            except ValueError:
-                raise ValueError(_("“%(value)s” is not a whole number.", value=raw[:20])) from None
+            number = parse_integer(raw)
+            if number is None:
+                raise ValueError(_("“%(value)s” is not a whole number.", value=raw))
+            numbers[nominee.key] = number
     return numbers
 
 
-def _ranking(form: Mapping[str, Any], item: BallotCategory) -> dict[str, Any]:
-    ranks = _numbers(form, item)
+def _ranking(ranks: dict[str, int]) -> dict[str, Any]:
     if any(rank < 1 for rank in ranks.values()):
         raise ValueError(_("Ranks start at 1."))
     if len(set(ranks.values())) != len(ranks):
@@ -116,8 +141,7 @@ def _ranking(form: Mapping[str, Any], item: BallotCategory) -> dict[str, Any]:
     return {"ranking": sorted(ranks, key=ranks.__getitem__)}
 
 
-def _scores(form: Mapping[str, Any], item: BallotCategory) -> dict[str, Any]:
-    scores = _numbers(form, item)
+def _scores(scores: dict[str, int]) -> dict[str, Any]:
     if not scores:
         raise ValueError(_("Score at least one nominee, or abstain."))
     return {"scores": scores}

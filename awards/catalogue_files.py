@@ -1,17 +1,16 @@
 """Importing and exporting the catalogue as CSV (UTF-8 with or without BOM, or GB18030) and XLSX.
 
 Imports are all or nothing: every row is checked first, and a file with any bad row writes nothing
-and reports each problem with its line number, column and reason. Exported files import again
+and reports each problem with its line number, column and reason. A file is read and its rows
+checked by `read_*` functions, without the database, in a worker thread (`awards.spreadsheets`);
+`import_*` then checks what needs the database and writes. Exported files import again
 unchanged (the headers are the first accepted spelling of each column).
 """
 
-import csv
-import hashlib
 import io
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from zipfile import BadZipFile
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
@@ -19,13 +18,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.csv_files import csv_bytes, read_cell
+from awards.csv_files import csv_bytes
 from awards.dramas import DramaForm, add_dramas, existing_titles
-from awards.errors import DomainError
 from awards.forms import Fields
-from awards.i18n import N_, _
+from awards.i18n import _
 from awards.models import Category, Drama, Nominee, Season
 from awards.rounds import FROZEN, frozen_categories
+from awards.spreadsheets import ImportRejected, Limits, RowError, Table, read_table
 
 Progress = Callable[[int, int], None]
 
@@ -49,147 +48,64 @@ KIND_LABELS = {"tv": "电视剧", "web": "网络剧", "other": "其他"}
 
 
 @dataclass(frozen=True)
-class RowError:
-    line: int
-    column: str
-    message: str
+class DramaFile:
+    """A catalogue file read and checked row by row (`read_dramas`): what is left to check
+    needs the database (`import_dramas`)."""
+
+    table: Table
+    forms: list[tuple[int, DramaForm]]
+    errors: list[RowError]
 
 
-class ImportRejected(DomainError):
-    status_code = 422
-
-    def __init__(self, errors: Sequence[RowError]) -> None:
-        super().__init__(N_("The file was not imported: %(n)s problems."), n=len(errors))
-        self.errors = list(errors)
-
-
-@dataclass(frozen=True)
-class Table:
-    """A file's rows as {field: cell}, each with the line number a person sees in the file."""
-
-    headers: dict[str, str]  # field -> header as written in the file
-    rows: list[tuple[int, dict[str, Any]]]
-
-
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
-
-
-def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    reader = csv.reader(io.StringIO(_decode(data), newline=""))
-    start = 1
-    for row in reader:
-        yield start, [read_cell(cell) for cell in row]
-        start = reader.line_num + 1
-
-
-def _xlsx_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    try:
-        sheet = workbook.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, ["" if cell is None else cell for cell in row]
-    finally:
-        workbook.close()
-
-
-def read_table(
-    filename: str,
-    data: bytes,
-    columns: dict[str, tuple[str, ...]],
-    required: tuple[str, ...] = ("title", "kind"),
-) -> Table:
-    is_xlsx = filename.lower().endswith(".xlsx") or data.startswith(b"PK\x03\x04")
-    try:
-        rows = iter(_xlsx_rows(data) if is_xlsx else _csv_rows(data))
-        first = next(rows, None)
-        if first is None:
-            raise ImportRejected([RowError(1, "", _("The file is empty."))])
-        spellings = {s.casefold(): field for field, names in columns.items() for s in names}
-        positions: dict[str, int] = {}
-        headers: dict[str, str] = {}
-        for index, header in enumerate(first[1]):
-            field = spellings.get(str(header).strip().casefold())
-            if field and field not in positions:
-                positions[field], headers[field] = index, str(header).strip()
-        body = []
-        for line, cells in rows:
-            if all(str(cell).strip() == "" for cell in cells):
-                continue
-            body.append(
-                (line, {f: cells[i] if i < len(cells) else "" for f, i in positions.items()})
-            )
-    except ImportRejected:
-        raise
-    except (UnicodeDecodeError, csv.Error, OSError, ValueError, KeyError, BadZipFile) as exc:
-        raise ImportRejected(
-            [RowError(1, "", _("The file cannot be read: %(why)s", why=exc))]
-        ) from exc
-    missing = [
-        names[0] for field, names in columns.items() if field in required and field not in positions
-    ]
-    if missing:
-        raise ImportRejected(
-            [
-                RowError(1, name, _("The header row has no column “%(c)s”.", c=name))
-                for name in missing
-            ]
-        )
-    return Table(headers, body)
-
-
-def file_digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-async def import_dramas(
-    session: AsyncSession,
-    season: Season,
-    filename: str,
-    data: bytes,
-    actor: str,
-    progress: Progress | None = None,
-) -> int:
-    table = read_table(filename, data, DRAMA_COLUMNS)
-    taken = await existing_titles(session, season.id)
+def read_dramas(
+    filename: str, data: bytes, limits: Limits, progress: Progress | None = None
+) -> DramaFile:
+    """Read a catalogue file and check each row and each title against the others: plain CPU
+    work, for a worker thread (see `awards.spreadsheets`)."""
+    table = read_table(filename, data, DRAMA_COLUMNS, limits)
     seen: dict[str, int] = {}
     errors: list[RowError] = []
-    forms: list[DramaForm] = []
+    forms: list[tuple[int, DramaForm]] = []
+    column = table.headers["title"]
     for done, (line, row) in enumerate(table.rows, start=1):
         fields = Fields(row)
         form = DramaForm.read(fields)
         for field, message in fields.errors.items():
             errors.append(RowError(line, table.headers.get(field, field), message))
-        column = table.headers["title"]
-        if form.title in taken:
-            errors.append(RowError(line, column, _("This title is already in the catalogue.")))
-        elif form.title and form.title in seen:
+        if form.title and form.title in seen:
             errors.append(
                 RowError(line, column, _("Same title as line %(n)s.", n=seen[form.title]))
             )
         seen.setdefault(form.title, line)
-        forms.append(form)
+        forms.append((line, form))
         if progress and done % 500 == 0:
             progress(done, len(table.rows))
-    if errors:
-        raise ImportRejected(errors)
-    count = await add_dramas(
-        session, season.id, forms, actor, source=f"{filename} sha256:{file_digest(data)}"
-    )
     if progress:
         progress(len(table.rows), len(table.rows))
-    return count
+    return DramaFile(table, forms, errors)
 
 
-async def import_nominees(
-    session: AsyncSession, season: Season, filename: str, data: bytes, actor: str
-) -> int:
-    table = read_table(filename, data, NOMINEE_COLUMNS, required=("category", "title"))
+async def import_dramas(session: AsyncSession, season: Season, file: DramaFile, actor: str) -> int:
+    """Add the dramas of a file read by `read_dramas`, all or nothing."""
+    taken = await existing_titles(session, season.id)
+    column = file.table.headers["title"]
+    errors = file.errors + [
+        RowError(line, column, _("This title is already in the catalogue."))
+        for line, form in file.forms
+        if form.title in taken
+    ]
+    if errors:
+        raise ImportRejected(sorted(errors, key=lambda e: e.line))
+    return await add_dramas(
+        session, season.id, [form for _line, form in file.forms], actor, source=file.table.source
+    )
+
+
+def read_nominees(filename: str, data: bytes, limits: Limits) -> Table:
+    return read_table(filename, data, NOMINEE_COLUMNS, limits, required=("category", "title"))
+
+
+async def import_nominees(session: AsyncSession, season: Season, table: Table, actor: str) -> int:
     categories = {
         c.code: c
         for c in await session.scalars(select(Category).where(Category.season_id == season.id))
@@ -256,7 +172,7 @@ async def import_nominees(
         action="nominee.imported",
         object_type="season",
         object_id=season.id,
-        changes={"source": f"{filename} sha256:{file_digest(data)}", "count": len(rows)},
+        changes={"source": table.source, "count": len(rows)},
     )
     return len(rows)
 

@@ -38,6 +38,7 @@ from awards.models.staff import ADMIN, ROLES
 from awards.password_rules import check_new_password
 from awards.passwords import Passwords
 from awards.settings import Settings
+from awards.spreadsheets import Limits
 from ballots.canonical import canonical_json, gc_paused
 from ballots.record import RecordError, parse_record
 from ballots.tally import count
@@ -116,22 +117,23 @@ def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
     data = path.read_bytes()
 
     async def work(db: Database) -> int:
+        limits = Limits.of(settings)
+        if args.what == "nominees":
+            table = catalogue_files.read_nominees(path.name, data, limits)
+            async with db.transaction() as session:
+                season = await _season(session, args.season)
+                return await catalogue_files.import_nominees(session, season, table, "cli")
+        with Progress(console=err, transient=True) as bar:
+            task = bar.add_task(f"checking {path.name}", total=None)
+            file = catalogue_files.read_dramas(
+                path.name,
+                data,
+                limits,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )
         async with db.transaction() as session:
             season = await _season(session, args.season)
-            if args.what == "nominees":
-                return await catalogue_files.import_nominees(
-                    session, season, path.name, data, "cli"
-                )
-            with Progress(console=err, transient=True) as bar:
-                task = bar.add_task(f"checking {path.name}", total=None)
-                return await catalogue_files.import_dramas(
-                    session,
-                    season,
-                    path.name,
-                    data,
-                    "cli",
-                    progress=lambda done, total: bar.update(task, completed=done, total=total),
-                )
+            return await catalogue_files.import_dramas(session, season, file, "cli")
 
     try:
         count = _run(settings, work)

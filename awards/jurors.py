@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
-from awards.catalogue_files import ImportRejected, RowError, file_digest, read_table
 from awards.errors import FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import _
 from awards.models import Juror, Panel, Season, juror_panel
 from awards.opening import ensure_schedules_hold
+from awards.spreadsheets import ImportRejected, Limits, RowError, Table, read_table
 
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 ROSTER_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -54,17 +54,16 @@ class JurorForm:
     panel_codes: tuple[str, ...]
 
     @classmethod
-    def read(cls, fields: Fields, known_panels: set[str]) -> "JurorForm":
+    def read(cls, fields: Fields, known_panels: set[str] | None) -> "JurorForm":
+        """`known_panels` None: the panel codes are checked later (`unknown_panel`)."""
         email = fields.text("email", required=True, max_length=254).lower()
         if email and not EMAIL_RE.fullmatch(email):
             fields.fail("email", _("Enter an e-mail address."))
-        raw_panels = fields.raw("panels")
-        if isinstance(raw_panels, list):
-            codes = [str(code).strip() for code in raw_panels if str(code).strip()]
-        else:
-            codes = [c for c in _PANEL_SPLIT.split(str(raw_panels or "")) if c]
-        if unknown := [c for c in codes if c not in known_panels]:
-            fields.fail("panels", _("No panel “%(c)s” in this season.", c=unknown[0]))
+        # Checkboxes on the juror's page; one text ("main web") in the roster form and files.
+        listed = fields.texts("panels", max_length=2000)
+        codes = [code for text in listed for code in _PANEL_SPLIT.split(text) if code]
+        if known_panels is not None and (unknown := unknown_panel(codes, known_panels)):
+            fields.fail("panels", unknown)
         return cls(
             name=fields.text("name", required=True, max_length=100),
             organisation=fields.text("organisation"),
@@ -79,6 +78,14 @@ class JurorForm:
         form = cls.read(fields, known_panels)
         fields.finish()
         return form
+
+
+def unknown_panel(codes: Sequence[str], known_panels: set[str]) -> str | None:
+    """The message for the first code that names no panel of the season, if any."""
+    for code in codes:
+        if code not in known_panels:
+            return _("No panel “%(c)s” in this season.", c=code)
+    return None
 
 
 async def list_panels(session: AsyncSession, season_id: int) -> list[Panel]:
@@ -165,29 +172,52 @@ async def save_juror(
     return juror
 
 
-async def import_roster(
-    session: AsyncSession, season: Season, filename: str, data: bytes, actor: str
-) -> int:
-    """Add or update the jurors of a roster file (matched by e-mail), all or nothing."""
-    table = read_table(filename, data, ROSTER_COLUMNS, required=("name", "email"))
-    known = {p.code for p in await list_panels(session, season.id)}
+@dataclass(frozen=True)
+class RosterFile:
+    """A roster file read and checked row by row (`read_roster`), panels not yet checked."""
+
+    table: Table
+    forms: list[tuple[int, JurorForm]]
+    errors: list[RowError]
+
+
+def read_roster(filename: str, data: bytes, limits: Limits) -> RosterFile:
+    """Read a roster file and check each row and each e-mail against the others: plain CPU
+    work, for a worker thread (see `awards.spreadsheets`)."""
+    table = read_table(filename, data, ROSTER_COLUMNS, limits, required=("name", "email"))
     errors: list[RowError] = []
-    forms: list[JurorForm] = []
+    forms: list[tuple[int, JurorForm]] = []
     seen: dict[str, int] = {}
     for line, row in table.rows:
         fields = Fields(row)
-        form = JurorForm.read(fields, known)
+        form = JurorForm.read(fields, None)
         if form.email and form.email in seen:
             fields.fail("email", _("Same e-mail as line %(n)s.", n=seen[form.email]))
         seen.setdefault(form.email, line)
         errors += [RowError(line, table.headers.get(f, f), m) for f, m in fields.errors.items()]
-        forms.append(form)
+        forms.append((line, form))
+    return RosterFile(table, forms, errors)
+
+
+async def import_roster(
+    session: AsyncSession, season: Season, roster: RosterFile, actor: str
+) -> int:
+    """Add or update the jurors of a roster file (matched by e-mail), all or nothing."""
+    known = {p.code for p in await list_panels(session, season.id)}
+    column = roster.table.headers.get("panels", "panels")
+    errors = roster.errors + [
+        RowError(line, column, message)
+        for line, form in roster.forms
+        if (message := unknown_panel(form.panel_codes, known))
+    ]
     if errors:
-        raise ImportRejected(errors)
+        raise ImportRejected(sorted(errors, key=lambda e: e.line))
+    forms = [form for _line, form in roster.forms]
+    emails = [form.email for form in forms]
     existing = {
         j.email: j
         for j in await session.scalars(
-            select(Juror).where(Juror.email.in_(list(seen))).options(selectinload(Juror.panels))
+            select(Juror).where(Juror.email.in_(emails)).options(selectinload(Juror.panels))
         )
     }
     for form in forms:
@@ -213,7 +243,7 @@ async def import_roster(
         action="juror.imported",
         object_type="season",
         object_id=season.id,
-        changes={"source": f"{filename} sha256:{file_digest(data)}", "count": len(forms)},
+        changes={"source": roster.table.source, "count": len(forms)},
     )
     await ensure_schedules_hold(session, season.id)
     return len(forms)

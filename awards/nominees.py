@@ -26,7 +26,7 @@ class NomineeForm:
     @classmethod
     def parse(cls, data: Mapping[str, Any], category: Category) -> "NomineeForm":
         fields = Fields(data)
-        drama_id = fields.integer("drama_id", required=True, minimum=1, maximum=2**31 - 1)
+        drama_id = fields.id("drama_id")
         person_name = fields.text("person_name", max_length=100)
         person_role = fields.text("person_role", max_length=100)
         if category.subject == "person" and not person_name:

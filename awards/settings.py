@@ -71,6 +71,9 @@ class Settings:
     argon2: Argon2Params = field(default_factory=Argon2Params)
     max_concurrent_hashes: int = 2
     max_body_bytes: int = 8 * 1024 * 1024
+    max_form_bytes: int = 256 * 1024
+    import_max_rows: int = 20_000
+    import_max_unzipped_bytes: int = 50_000_000
     activation_days: int = 30
     sqlite_busy_timeout_ms: int = 10_000
     timezone: str = "Asia/Shanghai"
@@ -107,6 +110,9 @@ class Settings:
             activation_max_attempts=_env_int("AWARDS_ACTIVATION_MAX_ATTEMPTS", 30),
             staff_require_totp=_env_bool("AWARDS_STAFF_REQUIRE_TOTP", False),
             max_body_bytes=_env_int("AWARDS_MAX_BODY_BYTES", 8 * 1024 * 1024),
+            max_form_bytes=_env_int("AWARDS_MAX_FORM_BYTES", 256 * 1024),
+            import_max_rows=_env_int("AWARDS_IMPORT_MAX_ROWS", 20_000),
+            import_max_unzipped_bytes=_env_int("AWARDS_IMPORT_MAX_UNZIPPED_BYTES", 50_000_000),
             activation_days=_env_int("AWARDS_ACTIVATION_DAYS", 30),
             argon2=Argon2Params(
                 time_cost=_env_int("AWARDS_ARGON2_TIME_COST", Argon2Params.time_cost),

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection
 
 from awards.ballot_sheets import BallotCategory, BallotSheet, ensure_open, has_voted, round_head
 from awards.errors import DomainError, NotAllowed
+from awards.forms import Fields
 from awards.i18n import N_
 from awards.models import Ballot
 from ballots.content import new_tracker
@@ -65,10 +66,10 @@ def issue(sheet: BallotSheet, juror_id: int, secret: str) -> dict[int, str]:
 
 def from_form(sheet: BallotSheet, form: Mapping[str, Any]) -> dict[int, str] | None:
     """The tokens a cast form carries ({category id: token}), or None when it carries none."""
-    given = {}
-    for item in sheet.categories:
-        value = form.get(field(item))
-        given[item.category.id] = value.strip() if isinstance(value, str) else ""
+    fields = Fields(form)
+    given = {item.category.id: fields.text(field(item), max_length=65) for item in sheet.categories}
+    if fields.errors:
+        raise TrackersRefused(_OUT_OF_DATE)
     return given if any(given.values()) else None
 
 

@@ -24,9 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from awards import catalogue_files, migrate
 from awards.app import create_app
+from awards.csv_files import csv_bytes
 from awards.database import Database
 from awards.models import Season
 from awards.settings import Argon2Params, Settings
+from awards.spreadsheets import Limits
 from tests.factories import Browser, create_staff_user, make_season, run_db
 
 KINDS = ["电视剧", "网络剧", "其他"]
@@ -40,28 +42,41 @@ COMPANIES = [
 ]
 
 
-def workbook(count: int) -> bytes:
+HEADER = ["剧名", "英文名", "类型", "出品公司", "播出平台", "集数", "首播日期", "简介"]
+
+
+def drama_rows(count: int) -> list[list[object]]:
+    """`count` catalogue rows, the same at every run."""
     rng = random.Random(2024)
+    start = date(2024, 1, 1)
+    return [
+        [
+            f"演示剧目{i:05d}",
+            f"Demo {i}",
+            rng.choice(KINDS),
+            "；".join(rng.sample(COMPANIES, 2)),
+            "演示卫视",
+            rng.randint(6, 60),
+            start + timedelta(days=rng.randint(0, 365)),
+            "一段简介。" * 10,
+        ]
+        for i in range(count)
+    ]
+
+
+def workbook(count: int) -> bytes:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("dramas")
-    sheet.append(["剧名", "英文名", "类型", "出品公司", "播出平台", "集数", "首播日期", "简介"])
-    start = date(2024, 1, 1)
-    for i in range(count):
-        sheet.append(
-            [
-                f"演示剧目{i:05d}",
-                f"Demo {i}",
-                rng.choice(KINDS),
-                "；".join(rng.sample(COMPANIES, 2)),
-                "演示卫视",
-                rng.randint(6, 60),
-                start + timedelta(days=rng.randint(0, 365)),
-                "一段简介。" * 10,
-            ]
-        )
+    sheet.append(HEADER)
+    for row in drama_rows(count):
+        sheet.append(row)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def csv_file(count: int) -> bytes:
+    return csv_bytes(HEADER, [[str(cell) for cell in row] for row in drama_rows(count)])
 
 
 def main() -> None:
@@ -87,11 +102,10 @@ def main() -> None:
             db = Database.from_settings(settings)
             try:
                 started = time.perf_counter()
+                file = catalogue_files.read_dramas("bench.xlsx", data, Limits.of(settings))
                 async with db.transaction() as session:
                     current = await session.get(Season, season.id)
-                    await catalogue_files.import_dramas(
-                        session, current, "bench.xlsx", data, "bench"
-                    )
+                    await catalogue_files.import_dramas(session, current, file, "bench")
                 return time.perf_counter() - started
             finally:
                 await db.dispose()

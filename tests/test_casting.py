@@ -364,3 +364,24 @@ def test_api_ballot_errors_follow_the_jurors_language(juror, settings, election)
         "A choice is not a nominee of this category."
     )
     assert _stored(settings, election) == (0, [])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"ballots": {"approval": {"approve": ' + "[" * 20_000 + "]" * 20_000 + "}}}",
+        '{"ballots": {"approval": ' + '{"a":' * 20_000 + "1" + "}" * 20_000 + "}}",
+        '{"ballots": {"score-mean": {"scores": {"n1": ' + "[" * 990 + "]" * 990 + "}}}}",
+        '{"ballots": ' + "[" * 20_000 + "]" * 20_000 + "}",
+    ],
+)
+def test_api_deeply_nested_json_is_refused_with_a_message(juror, settings, election, body):
+    """Issue 9: decoding a ballot of `Any` recursed once per level (RecursionError, 500)."""
+    response = juror.client.post(
+        f"/api/rounds/{election.round_id}/cast",
+        content=body,
+        headers={"x-csrftoken": juror.csrf(), "content-type": "application/json"},
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["error"] == "无法识别该请求。"
+    assert _stored(settings, election) == (0, [])

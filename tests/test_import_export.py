@@ -10,8 +10,11 @@ from sqlalchemy import func, select
 
 from awards import catalogue_files
 from awards.models import Drama, Nominee, Season
+from awards.settings import Settings
+from awards.spreadsheets import Limits
 from tests.factories import make_category, make_drama, make_season, run_cli, run_db
 
+LIMITS = Limits.of(Settings())
 HEADER = "剧名,英文名,类型,出品公司,播出平台,集数,首播日期,简介"
 ROWS = [
     "归队,Return,电视剧,甲公司；乙公司,央视一套,30,2024-04-25,老兵归队",
@@ -45,7 +48,8 @@ def season(settings):
 def _import(settings, season, filename: str, data: bytes) -> int:
     async def work(s):
         current = await s.get(Season, season.id)
-        return await catalogue_files.import_dramas(s, current, filename, data, "test")
+        file = catalogue_files.read_dramas(filename, data, LIMITS)
+        return await catalogue_files.import_dramas(s, current, file, "test")
 
     return run_db(settings, work)
 
@@ -226,9 +230,8 @@ def test_nominee_import(settings, season):
     )
 
     async def run(s, text):
-        return await catalogue_files.import_nominees(
-            s, await s.get(Season, season.id), "n.csv", text.encode(), "t"
-        )
+        table = catalogue_files.read_nominees("n.csv", text.encode(), LIMITS)
+        return await catalogue_files.import_nominees(s, await s.get(Season, season.id), table, "t")
 
     with pytest.raises(catalogue_files.ImportRejected) as rejected:
         run_db(settings, lambda s: run(s, bad))

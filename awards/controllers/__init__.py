@@ -6,13 +6,14 @@ from typing import Annotated, Any
 from litestar import Request
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, PathParameter
+from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.ballot_sheets import BallotSheet, load_sheet
 from awards.database import Database
 from awards.errors import FormInvalid
+from awards.forms import PLAIN_LINE
 from awards.models.base import utcnow
 from awards.passwords import Passwords
 from awards.settings import Settings
@@ -26,6 +27,8 @@ PasswordService = NamedDependency[Passwords]
 # Database ids: larger numbers are simply not found (SQLite and PostgreSQL integers are bounded).
 PathId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
 FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# Text in a query (a search, a tracker): one line, no control characters (see awards.forms).
+SearchText = Annotated[str, QueryParameter(max_length=200, pattern=PLAIN_LINE)]
 
 
 def see_other(request: Request, route: str, **params: Any) -> Redirect:

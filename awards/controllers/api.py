@@ -47,8 +47,26 @@ class BallotDefinition(msgspec.Struct):
     the cast (see CastIn)."""
 
 
+Scalar = str | int | float | bool | None
+
+
+def nested_json(depth: int) -> Any:
+    """The type of JSON values nested at most `depth` deep. A body decoded into `Any` recursed
+    once per level of nesting, up to a RecursionError (a 500) at about a thousand; typed down
+    to its leaves, deeper input is refused at once (400) by the decoder."""
+    value: Any = Scalar
+    for _level in range(depth):
+        value = Scalar | list[value] | dict[str, value]
+    return value
+
+
+# A ballot is two levels deep ({"scores": {id: score}}); one more lets the core explain a
+# malformed one ({"approve": [["n1"]]}) in the juror's words.
+BallotContent = dict[str, nested_json(2)]
+
+
 class CastIn(msgspec.Struct, forbid_unknown_fields=True):
-    ballots: dict[str, dict[str, Any]]
+    ballots: dict[str, BallotContent]
     """{category id: content}; content as in the election record, e.g. {"abstain": true}."""
     trackers: dict[str, str] | None = None
     """{category id: tracker token} as the ballot definition issued them, one per ballot: the

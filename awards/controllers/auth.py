@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit, i18n, second_factor, throttle, web_sessions
 from awards.controllers import AppSettings, Db, FormData, PasswordService, see_other
+from awards.forms import Fields
 from awards.i18n import _
 from awards.login import check_login
 from awards.models import Juror, StaffUser
@@ -25,9 +26,10 @@ PENDING_COOKIE = "awards_pending"
 LOGIN_TEMPLATE = {"staff": "auth/login.html", "juror": "juror/login.html"}
 
 
-def safe_next(target: str | None, kind: str = "staff") -> str:
-    """Only local paths: `//host` and `/\\host` would send the browser elsewhere."""
-    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+def safe_next(target: object, kind: str = "staff") -> str:
+    """Only local paths: `//host` and `/\\host` would send the browser elsewhere. Anything but
+    one string (a field sent twice is a list) is no target."""
+    if isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\")):
         return target
     return HOME[kind]
 
@@ -48,8 +50,11 @@ async def log_in(
 ) -> Template | Redirect:
     """Check the password; on success log in, or first ask for the second factor of a staff
     account that has one."""
-    username = str(data.get("username", ""))[:200]
-    password = str(data.get("password", ""))[:1024]
+    fields = Fields(data)
+    username = fields.text("username", max_length=200)
+    password = fields.secret("password")
+    next_ = fields.text("next", max_length=2000)
+    fields.finish()
     now = utcnow()
     database = services_of(request.app.state).db
     result = await check_login(
@@ -69,14 +74,14 @@ async def log_in(
             LOGIN_TEMPLATE[kind],
             context={
                 "error": message,
-                "next": safe_next(data.get("next"), kind),
+                "next": safe_next(next_, kind),
                 "values": {"username": username},
             },
             status_code=429 if result.locked_until else 401,
         )
     if kind == "staff" and second_factor.is_enrolled(result.user):
-        return await _ask_for_code(db, settings, result.user, now, data.get("next"))
-    return await start_session(request, db, settings, result.user, now, data.get("next"))
+        return await _ask_for_code(db, settings, result.user, now, next_)
+    return await start_session(request, db, settings, result.user, now, next_)
 
 
 async def _ask_for_code(

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import categories, jurors, seasons
 from awards.controllers import Db, FormData, PathId, form_error, see_other
 from awards.errors import FormInvalid
+from awards.forms import Fields
 from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
 from awards.web import requires_staff
 
@@ -22,8 +23,10 @@ NEW_CATEGORY = {
 
 
 def _codes(data: dict) -> list[str]:
-    chosen = data.get("panels") or []
-    return [str(c) for c in (chosen if isinstance(chosen, list) else [chosen])]
+    fields = Fields(data)
+    codes = fields.texts("panels", max_length=64)
+    fields.finish()
+    return codes
 
 
 async def _choices(db: AsyncSession, season_id: int) -> dict:
@@ -123,7 +126,9 @@ class CategoryController(Controller):
     async def move_category(
         self, request: Request, category_id: PathId, data: FormData, db: Db
     ) -> Redirect:
+        fields = Fields(data)
+        step = {"up": -1, "down": 1}.get(fields.choice("direction", {"up": "up", "down": "down"}))
+        fields.finish()
         category = await categories.get_category(db, category_id)
-        step = -1 if data.get("direction") == "up" else 1
         await categories.move_category(db, category, step, request.user.name)
         return see_other(request, "categories", season_id=category.season_id)

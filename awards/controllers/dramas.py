@@ -9,13 +9,35 @@ from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
 
 from awards import catalogue_files, dramas, seasons
-from awards.controllers import Db, FormData, PathId, form_error, see_other
+from awards.controllers import (
+    AppSettings,
+    Db,
+    FormData,
+    PathId,
+    SearchText,
+    form_error,
+    see_other,
+)
 from awards.errors import FormInvalid
+from awards.forms import Fields
 from awards.i18n import _
+from awards.spreadsheets import ImportRejected, Limits, read_in_thread
 from awards.web import requires_staff, rollback_only
 
 KINDS = ("tv", "web", "other")
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+def _import_refused(
+    season: Any, exc: FormInvalid | ImportRejected, upload: UploadFile | None
+) -> Template:
+    """The import page with what made the file unusable, or with every bad row."""
+    context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
+    if isinstance(exc, FormInvalid):
+        context["problem"] = next(iter(exc.errors.values()))
+    else:
+        context.update(filename=upload.filename if upload else "", rejected=exc.errors)
+    return Template("dramas/import.html", context=context, status_code=422)
 
 
 def _values(drama: Any) -> dict[str, Any]:
@@ -33,7 +55,7 @@ class DramaController(Controller):
         self,
         season_id: PathId,
         db: Db,
-        q: Annotated[str, QueryParameter(max_length=200)] = "",
+        q: SearchText = "",
         kind: Annotated[str, QueryParameter(max_length=16)] = "",
         page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
     ) -> Template:
@@ -119,29 +141,34 @@ class DramaController(Controller):
 
     @post("/seasons/{season_id:int}/dramas/import", name="drama.import.submit")
     async def import_file(
-        self, request: Request, season_id: PathId, data: UploadData, db: Db
+        self,
+        request: Request,
+        season_id: PathId,
+        data: UploadData,
+        db: Db,
+        settings: AppSettings,
     ) -> Template | Redirect:
-        season = await seasons.get_season(db, season_id)
-        upload = data.get("file")
-        context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            return Template(
-                "dramas/import.html",
-                context={**context, "problem": _("Choose a CSV or XLSX file.")},
-                status_code=422,
-            )
-        content = await upload.read()
+        fields = Fields(data)
+        upload = fields.upload("file")
         try:
-            count = await catalogue_files.import_dramas(
-                db, season, upload.filename, content, request.user.name
+            fields.finish()
+            content = await upload.read()
+            # Before the first statement: the writing transaction (and SQLite's write lock)
+            # begins only once the file is read and its rows are checked.
+            file = await read_in_thread(
+                catalogue_files.read_dramas, upload.filename, content, Limits.of(settings)
             )
-        except catalogue_files.ImportRejected as exc:
+        except (FormInvalid, ImportRejected) as exc:
             rollback_only(db)
-            return Template(
-                "dramas/import.html",
-                context={**context, "filename": upload.filename, "rejected": exc.errors},
-                status_code=422,
-            )
+            season = await seasons.get_season(db, season_id)
+            return _import_refused(season, exc, upload)
+        season = await seasons.get_season(db, season_id)
+        try:
+            count = await catalogue_files.import_dramas(db, season, file, request.user.name)
+        except ImportRejected as exc:
+            rollback_only(db)
+            return _import_refused(season, exc, upload)
+        context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
         return Template("dramas/import.html", context={**context, "imported": count})
 
     @get("/seasons/{season_id:int}/dramas/export/{fmt:str}", name="drama.export")

@@ -17,6 +17,7 @@ from awards.controllers import (
     FormData,
     PasswordService,
     PathId,
+    SearchText,
     form_error,
     juror_sheet,
     see_other,
@@ -25,6 +26,7 @@ from awards.controllers import (
 from awards.controllers.auth import client_address, log_in, safe_next
 from awards.database import Database
 from awards.errors import FormInvalid
+from awards.forms import Fields
 from awards.i18n import _
 from awards.models import Drama, Juror, Participation, Round, RoundEligibility
 from awards.models.base import utcnow
@@ -36,10 +38,11 @@ class JurorAuthController(Controller):
     path = "/juror"
 
     @get("/login", name="juror.login")
-    async def login_page(self, request: Request) -> Template:
+    async def login_page(
+        self, next_: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None
+    ) -> Template:
         return Template(
-            "juror/login.html",
-            context={"next": safe_next(request.query_params.get("next"), "juror"), "values": {}},
+            "juror/login.html", context={"next": safe_next(next_, "juror"), "values": {}}
         )
 
     @post("/login", name="juror.login.submit")
@@ -67,16 +70,19 @@ class JurorAuthController(Controller):
         settings: AppSettings,
         passwords: PasswordService,
     ) -> Template | Redirect:
-        values = {"code": str(data.get("code", ""))[:64]}
+        fields = Fields(data)
+        values = {"code": fields.text("code", max_length=64)}
+        password, repeat = fields.secret("password"), fields.secret("password_repeat")
         try:
+            fields.finish()
             await activation.activate(
                 database,
                 db,
                 passwords,
                 settings,
                 values["code"],
-                str(data.get("password", ""))[:1024],
-                str(data.get("password_repeat", ""))[:1024],
+                password,
+                repeat,
                 client_address(request),
                 utcnow(),
             )
@@ -137,7 +143,10 @@ class JurorController(Controller):
     ) -> Template:
         """Back from the review page, with the choices made so far."""
         sheet = await juror_sheet(request, database, round_id)
-        return Template("juror/ballot.html", context={"sheet": sheet, "values": data, "errors": {}})
+        values = casting.form_values(sheet, data)
+        return Template(
+            "juror/ballot.html", context={"sheet": sheet, "values": values, "errors": {}}
+        )
 
     @post("/rounds/{round_id:int}/review", name="juror.review")
     async def review(
@@ -155,7 +164,7 @@ class JurorController(Controller):
             context={
                 "sheet": sheet,
                 "contents": contents,
-                "hidden": _hidden(data),
+                "hidden": _hidden(casting.form_values(sheet, data)),
                 "tokens": [
                     (trackers.field(item), tokens[item.category.id]) for item in sheet.categories
                 ],
@@ -171,8 +180,8 @@ class JurorController(Controller):
         database: DatabaseService,
     ) -> Template:
         sheet = await juror_sheet(request, database, round_id)
-        tokens = trackers.from_form(sheet, data) or {}
         try:
+            tokens = trackers.from_form(sheet, data) or {}
             contents = casting.read_form(sheet, data)
             issued = (
                 trackers.checked(tokens, sheet, request.user.id, server_secret(request))
@@ -217,11 +226,14 @@ class JurorController(Controller):
         # argon2 runs before `db` starts its (write-locking) transaction: see `check_login`.
         async with services_of(request.app.state).db.reader() as reader:
             stored = (await reader.get(Juror, request.user.id)).password_hash
-        current, new = str(data.get("current", ""))[:1024], str(data.get("password", ""))[:1024]
+        fields = Fields(data)
+        current, new = fields.secret("current"), fields.secret("password")
+        repeat = fields.secret("password_repeat")
         try:
+            fields.finish()
             if not await passwords.verify(stored, current):
                 raise FormInvalid({"current": _("This is not your current password.")})
-            check_new_password(new, str(data.get("password_repeat", ""))[:1024])
+            check_new_password(new, repeat)
             new_hash = await passwords.hash(new)
             juror = await db.get(Juror, request.user.id)
             if juror.password_hash != stored:  # changed meanwhile, in another tab
@@ -243,24 +255,19 @@ class JurorController(Controller):
         return redirect
 
     @get("/affiliations", name="juror.affiliations")
-    async def affiliations(
-        self, request: Request, db: Db, q: Annotated[str, QueryParameter(max_length=100)] = ""
-    ) -> Template:
+    async def affiliations(self, request: Request, db: Db, q: SearchText = "") -> Template:
         context = await _affiliation_context(db, request.user.id, q)
         return Template("juror/affiliations.html", context=context)
 
     @post("/affiliations", name="juror.affiliations.add")
     async def declare(self, request: Request, data: FormData, db: Db) -> Template | Redirect:
         juror = await db.get(Juror, request.user.id)
-        drama_id = str(data.get("drama_id", "")).strip()
+        fields = Fields(data)
+        company, role = fields.text("company", max_length=300), fields.text("role")
+        drama_id = fields.id("drama_id", required=False)
         try:
-            await conflicts.declare(
-                db,
-                juror,
-                company=str(data.get("company", ""))[:300],
-                drama_id=int(drama_id) if drama_id.isdigit() else None,
-                role=str(data.get("role", ""))[:200],
-            )
+            fields.finish()
+            await conflicts.declare(db, juror, company=company, drama_id=drama_id, role=role)
         except FormInvalid as exc:
             return await form_error(
                 db, "juror/affiliations.html", exc, **await _affiliation_context(db, juror.id)
@@ -296,20 +303,19 @@ def _ballot_again(
     """The ballot page with the juror's choices and a message per category."""
     return Template(
         "juror/ballot.html",
-        context={"sheet": sheet, "values": data, "errors": exc.errors},
+        context={"sheet": sheet, "values": casting.form_values(sheet, data), "errors": exc.errors},
         status_code=422,
     )
 
 
-def _hidden(data: dict[str, Any]) -> list[tuple[str, str]]:
-    """The ballot's fields, carried through the review page unchanged (never stored)."""
-    pairs = []
-    for name, value in data.items():
-        if name == "_csrf_token":
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            pairs.append((name, str(item)))
-    return pairs
+def _hidden(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """The ballot's fields (`casting.form_values`), carried through the review page unchanged
+    (never stored)."""
+    return [
+        (name, item)
+        for name, value in values.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
 
 
 async def _affiliation_context(db: AsyncSession, juror_id: int, q: str = "") -> dict[str, Any]:

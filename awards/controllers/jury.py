@@ -3,7 +3,6 @@
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Response, Template
@@ -11,17 +10,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from awards import activation, conflicts, hosts, jurors, mail, seasons, throttle
-from awards.catalogue_files import ImportRejected
 from awards.controllers import AppSettings, Db, FormData, PathId, form_error, see_other
 from awards.csv_files import csv_bytes
 from awards.errors import FormInvalid
+from awards.forms import Fields
 from awards.i18n import _
 from awards.models import Nominee, RecusalDecision
 from awards.models.base import utcnow
 from awards.recusals import effective_recusals
+from awards.spreadsheets import ImportRejected, Limits, read_in_thread
 from awards.web import requires_staff, rollback_only
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+DECISIONS = {"recuse": "recuse", "lift": "lift", "clear": "clear"}
+RECUSED = {"recuse": True, "lift": False, "clear": None}
+CODE_FORMATS = {"letters": "letters", "csv": "csv", "email": "email"}
 
 
 class JuryController(Controller):
@@ -121,18 +124,14 @@ class JuryController(Controller):
         db: Db,
     ) -> Template | Redirect:
         context = await _juror_context(db, season_id, juror_id)
-        choice = {"recuse": True, "lift": False, "clear": None}.get(str(data.get("decision")))
-        nominee = str(data.get("nominee_id", ""))
+        fields = Fields(data)
+        nominee_id = fields.id("nominee_id")
+        decision = fields.choice("decision", DECISIONS)
+        reason = fields.text("reason", max_length=300)
         try:
-            if not nominee.isdigit():
-                raise FormInvalid({"nominee_id": _("Choose a nominee.")})
+            fields.finish()
             await conflicts.decide(
-                db,
-                context["juror"],
-                int(nominee),
-                choice,
-                str(data.get("reason", "")),
-                request.user.name,
+                db, context["juror"], nominee_id, RECUSED[decision], reason, request.user.name
             )
         except FormInvalid as exc:
             return await form_error(
@@ -155,28 +154,33 @@ class JuryController(Controller):
 
     @post("/seasons/{season_id:int}/jurors/import", name="jury.import")
     async def import_roster(
-        self, request: Request, season_id: PathId, data: UploadData, db: Db
+        self,
+        request: Request,
+        season_id: PathId,
+        data: UploadData,
+        db: Db,
+        settings: AppSettings,
     ) -> Template | Redirect:
-        context = await self._context(db, season_id)
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
-            return Template(
-                "jury/roster.html",
-                context={**context, "problem": _("Choose a CSV or XLSX file.")},
-                status_code=422,
-            )
-        content = await upload.read()
+        fields = Fields(data)
+        upload = fields.upload("file")
         try:
-            await jurors.import_roster(
-                db, context["season"], upload.filename, content, request.user.name
+            fields.finish()
+            content = await upload.read()
+            # Read and checked before the writing transaction's first statement.
+            roster = await read_in_thread(
+                jurors.read_roster, upload.filename, content, Limits.of(settings)
             )
+            context = await self._context(db, season_id)
+            await jurors.import_roster(db, context["season"], roster, request.user.name)
+        except FormInvalid as exc:
+            rollback_only(db)
+            context = {**await self._context(db, season_id), "problem": exc.errors["file"]}
+            return Template("jury/roster.html", context=context, status_code=422)
         except ImportRejected as exc:
             rollback_only(db)
-            return Template(
-                "jury/roster.html",
-                context={**context, "rejected": exc.errors, "filename": upload.filename},
-                status_code=422,
-            )
+            context = {**await self._context(db, season_id), "rejected": exc.errors}
+            context["filename"] = upload.filename if upload else ""
+            return Template("jury/roster.html", context=context, status_code=422)
         return see_other(request, "jury", season_id=season_id)
 
     @post("/seasons/{season_id:int}/jurors/codes", name="jury.codes")
@@ -191,25 +195,25 @@ class JuryController(Controller):
         """New activation codes for the chosen jurors, shown in this answer only: as letters to
         print, one juror per page, or as a CSV file."""
         context = await self._context(db, season_id)
-        wanted = data.get("juror_ids") or []
-        wanted = {
-            int(x) for x in (wanted if isinstance(wanted, list) else [wanted]) if str(x).isdigit()
-        }
+        fields = Fields(data)
+        wanted = set(fields.ids("juror_ids"))
+        fmt = fields.choice("format", CODE_FORMATS, required=False) or "letters"
+        fields.finish()
         chosen = [j for j in context["jurors"] if j.id in wanted]
-        if not chosen:
+        if not chosen or len(chosen) < len(wanted):
             rollback_only(db)
             return Template(
                 "jury/roster.html",
                 context={**context, "problem": _("Choose the jurors who get a new code.")},
                 status_code=422,
             )
-        if data.get("format") == "email" and not settings.smtp_host:
+        if fmt == "email" and not settings.smtp_host:
             raise FormInvalid({"format": _("No mail server is configured (AWARDS_SMTP_HOST).")})
         issued = await activation.issue_codes(
             db, chosen, utcnow(), settings.activation_days, request.user.name
         )
         login_url = hosts.public_url(settings, request.app.route_reverse("juror.activate"))
-        if data.get("format") == "email":
+        if fmt == "email":
             smtp = mail.SmtpSettings(
                 settings.smtp_host,
                 settings.smtp_port,
@@ -232,7 +236,7 @@ class JuryController(Controller):
                     "mail_problem": delivery.problem,
                 },
             )
-        if data.get("format") == "csv":
+        if fmt == "csv":
             rows = [
                 [
                     item.juror.name,

@@ -1,15 +1,13 @@
 """Staff: nominees of a category, chosen from the season's catalogue."""
 
-from typing import Annotated
-
 from litestar import Controller, Request, get, post
-from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import categories, dramas, nominees, seasons
-from awards.controllers import Db, FormData, PathId, form_error, see_other
+from awards.controllers import Db, FormData, PathId, SearchText, form_error, see_other
 from awards.errors import FormInvalid
+from awards.forms import Fields
 from awards.web import requires_staff
 
 
@@ -34,7 +32,7 @@ class NomineeController(Controller):
         self,
         category_id: PathId,
         db: Db,
-        q: Annotated[str, QueryParameter(max_length=200)] = "",
+        q: SearchText = "",
     ) -> Template:
         context = await self._context(db, category_id, q.strip())
         return Template("nominees/list.html", context={**context, "errors": {}, "values": {}})
@@ -48,7 +46,8 @@ class NomineeController(Controller):
             form = nominees.NomineeForm.parse(data, category)
             await nominees.add_nominee(db, category, form, request.user.name)
         except FormInvalid as exc:
-            context = await self._context(db, category_id, str(data.get("q", "")))
+            fields = Fields(data)
+            context = await self._context(db, category_id, fields.text("q"))
             return await form_error(db, "nominees/list.html", exc, **context)
         return see_other(request, "nominees", category_id=category_id)
 

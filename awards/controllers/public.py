@@ -1,16 +1,14 @@
 """Public pages: a round's manifest (commitments published at opening), its recusal register,
 and its results and sealed files once closed."""
 
-from typing import Annotated
-
 from litestar import Controller, Request, get
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath
 from litestar.response import Response, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import publication, rounds, sealed_files, seasons
-from awards.controllers import AppSettings, Db, PathId
+from awards.controllers import AppSettings, Db, PathId, SearchText
 from awards.errors import NotAllowed, NotFound
 from awards.models import Round, Season
 from awards.settings import Settings
@@ -49,7 +47,7 @@ class PublicController(Controller):
         round_id: PathId,
         db: Db,
         settings: AppSettings,
-        tracker: Annotated[str, QueryParameter(max_length=64)] = "",
+        tracker: SearchText = "",
     ) -> Template:
         round_, season, published = await _sealed(db, round_id, settings, "No results yet.")
         found = publication.find_tracker(published.record, tracker) if tracker else None

@@ -18,6 +18,7 @@ from awards.controllers import (
     see_other,
 )
 from awards.errors import FormInvalid
+from awards.forms import Fields
 from awards.models.base import utcnow
 from awards.web import requires_staff
 
@@ -67,11 +68,10 @@ class RoundController(Controller):
         self, request: Request, round_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         round_ = await rounds.get_round(db, round_id, lock=True)
-        chosen = data.get("categories") or []
-        ids = [
-            int(x) for x in (chosen if isinstance(chosen, list) else [chosen]) if str(x).isdigit()
-        ]
+        fields = Fields(data)
+        ids = fields.ids("categories")
         try:
+            fields.finish()
             await opening.set_categories(db, round_, ids, request.user.name)
         except FormInvalid as exc:
             return await form_error(
