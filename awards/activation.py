@@ -11,7 +11,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -198,20 +197,3 @@ async def activate(
         object_id=account.id,
     )
     return account
-
-
-async def activate_staff(
-    database: Database,
-    session: AsyncSession,
-    passwords: Passwords,
-    settings: Settings,
-    code: str,
-    password: str,
-    repeated: str,
-    address: str,
-    now: datetime,
-) -> StaffUser:
-    account = await activate(
-        database, session, passwords, settings, code, password, repeated, address, now, kind="staff"
-    )
-    return cast(StaffUser, account)

@@ -336,6 +336,10 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
         access_log=False,
+        # Client addresses decide the login limits: X-Forwarded-For is believed only from the
+        # proxies named (uvicorn's default believes any client on 127.0.0.1).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
     )
     return 0
 

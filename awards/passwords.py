@@ -62,6 +62,8 @@ class Passwords:
             return False
 
     def _verify(self, stored: str | None, password: str) -> Match:
+        if stored is not None and not stored.startswith("$argon2"):
+            stored = None  # a marker such as "no password yet" costs a hash like any other
         normal = normalise(password)
         if self._matches(stored or self._dummy_hash, normal):
             return Match.YES if stored is not None else Match.NO

@@ -149,16 +149,19 @@ def typed_time(raw: str, zone: str) -> datetime:
     """A time staff typed, in UTC. With an offset (`+08:00`, `Z`) it is that instant; without,
     the wall-clock time in `zone`, refused when the zone's clocks skip it (it does not exist) or
     pass it twice (it would be an hour early or late, by a guess). ValueError carries the
-    message to show."""
+    message to show. Only years 2000 to 2999 are taken: a round is scheduled for this year or
+    the next, and every page must be able to show the time in any zone."""
     try:
         value = datetime.fromisoformat(raw)
-        if value.tzinfo is not None:
-            return value.astimezone(UTC)
-        tz = ZoneInfo(zone)
-        first, second = value.replace(tzinfo=tz, fold=0), value.replace(tzinfo=tz, fold=1)
-        found = first.astimezone(UTC)
-    except (ValueError, OverflowError):  # not a time, or one that no UTC time can hold
+    except ValueError:
         raise ValueError(_("Enter a date and time as YYYY-MM-DD HH:MM.")) from None
+    if not 2000 <= value.year <= 2999:
+        raise ValueError(_("Choose a time in the years 2000 to 2999."))
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    tz = ZoneInfo(zone)
+    first, second = value.replace(tzinfo=tz, fold=0), value.replace(tzinfo=tz, fold=1)
+    found = first.astimezone(UTC)
     if first.utcoffset() != second.utcoffset():
         shown = {"time": value.strftime("%Y-%m-%d %H:%M"), "zone": zone}
         if found.astimezone(tz).replace(tzinfo=None) != value:  # in neither offset

@@ -286,11 +286,18 @@ async def end_all_pending(session: AsyncSession, user_id: int) -> None:
     await session.execute(delete(PendingLogin).where(PendingLogin.staff_user_id == user_id))
 
 
-async def end_pending(session: AsyncSession, raw: str | None) -> None:
-    if raw:
-        await session.execute(
-            delete(PendingLogin).where(PendingLogin.token_hash == _token_hash(raw))
-        )
+async def end_pending(session: AsyncSession, raw: str | None) -> bool:
+    """End a pending login; whether it was still there. One DELETE ... RETURNING, so of two
+    requests racing with one pending login (a code from the app in one, a recovery code in the
+    other) only one finds it and logs in."""
+    if not raw:
+        return False
+    ended = await session.execute(
+        delete(PendingLogin)
+        .where(PendingLogin.token_hash == _token_hash(raw))
+        .returning(PendingLogin.staff_user_id)
+    )
+    return ended.scalar_one_or_none() is not None
 
 
 def code_limits(settings: Settings, username: str) -> list[throttle.Limit]:

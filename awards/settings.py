@@ -66,6 +66,7 @@ class Settings:
     login_max_account_failures: int = 50
     login_max_address_failures: int = 200
     login_lock_minutes: int = 15
+    trusted_proxies: str = ""
     activation_max_attempts: int = 30
     staff_require_totp: bool = False
     argon2: Argon2Params = field(default_factory=Argon2Params)
@@ -107,6 +108,7 @@ class Settings:
             login_max_account_failures=_env_int("AWARDS_LOGIN_MAX_ACCOUNT_FAILURES", 50),
             login_max_address_failures=_env_int("AWARDS_LOGIN_MAX_ADDRESS_FAILURES", 200),
             login_lock_minutes=_env_int("AWARDS_LOGIN_LOCK_MINUTES", 15),
+            trusted_proxies=os.environ.get("AWARDS_TRUSTED_PROXIES", ""),
             activation_max_attempts=_env_int("AWARDS_ACTIVATION_MAX_ATTEMPTS", 30),
             staff_require_totp=_env_bool("AWARDS_STAFF_REQUIRE_TOTP", False),
             max_body_bytes=_env_int("AWARDS_MAX_BODY_BYTES", 8 * 1024 * 1024),

@@ -58,6 +58,7 @@ class Server:
             "--log-level",
             "warning",
             "--no-access-log",
+            "--no-proxy-headers",  # as the README runs it: X-Forwarded-For is not believed
             "--timeout-keep-alive",
             "120",  # the clients log in long before they cast
         ]

@@ -169,23 +169,31 @@ def test_a_schedule_at_the_end_of_the_calendar_is_refused_not_a_server_error(sta
 # 7. "Can lock it only for their own address": not with eleven addresses --------------------
 
 
-async def _wrong_then_right(base_url: str, email: str, right: str) -> tuple[list[int], int]:
-    statuses = []
-    for n in range(2, 13):  # eleven loopback addresses, five guesses each: 55 > 50
-        transport = httpx.AsyncHTTPTransport(local_address=f"127.0.0.{n}")
-        async with httpx.AsyncClient(base_url=base_url, transport=transport) as client:
-            await client.get("/juror/login")
-            token = client.cookies["csrftoken"]
-            for i in range(5):
-                form = {"username": email, "password": f"guess {i}", "_csrf_token": token}
-                statuses.append((await client.post("/juror/login", data=form)).status_code)
-    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.99")
-    async with httpx.AsyncClient(base_url=base_url, transport=transport) as client:
-        await client.get("/juror/login")
-        token = client.cookies["csrftoken"]
-        form = {"username": email, "password": right, "_csrf_token": token}
-        own = (await client.post("/juror/login", data=form)).status_code
-    return statuses, own
+async def _login(client: httpx.AsyncClient, email: str, password: str) -> int:
+    await client.get("/juror/login")
+    form = {"username": email, "password": password, "_csrf_token": client.cookies["csrftoken"]}
+    return (await client.post("/juror/login", data=form)).status_code
+
+
+async def _wrong_then_right(base_url: str, email: str, right: str) -> tuple[list[int], int, int]:
+    """The juror logs in on their own phone; then eleven addresses guess five times each
+    (55 > 50); then the juror logs in again on the phone, and from a browser never used."""
+    phone = httpx.AsyncClient(
+        base_url=base_url, transport=httpx.AsyncHTTPTransport(local_address="127.0.0.99")
+    )
+    async with phone:
+        assert await _login(phone, email, right) == 303
+        statuses = []
+        for n in range(2, 13):
+            transport = httpx.AsyncHTTPTransport(local_address=f"127.0.0.{n}")
+            async with httpx.AsyncClient(base_url=base_url, transport=transport) as client:
+                for i in range(5):
+                    statuses.append(await _login(client, email, f"guess {i}"))
+        own = await _login(phone, email, right)
+    transport = httpx.AsyncHTTPTransport(local_address="127.0.0.98")
+    async with httpx.AsyncClient(base_url=base_url, transport=transport) as new_browser:
+        fresh = await _login(new_browser, email, right)
+    return statuses, own, fresh
 
 
 def test_guesses_from_a_handful_of_addresses_do_not_lock_the_juror_out_everywhere(
@@ -193,17 +201,18 @@ def test_guesses_from_a_handful_of_addresses_do_not_lock_the_juror_out_everywher
 ):
     """README ("Sessions and logins"): limits per account and address "so someone who knows a
     juror's e-mail can lock it only for their own address, not for the juror". The account-wide
-    limit (50 from everywhere) refuses the juror's own right password, from an address that
-    never guessed, once eleven addresses have made five guesses each: anyone with a few
-    addresses (one IPv6 /64, or a forged X-Forwarded-For, see above) keeps any juror, or the
-    only administrator, out for as long as they like."""
+    limit (50 from everywhere) refused the juror's own right password once eleven addresses had
+    made five guesses each. Now the browser the juror logged in with before carries a device
+    cookie and is counted on its own; only a browser never used before meets the account-wide
+    lock (until the window ends or staff unlock the account)."""
     election = build_election(settings, jurors=1, methods=("approval",))
     with Server(settings, tmp_path) as server:
-        guesses, own = asyncio.run(
+        guesses, own, fresh = asyncio.run(
             _wrong_then_right(server.url, election.emails[0], JUROR_PASSWORD)
         )
     assert guesses.count(401) == 50, guesses  # the guesses were counted and bounded
-    assert own == 303, "the juror's own right password, from their own address, was refused"
+    assert own == 303, "the juror's own right password, from their own phone, was refused"
+    assert fresh == 429
 
 
 # 8. Setting up a second factor leaves the password-only sessions open -----------------------

@@ -326,7 +326,7 @@ def berlin(settings, staff_user):
             "2031-10-26T02:30",
             "Europe/Berlin 时区的 2031-10-26 02:30 会出现两次（此时时钟拨回），请另选时间。",
         ),
-        ("0001-01-01T00:00", "请按 YYYY-MM-DD HH:MM 格式填写日期和时间。"),
+        ("0001-01-01T00:00", "请选择 2000 年至 2999 年之间的时间。"),
     ],
 )
 def test_a_local_time_that_does_not_exist_or_happens_twice_is_refused(

@@ -1,4 +1,5 @@
-"""Staff log in and log out; language switch."""
+"""Logging in and out (staff and jurors), one-time codes that set a password, the language
+switch."""
 
 from datetime import datetime
 from typing import Annotated
@@ -10,8 +11,10 @@ from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit, i18n, second_factor, throttle, web_sessions
-from awards.controllers import AppSettings, Db, FormData, PasswordService, see_other
+from awards import activation, audit, i18n, second_factor, throttle, web_sessions
+from awards.controllers import AppSettings, Db, FormData, PasswordService, form_error, see_other
+from awards.database import Database
+from awards.errors import FormInvalid
 from awards.forms import Fields
 from awards.i18n import _
 from awards.login import check_login
@@ -57,8 +60,20 @@ async def log_in(
     fields.finish()
     now = utcnow()
     database = services_of(request.app.state).db
+    device = throttle.trusted_device(
+        settings.secret_key, kind, username, request.cookies.get(throttle.DEVICE_COOKIE)
+    )
     result = await check_login(
-        database, db, passwords, settings, kind, username, password, client_address(request), now
+        database,
+        db,
+        passwords,
+        settings,
+        kind,
+        username,
+        password,
+        client_address(request),
+        now,
+        device=device,
     )
     if result.user is None:
         message = (
@@ -82,6 +97,47 @@ async def log_in(
     if kind == "staff" and second_factor.is_enrolled(result.user):
         return await _ask_for_code(db, settings, result.user, now, next_)
     return await start_session(request, db, settings, result.user, now, next_)
+
+
+async def activate_form(
+    request: Request,
+    data: dict,
+    db: AsyncSession,
+    database: Database,
+    settings: Settings,
+    passwords: Passwords,
+    kind: str,
+    template: str,
+) -> Template | Redirect:
+    """A one-time code and a new password, for a juror or a staff account: then to the login."""
+    fields = Fields(data)
+    values = {"code": fields.text("code", max_length=64)}
+    password, repeat = fields.secret("password"), fields.secret("password_repeat")
+    try:
+        fields.finish()
+        await activation.activate(
+            database,
+            db,
+            passwords,
+            settings,
+            values["code"],
+            password,
+            repeat,
+            client_address(request),
+            utcnow(),
+            kind=kind,
+        )
+    except FormInvalid as exc:
+        exc.values = values
+        return await form_error(db, template, exc)
+    except (activation.CodeInvalid, activation.TooManyAttempts) as exc:
+        return await form_error(
+            db,
+            template,
+            FormInvalid({"code": i18n.gettext(exc.message, **exc.params)}, values),
+            status_code=429 if isinstance(exc, activation.TooManyAttempts) else 422,
+        )
+    return see_other(request, "juror.login" if kind == "juror" else "login")
 
 
 async def _ask_for_code(
@@ -116,8 +172,11 @@ async def start_session(
     second_factor_used: str | None = None,
 ) -> Redirect:
     """Log in: replace any session with a new one (never adopt) and go where asked. A staff
-    login is audited here, once it is one (with the second factor that completed it)."""
+    login is audited here, once it is one (with the second factor that completed it). The
+    browser gets a device cookie for the account (`awards.throttle`), so that its owner's
+    next logins are counted apart from guesses made elsewhere."""
     kind = "staff" if isinstance(user, StaffUser) else "juror"
+    account = user.username if isinstance(user, StaffUser) else user.email
     await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
     await web_sessions.purge_expired(db, now, settings)  # no scheduler needed to keep it small
     raw = await web_sessions.start(db, kind, user.id, now)
@@ -141,7 +200,16 @@ async def start_session(
                 samesite="lax",
                 secure=settings.cookie_secure,
                 path="/",
-            )
+            ),
+            Cookie(
+                key=throttle.DEVICE_COOKIE,
+                value=throttle.device_token(settings.secret_key, kind, account),
+                httponly=True,
+                samesite="lax",
+                secure=settings.cookie_secure,
+                path="/",
+                max_age=365 * 24 * 3600,
+            ),
         ],
     )
 

@@ -9,7 +9,15 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import activation, ballot_sheets, casting, conflicts, i18n, trackers, web_sessions
+from awards import (
+    ballot_sheets,
+    casting,
+    conflicts,
+    login,
+    throttle,
+    trackers,
+    web_sessions,
+)
 from awards.controllers import (
     AppSettings,
     DatabaseService,
@@ -23,7 +31,7 @@ from awards.controllers import (
     see_other,
     server_secret,
 )
-from awards.controllers.auth import client_address, log_in, safe_next
+from awards.controllers.auth import activate_form, client_address, log_in, safe_next
 from awards.database import Database
 from awards.errors import FormInvalid
 from awards.forms import Fields
@@ -70,33 +78,9 @@ class JurorAuthController(Controller):
         settings: AppSettings,
         passwords: PasswordService,
     ) -> Template | Redirect:
-        fields = Fields(data)
-        values = {"code": fields.text("code", max_length=64)}
-        password, repeat = fields.secret("password"), fields.secret("password_repeat")
-        try:
-            fields.finish()
-            await activation.activate(
-                database,
-                db,
-                passwords,
-                settings,
-                values["code"],
-                password,
-                repeat,
-                client_address(request),
-                utcnow(),
-            )
-        except FormInvalid as exc:
-            exc.values = values
-            return await form_error(db, "juror/activate.html", exc)
-        except (activation.CodeInvalid, activation.TooManyAttempts) as exc:
-            return await form_error(
-                db,
-                "juror/activate.html",
-                FormInvalid({"code": i18n.gettext(exc.message, **exc.params)}, values),
-                status_code=429 if isinstance(exc, activation.TooManyAttempts) else 422,
-            )
-        return see_other(request, "juror.login")
+        return await activate_form(
+            request, data, db, database, settings, passwords, "juror", "juror/activate.html"
+        )
 
 
 class JurorController(Controller):
@@ -221,25 +205,57 @@ class JurorController(Controller):
 
     @post("/password", name="juror.password.submit")
     async def change_password(
-        self, request: Request, data: FormData, db: Db, passwords: PasswordService
+        self,
+        request: Request,
+        data: FormData,
+        db: Db,
+        settings: AppSettings,
+        passwords: PasswordService,
     ) -> Template | Redirect:
-        # argon2 runs before `db` starts its (write-locking) transaction: see `check_login`.
-        async with services_of(request.app.state).db.reader() as reader:
-            stored = (await reader.get(Juror, request.user.id)).password_hash
+        """The current password is checked like a login (counted, and limited, before argon2
+        runs): a session left open must not be a way to guess the password without limit."""
+        database = services_of(request.app.state).db
+        async with database.reader() as reader:
+            email = (await reader.get(Juror, request.user.id)).email
         fields = Fields(data)
         current, new = fields.secret("current"), fields.secret("password")
         repeat = fields.secret("password_repeat")
+        status = 422
         try:
             fields.finish()
-            if not await passwords.verify(stored, current):
+            # argon2 runs before `db` starts its (write-locking) transaction: see `check_login`.
+            attempt = await login.counted_check(
+                database,
+                passwords,
+                settings,
+                "juror",
+                email,
+                current,
+                client_address(request),
+                utcnow(),
+                throttle.trusted_device(
+                    settings.secret_key, "juror", email, request.cookies.get(throttle.DEVICE_COOKIE)
+                ),
+            )
+            if attempt.locked_until is not None:
+                status = 429
+                raise FormInvalid(
+                    {
+                        "current": _(
+                            "Too many wrong passwords. Try again after %(time)s.",
+                            time=throttle.shown_time(attempt.locked_until, settings),
+                        )
+                    }
+                )
+            if not attempt.matches:
                 raise FormInvalid({"current": _("This is not your current password.")})
             check_new_password(new, repeat)
             new_hash = await passwords.hash(new)
             juror = await db.get(Juror, request.user.id)
-            if juror.password_hash != stored:  # changed meanwhile, in another tab
+            if juror.password_hash != attempt.stored:  # changed meanwhile, in another tab
                 raise FormInvalid({"current": _("This is not your current password.")})
         except FormInvalid as exc:
-            return await form_error(db, "juror/password.html", exc)
+            return await form_error(db, "juror/password.html", exc, status_code=status)
         juror.password_hash = new_hash
         await web_sessions.end_all(db, "juror", juror.id)
         raw = await web_sessions.start(db, "juror", juror.id, utcnow())

@@ -12,6 +12,7 @@ from awards import audit, second_factor, staff_accounts, throttle
 from awards.controllers import AppSettings, Db, FormData, form_error, see_other
 from awards.controllers.auth import PENDING_COOKIE, safe_next, start_session
 from awards.errors import FormInvalid
+from awards.forms import Fields
 from awards.i18n import _
 from awards.models import StaffUser
 from awards.models.base import utcnow
@@ -58,7 +59,9 @@ class SecondFactorLoginController(Controller):
         async with database.reader() as reader:  # `db` must not take the write lock yet
             found = await second_factor.pending_user(reader, pending, now)
             user_id, username = (found.id, found.username) if found else (None, "")
-        target = data.get("next")
+        fields = Fields(data)
+        target, code = fields.text("next", max_length=2000), fields.text("code", max_length=64)
+        fields.finish()
         if user_id is None:
             return _login_again(_("That took too long. Please log in again."), 401)
         refused_until = await second_factor.count_attempt(database, settings, username, now)
@@ -66,7 +69,6 @@ class SecondFactorLoginController(Controller):
             await second_factor.end_all_pending(db, user_id)
             return _login_again(_too_many(refused_until, settings), 429)
         user = await staff_accounts.get_account(db, user_id)
-        code = str(data.get("code", ""))[:64]
         method = await second_factor.check_code(db, user, code, now, settings.secret_key)
         if method is None:
             return _code_page(
@@ -78,7 +80,9 @@ class SecondFactorLoginController(Controller):
                 401,
             )
         await second_factor.forgive_attempts(db, settings, username)
-        await second_factor.end_pending(db, pending)
+        if not await second_factor.end_pending(db, pending):  # another request used it first
+            rollback_only(db)
+            return _login_again(_("That took too long. Please log in again."), 401)
         redirect = await start_session(request, db, settings, user, now, target, method)
         redirect.delete_cookie(PENDING_COOKIE, path="/login")
         return redirect
@@ -133,11 +137,14 @@ class SecondFactorController(Controller):
         self, request: Request, data: FormData, db: Db, settings: AppSettings
     ) -> Template:
         user = await _me(request, db)
+        fields = Fields(data)
+        code = fields.text("code", max_length=64)
         try:
+            fields.finish()
             codes = await second_factor.complete_enrolment(
                 db,
                 user,
-                str(data.get("code", ""))[:64],
+                code,
                 utcnow(),
                 settings.secret_key,
                 keep_session=request.user.session_hash,
@@ -159,7 +166,9 @@ class SecondFactorController(Controller):
             username = (await staff_accounts.get_account(reader, request.user.id)).username
         refused_until = await second_factor.count_attempt(database, settings, username, now)
         user = await _me(request, db)
-        code = str(data.get("code", ""))[:64]
+        fields = Fields(data)
+        code = fields.text("code", max_length=64)
+        fields.finish()
         checked = (
             None
             if refused_until

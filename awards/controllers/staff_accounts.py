@@ -18,8 +18,9 @@ from awards.controllers import (
     form_error,
     see_other,
 )
-from awards.controllers.auth import client_address
+from awards.controllers.auth import activate_form
 from awards.errors import Conflict, FormInvalid, NotAllowed
+from awards.forms import Fields
 from awards.models.base import utcnow
 from awards.models.staff import ELECTION_STAFF
 from awards.staff import ROLE_LABELS
@@ -91,8 +92,10 @@ class StaffAccountController(Controller):
     async def create(
         self, request: Request, data: FormData, db: Db, settings: AppSettings
     ) -> Template:
-        values = {k: str(data.get(k, ""))[:200] for k in ("username", "display_name", "role")}
+        fields = Fields(data)
+        values = {k: fields.text(k, max_length=200) for k in ("username", "display_name", "role")}
         try:
+            fields.finish()
             issued = await staff_accounts.create_account(
                 db,
                 values["username"],
@@ -120,8 +123,11 @@ class StaffAccountController(Controller):
         self, request: Request, user_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         account = await staff_accounts.get_account(db, user_id)
+        fields = Fields(data)
+        role = fields.text("role", max_length=32)
         try:
-            await staff_accounts.change_role(db, account, str(data.get("role", "")), request.user)
+            fields.finish()
+            await staff_accounts.change_role(db, account, role, request.user)
         except (NotAllowed, FormInvalid) as exc:
             return await _refused(db, user_id, exc)
         return see_other(request, "staff_account", user_id=user_id)
@@ -131,9 +137,12 @@ class StaffAccountController(Controller):
         self, request: Request, user_id: PathId, data: FormData, db: Db
     ) -> Template | Redirect:
         account = await staff_accounts.get_account(db, user_id)
+        fields = Fields(data)
+        active = fields.text("active", max_length=1) == "1"
         try:
-            await staff_accounts.set_active(db, account, data.get("active") == "1", request.user)
-        except NotAllowed as exc:
+            fields.finish()
+            await staff_accounts.set_active(db, account, active, request.user)
+        except (NotAllowed, FormInvalid) as exc:
             return await _refused(db, user_id, exc)
         return see_other(request, "staff_account", user_id=user_id)
 
@@ -186,27 +195,6 @@ class StaffActivationController(Controller):
         settings: AppSettings,
         passwords: PasswordService,
     ) -> Template | Redirect:
-        values = {"code": str(data.get("code", ""))[:64]}
-        try:
-            await activation.activate_staff(
-                database,
-                db,
-                passwords,
-                settings,
-                values["code"],
-                str(data.get("password", ""))[:1024],
-                str(data.get("password_repeat", ""))[:1024],
-                client_address(request),
-                utcnow(),
-            )
-        except FormInvalid as exc:
-            exc.values = values
-            return await form_error(db, "auth/activate.html", exc)
-        except (activation.CodeInvalid, activation.TooManyAttempts) as exc:
-            return await form_error(
-                db,
-                "auth/activate.html",
-                FormInvalid({"code": i18n.gettext(exc.message, **exc.params)}, values),
-                status_code=429 if isinstance(exc, activation.TooManyAttempts) else 422,
-            )
-        return see_other(request, "login")
+        return await activate_form(
+            request, data, db, database, settings, passwords, "staff", "auth/activate.html"
+        )
