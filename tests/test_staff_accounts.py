@@ -68,6 +68,12 @@ def test_an_administrator_creates_an_account_whose_owner_sets_the_password(
     assert code not in json.dumps(_events(settings, "staff.code_issued"))
 
 
+def test_the_accounts_page_shows_its_form_once_and_a_plain_title(staff):
+    page = staff.get("/staff/accounts/").text
+    assert re.search(r"<title>([^<]*)</title>", page)[1].startswith("工作人员账号")
+    assert page.count('name="username"') == 1
+
+
 def test_a_taken_or_bad_user_name_is_refused_next_to_the_field(staff):
     for username, message in (("editor", "已存在"), ("bad name", "字母")):
         page = staff.post(
