@@ -15,7 +15,7 @@ from awards.models.base import utcnow
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import JUROR_PASSWORD, build_election, juror_login, run_db
 from tests.server import Server
-from tests.test_second_factor import enrol
+from tests.test_second_factor import enrol, next_code
 
 
 def _recovery_codes_left(settings) -> int:
@@ -269,3 +269,32 @@ def test_a_nul_in_the_user_name_is_a_failed_login_not_a_server_error(browser, st
     for path in ("/login", "/juror/login"):
         answer = browser.post(path, {"username": "editor\x00", "password": "wrong password"})
         assert answer.status_code in (400, 401, 422), (path, answer.status_code)
+
+
+# 11. One pending login, two second factors at once -------------------------------------------
+
+
+def test_one_pending_login_starts_one_session_however_many_codes_race(staff, settings, tmp_path):
+    """The code page checked the pending login in a reading transaction only: two requests
+    with one pending cookie, one carrying a code from the app and one a recovery code, both
+    passed and both started a session. Ending the pending login is now the one DELETE ...
+    RETURNING that decides."""
+    secret, codes = enrol(staff)
+
+    async def race(base_url: str) -> list[int]:
+        async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+            await client.get("/login")
+            token = client.cookies["csrftoken"]
+            form = {"username": "editor", "password": STAFF_PASSWORD, "_csrf_token": token}
+            assert (await client.post("/login", data=form)).status_code == 303
+            answers = await asyncio.gather(
+                *(
+                    client.post("/login/code", data={"code": code, "_csrf_token": token})
+                    for code in [next_code(secret), *codes[:5]]
+                )
+            )
+            return [answer.status_code for answer in answers]
+
+    with Server(settings, tmp_path) as server:
+        statuses = asyncio.run(race(server.url))
+    assert statuses.count(303) == 1, statuses
