@@ -99,3 +99,20 @@ def test_anonymous_visitors_to_juror_pages_go_to_the_juror_login(client):
         response = client.get(path, follow_redirects=False)
         assert response.status_code == 303
         assert response.headers["location"] == f"/juror/login?next={path}"
+
+
+def test_an_account_waiting_for_its_password_costs_a_hash_like_any_other(settings):
+    """A staff account made by an administrator has no password until its owner uses the
+    one-time code (the marker "!"); checking a password against it ran no argon2 at all, so
+    its answer came faster and told that the account exists."""
+    checked: list[str] = []
+
+    class Counting(Passwords):
+        def _matches(self, stored: str, password: str) -> bool:
+            checked.append(stored)
+            return super()._matches(stored, password)
+
+    passwords = Counting(settings.argon2, 1)
+    assert not asyncio.run(passwords.verify("!", "a guess at the password"))
+    [hashed] = checked
+    assert hashed.startswith("$argon2id$")
