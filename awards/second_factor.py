@@ -186,6 +186,21 @@ async def new_recovery_codes(session: AsyncSession, user: StaffUser) -> list[str
     return codes
 
 
+async def renew_recovery_codes(session: AsyncSession, user: StaffUser) -> list[str]:
+    """New recovery codes for an enrolled account (the caller has checked a code from the
+    authenticator), audited."""
+    codes = await new_recovery_codes(session, user)
+    await audit.record(
+        session,
+        actor=user.username,
+        action="staff.recovery_codes_renewed",
+        object_type="staff_user",
+        object_id=user.id,
+        changes={"recovery_codes": len(codes)},
+    )
+    return codes
+
+
 async def recovery_codes_left(session: AsyncSession, user_id: int) -> int:
     return (
         await session.scalar(

@@ -8,7 +8,7 @@ from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit, second_factor, staff_accounts, throttle
+from awards import second_factor, staff_accounts, throttle
 from awards.controllers import AppSettings, Db, FormData, form_error, see_other
 from awards.controllers.auth import PENDING_COOKIE, safe_next, start_session
 from awards.errors import FormInvalid
@@ -188,13 +188,5 @@ class SecondFactorController(Controller):
                 status_code=429 if refused_until else 422,
             )
         await second_factor.forgive_attempts(db, settings, username)
-        codes = await second_factor.new_recovery_codes(db, user)
-        await audit.record(
-            db,
-            actor=user.username,
-            action="staff.recovery_codes_renewed",
-            object_type="staff_user",
-            object_id=user.id,
-            changes={"recovery_codes": len(codes)},
-        )
+        codes = await second_factor.renew_recovery_codes(db, user)
         return Template("staff/recovery_codes.html", context={"codes": codes})
