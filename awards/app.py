@@ -24,24 +24,24 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from awards import hosts, i18n
-from awards.controllers.api import BallotApiController
-from awards.controllers.audit_log import AuditController
-from awards.controllers.auth import AuthController
-from awards.controllers.categories import CategoryController
-from awards.controllers.dramas import DramaController
-from awards.controllers.juror import JurorAuthController, JurorController
-from awards.controllers.jury import JuryController
-from awards.controllers.nominees import NomineeController
-from awards.controllers.public import PublicController
-from awards.controllers.rounds import RoundController
-from awards.controllers.seasons import SeasonController
-from awards.controllers.second_factor import SecondFactorController, SecondFactorLoginController
-from awards.controllers.staff_accounts import StaffAccountController, StaffActivationController
+from awards.accounts.login_pages import AuthController
+from awards.accounts.passwords import Passwords
+from awards.accounts.second_factor_pages import SecondFactorController, SecondFactorLoginController
+from awards.accounts.staff_pages import StaffAccountController, StaffActivationController
+from awards.audit_pages import AuditController
+from awards.catalogue.category_pages import CategoryController
+from awards.catalogue.drama_pages import DramaController
+from awards.catalogue.nominee_pages import NomineeController
+from awards.catalogue.season_pages import SeasonController
 from awards.database import Database
 from awards.errors import Busy, Conflict, DomainError
 from awards.i18n import N_
-from awards.passwords import Passwords
+from awards.jury.pages import JuryController
+from awards.results.pages import PublicController
 from awards.settings import PROJECT_ROOT, Settings
+from awards.voting.api import BallotApiController
+from awards.voting.juror_pages import JurorAuthController, JurorController
+from awards.voting.round_pages import RoundController
 from awards.web import (
     AwardsRequest,
     EnrolmentRequired,

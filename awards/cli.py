@@ -14,31 +14,22 @@ from rich.progress import Progress
 from rich.text import Text
 from sqlalchemy import select
 
-from awards import (
-    announce,
-    audit,
-    catalogue_files,
-    closing,
-    demo,
-    hosts,
-    migrate,
-    opening,
-    publication,
-    rounds,
-    schedule,
-    sealed_files,
-    staff,
-)
+from awards import audit, demo, hosts, migrate
+from awards.accounts import staff
+from awards.accounts.password_rules import check_new_password
+from awards.accounts.passwords import Passwords
+from awards.catalogue import files as catalogue_files
 from awards.database import Database
 from awards.errors import DomainError, FormInvalid
 from awards.i18n import gettext
 from awards.models import AuditEvent, Season
 from awards.models.base import utcnow
 from awards.models.staff import ADMIN, ROLES
-from awards.password_rules import check_new_password
-from awards.passwords import Passwords
+from awards.results import announcement as announce
+from awards.results import publication
 from awards.settings import Settings
 from awards.spreadsheets import Limits
+from awards.voting import closing, opening, rounds, schedule, sealed_files
 from ballots.canonical import canonical_json, gc_paused
 from ballots.record import RecordError, parse_record
 from ballots.tally import count

@@ -12,22 +12,14 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import (
-    activation,
-    audit,
-    categories,
-    conflicts,
-    dramas,
-    jurors,
-    nominees,
-    opening,
-    rounds,
-    seasons,
-    staff,
-)
+from awards import audit
+from awards.accounts import activation, staff
+from awards.catalogue import categories, dramas, nominees, seasons
+from awards.jury import conflicts, jurors
 from awards.models import Category, Drama, Season
 from awards.models.base import utcnow
 from awards.models.staff import ADMIN
+from awards.voting import opening, rounds
 
 ACTOR = "demo"
 DEMO_STAFF = "demo-admin"

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 
 import anyio.to_thread
 
-from awards.activation import IssuedCode
+from awards.accounts.activation import IssuedCode
 from awards.i18n import N_
 
 logger = logging.getLogger(__name__)

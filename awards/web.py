@@ -25,16 +25,18 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.types import ASGIApp, Guard, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import i18n, rounds, schedule, web_sessions
+from awards import i18n
+from awards.accounts import sessions as web_sessions
+from awards.accounts.passwords import Passwords
+from awards.accounts.sessions import Principal
 from awards.database import Database
 from awards.errors import NotAllowed, NotFound
 from awards.forms import parse_id
 from awards.i18n import N_
 from awards.models.base import utcnow
 from awards.models.staff import ADMIN, ELECTION_STAFF
-from awards.passwords import Passwords
 from awards.settings import Settings
-from awards.web_sessions import Principal
+from awards.voting import rounds, schedule
 
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 logger = logging.getLogger(__name__)

@@ -13,7 +13,7 @@ default Schulze, whose count grows with the cube of the nominees) and a mean sco
 have 8 to 15. One juror in twenty declared a company, so the record carries recusals, and those
 jurors sit out the ranked categories with a nominee of theirs (as opening decides).
 
-Every juror then casts in-process through the casting unit (`awards.casting.cast` run by
+Every juror then casts in-process through the casting unit (`awards.voting.casting.cast` run by
 `Database.write`, on the sheet of `ballot_sheets.load_sheet`), not through HTTP: casting is not
 what is measured. Ballots follow a popularity per nominee plus each juror's own taste: approvals
 of up to max_choices, full or partial rankings (in a big category mostly a top 40 at most),
@@ -48,23 +48,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from awards import (
-    casting,
-    categories,
-    conflicts,
-    dramas,
-    migrate,
-    nominees,
-    opening,
-    sealed_files,
-)
-from awards import jurors as roster
-from awards import rounds as round_domain
-from awards.ballot_sheets import BallotCategory, load_sheet
+from awards import migrate
+from awards.catalogue import categories, dramas, nominees
 from awards.database import Database
+from awards.jury import conflicts
+from awards.jury import jurors as roster
 from awards.models import Drama
 from awards.models.base import utcnow
 from awards.settings import Argon2Params, Settings
+from awards.voting import casting, opening, sealed_files
+from awards.voting import rounds as round_domain
+from awards.voting.ballot_sheets import BallotCategory, load_sheet
 from ballots.content import ABSTAIN, RANKED
 from ballots.record import parse_record
 from scripts.bench_cast import cpu_seconds, percentile

@@ -22,8 +22,9 @@ from litestar.testing import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from awards import catalogue_files, migrate
+from awards import migrate
 from awards.app import create_app
+from awards.catalogue import files as catalogue_files
 from awards.csv_files import csv_bytes
 from awards.database import Database
 from awards.models import Season

@@ -22,7 +22,7 @@ import httpx
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from awards import migrate
-from awards.activation import new_code
+from awards.accounts.activation import new_code
 from awards.settings import Settings
 from tests.factories import JUROR_PASSWORD, build_election
 from tests.server import Server

@@ -17,11 +17,12 @@ from litestar.testing import TestClient
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import categories, dramas, seasons, staff
+from awards.accounts import staff
+from awards.accounts.passwords import Passwords
+from awards.catalogue import categories, dramas, seasons
 from awards.database import Database
 from awards.models import Category, Drama, Season
 from awards.models.staff import ADMIN
-from awards.passwords import Passwords
 from awards.settings import Settings
 
 T = TypeVar("T")
@@ -221,10 +222,11 @@ def build_election(
     kind: str = "final",
     season_code: str = "2024",
 ) -> Election:
-    from awards import jurors as roster
-    from awards import nominees, opening, rounds
+    from awards.catalogue import nominees
+    from awards.jury import jurors as roster
     from awards.models.base import utcnow
-    from awards.rounds import nominee_key
+    from awards.voting import opening, rounds
+    from awards.voting.rounds import nominee_key
 
     password_hash = Passwords(settings.argon2, 1).hash_sync(JUROR_PASSWORD)
     suffix = "" if season_code == "2024" else f"-{season_code}"  # jurors are people: e-mail unique
@@ -280,7 +282,7 @@ def build_election(
 
 def issue_code(settings: Settings, juror_id: int) -> str:
     """A fresh one-time activation code for a juror, as staff would issue it."""
-    from awards import activation
+    from awards.accounts import activation
     from awards.models import Juror
     from awards.models.base import utcnow
 

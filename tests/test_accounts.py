@@ -9,11 +9,11 @@ from datetime import timedelta
 import pytest
 from litestar.testing import TestClient
 
-from awards import web_sessions
+from awards.accounts import sessions as web_sessions
+from awards.accounts.passwords import Passwords
 from awards.app import create_app
 from awards.database import Database
 from awards.models.base import utcnow
-from awards.passwords import Passwords
 from tests.factories import Browser, build_election, issue_code, juror_login, run_cli
 
 FULL_WIDTH_DIGITS = "１２３４５６７８９０１２"

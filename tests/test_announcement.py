@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from awards.models import Category, Nominee
-from awards.rounds import nominee_key
+from awards.voting.rounds import nominee_key
 from tests.factories import build_election, juror_login, run_cli, run_db
 
 

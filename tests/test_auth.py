@@ -7,11 +7,11 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import select, update
 
+from awards.accounts.sessions import COOKIE_NAME, hash_id
 from awards.app import create_app
 from awards.models import AttemptCounter, AuditEvent, StaffUser, WebSession
 from awards.models.base import utcnow
 from awards.settings import Argon2Params, Settings
-from awards.web_sessions import COOKIE_NAME, hash_id
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import Browser, run_db
 

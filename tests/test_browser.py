@@ -9,7 +9,7 @@ import shutil
 import pytest
 from sqlalchemy import select, update
 
-from awards import activation
+from awards.accounts import activation
 from awards.models import Ballot, Juror
 from awards.models.base import utcnow
 from tests.factories import JUROR_PASSWORD, build_election, run_db

@@ -147,14 +147,14 @@ def test_invalid_ballots_are_refused_per_category(
 
 
 def test_a_recused_nominee_posted_by_hand_is_refused(browser, settings):
-    from awards import conflicts
+    from awards.jury import conflicts
     from awards.models import Juror
 
     election = build_election(settings, jurors=2, methods=("approval",), open_round=False)
 
     async def declare_and_open(s):
-        from awards import opening, rounds
         from awards.models.base import utcnow
+        from awards.voting import opening, rounds
 
         juror = await s.get(Juror, election.juror_ids[0])
         await conflicts.declare(s, juror, company="公司1")
@@ -178,9 +178,10 @@ def test_a_recused_nominee_posted_by_hand_is_refused(browser, settings):
 
 
 def test_ranked_categories_exclude_a_juror_recused_from_any_nominee(browser, settings):
-    from awards import conflicts, opening, rounds
+    from awards.jury import conflicts
     from awards.models import Juror
     from awards.models.base import utcnow
+    from awards.voting import opening, rounds
 
     election = build_election(settings, jurors=2, methods=("irv", "approval"), open_round=False)
 

@@ -251,8 +251,8 @@ def test_login_verifies_the_password_before_taking_the_write_lock(
 
     from litestar.testing import TestClient
 
+    from awards.accounts.passwords import Passwords
     from awards.app import create_app
-    from awards.passwords import Passwords
     from tests.conftest import STAFF_PASSWORD
     from tests.factories import Browser
 

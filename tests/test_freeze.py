@@ -9,7 +9,8 @@ import re
 
 from sqlalchemy import func, select
 
-from awards import conflicts, dramas
+from awards.catalogue import dramas
+from awards.jury import conflicts
 from awards.models import AuditEvent, Drama, Juror, Nominee, Round, Season
 from ballots.canonical import canonical_json
 from ballots.verify import verify

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from awards import catalogue_files
+from awards.catalogue import files as catalogue_files
 from awards.models import Drama, Nominee, Season
 from awards.settings import Settings
 from awards.spreadsheets import Limits

@@ -6,7 +6,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select, update
 
-from awards import activation, jurors
+from awards.accounts import activation
+from awards.jury import jurors
 from awards.models import ActivationCode, Affiliation, Juror, Panel, WebSession
 from awards.models.base import utcnow
 from tests.factories import JUROR_PASSWORD, build_election, juror_login, make_season, run_db
@@ -284,8 +285,8 @@ def test_declared_conflicts_derive_recusals_and_staff_decide(second_browser, sta
     async def recusals(s):
         from sqlalchemy.orm import selectinload
 
+        from awards.jury.recusals import effective_recusals
         from awards.models import Nominee
-        from awards.recusals import effective_recusals
 
         nominees = await s.scalars(select(Nominee).options(selectinload(Nominee.drama)))
         return {

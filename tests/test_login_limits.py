@@ -99,7 +99,7 @@ def test_staff_can_unlock_a_locked_account(settings, staff_user, tmp_path):
     with Server(settings, tmp_path) as server:
         asyncio.run(_logins(server.url, "/login", staff_user, ["wrong guess"] * 8))
 
-        from awards import throttle
+        from awards.accounts import throttle
 
         async def unlock(session):
             await throttle.unlock(session, "staff", staff_user, actor="admin")

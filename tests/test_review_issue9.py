@@ -8,7 +8,7 @@ import re
 import httpx
 from sqlalchemy import func, select
 
-from awards import throttle
+from awards.accounts import throttle
 from awards.database import Database
 from awards.models import StaffRecoveryCode
 from awards.models.base import utcnow

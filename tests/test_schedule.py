@@ -8,10 +8,11 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 
-from awards import records, schedule
 from awards.database import Database
 from awards.models import AuditEvent, Ballot, Nominee, RecusalDecision, Round, RoundNominee
 from awards.models.base import utcnow
+from awards.voting import schedule
+from awards.voting import sealing as records
 from tests.factories import build_election, plant_ballot, run_cli, run_db
 
 

@@ -12,12 +12,12 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
-from awards import closing, sealed_files
 from awards.database import Database
 from awards.errors import Conflict
 from awards.models import AuditEvent, Round, Season
 from awards.models.base import utcnow
-from awards.sealed_files import write_new
+from awards.voting import closing, sealed_files
+from awards.voting.sealed_files import write_new
 from awards.web import ScheduleMiddleware
 from tests.factories import build_election, plant_ballot, run_db
 

@@ -10,12 +10,12 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import select, update
 
-from awards import throttle
+from awards.accounts import throttle
+from awards.accounts.sessions import COOKIE_NAME
 from awards.app import create_app
 from awards.models import AuditEvent, PendingLogin, StaffRecoveryCode, StaffUser
 from awards.models.base import utcnow
 from awards.settings import Settings
-from awards.web_sessions import COOKIE_NAME
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import Browser, build_election, juror_login, run_db
 

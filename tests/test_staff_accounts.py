@@ -9,12 +9,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from awards import staff_accounts
+from awards.accounts import staff_accounts
+from awards.accounts.sessions import Principal
 from awards.database import Database
 from awards.errors import NotAllowed
 from awards.models import AuditEvent, StaffUser, WebSession
 from awards.models.staff import ADMIN, AUDITOR, ELECTION_STAFF
-from awards.web_sessions import Principal
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import build_election, create_staff_user, juror_login, run_db
 from tests.test_second_factor import enrol

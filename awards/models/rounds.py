@@ -46,7 +46,7 @@ class Round(Base):
     """When staff published the results."""
     scrubbed_at: Mapped[datetime | None]
     """When the database's storage was scrubbed of the round's casting history after the close
-    (`awards.scrubbing`); until then the schedule keeps trying."""
+    (`awards.voting.scrubbing`); until then the schedule keeps trying."""
     record_file: Mapped[str | None] = mapped_column(String(200))
     """The sealed files' common stem in the records folder, fixed at close
     (`<stem>.record.json`, `<stem>.results.json`): no later edit of a code moves them."""

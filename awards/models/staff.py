@@ -28,8 +28,8 @@ class StaffUser(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     totp_secret: Mapped[str | None] = mapped_column(Text, info=SECRET)
-    """The authenticator's secret, encrypted (awards.second_factor): set when enrolment starts,
-    in use once `totp_enrolled_at` is set."""
+    """The authenticator's secret, encrypted (awards.accounts.second_factor): set when enrolment
+    starts, in use once `totp_enrolled_at` is set."""
     totp_enrolled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
     """The last 30-second time step whose code was accepted: a code is good once."""
@@ -89,8 +89,8 @@ class StaffActivationCode(Base):
 
 class AttemptCounter(Base):
     """Attempts counted in fixed windows, shared by every worker process through the database
-    (see `awards.throttle`). `scope` says what is limited; `subject` is the account name typed
-    (whether or not such an account exists, so that limits do not reveal which accounts exist)
+    (see `awards.accounts.throttle`). `scope` says what is limited; `subject` is the account name
+    typed (whether or not such an account exists, so that limits do not reveal which accounts exist)
     and `address` the client address, each "" where the scope does not use it."""
 
     __tablename__ = "attempt_counter"

@@ -1,0 +1,169 @@
+"""Staff accounts managed by an administrator: roles, disabling, the second factor reset.
+
+Rules:
+- nobody changes their own role or disables their own account, and the last active
+  administrator can be neither demoted, nor disabled, nor stripped of a second factor, so the
+  election always keeps someone who can manage it (the command line can still make an account);
+- the rows of every active administrator are locked before that is counted, in id order, so two
+  administrators demoting each other at once cannot both succeed (PostgreSQL; SQLite's writers
+  run one at a time anyway);
+- an administrator never types anyone's password: a new account, and a password reset, get a
+  one-time code (awards.accounts.activation) with which the person sets their own; a reset kills
+  the old password at once;
+- disabling an account, resetting its password or its second factor ends its sessions and
+  pending logins;
+- every change is an audit event naming the administrator, the account and old -> new.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards import audit
+from awards.accounts import activation, second_factor, staff, throttle
+from awards.accounts import sessions as web_sessions
+from awards.accounts.sessions import Principal
+from awards.errors import FormInvalid, NotAllowed, NotFound
+from awards.i18n import N_, _
+from awards.models import StaffUser
+from awards.models.staff import ADMIN, ROLES
+
+# Not an argon2 hash, so no password matches it: the state of an account whose owner has not
+# yet set a password with their one-time code.
+NO_PASSWORD = "!"  # noqa: S105 (a marker, not a password)
+
+
+def has_password(user: StaffUser) -> bool:
+    return user.password_hash != NO_PASSWORD
+
+
+async def list_accounts(session: AsyncSession) -> list[StaffUser]:
+    return list(await session.scalars(select(StaffUser).order_by(StaffUser.username)))
+
+
+async def get_account(session: AsyncSession, user_id: int) -> StaffUser:
+    user = await session.get(StaffUser, user_id)
+    if user is None:
+        raise NotFound("No such staff account.")
+    return user
+
+
+async def create_account(
+    session: AsyncSession,
+    username: str,
+    display_name: str,
+    role: str,
+    now: datetime,
+    days: int,
+    actor: Principal,
+) -> activation.StaffCode:
+    """A new account without a password, and the one-time code with which its owner sets one."""
+    user = await staff.create_staff(
+        session, username.strip(), display_name.strip(), NO_PASSWORD, role=role, actor=actor.name
+    )
+    return await activation.issue_staff_code(session, user, now, days, actor.name)
+
+
+async def reset_password(
+    session: AsyncSession, user: StaffUser, now: datetime, days: int, actor: Principal
+) -> activation.StaffCode:
+    """For a forgotten (or exposed) password: it stops working now, and the person sets a new
+    one with the code. The second factor stays as it was."""
+    _not_self(
+        user, actor, N_("You cannot reset your own password here: ask another administrator.")
+    )
+    user.password_hash = NO_PASSWORD
+    await web_sessions.end_all(session, "staff", user.id)
+    await second_factor.end_all_pending(session, user.id)
+    issued = await activation.issue_staff_code(session, user, now, days, actor.name)
+    await _audit(session, actor, "staff.password_reset", user, {"password": ["set", "unset"]})
+    return issued
+
+
+async def unlock(session: AsyncSession, user: StaffUser, actor: Principal) -> None:
+    """Lift the limits on wrong passwords and wrong codes of this account (audited)."""
+    await throttle.unlock(session, "staff", user.username, actor.name)
+
+
+async def _keeps_an_administrator(session: AsyncSession, user: StaffUser) -> None:
+    """Refuse a change that would leave no active administrator but `user`'s own rights."""
+    if user.role != ADMIN or not user.is_active:
+        return
+    admins = await session.scalars(
+        select(StaffUser.id)
+        .where(StaffUser.role == ADMIN, StaffUser.is_active.is_(True))
+        .order_by(StaffUser.id)
+        .with_for_update()
+    )
+    if [i for i in admins if i != user.id]:
+        return
+    raise NotAllowed(
+        "%(name)s is the last active administrator: make another administrator first.",
+        name=user.username,
+    )
+
+
+def _not_self(user: StaffUser, actor: Principal, message: str) -> None:
+    if user.id == actor.id:
+        raise NotAllowed(message)
+
+
+async def _audit(
+    session: AsyncSession, actor: Principal, action: str, user: StaffUser, changes: dict
+) -> None:
+    await audit.record(
+        session,
+        actor=actor.name,
+        action=action,
+        object_type="staff_user",
+        object_id=user.id,
+        changes={"username": user.username, **changes},
+    )
+
+
+async def change_role(session: AsyncSession, user: StaffUser, role: str, actor: Principal) -> None:
+    if role not in ROLES:
+        raise FormInvalid({"role": _("Choose a role.")})
+    if role == user.role:
+        return
+    _not_self(user, actor, N_("You cannot change your own role: ask another administrator."))
+    if role != ADMIN:
+        await _keeps_an_administrator(session, user)
+    old, user.role = user.role, role
+    await _audit(session, actor, "staff.role_changed", user, {"role": [old, role]})
+
+
+async def set_active(
+    session: AsyncSession, user: StaffUser, active: bool, actor: Principal
+) -> None:
+    if active == user.is_active:
+        return
+    if not active:
+        _not_self(user, actor, N_("You cannot disable your own account."))
+        await _keeps_an_administrator(session, user)
+        await web_sessions.end_all(session, "staff", user.id)
+        await second_factor.end_all_pending(session, user.id)
+    user.is_active = active
+    action = "staff.enabled" if active else "staff.disabled"
+    await _audit(session, actor, action, user, {"is_active": [not active, active]})
+
+
+async def reset_second_factor(session: AsyncSession, user: StaffUser, actor: Principal) -> None:
+    """For a lost authenticator: the account logs in with its password alone again (and must
+    set up a new authenticator first where AWARDS_STAFF_REQUIRE_TOTP is on)."""
+    if not second_factor.is_enrolled(user) and user.totp_secret is None:
+        return
+    _not_self(
+        user,
+        actor,
+        N_(
+            "You cannot reset your own authenticator: ask another administrator (or log in "
+            "with a recovery code)."
+        ),
+    )
+    await _keeps_an_administrator(session, user)
+    was = "on" if second_factor.is_enrolled(user) else "setting up"
+    await second_factor.remove(session, user)
+    await web_sessions.end_all(session, "staff", user.id)
+    await _audit(session, actor, "staff.second_factor_reset", user, {"second_factor": [was, "off"]})

@@ -1,0 +1,135 @@
+"""Staff: award categories of a season (create, edit, order)."""
+
+from litestar import Controller, Request, get, post
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards.catalogue import categories, seasons
+from awards.errors import FormInvalid
+from awards.forms import Fields
+from awards.handlers import Db, FormData, PathId, form_error, see_other
+from awards.jury import jurors
+from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
+from awards.web import requires_staff
+
+CHOICES = {"methods": METHODS, "subjects": SUBJECTS, "disclosures": DISCLOSURES}
+NEW_CATEGORY = {
+    "subject": "work",
+    "method": "approval",
+    "winners": 1,
+    "max_choices": 1,
+    "quorum": 0,
+    "disclosure": "winners",
+}
+
+
+def _codes(data: dict) -> list[str]:
+    fields = Fields(data)
+    codes = fields.texts("panels", max_length=64)
+    fields.finish()
+    return codes
+
+
+async def _choices(db: AsyncSession, season_id: int) -> dict:
+    return {**CHOICES, "panels": await jurors.list_panels(db, season_id)}
+
+
+class CategoryController(Controller):
+    path = "/staff"
+    guards = [requires_staff]  # noqa: RUF012
+
+    @get("/seasons/{season_id:int}/categories", name="categories")
+    async def list_categories(self, season_id: PathId, db: Db) -> Template:
+        season = await seasons.get_season(db, season_id)
+        return Template(
+            "categories/list.html",
+            context={
+                "season": season,
+                "categories": await categories.list_categories(db, season_id),
+            },
+        )
+
+    @get("/seasons/{season_id:int}/categories/new", name="category.new")
+    async def new_category(self, season_id: PathId, db: Db) -> Template:
+        season = await seasons.get_season(db, season_id)
+        return Template(
+            "categories/edit.html",
+            context={
+                "season": season,
+                "category": None,
+                "values": NEW_CATEGORY,
+                "errors": {},
+                **await _choices(db, season.id),
+            },
+        )
+
+    @post("/seasons/{season_id:int}/categories/new", name="category.create")
+    async def create_category(
+        self, request: Request, season_id: PathId, data: FormData, db: Db
+    ) -> Template | Redirect:
+        season = await seasons.get_season(db, season_id)
+        try:
+            form = categories.CategoryForm.parse(data)
+            created = await categories.create_category(db, season, form, request.user.name)
+            await categories.set_panels(db, created, _codes(data), request.user.name)
+        except FormInvalid as exc:
+            return await form_error(
+                db,
+                "categories/edit.html",
+                exc,
+                season=season,
+                category=None,
+                **await _choices(db, season.id),
+            )
+        return see_other(request, "categories", season_id=season.id)
+
+    @get("/categories/{category_id:int}/edit", name="category.edit")
+    async def edit_category(self, category_id: PathId, db: Db) -> Template:
+        category = await categories.get_category(db, category_id)
+        season = await seasons.get_season(db, category.season_id)
+        values = {
+            key: getattr(category, key) for key in categories.CategoryForm.__dataclass_fields__
+        }
+        values["panels"] = await categories.panel_codes(db, category.id)
+        return Template(
+            "categories/edit.html",
+            context={
+                "season": season,
+                "category": category,
+                "values": values,
+                "errors": {},
+                **await _choices(db, season.id),
+            },
+        )
+
+    @post("/categories/{category_id:int}/edit", name="category.update")
+    async def update_category(
+        self, request: Request, category_id: PathId, data: FormData, db: Db
+    ) -> Template | Redirect:
+        category = await categories.get_category(db, category_id)
+        season = await seasons.get_season(db, category.season_id)
+        try:
+            form = categories.CategoryForm.parse(data)
+            await categories.update_category(db, category, form, request.user.name)
+            await categories.set_panels(db, category, _codes(data), request.user.name)
+        except FormInvalid as exc:
+            return await form_error(
+                db,
+                "categories/edit.html",
+                exc,
+                season=season,
+                category=category,
+                **await _choices(db, season.id),
+            )
+        return see_other(request, "categories", season_id=category.season_id)
+
+    @post("/categories/{category_id:int}/move", name="category.move")
+    async def move_category(
+        self, request: Request, category_id: PathId, data: FormData, db: Db
+    ) -> Redirect:
+        fields = Fields(data)
+        step = {"up": -1, "down": 1}.get(fields.choice("direction", {"up": "up", "down": "down"}))
+        fields.finish()
+        category = await categories.get_category(db, category_id)
+        await categories.move_category(db, category, step, request.user.name)
+        return see_other(request, "categories", season_id=category.season_id)

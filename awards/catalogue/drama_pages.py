@@ -1,0 +1,190 @@
+"""Staff: the drama catalogue of a season (list, search, edit, import, export)."""
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, QueryParameter
+from litestar.response import Redirect, Response, Template
+
+from awards.catalogue import dramas, seasons
+from awards.catalogue import files as catalogue_files
+from awards.errors import FormInvalid
+from awards.forms import Fields
+from awards.handlers import (
+    AppSettings,
+    Db,
+    FormData,
+    PathId,
+    SearchText,
+    form_error,
+    see_other,
+)
+from awards.i18n import _
+from awards.spreadsheets import ImportRejected, Limits, read_in_thread
+from awards.web import requires_staff, rollback_only
+
+KINDS = ("tv", "web", "other")
+UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
+
+
+def _import_refused(
+    season: Any, exc: FormInvalid | ImportRejected, upload: UploadFile | None
+) -> Template:
+    """The import page with what made the file unusable, or with every bad row."""
+    context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
+    if isinstance(exc, FormInvalid):
+        context["problem"] = next(iter(exc.errors.values()))
+    else:
+        context.update(filename=upload.filename if upload else "", rejected=exc.errors)
+    return Template("dramas/import.html", context=context, status_code=422)
+
+
+def _values(drama: Any) -> dict[str, Any]:
+    values = {key: getattr(drama, key) for key in dramas.DramaForm.__dataclass_fields__}
+    values["companies"] = "；".join(drama.company_list)
+    return values
+
+
+class DramaController(Controller):
+    path = "/staff"
+    guards = [requires_staff]  # noqa: RUF012
+
+    @get("/seasons/{season_id:int}/dramas", name="dramas")
+    async def list_dramas(
+        self,
+        season_id: PathId,
+        db: Db,
+        q: SearchText = "",
+        kind: Annotated[str, QueryParameter(max_length=16)] = "",
+        page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
+    ) -> Template:
+        season = await seasons.get_season(db, season_id)
+        result = await dramas.search_dramas(db, season_id, query=q.strip(), kind=kind, page=page)
+        return Template(
+            "dramas/list.html",
+            context={"season": season, "result": result, "q": q, "kind": kind, "kinds": KINDS},
+        )
+
+    @get("/seasons/{season_id:int}/dramas/new", name="drama.new")
+    async def new_drama(self, season_id: PathId, db: Db) -> Template:
+        season = await seasons.get_season(db, season_id)
+        return Template(
+            "dramas/edit.html",
+            context={
+                "season": season,
+                "drama": None,
+                "values": {"kind": "tv"},
+                "errors": {},
+                "kinds": KINDS,
+            },
+        )
+
+    @post("/seasons/{season_id:int}/dramas/new", name="drama.create")
+    async def create_drama(
+        self, request: Request, season_id: PathId, data: FormData, db: Db
+    ) -> Template | Redirect:
+        season = await seasons.get_season(db, season_id)
+        try:
+            await dramas.create_drama(
+                db, season.id, dramas.DramaForm.parse(data), request.user.name
+            )
+        except FormInvalid as exc:
+            return await form_error(
+                db, "dramas/edit.html", exc, season=season, drama=None, kinds=KINDS
+            )
+        return see_other(request, "dramas", season_id=season.id)
+
+    @get("/dramas/{drama_id:int}/edit", name="drama.edit")
+    async def edit_drama(self, drama_id: PathId, db: Db) -> Template:
+        drama = await dramas.get_drama(db, drama_id)
+        season = await seasons.get_season(db, drama.season_id)
+        return Template(
+            "dramas/edit.html",
+            context={
+                "season": season,
+                "drama": drama,
+                "values": _values(drama),
+                "errors": {},
+                "kinds": KINDS,
+            },
+        )
+
+    @post("/dramas/{drama_id:int}/edit", name="drama.update")
+    async def update_drama(
+        self, request: Request, drama_id: PathId, data: FormData, db: Db
+    ) -> Template | Redirect:
+        drama = await dramas.get_drama(db, drama_id)
+        season = await seasons.get_season(db, drama.season_id)
+        try:
+            await dramas.update_drama(db, drama, dramas.DramaForm.parse(data), request.user.name)
+        except FormInvalid as exc:
+            return await form_error(
+                db, "dramas/edit.html", exc, season=season, drama=drama, kinds=KINDS
+            )
+        return see_other(request, "dramas", season_id=drama.season_id)
+
+    @post("/dramas/{drama_id:int}/delete", name="drama.delete")
+    async def delete_drama(self, request: Request, drama_id: PathId, db: Db) -> Redirect:
+        drama = await dramas.get_drama(db, drama_id)
+        season_id = drama.season_id
+        await dramas.delete_drama(db, drama, request.user.name)
+        return see_other(request, "dramas", season_id=season_id)
+
+    @get("/seasons/{season_id:int}/dramas/import", name="drama.import")
+    async def import_page(self, season_id: PathId, db: Db) -> Template:
+        season = await seasons.get_season(db, season_id)
+        return Template(
+            "dramas/import.html",
+            context={"season": season, "columns": catalogue_files.DRAMA_COLUMNS},
+        )
+
+    @post("/seasons/{season_id:int}/dramas/import", name="drama.import.submit")
+    async def import_file(
+        self,
+        request: Request,
+        season_id: PathId,
+        data: UploadData,
+        db: Db,
+        settings: AppSettings,
+    ) -> Template | Redirect:
+        fields = Fields(data)
+        upload = fields.upload("file")
+        try:
+            fields.finish()
+            content = await upload.read()
+            # Before the first statement: the writing transaction (and SQLite's write lock)
+            # begins only once the file is read and its rows are checked.
+            file = await read_in_thread(
+                catalogue_files.read_dramas, upload.filename, content, Limits.of(settings)
+            )
+        except (FormInvalid, ImportRejected) as exc:
+            rollback_only(db)
+            season = await seasons.get_season(db, season_id)
+            return _import_refused(season, exc, upload)
+        season = await seasons.get_season(db, season_id)
+        try:
+            count = await catalogue_files.import_dramas(db, season, file, request.user.name)
+        except ImportRejected as exc:
+            rollback_only(db)
+            return _import_refused(season, exc, upload)
+        context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
+        return Template("dramas/import.html", context={**context, "imported": count})
+
+    @get("/seasons/{season_id:int}/dramas/export/{fmt:str}", name="drama.export")
+    async def export(self, season_id: PathId, fmt: FromPath[str], db: Db) -> Response[bytes]:
+        season = await seasons.get_season(db, season_id)
+        if fmt not in ("csv", "xlsx"):
+            raise FormInvalid({"format": _("Export as csv or xlsx.")})
+        content = await catalogue_files.export_dramas(db, season, fmt)
+        media_type = (
+            "text/csv; charset=utf-8"
+            if fmt == "csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        return Response(
+            content,
+            media_type=media_type,
+            headers={"content-disposition": f'attachment; filename="dramas-{season.code}.{fmt}"'},
+        )

@@ -1,0 +1,104 @@
+"""Nominees: a drama (work categories) or a person in a drama (person categories)."""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from awards import audit
+from awards.errors import FormInvalid, NotFound
+from awards.forms import Fields
+from awards.i18n import _
+from awards.models import Category, Drama, Nominee
+from awards.voting.opening import ensure_schedules_hold
+from awards.voting.rounds import ensure_category_not_frozen
+
+
+@dataclass(frozen=True)
+class NomineeForm:
+    drama_id: int
+    person_name: str
+    person_role: str
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any], category: Category) -> "NomineeForm":
+        fields = Fields(data)
+        drama_id = fields.id("drama_id")
+        person_name = fields.text("person_name", max_length=100)
+        person_role = fields.text("person_role", max_length=100)
+        if category.subject == "person" and not person_name:
+            fields.fail("person_name", _("This category nominates people: enter the name."))
+        if category.subject == "work" and (person_name or person_role):
+            fields.fail("person_name", _("This category nominates works: leave the name empty."))
+        fields.finish()
+        return cls(drama_id=drama_id or 0, person_name=person_name, person_role=person_role)
+
+
+def _labels(category: Category, drama: Drama) -> dict[str, str]:
+    """Beside the ids in a nominee's audit event: what staff know them by."""
+    return {"category": category.code, "drama": drama.title}
+
+
+async def list_nominees(session: AsyncSession, category_id: int) -> list[Nominee]:
+    return list(
+        await session.scalars(
+            select(Nominee)
+            .join(Drama)
+            .where(Nominee.category_id == category_id)
+            .options(selectinload(Nominee.drama))
+            .order_by(Drama.title, Nominee.person_name)
+        )
+    )
+
+
+async def add_nominee(
+    session: AsyncSession, category: Category, form: NomineeForm, actor: str
+) -> Nominee:
+    await ensure_category_not_frozen(session, category.id)
+    drama = await session.get(Drama, form.drama_id)
+    if drama is None or drama.season_id != category.season_id:
+        raise FormInvalid({"drama_id": _("Choose a drama from this season's catalogue.")})
+    duplicate = await session.scalar(
+        select(Nominee.id).where(
+            Nominee.category_id == category.id,
+            Nominee.drama_id == drama.id,
+            Nominee.person_name == form.person_name,
+        )
+    )
+    if duplicate is not None:
+        raise FormInvalid({"drama_id": _("This nominee is already in the category.")})
+    nominee = Nominee(
+        category_id=category.id,
+        drama_id=drama.id,
+        person_name=form.person_name,
+        person_role=form.person_role,
+    )
+    session.add(nominee)
+    await session.flush()
+    await audit.record_change(
+        session, nominee, {}, actor=actor, action="nominee.added", **_labels(category, drama)
+    )
+    return nominee
+
+
+async def remove_nominee(
+    session: AsyncSession, category: Category, nominee_id: int, actor: str
+) -> None:
+    nominee = await session.get(Nominee, nominee_id, options=[selectinload(Nominee.drama)])
+    if nominee is None or nominee.category_id != category.id:
+        raise NotFound("No such nominee.")
+    await ensure_category_not_frozen(session, category.id)
+    labels = _labels(category, nominee.drama)
+    await audit.record_change(
+        session,
+        nominee,
+        audit.snapshot(nominee, **labels),
+        actor=actor,
+        action="nominee.removed",
+        removed=True,
+    )
+    await session.delete(nominee)
+    await ensure_schedules_hold(session, category.season_id)

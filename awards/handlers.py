@@ -1,0 +1,59 @@
+"""HTTP controllers, one per feature. Handlers parse input, call one domain function, and render
+or redirect (POST, 303, GET)."""
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, PathParameter, QueryParameter
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards.accounts.passwords import Passwords
+from awards.database import Database
+from awards.errors import FormInvalid
+from awards.forms import PLAIN_LINE
+from awards.models.base import utcnow
+from awards.settings import Settings
+from awards.voting.ballot_sheets import BallotSheet, load_sheet
+from awards.web import rollback_only, services_of
+
+# Dependencies are declared by name (`db`, `settings`, `passwords`) in `create_app`.
+Db = NamedDependency[AsyncSession]
+DatabaseService = NamedDependency[Database]
+AppSettings = NamedDependency[Settings]
+PasswordService = NamedDependency[Passwords]
+# Database ids: larger numbers are simply not found (SQLite and PostgreSQL integers are bounded).
+PathId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
+FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENCODED)]
+# Text in a query (a search, a tracker): one line, no control characters (see awards.forms).
+SearchText = Annotated[str, QueryParameter(max_length=200, pattern=PLAIN_LINE)]
+
+
+def see_other(request: Request, route: str, **params: Any) -> Redirect:
+    return Redirect(path=request.app.route_reverse(route, **params), status_code=303)
+
+
+async def form_error(
+    db: AsyncSession, template: str, exc: FormInvalid, *, status_code: int = 422, **context: Any
+) -> Template:
+    """Show the form again with a message per field; the request's transaction ends in a rollback,
+    so nothing the request did before the error is written. `context` may hold the page's own
+    `values` and `errors`: the submitted ones replace them."""
+    rollback_only(db)
+    return Template(
+        template_name=template,
+        context={**context, "errors": exc.errors, "values": exc.values},
+        status_code=status_code,
+    )
+
+
+def server_secret(request: Request) -> str:
+    """The key of the juror's own nominee order and of the tracker tokens."""
+    return services_of(request.app.state).settings.secret_key
+
+
+async def juror_sheet(request: Request, database: Database, round_id: int) -> BallotSheet:
+    """The logged-in juror's ballot sheet for a round open now (the browser pages and the API)."""
+    return await load_sheet(database, round_id, request.user.id, server_secret(request), utcnow())

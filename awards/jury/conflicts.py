@@ -1,0 +1,111 @@
+"""Conflicts of interest: the affiliations jurors declare and the decisions staff take on them.
+
+What recusals follow is `awards.jury.recusals`. A juror's own declaration is always accepted, even
+when it leaves a scheduled round's category without a juror who may vote (the schedule then
+lets that round lapse and says why); a staff decision that would do so is refused.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from awards import audit
+from awards.errors import FormInvalid, NotFound
+from awards.i18n import _
+from awards.models import Affiliation, Drama, Juror, Nominee, RecusalDecision
+from awards.voting.opening import ensure_schedules_hold
+
+
+async def list_affiliations(session: AsyncSession, juror_id: int) -> list[Affiliation]:
+    return list(
+        await session.scalars(
+            select(Affiliation).where(Affiliation.juror_id == juror_id).order_by(Affiliation.id)
+        )
+    )
+
+
+async def declare(
+    session: AsyncSession,
+    juror: Juror,
+    *,
+    company: str = "",
+    drama_id: int | None = None,
+    role: str = "",
+) -> Affiliation:
+    company = company.strip()
+    if not company and drama_id is None:
+        raise FormInvalid({"company": _("Name a company or choose a work.")})
+    if len(company) > 200 or len(role) > 100:
+        raise FormInvalid({"company": _("At most %(n)s characters.", n=200)})
+    if drama_id is not None and await session.get(Drama, drama_id) is None:
+        raise FormInvalid({"drama_id": _("No such drama.")})
+    duplicate = await session.scalar(
+        select(Affiliation.id).where(
+            Affiliation.juror_id == juror.id,
+            Affiliation.company == company,
+            Affiliation.drama_id.is_(None)
+            if drama_id is None
+            else Affiliation.drama_id == drama_id,
+        )
+    )
+    if duplicate:
+        raise FormInvalid({"company": _("You have declared this already.")})
+    affiliation = Affiliation(
+        juror_id=juror.id, company=company, drama_id=drama_id, role=role.strip()
+    )
+    session.add(affiliation)
+    await session.flush()
+    await audit.record_change(
+        session, affiliation, {}, actor=f"juror:{juror.id}", action="affiliation.declared"
+    )
+    return affiliation
+
+
+async def withdraw(session: AsyncSession, juror: Juror, affiliation_id: int) -> None:
+    affiliation = await session.get(Affiliation, affiliation_id)
+    if affiliation is None or affiliation.juror_id != juror.id:
+        raise NotFound("No such declaration.")
+    await audit.record_change(
+        session,
+        affiliation,
+        audit.snapshot(affiliation),
+        actor=f"juror:{juror.id}",
+        action="affiliation.withdrawn",
+        removed=True,
+    )
+    await session.delete(affiliation)
+
+
+async def decide(
+    session: AsyncSession,
+    juror: Juror,
+    nominee_id: int,
+    recused: bool | None,
+    reason: str,
+    actor: str,
+) -> None:
+    """Staff: recuse (True), lift a derived recusal (False), or drop the decision (None)."""
+    nominee = await session.get(Nominee, nominee_id, options=[selectinload(Nominee.category)])
+    if nominee is None:
+        raise NotFound("No such nominee.")
+    reason = reason.strip()
+    if recused is not None and not reason:
+        raise FormInvalid({"reason": _("Give the reason; it is published in the register.")})
+    if len(reason) > 300:
+        raise FormInvalid({"reason": _("At most %(n)s characters.", n=300)})
+    decision = await session.get(RecusalDecision, (juror.id, nominee_id))
+    before = {} if decision is None else audit.snapshot(decision)
+    if recused is None:
+        if decision is not None:
+            await audit.record_change(
+                session, decision, before, actor=actor, action="recusal.decided", removed=True
+            )
+            await session.delete(decision)
+    else:
+        if decision is None:
+            decision = RecusalDecision(juror_id=juror.id, nominee_id=nominee_id)
+            session.add(decision)
+        decision.recused, decision.reason = recused, reason
+        await session.flush()
+        await audit.record_change(session, decision, before, actor=actor, action="recusal.decided")
+    await ensure_schedules_hold(session, nominee.category.season_id)

@@ -1,0 +1,195 @@
+"""The JSON API for jurors: the ballot definition, casting, and the juror's voting status.
+
+Session authentication (the juror's login cookie) and the CSRF header `x-csrftoken` for POST.
+Categories are named by their code, nominees by their record id, as in the election record.
+"""
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Request, Response, get, post
+from litestar.params import JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from awards.handlers import DatabaseService, PathId, juror_sheet, server_secret
+from awards.i18n import N_, _
+from awards.models.base import utcnow
+from awards.voting import ballot_sheets, casting, trackers
+from awards.web import requires_juror
+
+
+class NomineeOut(msgspec.Struct):
+    id: str
+    label: str
+    kind: str
+    companies: list[str]
+    broadcaster: str
+    recused: str | None
+
+
+class CategoryOut(msgspec.Struct):
+    id: str
+    name: str
+    method: str
+    max_choices: int | None
+    score_min: int | None
+    score_max: int | None
+    nominees: list[NomineeOut]
+
+
+class BallotDefinition(msgspec.Struct):
+    round: int
+    name: str
+    closes_at: str | None
+    categories: list[CategoryOut]
+    trackers: dict[str, str]
+    """{category id: tracker token}, fresh at each request: keep the first set and send it with
+    the cast (see CastIn)."""
+
+
+Scalar = str | int | float | bool | None
+
+
+def nested_json(depth: int) -> Any:
+    """The type of JSON values nested at most `depth` deep. A body decoded into `Any` recursed
+    once per level of nesting, up to a RecursionError (a 500) at about a thousand; typed down
+    to its leaves, deeper input is refused at once (400) by the decoder."""
+    value: Any = Scalar
+    for _level in range(depth):
+        value = Scalar | list[value] | dict[str, value]
+    return value
+
+
+# A ballot is two levels deep ({"scores": {id: score}}); one more lets the core explain a
+# malformed one ({"approve": [["n1"]]}) in the juror's words.
+BallotContent = dict[str, nested_json(2)]
+
+
+class CastIn(msgspec.Struct, forbid_unknown_fields=True):
+    ballots: dict[str, BallotContent]
+    """{category id: content}; content as in the election record, e.g. {"abstain": true}."""
+    trackers: dict[str, str] | None = None
+    """{category id: tracker token} as the ballot definition issued them, one per ballot: the
+    same cast sent again after a lost answer answers 200 with the same trackers instead of 409.
+    Without, the server draws the trackers."""
+
+
+class CastOut(msgspec.Struct):
+    trackers: dict[str, str]
+    """{category id: tracker}: stored nowhere with the juror."""
+
+
+class TrackersIn(msgspec.Struct, forbid_unknown_fields=True):
+    trackers: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=32)]], msgspec.Meta(max_length=64)
+    ]
+
+
+class TrackersOut(msgspec.Struct):
+    stored: list[str]
+    """Those of the given trackers that are in the round's ballot box."""
+
+
+class StatusOut(msgspec.Struct):
+    round: int
+    state: str
+    voted: bool
+
+
+class BallotApiController(Controller):
+    """Each handler takes one dependency: Litestar resolves several in a task group, a cost
+    every voting request would pay. The secret comes from the app's services instead."""
+
+    path = "/api/rounds"
+    guards = [requires_juror]  # noqa: RUF012
+    tags = ["ballot"]  # noqa: RUF012
+
+    @get("/{round_id:int}/ballot", name="api.ballot")
+    async def ballot(
+        self, request: Request, round_id: PathId, database: DatabaseService
+    ) -> BallotDefinition:
+        sheet = await juror_sheet(request, database, round_id)
+        codes = {item.category.id: item.category.code for item in sheet.categories}
+        tokens = trackers.issue(sheet, request.user.id, server_secret(request))
+        return BallotDefinition(
+            round=sheet.round.id,
+            name=sheet.round.name,
+            closes_at=sheet.round.closes_at.isoformat() if sheet.round.closes_at else None,
+            categories=[
+                CategoryOut(
+                    id=item.category.code,
+                    name=item.category.name,
+                    method=item.category.method,
+                    max_choices=item.category.max_choices,
+                    score_min=item.category.score_min,
+                    score_max=item.category.score_max,
+                    nominees=[
+                        NomineeOut(
+                            id=n.key,
+                            label=n.label,
+                            kind=n.kind,
+                            companies=n.companies,
+                            broadcaster=n.broadcaster,
+                            recused=n.recusal,
+                        )
+                        for n in item.nominees
+                    ],
+                )
+                for item in sheet.categories
+            ],
+            trackers={codes[c]: token for c, token in tokens.items()},
+        )
+
+    @post("/{round_id:int}/cast", name="api.cast", status_code=HTTP_201_CREATED)
+    async def cast(
+        self,
+        request: Request,
+        round_id: PathId,
+        data: JSONBody[CastIn],
+        database: DatabaseService,
+    ) -> Response[CastOut]:
+        sheet = await juror_sheet(request, database, round_id)
+        by_code = {item.category.code: item.category.id for item in sheet.categories}
+        unknown = [code for code in data.ballots if code not in by_code]
+        if unknown:
+            raise casting.InvalidBallot({unknown[0]: _("You may not vote in this category.")})
+        contents = {by_code[code]: content for code, content in data.ballots.items()}
+        codes = {category_id: code for code, category_id in by_code.items()}
+        issued = None
+        if data.trackers is not None:
+            if set(data.trackers) != set(data.ballots):
+                raise trackers.TrackersRefused(N_("Give one tracker for each ballot."))
+            tokens = {by_code[code]: token for code, token in data.trackers.items()}
+            issued = trackers.checked(tokens, sheet, request.user.id, server_secret(request))
+        try:
+            done = await database.write(
+                casting.cast, sheet, request.user.id, contents, utcnow(), issued
+            )
+        except casting.InvalidBallot as exc:
+            raise casting.InvalidBallot(
+                {codes.get(c, str(c)): m for c, m in exc.errors.items()}
+            ) from None
+        answer = CastOut(trackers={codes[c]: t for c, t in done.trackers.items()})
+        return Response(answer, status_code=HTTP_200_OK if done.again else HTTP_201_CREATED)
+
+    @post("/{round_id:int}/trackers", name="api.trackers", status_code=HTTP_200_OK)
+    async def trackers(
+        self,
+        request: Request,
+        round_id: PathId,
+        data: JSONBody[TrackersIn],
+        database: DatabaseService,
+    ) -> TrackersOut:
+        """For the juror's own browser, which kept trackers from a cast whose answer it may not
+        have seen: which of them are stored (while the round is open)."""
+        stored = await database.read(
+            trackers.kept_in_box, round_id, request.user.id, data.trackers, utcnow()
+        )
+        return TrackersOut(stored=stored)
+
+    @get("/{round_id:int}/status", name="api.status")
+    async def status(
+        self, request: Request, round_id: PathId, database: DatabaseService
+    ) -> StatusOut:
+        round_, voted = await database.read(ballot_sheets.voting_status, round_id, request.user.id)
+        return StatusOut(round=round_.id, state=round_.state, voted=voted)

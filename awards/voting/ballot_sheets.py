@@ -1,0 +1,262 @@
+"""What a juror may vote on: the ballot sheet of a round, read on every ballot page and cast.
+
+Opening freezes a round's configuration (categories, nominees with the labels and card details
+jurors see) into one document whose hash the manifest publishes; the ballot pages read only
+that document, never the live catalogue, so every juror on every worker sees exactly what was
+published. Each process reads a round's document once; what is read per request (the round's
+state, the juror's eligibility, recusals and participation) is a few indexed rows, read as units
+(see `awards.database`).
+"""
+
+import hashlib
+import hmac
+import json
+import random
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Connection
+
+from awards.database import Database
+from awards.errors import Conflict, NotFound
+from awards.i18n import N_
+from awards.models import (
+    Category,
+    Participation,
+    Round,
+    RoundCategory,
+    RoundConfig,
+    RoundEligibility,
+    RoundRecusal,
+)
+from awards.voting.rounds import PUBLIC_STATES, nominee_id_of
+from ballots.content import BallotRules
+
+_T = TypeVar("_T")
+
+
+class RoundNotOpen(Conflict):
+    pass
+
+
+@dataclass(frozen=True)
+class BallotNominee:
+    key: str
+    label: str
+    kind: str
+    companies: list[str]
+    broadcaster: str
+    recusal: str | None
+
+
+@dataclass(frozen=True)
+class BallotCategory:
+    category: "CategorySnapshot"
+    nominees: list[BallotNominee]
+    rules: BallotRules
+
+    @property
+    def field(self) -> str:
+        return f"c{self.category.id}"
+
+
+@dataclass(frozen=True)
+class RoundHead:
+    """What voting needs of a round, read on every cast: a row, not an ORM object."""
+
+    id: int
+    name: str
+    state: str
+    opened_at: datetime | None
+    closes_at: datetime | None
+    config_sha256: str | None
+
+
+# The statements of the voting path are built once, with bound parameters: building one per
+# call costs its construction and its cache key on every request.
+_ROUND_HEAD = select(
+    Round.id, Round.name, Round.state, Round.opened_at, Round.closes_at, Round.config_sha256
+).where(Round.id == bindparam("round_id"))
+# FOR SHARE on PostgreSQL: casts run side by side while a close (FOR UPDATE) waits for them, and
+# they for it. SQLite leaves it out; its writers are serialised anyway.
+_ROUND_HEAD_SHARED = _ROUND_HEAD.with_for_update(read=True)
+_VOTED = select(Participation.juror_id).where(
+    Participation.round_id == bindparam("round_id"), Participation.juror_id == bindparam("juror_id")
+)
+_ELIGIBLE = select(RoundEligibility.category_id).where(
+    RoundEligibility.round_id == bindparam("round_id"),
+    RoundEligibility.juror_id == bindparam("juror_id"),
+)
+_RECUSALS = select(RoundRecusal.nominee_id, RoundRecusal.reason).where(
+    RoundRecusal.round_id == bindparam("round_id"), RoundRecusal.juror_id == bindparam("juror_id")
+)
+
+
+def round_head(connection: Connection, round_id: int, *, share: bool = False) -> RoundHead:
+    found = connection.execute(
+        _ROUND_HEAD_SHARED if share else _ROUND_HEAD, {"round_id": round_id}
+    ).first()
+    if found is None or found.state not in PUBLIC_STATES:  # a draft is no juror's business
+        raise NotFound("No such round.")
+    return RoundHead(*found)
+
+
+@dataclass
+class BallotSheet:
+    round: RoundHead
+    categories: list[BallotCategory] = field(default_factory=list)
+
+
+def _juror_order(
+    secret: str, round_id: int, juror_id: int, category_id: int, items: list[_T]
+) -> list[_T]:
+    """A per-juror shuffle against ballot-order bias, stable across page loads: a generator
+    seeded with an HMAC of round, juror and category shuffles the frozen order (one HMAC per
+    category, not one per nominee: a nomination category may list hundreds of dramas)."""
+    message = f"{round_id}:{juror_id}:{category_id}".encode()
+    seed = hmac.new(secret.encode(), message, hashlib.sha256).digest()
+    shuffled = list(items)
+    random.Random(seed).shuffle(shuffled)  # noqa: S311 (display order; the seed is secret)
+    return shuffled
+
+
+def ensure_open(round_: RoundHead, now: datetime) -> None:
+    if round_.state != "open" or (round_.closes_at is not None and round_.closes_at <= now):
+        raise RoundNotOpen(N_("This round is not open for voting."))
+
+
+def voting_status(connection: Connection, round_id: int, juror_id: int) -> tuple[RoundHead, bool]:
+    """A unit (see `awards.database`): the round, and whether the juror has voted in it."""
+    return round_head(connection, round_id), has_voted(connection, round_id, juror_id)
+
+
+def has_voted(connection: Connection, round_id: int, juror_id: int) -> bool:
+    found = connection.execute(_VOTED, {"round_id": round_id, "juror_id": juror_id}).first()
+    return found is not None
+
+
+@dataclass(frozen=True)
+class CategorySnapshot:
+    """A category as its round froze it: what the ballot page and the checks need."""
+
+    id: int
+    code: str
+    name: str
+    method: str
+    max_choices: int | None
+    score_min: int | None
+    score_max: int | None
+
+
+@dataclass(frozen=True)
+class _FrozenRound:
+    categories: dict[int, CategorySnapshot]
+    nominees: dict[int, list[tuple[int, BallotNominee]]]  # category -> (nominee id, card)
+
+
+# A round's configuration never changes once opened, so each process reads it once.
+_frozen: dict[tuple[int, str], _FrozenRound] = {}
+_CONFIG = select(RoundConfig.document).where(RoundConfig.round_id == bindparam("round_id"))
+_CATEGORY_IDS = (
+    select(Category.code, Category.id)
+    .join(RoundCategory, RoundCategory.category_id == Category.id)
+    .where(RoundCategory.round_id == bindparam("round_id"))
+)
+
+
+def _frozen_round(connection: Connection, round_: RoundHead) -> _FrozenRound:
+    if round_.config_sha256 is None:
+        raise RoundNotOpen(N_("This round is not open for voting."))
+    key = (round_.id, round_.config_sha256)
+    if key not in _frozen:
+        params = {"round_id": round_.id}
+        config = json.loads(connection.execute(_CONFIG, params).scalar_one())
+        _frozen[key] = _read_frozen(config, dict(connection.execute(_CATEGORY_IDS, params).all()))
+    return _frozen[key]
+
+
+def _read_frozen(config: dict, category_ids: dict[str, int]) -> _FrozenRound:
+    """The ballot's categories and nominee cards, from the configuration document. (Category
+    codes cannot change once a round has opened with the category, so code -> id holds.)"""
+    categories, nominees = {}, {}
+    for frozen in config["categories"]:
+        category_id = category_ids[frozen["id"]]
+        categories[category_id] = CategorySnapshot(
+            category_id,
+            frozen["id"],
+            frozen["name"],
+            frozen["method"],
+            frozen.get("max_choices"),
+            frozen.get("score_min"),
+            frozen.get("score_max"),
+        )
+        nominees[category_id] = [
+            (
+                nominee_id_of(n["id"]),
+                BallotNominee(
+                    key=n["id"],
+                    label=n["label"],
+                    # Rounds opened before card details were frozen have labels only.
+                    kind=n.get("kind", ""),
+                    companies=n.get("companies", []),
+                    broadcaster=n.get("broadcaster", ""),
+                    recusal=None,
+                ),
+            )
+            for n in frozen["nominees"]
+        ]
+    return _FrozenRound(categories, nominees)
+
+
+def ballot_sheet(
+    connection: Connection, round_: RoundHead, juror_id: int, secret: str
+) -> BallotSheet:
+    """What this juror may vote on in this round, nominees in the juror's own order."""
+    frozen = _frozen_round(connection, round_)
+    params = {"round_id": round_.id, "juror_id": juror_id}
+    eligible = set(connection.scalars(_ELIGIBLE, params))
+    recusals = dict(connection.execute(_RECUSALS, params).all())
+    sheet = BallotSheet(round_)
+    for category in frozen.categories.values():
+        if category.id not in eligible:
+            continue
+        ordered = _juror_order(
+            secret, round_.id, juror_id, category.id, frozen.nominees.get(category.id, [])
+        )
+        shown = [
+            replace(card, recusal=recusals[nominee_id]) if nominee_id in recusals else card
+            for nominee_id, card in ordered
+        ]
+        rules = BallotRules(
+            method=category.method,
+            nominees=frozenset(n.key for n in shown if n.recusal is None),
+            max_choices=category.max_choices,
+            score_min=category.score_min,
+            score_max=category.score_max,
+        )
+        sheet.categories.append(BallotCategory(category, shown, rules))
+    return sheet
+
+
+async def load_sheet(
+    db: Database, round_id: int, juror_id: int, secret: str, now: datetime
+) -> BallotSheet:
+    """The ballot sheet, read in a short transaction of its own: casting then holds the write
+    lock only for its inserts, and no request ever waits for a second pooled connection."""
+    return await db.read(open_sheet, round_id, juror_id, secret, now)
+
+
+def frozen_sheet(connection: Connection, round_id: int, juror_id: int, secret: str) -> BallotSheet:
+    """A unit: the ballot sheet as the round froze it, open or not (for pages about a cast)."""
+    return ballot_sheet(connection, round_head(connection, round_id), juror_id, secret)
+
+
+def open_sheet(
+    connection: Connection, round_id: int, juror_id: int, secret: str, now: datetime
+) -> BallotSheet:
+    """A unit: the ballot sheet of a round open now."""
+    round_ = round_head(connection, round_id)
+    ensure_open(round_, now)
+    return ballot_sheet(connection, round_, juror_id, secret)

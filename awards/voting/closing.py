@@ -1,0 +1,144 @@
+"""Closing a round for good: close it, rewrite the ballot box, build, check and seal the record;
+then scrub the storage; and the final round made from a nomination round's sealed results.
+
+The close is one transaction of its own (by staff, the command line or the schedule). Files
+written for a close that does not commit are removed again, unless the round turns out to carry
+their seal after all (a commit whose answer was lost); the seal on the round is what makes a
+file sealed. The scrub (`awards.voting.scrubbing`) runs after the commit and outside the request
+that closed the round: it may have to wait for an old reader, and the schedule retries it until it
+is done, noting each round as scrubbed.
+"""
+
+import asyncio
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from awards import audit
+from awards.database import Database
+from awards.i18n import N_
+from awards.models import Round, RoundNominee, Season
+from awards.settings import Settings
+from awards.voting import opening, rounds, scrubbing, sealed_files
+from awards.voting import sealing as records
+
+logger = logging.getLogger(__name__)
+
+
+async def close(
+    db: Database, round_id: int, now: datetime, actor: str, settings: Settings
+) -> Round:
+    created: list[Path] = []
+    try:
+        async with db.transaction() as session:
+            round_ = await rounds.get_round(session, round_id, lock=True)
+            await rounds.close_round(session, round_, now, actor)
+            before = audit.snapshot(round_)
+            await records.seal(session, round_, settings.timezone, settings.records_dir, created)
+            await audit.record_change(session, round_, before, actor=actor, action="round.sealed")
+    except BaseException:
+        if created and not await _carries_seal(db, round_id, created):
+            for path in created:
+                path.unlink(missing_ok=True)
+        raise
+    return round_
+
+
+async def _carries_seal(db: Database, round_id: int, files: list[Path]) -> bool:
+    """Whether the round's stored seal names these files: the commit went through although its
+    answer did not come back. When that cannot be read, the files stay (a file no seal names is
+    harmless; a sealed round without its files is not)."""
+    try:
+        async with db.transaction(write=False) as session:
+            stem = await session.scalar(select(Round.record_file).where(Round.id == round_id))
+    except Exception:
+        logger.warning("close of round %s: its seal could not be read back", round_id)
+        return True
+    return stem is not None and any(path.name.startswith(f"{stem}.") for path in files)
+
+
+_warned: set[tuple[int, str]] = set()
+
+
+async def scrub_closed(db: Database, now: datetime, actor: str) -> list[str]:
+    """Scrub the storage of the closed rounds not scrubbed yet; the codes of those done. A
+    scrub that cannot finish now is logged (once per round and reason) and left for the next
+    schedule pass; nothing here raises."""
+    try:
+        async with db.transaction(write=False) as session:
+            pending = (
+                await session.execute(
+                    select(Round.id, Round.code).where(
+                        Round.state == "closed", Round.scrubbed_at.is_(None)
+                    )
+                )
+            ).all()
+        if not pending:
+            return []
+        ids = [round_id for round_id, _code in pending]
+        if (why := await scrubbing.scrub_storage(db, ids)) is not None:
+            for round_id in ids:
+                if (round_id, why) not in _warned:
+                    _warned.add((round_id, why))
+                    logger.warning("round %s: storage not scrubbed yet: %s", round_id, why)
+            return []
+        async with db.transaction() as session:
+            for round_id in ids:
+                round_ = await rounds.get_round(session, round_id, lock=True)
+                if round_.scrubbed_at is None:
+                    before = audit.snapshot(round_)
+                    round_.scrubbed_at = now
+                    await audit.record_change(
+                        session, round_, before, actor=actor, action="round.scrubbed"
+                    )
+    except Exception as exc:
+        logger.error("scrubbing after a close failed: %s", type(exc).__name__, exc_info=exc)
+        return []
+    return [code for _round_id, code in pending]
+
+
+async def create_final_from_shortlist(
+    db: Database, source_id: int, form: rounds.RoundForm, settings: Settings, actor: str
+) -> Round:
+    """A final round over a closed nomination round's shortlist, read from its sealed files
+    (checked against the seal): for each category, the first K of its ranking (K = the
+    category's shortlist size; all nominees where none is set)."""
+    async with db.transaction(write=False) as session:
+        source = await rounds.get_round(session, source_id)
+    if source.kind != "nomination" or source.state != "closed":
+        raise rounds.IllegalTransition(N_("A final round is made from a closed nomination round."))
+    # A large record takes seconds to read: not on the event loop, not in the transaction.
+    _record, results = await asyncio.to_thread(sealed_files.load, settings.records_dir, source)
+    ranked = {c["id"]: c["ranking"] for c in results["categories"]}
+    async with db.transaction() as session:
+        shortlist = {}
+        for category in await rounds.round_categories(session, source.id):
+            ranking = [rounds.nominee_id_of(p["nominee"]) for p in ranked[category.code]]
+            shortlist[category.id] = ranking[: category.shortlist_size or len(ranking)]
+        season = await session.get(Season, source.season_id)
+        final = await rounds.create_round(
+            session, season, rounds.RoundForm(form.code, form.name, "final"), actor, source.id
+        )
+        await opening.set_categories(session, final, list(shortlist), actor)
+        rows = [
+            {"round_id": final.id, "nominee_id": n, "category_id": c}
+            for c, nominees in shortlist.items()
+            for n in nominees
+        ]
+        if rows:
+            await session.execute(insert(RoundNominee), rows)
+        await audit.record(
+            session,
+            actor=actor,
+            action="round.shortlisted",
+            object_type="round",
+            object_id=final.id,
+            # By id, not by rank: staff see the audit log, and a small jury's order is its ballots.
+            changes={
+                "source": source.id,
+                "shortlist": {str(c): sorted(n) for c, n in shortlist.items()},
+            },
+        )
+    return final

@@ -1,0 +1,185 @@
+"""Staff: voting rounds (categories, schedule, open, close) and turnout."""
+
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.background_tasks import BackgroundTask
+from litestar.response import Redirect, Response, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards.catalogue import categories, seasons
+from awards.errors import FormInvalid
+from awards.forms import Fields
+from awards.handlers import (
+    AppSettings,
+    DatabaseService,
+    Db,
+    FormData,
+    PathId,
+    form_error,
+    see_other,
+)
+from awards.models.base import utcnow
+from awards.results import publication
+from awards.voting import closing, opening, rounds, schedule, turnout
+from awards.web import requires_staff
+
+
+class RoundController(Controller):
+    path = "/staff"
+    guards = [requires_staff]  # noqa: RUF012
+
+    @get("/seasons/{season_id:int}/rounds", name="rounds")
+    async def list_rounds(self, season_id: PathId, db: Db) -> Template:
+        season = await seasons.get_season(db, season_id)
+        return Template(
+            "rounds/list.html",
+            context={
+                "season": season,
+                "rounds": await rounds.list_rounds(db, season_id),
+                "values": {"kind": "nomination"},
+                "errors": {},
+            },
+        )
+
+    @post("/seasons/{season_id:int}/rounds", name="round.create")
+    async def create_round(
+        self, request: Request, season_id: PathId, data: FormData, db: Db
+    ) -> Template | Redirect:
+        season = await seasons.get_season(db, season_id)
+        try:
+            created = await rounds.create_round(
+                db, season, rounds.RoundForm.parse(data), request.user.name
+            )
+        except FormInvalid as exc:
+            return await form_error(
+                db,
+                "rounds/list.html",
+                exc,
+                season=season,
+                rounds=await rounds.list_rounds(db, season_id),
+            )
+        return see_other(request, "round", round_id=created.id)
+
+    @get("/rounds/{round_id:int}", name="round")
+    async def show(self, round_id: PathId, db: Db) -> Template:
+        return Template("rounds/detail.html", context=await _context(db, round_id))
+
+    @post("/rounds/{round_id:int}/categories", name="round.categories")
+    async def set_categories(
+        self, request: Request, round_id: PathId, data: FormData, db: Db
+    ) -> Template | Redirect:
+        round_ = await rounds.get_round(db, round_id, lock=True)
+        fields = Fields(data)
+        ids = fields.ids("categories")
+        try:
+            fields.finish()
+            await opening.set_categories(db, round_, ids, request.user.name)
+        except FormInvalid as exc:
+            return await form_error(
+                db, "rounds/detail.html", exc, **await _context(db, round_id, values=False)
+            )
+        return see_other(request, "round", round_id=round_id)
+
+    @post("/rounds/{round_id:int}/schedule", name="round.schedule")
+    async def schedule(
+        self,
+        request: Request,
+        round_id: PathId,
+        data: FormData,
+        db: Db,
+        settings: AppSettings,
+    ) -> Template | Redirect:
+        round_ = await rounds.get_round(db, round_id, lock=True)
+        try:
+            form = rounds.ScheduleForm.parse(data, settings.timezone, utcnow())
+            await opening.schedule(db, round_, form, request.user.name)
+        except FormInvalid as exc:
+            return await form_error(
+                db, "rounds/detail.html", exc, **await _context(db, round_id, values=False)
+            )
+        return see_other(request, "round", round_id=round_id)
+
+    @post("/rounds/{round_id:int}/unschedule", name="round.unschedule")
+    async def unschedule(self, request: Request, round_id: PathId, db: Db) -> Redirect:
+        await rounds.unschedule(
+            db, await rounds.get_round(db, round_id, lock=True), request.user.name
+        )
+        return see_other(request, "round", round_id=round_id)
+
+    @post("/rounds/{round_id:int}/open", name="round.open")
+    async def open_round(self, request: Request, round_id: PathId, db: Db) -> Redirect:
+        await opening.open_round(
+            db, await rounds.get_round(db, round_id, lock=True), utcnow(), request.user.name
+        )
+        return see_other(request, "round", round_id=round_id)
+
+    @post("/rounds/{round_id:int}/close", name="round.close")
+    async def close_round(
+        self, request: Request, round_id: PathId, database: DatabaseService, settings: AppSettings
+    ) -> Redirect:
+        """The close runs in a transaction of its own (see `awards.voting.closing`); the scrub of
+        the storage after the answer has gone."""
+        await closing.close(database, round_id, utcnow(), request.user.name, settings)
+        redirect = see_other(request, "round", round_id=round_id)
+        redirect.background = BackgroundTask(
+            closing.scrub_closed, database, utcnow(), request.user.name
+        )
+        return redirect
+
+    @post("/rounds/{round_id:int}/final", name="round.final")
+    async def create_final(
+        self,
+        request: Request,
+        round_id: PathId,
+        data: FormData,
+        database: DatabaseService,
+        settings: AppSettings,
+    ) -> Template | Redirect:
+        try:
+            form = rounds.RoundForm.parse({**data, "kind": "final"})
+            final = await closing.create_final_from_shortlist(
+                database, round_id, form, settings, request.user.name
+            )
+        except FormInvalid as exc:
+            async with database.transaction(write=False) as session:
+                context = await _context(session, round_id, values=False)
+                return await form_error(session, "rounds/detail.html", exc, **context)
+        return see_other(request, "round", round_id=final.id)
+
+    @post("/rounds/{round_id:int}/publish", name="round.publish")
+    async def publish(self, request: Request, round_id: PathId, db: Db) -> Redirect:
+        round_ = await rounds.get_round(db, round_id, lock=True)
+        await publication.publish(db, round_, utcnow(), request.user.name)
+        return see_other(request, "public.results", round_id=round_id)
+
+    @get("/rounds/{round_id:int}/turnout", name="round.turnout")
+    async def show_turnout(self, round_id: PathId, db: Db) -> Template:
+        round_ = await rounds.get_round(db, round_id)
+        panels = await turnout.turnout(db, round_id, round_.season_id)
+        return Template("rounds/turnout.html", context={"round": round_, "panels": panels})
+
+    @get("/rounds/{round_id:int}/turnout/not-voted.csv", name="round.turnout.csv")
+    async def export_not_voted(self, round_id: PathId, db: Db) -> Response[bytes]:
+        round_ = await rounds.get_round(db, round_id)
+        panels = await turnout.turnout(db, round_id, round_.season_id)
+        return Response(
+            turnout.not_voted_csv(panels),
+            media_type="text/csv; charset=utf-8",
+            headers={"content-disposition": f'attachment; filename="not-voted-{round_.code}.csv"'},
+        )
+
+
+async def _context(db: AsyncSession, round_id: int, values: bool = True) -> dict[str, Any]:
+    round_ = await rounds.get_round(db, round_id)
+    season = await seasons.get_season(db, round_.season_id)
+    context: dict[str, Any] = {
+        "round": round_,
+        "season": season,
+        "all_categories": await categories.list_categories(db, season.id),
+        "chosen": {c.id for c in await rounds.round_categories(db, round_id)},
+        "schedule_problem": schedule.problem_of(round_),
+    }
+    if values:
+        context.update(values={}, errors={})
+    return context

@@ -1,0 +1,301 @@
+"""Voting rounds: draft -> scheduled -> open -> closed, by hand or by the schedule; a scheduled
+round the schedule could not open is `lapsed` until staff schedule it again.
+
+Getting a round ready and opening it is `awards.voting.opening`; closing and sealing it
+`awards.voting.closing`. Opening freezes the round: from then on nothing of its categories may
+change. Closing rewrites the ballot box in random order. Every transition is an audit event; an
+illegal one changes nothing and says why.
+"""
+
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards import audit
+from awards.errors import Conflict, FormInvalid, NotFound
+from awards.forms import Fields
+from awards.i18n import N_, _
+from awards.models import Ballot, Category, Participation, Round, RoundCategory, Season
+from awards.models.rounds import ROUND_KINDS
+
+_SECURE = secrets.SystemRandom()
+
+
+class IllegalTransition(Conflict):
+    pass
+
+
+class Frozen(Conflict):
+    pass
+
+
+def nominee_key(nominee_id: int) -> str:
+    """A nominee's id in ballots and election records."""
+    return f"n{nominee_id}"
+
+
+def nominee_id_of(key: str) -> int:
+    """The database id behind a `nominee_key`."""
+    return int(key.removeprefix("n"))
+
+
+@dataclass(frozen=True)
+class RoundForm:
+    code: str
+    name: str
+    kind: str
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any]) -> "RoundForm":
+        fields = Fields(data)
+        form = cls(
+            code=fields.code("code"),
+            name=fields.text("name", required=True),
+            kind=fields.choice("kind", {k: k for k in ROUND_KINDS}),
+        )
+        fields.finish()
+        return form
+
+
+async def get_round(session: AsyncSession, round_id: int, *, lock: bool = False) -> Round:
+    """`lock`: FOR UPDATE, for transitions (casting takes FOR SHARE: `ballot_sheets.round_head`).
+    SQLite ignores it: its writers are serialised anyway."""
+    query = select(Round).where(Round.id == round_id)
+    if lock:
+        query = query.with_for_update()
+    found = await session.scalar(query)
+    if found is None:
+        raise NotFound("No such round.")
+    return found
+
+
+PUBLIC_STATES = ("scheduled", "open", "closed")
+"""The states of a round that has been announced. Outside staff pages, a round in any other
+state (a draft, a lapsed schedule) is unknown: it answers exactly as an id that does not exist."""
+
+
+async def get_public_round(session: AsyncSession, round_id: int) -> Round:
+    found = await session.scalar(
+        select(Round).where(Round.id == round_id, Round.state.in_(PUBLIC_STATES))
+    )
+    if found is None:
+        raise NotFound("No such round.")
+    return found
+
+
+async def list_rounds(session: AsyncSession, season_id: int) -> list[Round]:
+    return list(
+        await session.scalars(select(Round).where(Round.season_id == season_id).order_by(Round.id))
+    )
+
+
+async def round_categories(session: AsyncSession, round_id: int) -> list[Category]:
+    return list(
+        await session.scalars(
+            select(Category)
+            .join(RoundCategory, RoundCategory.category_id == Category.id)
+            .where(RoundCategory.round_id == round_id)
+            .order_by(Category.position, Category.id)
+        )
+    )
+
+
+async def create_round(
+    session: AsyncSession,
+    season: Season,
+    form: RoundForm,
+    actor: str,
+    source_round_id: int | None = None,
+) -> Round:
+    if await session.scalar(
+        select(Round.id).where(Round.season_id == season.id, Round.code == form.code)
+    ):
+        raise FormInvalid({"code": _("Another round of this season uses this code.")})
+    new = Round(
+        season_id=season.id,
+        code=form.code,
+        name=form.name,
+        kind=form.kind,
+        state="draft",
+        source_round_id=source_round_id,
+    )
+    session.add(new)
+    await session.flush()
+    await audit.record_change(session, new, {}, actor=actor, action="round.created")
+    return new
+
+
+STATE_LABELS = {
+    "draft": N_("Draft"),
+    "scheduled": N_("Scheduled"),
+    "lapsed": N_("Lapsed"),
+    "open": N_("Open"),
+    "closed": N_("Closed"),
+}
+
+
+def require_state(round_: Round, states: Sequence[str], message: str) -> None:
+    if round_.state not in states:
+        raise IllegalTransition(message, state=_(STATE_LABELS[round_.state]))
+
+
+def typed_time(raw: str, zone: str) -> datetime:
+    """A time staff typed, in UTC. With an offset (`+08:00`, `Z`) it is that instant; without,
+    the wall-clock time in `zone`, refused when the zone's clocks skip it (it does not exist) or
+    pass it twice (it would be an hour early or late, by a guess). ValueError carries the
+    message to show. Only years 2000 to 2999 are taken: a round is scheduled for this year or
+    the next, and every page must be able to show the time in any zone."""
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(_("Enter a date and time as YYYY-MM-DD HH:MM.")) from None
+    if not 2000 <= value.year <= 2999:
+        raise ValueError(_("Choose a time in the years 2000 to 2999."))
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    tz = ZoneInfo(zone)
+    first, second = value.replace(tzinfo=tz, fold=0), value.replace(tzinfo=tz, fold=1)
+    found = first.astimezone(UTC)
+    if first.utcoffset() != second.utcoffset():
+        shown = {"time": value.strftime("%Y-%m-%d %H:%M"), "zone": zone}
+        if found.astimezone(tz).replace(tzinfo=None) != value:  # in neither offset
+            message = _(
+                "%(time)s does not exist in %(zone)s (the clocks go forward then); "
+                "choose another time.",
+                **shown,
+            )
+        else:
+            message = _(
+                "%(time)s happens twice in %(zone)s (the clocks go back then); "
+                "choose another time.",
+                **shown,
+            )
+        raise ValueError(message)
+    return found
+
+
+@dataclass(frozen=True)
+class ScheduleForm:
+    opens_at: datetime
+    closes_at: datetime
+
+    @classmethod
+    def parse(cls, data: Mapping[str, Any], zone: str, now: datetime) -> "ScheduleForm":
+        fields = Fields(data)
+        times = {}
+        for name in ("opens_at", "closes_at"):
+            raw = fields.text(name, required=True, max_length=40)
+            try:
+                times[name] = typed_time(raw, zone) if raw else None
+            except ValueError as exc:
+                fields.fail(name, str(exc))
+        opens_at, closes_at = times.get("opens_at"), times.get("closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            fields.fail("closes_at", _("The round must close after it opens."))
+        if closes_at and closes_at <= now:
+            fields.fail("closes_at", _("The closing time has already passed."))
+        fields.finish()
+        return cls(opens_at, closes_at)  # type: ignore[arg-type]
+
+
+async def unschedule(session: AsyncSession, round_: Round, actor: str) -> None:
+    require_state(
+        round_, ("scheduled", "lapsed"), N_("Only a scheduled round can go back to draft.")
+    )
+    before = audit.snapshot(round_)
+    round_.state, round_.opens_at, round_.closes_at = "draft", None, None
+    round_.schedule_problem = None
+    await audit.record_change(session, round_, before, actor=actor, action="round.unscheduled")
+
+
+async def close_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
+    require_state(
+        round_, ("open",), N_("The round is %(state)s: only an open round can be closed.")
+    )
+    await rewrite_box(session, round_.id)
+    before = audit.snapshot(round_)
+    round_.closed_at, round_.state, round_.schedule_problem = now, "closed", None
+    await audit.record_change(session, round_, before, actor=actor, action="round.closed")
+    # The head after the close's own event, which therefore cannot name it: the seal does.
+    round_.audit_head_at_close = (await audit.head(session))[1]
+
+
+async def rewrite_box(session: AsyncSession, round_id: int) -> int:
+    """Rewrite the round's ballots and its participation rows, each in a random order, in this
+    transaction: afterwards every one of them was written by the closing transaction, so neither
+    their physical order nor PostgreSQL's xmin/ctid matches the order of casting. (The old rows'
+    bytes are then scrubbed from storage after the commit: `awards.voting.scrubbing`.)"""
+    ballots = [
+        {"tracker": t, "round_id": round_id, "category_id": c, "content": content}
+        for t, c, content in await session.execute(
+            select(Ballot.tracker, Ballot.category_id, Ballot.content).where(
+                Ballot.round_id == round_id
+            )
+        )
+    ]
+    voters = [
+        {"round_id": round_id, "juror_id": juror_id}
+        for juror_id in await session.scalars(
+            select(Participation.juror_id).where(Participation.round_id == round_id)
+        )
+    ]
+    for table, rows in ((Ballot, ballots), (Participation, voters)):
+        await session.execute(delete(table).where(table.round_id == round_id))
+        _SECURE.shuffle(rows)
+        for start in range(0, len(rows), 1000):
+            await session.execute(insert(table), rows[start : start + 1000])
+    return len(ballots)
+
+
+async def next_due(session: AsyncSession) -> datetime | None:
+    """The earliest scheduled opening, closing or scrub still to happen. A close the schedule
+    could not carry out waits for staff (its problem is shown on the round page), not for a
+    retry."""
+    opening = await session.scalar(
+        select(func.min(Round.opens_at)).where(Round.state == "scheduled")
+    )
+    closing = await session.scalar(
+        select(func.min(Round.closes_at)).where(
+            Round.state == "open", Round.schedule_problem.is_(None)
+        )
+    )
+    scrubbing = await session.scalar(  # a scrub still to do is due as soon as the round closed
+        select(func.min(Round.closed_at)).where(
+            Round.state == "closed", Round.scrubbed_at.is_(None)
+        )
+    )
+    times = [t for t in (opening, closing, scrubbing) if t is not None]
+    return min(times) if times else None
+
+
+async def frozen_categories(session: AsyncSession, category_ids: Sequence[int]) -> dict[int, str]:
+    """{category id: name of a round that opened with it} for those an open or closed round has
+    frozen."""
+    found = await session.execute(
+        select(RoundCategory.category_id, Round.name)
+        .join(Round, RoundCategory.round_id == Round.id)
+        .where(
+            RoundCategory.category_id.in_(list(category_ids)),
+            Round.state.in_(("open", "closed")),
+        )
+        .order_by(Round.id)
+    )
+    frozen: dict[int, str] = {}
+    for category_id, round_name in found:
+        frozen.setdefault(category_id, round_name)
+    return frozen
+
+
+FROZEN = N_("The round “%(round)s” has opened with this category: it can no longer change.")
+
+
+async def ensure_category_not_frozen(session: AsyncSession, category_id: int) -> None:
+    """Refuse changes to a category that an open or closed round has frozen."""
+    if frozen := (await frozen_categories(session, [category_id])).get(category_id):
+        raise Frozen(FROZEN, round=frozen)
