@@ -199,8 +199,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=check_path_ids,
         request_class=AwardsRequest,
         dependencies={
-            "db": Provide(provide_transaction),
-            "database": Provide(provide_database, sync_to_thread=False),
+            "session": Provide(provide_transaction),
+            "db": Provide(provide_database, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "passwords": Provide(provide_passwords, sync_to_thread=False),
         },

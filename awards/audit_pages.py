@@ -8,7 +8,7 @@ from litestar.response import Template
 from sqlalchemy import func, select
 
 from awards import audit
-from awards.handlers import Db
+from awards.handlers import Session
 from awards.models import AuditEvent
 from awards.web import requires_staff
 
@@ -21,10 +21,10 @@ class AuditController(Controller):
 
     @get("/", name="audit")
     async def show(
-        self, db: Db, page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1
+        self, session: Session, page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1
     ) -> Template:
-        total = await db.scalar(select(func.count()).select_from(AuditEvent)) or 0
-        events = await db.scalars(
+        total = await session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+        events = await session.scalars(
             select(AuditEvent)
             .order_by(AuditEvent.seq.desc())
             .limit(PAGE_SIZE)
@@ -36,6 +36,6 @@ class AuditController(Controller):
                 "events": list(events),
                 "page": page,
                 "pages": max(1, -(-total // PAGE_SIZE)),
-                "report": await audit.verify(db),
+                "report": await audit.verify(session),
             },
         )

@@ -19,8 +19,9 @@ from awards.settings import Settings
 from awards.voting.ballot_sheets import BallotSheet, load_sheet
 from awards.web import rollback_only, services_of
 
-# Dependencies are declared by name (`db`, `settings`, `passwords`) in `create_app`.
-Db = NamedDependency[AsyncSession]
+# Dependencies are declared by name in `create_app`: `session` is the request's transaction,
+# `db` the `Database`, and `settings`, `passwords`.
+Session = NamedDependency[AsyncSession]
 DatabaseService = NamedDependency[Database]
 AppSettings = NamedDependency[Settings]
 PasswordService = NamedDependency[Passwords]
@@ -36,12 +37,17 @@ def see_other(request: Request, route: str, **params: Any) -> Redirect:
 
 
 async def form_error(
-    db: AsyncSession, template: str, exc: FormInvalid, *, status_code: int = 422, **context: Any
+    session: AsyncSession,
+    template: str,
+    exc: FormInvalid,
+    *,
+    status_code: int = 422,
+    **context: Any,
 ) -> Template:
     """Show the form again with a message per field; the request's transaction ends in a rollback,
     so nothing the request did before the error is written. `context` may hold the page's own
     `values` and `errors`: the submitted ones replace them."""
-    rollback_only(db)
+    rollback_only(session)
     return Template(
         template_name=template,
         context={**context, "errors": exc.errors, "values": exc.values},
@@ -54,6 +60,6 @@ def server_secret(request: Request) -> str:
     return services_of(request.app.state).settings.secret_key
 
 
-async def juror_sheet(request: Request, database: Database, round_id: int) -> BallotSheet:
+async def juror_sheet(request: Request, db: Database, round_id: int) -> BallotSheet:
     """The logged-in juror's ballot sheet for a round open now (the browser pages and the API)."""
-    return await load_sheet(database, round_id, request.user.id, server_secret(request), utcnow())
+    return await load_sheet(db, round_id, request.user.id, server_secret(request), utcnow())

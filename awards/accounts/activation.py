@@ -144,7 +144,7 @@ async def _live_owner(reader: AsyncSession, kind: _Kind, hashed: str, now: datet
 
 
 async def activate(
-    database: Database,
+    db: Database,
     session: AsyncSession,
     passwords: Passwords,
     settings: Settings,
@@ -167,18 +167,18 @@ async def activate(
     hashed before `session` runs its first statement (see `awards.accounts.login.check_login`)."""
     where = _KINDS[kind]
     limits = throttle.activation_limits(settings, address)
-    refused_until = await database.write(throttle.count, limits, now, throttle.window(settings))
+    refused_until = await db.write(throttle.count, limits, now, throttle.window(settings))
     if refused_until is not None:
         raise TooManyAttempts(
             N_("Too many attempts from this network. Try again after %(time)s."),
             time=throttle.shown_time(refused_until, settings),
         )
     hashed = code_hash(code)
-    async with database.reader() as reader:
+    async with db.reader() as reader:
         owner = await _live_owner(reader, where, hashed, now)
     if owner is None:
         raise CodeInvalid(_INVALID)
-    await database.write(throttle.forgive, limits)
+    await db.write(throttle.forgive, limits)
     check_new_password(password, repeated)
     new_hash = await passwords.hash(password)
     consumed = await session.execute(

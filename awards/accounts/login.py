@@ -42,7 +42,7 @@ class Attempt:
 
 
 async def counted_check(
-    database: Database,
+    db: Database,
     passwords: Passwords,
     settings: Settings,
     kind: str,
@@ -57,20 +57,20 @@ async def counted_check(
     right. Every check of a password someone types goes through here: a login, and the current
     password on the juror's change form."""
     limits = throttle.login_limits(settings, kind, username, address, device)
-    refused_until = await database.write(throttle.count, limits, now, throttle.window(settings))
+    refused_until = await db.write(throttle.count, limits, now, throttle.window(settings))
     if refused_until is not None:
         return Attempt(None, None, Match.NO, refused_until)
-    async with database.reader() as reader:
+    async with db.reader() as reader:
         found = await _account(reader, kind, username)
         stored = found.password_hash if found is not None and found.is_active else None
     matches = await passwords.verify(stored, password)  # always, so unknown names cost the same
     if matches:
-        await database.write(throttle.forgive, limits)
+        await db.write(throttle.forgive, limits)
     return Attempt(found, stored, matches)
 
 
 async def check_login(
-    database: Database,
+    db: Database,
     session: AsyncSession,
     passwords: Passwords,
     settings: Settings,
@@ -91,7 +91,7 @@ async def check_login(
     tenth of a second on both cores, and on SQLite a writing transaction holds the write lock
     from its first statement, so verifying inside it would stall every cast meanwhile."""
     attempt = await counted_check(
-        database, passwords, settings, kind, username, password, address, now, device
+        db, passwords, settings, kind, username, password, address, now, device
     )
     if attempt.locked_until is not None:
         return LoginResult(None, locked_until=attempt.locked_until)

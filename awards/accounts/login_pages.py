@@ -19,7 +19,7 @@ from awards.accounts.passwords import Passwords
 from awards.database import Database
 from awards.errors import FormInvalid
 from awards.forms import Fields
-from awards.handlers import AppSettings, Db, FormData, PasswordService, form_error, see_other
+from awards.handlers import AppSettings, FormData, PasswordService, Session, form_error, see_other
 from awards.i18n import _
 from awards.models import Juror, StaffUser
 from awards.models.base import utcnow
@@ -48,7 +48,7 @@ def client_address(request: Request) -> str:
 async def log_in(
     request: Request,
     data: dict,
-    db: AsyncSession,
+    session: AsyncSession,
     settings: Settings,
     passwords: Passwords,
     kind: str,
@@ -61,13 +61,13 @@ async def log_in(
     next_ = fields.text("next", max_length=2000)
     fields.finish()
     now = utcnow()
-    database = services_of(request.app.state).db
+    db = services_of(request.app.state).db
     device = throttle.trusted_device(
         settings.secret_key, kind, username, request.cookies.get(throttle.DEVICE_COOKIE)
     )
     result = await check_login(
-        database,
         db,
+        session,
         passwords,
         settings,
         kind,
@@ -97,15 +97,15 @@ async def log_in(
             status_code=429 if result.locked_until else 401,
         )
     if kind == "staff" and second_factor.is_enrolled(result.user):
-        return await _ask_for_code(db, settings, result.user, now, next_)
-    return await start_session(request, db, settings, result.user, now, next_)
+        return await _ask_for_code(session, settings, result.user, now, next_)
+    return await start_session(request, session, settings, result.user, now, next_)
 
 
 async def activate_form(
     request: Request,
     data: dict,
-    db: AsyncSession,
-    database: Database,
+    session: AsyncSession,
+    db: Database,
     settings: Settings,
     passwords: Passwords,
     kind: str,
@@ -118,8 +118,8 @@ async def activate_form(
     try:
         fields.finish()
         await activation.activate(
-            database,
             db,
+            session,
             passwords,
             settings,
             values["code"],
@@ -131,10 +131,10 @@ async def activate_form(
         )
     except FormInvalid as exc:
         exc.values = values
-        return await form_error(db, template, exc)
+        return await form_error(session, template, exc)
     except (activation.CodeInvalid, activation.TooManyAttempts) as exc:
         return await form_error(
-            db,
+            session,
             template,
             FormInvalid({"code": i18n.gettext(exc.message, **exc.params)}, values),
             status_code=429 if isinstance(exc, activation.TooManyAttempts) else 422,
@@ -143,10 +143,10 @@ async def activate_form(
 
 
 async def _ask_for_code(
-    db: AsyncSession, settings: Settings, user: StaffUser, now: datetime, target: str | None
+    session: AsyncSession, settings: Settings, user: StaffUser, now: datetime, target: str | None
 ) -> Redirect:
     """Not logged in yet: a pending login (its own short-lived cookie) leads to the code page."""
-    raw = await second_factor.begin_pending(db, user, now)
+    raw = await second_factor.begin_pending(session, user, now)
     return Redirect(
         path=f"/login/code?next={quote(safe_next(target))}",
         status_code=303,
@@ -166,7 +166,7 @@ async def _ask_for_code(
 
 async def start_session(
     request: Request,
-    db: AsyncSession,
+    session: AsyncSession,
     settings: Settings,
     user: StaffUser | Juror,
     now: datetime,
@@ -179,12 +179,12 @@ async def start_session(
     next logins are counted apart from guesses made elsewhere."""
     kind = "staff" if isinstance(user, StaffUser) else "juror"
     account = user.username if isinstance(user, StaffUser) else user.email
-    await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
-    await web_sessions.purge_expired(db, now, settings)  # no scheduler needed to keep it small
-    raw = await web_sessions.start(db, kind, user.id, now)
+    await web_sessions.end(session, request.cookies.get(web_sessions.COOKIE_NAME))
+    await web_sessions.purge_expired(session, now, settings)  # no scheduler needed to keep it small
+    raw = await web_sessions.start(session, kind, user.id, now)
     if isinstance(user, StaffUser):
         await audit.record(
-            db,
+            session,
             actor=user.username,
             action="staff.logged_in",
             object_type="staff_user",
@@ -234,15 +234,15 @@ class AuthController(Controller):
         self,
         request: Request,
         data: FormData,
-        db: Db,
+        session: Session,
         settings: AppSettings,
         passwords: PasswordService,
     ) -> Template | Redirect:
-        return await log_in(request, data, db, settings, passwords, "staff")
+        return await log_in(request, data, session, settings, passwords, "staff")
 
     @post("/logout", name="logout")
-    async def logout(self, request: Request, db: Db) -> Redirect:
-        await web_sessions.end(db, request.cookies.get(web_sessions.COOKIE_NAME))
+    async def logout(self, request: Request, session: Session) -> Redirect:
+        await web_sessions.end(session, request.cookies.get(web_sessions.COOKIE_NAME))
         is_juror = request.user is not None and request.user.is_juror
         redirect = see_other(request, "juror.login" if is_juror else "login")
         redirect.delete_cookie(web_sessions.COOKIE_NAME, path="/")

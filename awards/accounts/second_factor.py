@@ -327,13 +327,13 @@ def code_limits(settings: Settings, username: str) -> list[throttle.Limit]:
 
 
 async def count_attempt(
-    database: Database, settings: Settings, username: str, now: datetime
+    db: Database, settings: Settings, username: str, now: datetime
 ) -> datetime | None:
     """Count a code attempt before it is checked (its own transaction, like a password's): None
     when it may be checked, else until when it is refused. Call it before the request's writing
     transaction runs a statement (on SQLite that one holds the write lock)."""
     limits = code_limits(settings, username)
-    return await database.write(throttle.count, limits, now, throttle.window(settings))
+    return await db.write(throttle.count, limits, now, throttle.window(settings))
 
 
 async def forgive_attempts(session: AsyncSession, settings: Settings, username: str) -> None:

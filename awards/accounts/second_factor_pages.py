@@ -12,7 +12,7 @@ from awards.accounts import second_factor, staff_accounts, throttle
 from awards.accounts.login_pages import PENDING_COOKIE, safe_next, start_session
 from awards.errors import FormInvalid
 from awards.forms import Fields
-from awards.handlers import AppSettings, Db, FormData, form_error, see_other
+from awards.handlers import AppSettings, FormData, Session, form_error, see_other
 from awards.i18n import _
 from awards.models import StaffUser
 from awards.models.base import utcnow
@@ -41,22 +41,22 @@ class SecondFactorLoginController(Controller):
     async def code_page(
         self,
         request: Request,
-        db: Db,
+        session: Session,
         next_: Annotated[str | None, QueryParameter(name="next")] = None,
     ) -> Template | Redirect:
         pending = request.cookies.get(PENDING_COOKIE)
-        if await second_factor.pending_user(db, pending, utcnow()) is None:
+        if await second_factor.pending_user(session, pending, utcnow()) is None:
             return see_other(request, "login")
         return _code_page(next_)
 
     @post("/login/code", name="login.code.submit")
     async def submit_code(
-        self, request: Request, data: FormData, db: Db, settings: AppSettings
+        self, request: Request, data: FormData, session: Session, settings: AppSettings
     ) -> Template | Redirect:
         now = utcnow()
         pending = request.cookies.get(PENDING_COOKIE)
-        database = services_of(request.app.state).db
-        async with database.reader() as reader:  # `db` must not take the write lock yet
+        db = services_of(request.app.state).db
+        async with db.reader() as reader:  # `db` must not take the write lock yet
             found = await second_factor.pending_user(reader, pending, now)
             user_id, username = (found.id, found.username) if found else (None, "")
         fields = Fields(data)
@@ -64,12 +64,12 @@ class SecondFactorLoginController(Controller):
         fields.finish()
         if user_id is None:
             return _login_again(_("That took too long. Please log in again."), 401)
-        refused_until = await second_factor.count_attempt(database, settings, username, now)
+        refused_until = await second_factor.count_attempt(db, settings, username, now)
         if refused_until is not None:
-            await second_factor.end_all_pending(db, user_id)
+            await second_factor.end_all_pending(session, user_id)
             return _login_again(_too_many(refused_until, settings), 429)
-        user = await staff_accounts.get_account(db, user_id)
-        method = await second_factor.check_code(db, user, code, now, settings.secret_key)
+        user = await staff_accounts.get_account(session, user_id)
+        method = await second_factor.check_code(session, user, code, now, settings.secret_key)
         if method is None:
             return _code_page(
                 target,
@@ -79,11 +79,11 @@ class SecondFactorLoginController(Controller):
                 ),
                 401,
             )
-        await second_factor.forgive_attempts(db, settings, username)
-        if not await second_factor.end_pending(db, pending):  # another request used it first
-            rollback_only(db)
+        await second_factor.forgive_attempts(session, settings, username)
+        if not await second_factor.end_pending(session, pending):  # another request used it first
+            rollback_only(session)
             return _login_again(_("That took too long. Please log in again."), 401)
-        redirect = await start_session(request, db, settings, user, now, target, method)
+        redirect = await start_session(request, session, settings, user, now, target, method)
         redirect.delete_cookie(PENDING_COOKIE, path="/login")
         return redirect
 
@@ -95,17 +95,17 @@ def _too_many(until: datetime, settings: Settings) -> str:
     )
 
 
-async def _me(request: Request, db: AsyncSession) -> StaffUser:
+async def _me(request: Request, session: AsyncSession) -> StaffUser:
     """The logged-in account (the session was resolved against it in this request)."""
-    return await staff_accounts.get_account(db, request.user.id)
+    return await staff_accounts.get_account(session, request.user.id)
 
 
-async def _context(db: AsyncSession, user: StaffUser, settings: Settings) -> dict[str, Any]:
+async def _context(session: AsyncSession, user: StaffUser, settings: Settings) -> dict[str, Any]:
     secret = second_factor.enrolment_secret(user, settings.secret_key)
     return {
         "enrolled": second_factor.is_enrolled(user),
         "enrolled_at": user.totp_enrolled_at,
-        "codes_left": await second_factor.recovery_codes_left(db, user.id),
+        "codes_left": await second_factor.recovery_codes_left(session, user.id),
         "required": settings.staff_require_totp,
         "setup": second_factor.provisioning(user, secret, _("TV Producers' Awards"))
         if secret
@@ -123,26 +123,28 @@ class SecondFactorController(Controller):
     guards = [requires_staff_login]  # noqa: RUF012
 
     @get("/", name="second_factor")
-    async def show(self, request: Request, db: Db, settings: AppSettings) -> Template:
-        user = await _me(request, db)
-        return Template("staff/second_factor.html", context=await _context(db, user, settings))
+    async def show(self, request: Request, session: Session, settings: AppSettings) -> Template:
+        user = await _me(request, session)
+        return Template("staff/second_factor.html", context=await _context(session, user, settings))
 
     @post("/start", name="second_factor.start")
-    async def start(self, request: Request, db: Db, settings: AppSettings) -> Redirect:
-        await second_factor.start_enrolment(db, await _me(request, db), settings.secret_key)
+    async def start(self, request: Request, session: Session, settings: AppSettings) -> Redirect:
+        await second_factor.start_enrolment(
+            session, await _me(request, session), settings.secret_key
+        )
         return see_other(request, "second_factor")
 
     @post("/confirm", name="second_factor.confirm")
     async def confirm(
-        self, request: Request, data: FormData, db: Db, settings: AppSettings
+        self, request: Request, data: FormData, session: Session, settings: AppSettings
     ) -> Template:
-        user = await _me(request, db)
+        user = await _me(request, session)
         fields = Fields(data)
         code = fields.text("code", max_length=64)
         try:
             fields.finish()
             codes = await second_factor.complete_enrolment(
-                db,
+                session,
                 user,
                 code,
                 utcnow(),
@@ -150,33 +152,33 @@ class SecondFactorController(Controller):
                 keep_session=request.user.session_hash,
             )
         except FormInvalid as exc:
-            context = await _context(db, user, settings)
-            return await form_error(db, "staff/second_factor.html", exc, **context)
+            context = await _context(session, user, settings)
+            return await form_error(session, "staff/second_factor.html", exc, **context)
         return Template("staff/recovery_codes.html", context={"codes": codes})
 
     @post("/recovery-codes", name="second_factor.recovery_codes")
     async def new_recovery_codes(
-        self, request: Request, data: FormData, db: Db, settings: AppSettings
+        self, request: Request, data: FormData, session: Session, settings: AppSettings
     ) -> Template:
         """New recovery codes, only with a code from the authenticator: a session left open
         must not be enough to take a way past the second factor."""
         now = utcnow()
-        database = services_of(request.app.state).db
-        async with database.reader() as reader:  # `db` must not take the write lock yet
+        db = services_of(request.app.state).db
+        async with db.reader() as reader:  # `db` must not take the write lock yet
             username = (await staff_accounts.get_account(reader, request.user.id)).username
-        refused_until = await second_factor.count_attempt(database, settings, username, now)
-        user = await _me(request, db)
+        refused_until = await second_factor.count_attempt(db, settings, username, now)
+        user = await _me(request, session)
         fields = Fields(data)
         code = fields.text("code", max_length=64)
         fields.finish()
         checked = (
             None
             if refused_until
-            else await second_factor.check_code(db, user, code, now, settings.secret_key)
+            else await second_factor.check_code(session, user, code, now, settings.secret_key)
         )
         if checked != "totp":
-            rollback_only(db)  # a recovery code typed here is refused, so it stays unused
-            context = await _context(db, user, settings)
+            rollback_only(session)  # a recovery code typed here is refused, so it stays unused
+            context = await _context(session, user, settings)
             message = (
                 _too_many(refused_until, settings)
                 if refused_until
@@ -187,6 +189,6 @@ class SecondFactorController(Controller):
                 context={**context, "errors": {"renew_code": message}},
                 status_code=429 if refused_until else 422,
             )
-        await second_factor.forgive_attempts(db, settings, username)
-        codes = await second_factor.renew_recovery_codes(db, user)
+        await second_factor.forgive_attempts(session, settings, username)
+        codes = await second_factor.renew_recovery_codes(session, user)
         return Template("staff/recovery_codes.html", context={"codes": codes})

@@ -16,10 +16,10 @@ from awards.forms import Fields
 from awards.handlers import (
     AppSettings,
     DatabaseService,
-    Db,
     FormData,
     PasswordService,
     PathId,
+    Session,
     form_error,
     see_other,
 )
@@ -28,22 +28,22 @@ from awards.models.staff import ELECTION_STAFF
 from awards.web import requires_staff_admin, rollback_only, services_of
 
 
-async def _account_context(db: AsyncSession, user_id: int) -> dict[str, Any]:
-    account = await staff_accounts.get_account(db, user_id)
+async def _account_context(session: AsyncSession, user_id: int) -> dict[str, Any]:
+    account = await staff_accounts.get_account(session, user_id)
     return {
         "account": account,
         "roles": ROLE_LABELS,
         "role_options": _role_options(),
         "has_password": staff_accounts.has_password(account),
-        "codes_left": await second_factor.recovery_codes_left(db, account.id),
+        "codes_left": await second_factor.recovery_codes_left(session, account.id),
         "values": {"role": account.role},
         "errors": {},
     }
 
 
-async def _list_context(db: AsyncSession) -> dict[str, Any]:
+async def _list_context(session: AsyncSession) -> dict[str, Any]:
     return {
-        "accounts": await staff_accounts.list_accounts(db),
+        "accounts": await staff_accounts.list_accounts(session),
         "roles": ROLE_LABELS,
         "role_options": _role_options(),
         "values": {"role": ELECTION_STAFF},
@@ -69,10 +69,10 @@ def _code_page(request: Request, issued: activation.StaffCode, *, new: bool) -> 
     )
 
 
-async def _refused(db: AsyncSession, user_id: int, exc: NotAllowed | FormInvalid) -> Template:
+async def _refused(session: AsyncSession, user_id: int, exc: NotAllowed | FormInvalid) -> Template:
     """The account's page again, saying why nothing was changed."""
-    rollback_only(db)
-    context = await _account_context(db, user_id)
+    rollback_only(session)
+    context = await _account_context(session, user_id)
     return Template(
         "staff/account.html",
         context={**context, "problem": i18n.gettext(exc.message, **exc.params)}
@@ -86,19 +86,19 @@ class StaffAccountController(Controller):
     guards = [requires_staff_admin]  # noqa: RUF012
 
     @get("/", name="staff_accounts")
-    async def list_accounts(self, db: Db) -> Template:
-        return Template("staff/accounts.html", context=await _list_context(db))
+    async def list_accounts(self, session: Session) -> Template:
+        return Template("staff/accounts.html", context=await _list_context(session))
 
     @post("/", name="staff_account.create")
     async def create(
-        self, request: Request, data: FormData, db: Db, settings: AppSettings
+        self, request: Request, data: FormData, session: Session, settings: AppSettings
     ) -> Template:
         fields = Fields(data)
         values = {k: fields.text(k, max_length=200) for k in ("username", "display_name", "role")}
         try:
             fields.finish()
             issued = await staff_accounts.create_account(
-                db,
+                session,
                 values["username"],
                 values["display_name"],
                 values["role"],
@@ -108,73 +108,79 @@ class StaffAccountController(Controller):
             )
         except FormInvalid as exc:
             exc.values = values
-            return await form_error(db, "staff/accounts.html", exc, **await _list_context(db))
+            return await form_error(
+                session, "staff/accounts.html", exc, **await _list_context(session)
+            )
         except Conflict as exc:
             exc_form = FormInvalid({"username": i18n.gettext(exc.message)}, values)
-            return await form_error(db, "staff/accounts.html", exc_form, **await _list_context(db))
+            return await form_error(
+                session, "staff/accounts.html", exc_form, **await _list_context(session)
+            )
         return _code_page(request, issued, new=True)
 
     @get("/{user_id:int}", name="staff_account")
-    async def show(self, user_id: PathId, db: Db, unlocked: FromQuery[bool] = False) -> Template:
-        context = await _account_context(db, user_id)
+    async def show(
+        self, user_id: PathId, session: Session, unlocked: FromQuery[bool] = False
+    ) -> Template:
+        context = await _account_context(session, user_id)
         return Template("staff/account.html", context={**context, "unlocked": unlocked})
 
     @post("/{user_id:int}/role", name="staff_account.role")
     async def change_role(
-        self, request: Request, user_id: PathId, data: FormData, db: Db
+        self, request: Request, user_id: PathId, data: FormData, session: Session
     ) -> Template | Redirect:
-        account = await staff_accounts.get_account(db, user_id)
+        account = await staff_accounts.get_account(session, user_id)
         fields = Fields(data)
         role = fields.text("role", max_length=32)
         try:
             fields.finish()
-            await staff_accounts.change_role(db, account, role, request.user)
+            await staff_accounts.change_role(session, account, role, request.user)
         except (NotAllowed, FormInvalid) as exc:
-            return await _refused(db, user_id, exc)
+            return await _refused(session, user_id, exc)
         return see_other(request, "staff_account", user_id=user_id)
 
     @post("/{user_id:int}/active", name="staff_account.active")
     async def set_active(
-        self, request: Request, user_id: PathId, data: FormData, db: Db
+        self, request: Request, user_id: PathId, data: FormData, session: Session
     ) -> Template | Redirect:
-        account = await staff_accounts.get_account(db, user_id)
+        account = await staff_accounts.get_account(session, user_id)
         fields = Fields(data)
         active = fields.text("active", max_length=1) == "1"
         try:
             fields.finish()
-            await staff_accounts.set_active(db, account, active, request.user)
+            await staff_accounts.set_active(session, account, active, request.user)
         except (NotAllowed, FormInvalid) as exc:
-            return await _refused(db, user_id, exc)
+            return await _refused(session, user_id, exc)
         return see_other(request, "staff_account", user_id=user_id)
 
     @post("/{user_id:int}/second-factor/reset", name="staff_account.second_factor_reset")
     async def reset_second_factor(
-        self, request: Request, user_id: PathId, db: Db
+        self, request: Request, user_id: PathId, session: Session
     ) -> Template | Redirect:
-        account = await staff_accounts.get_account(db, user_id)
+        account = await staff_accounts.get_account(session, user_id)
         try:
-            await staff_accounts.reset_second_factor(db, account, request.user)
+            await staff_accounts.reset_second_factor(session, account, request.user)
         except NotAllowed as exc:
-            return await _refused(db, user_id, exc)
+            return await _refused(session, user_id, exc)
         return see_other(request, "staff_account", user_id=user_id)
 
     @post("/{user_id:int}/password", name="staff_account.password_reset")
     async def reset_password(
-        self, request: Request, user_id: PathId, db: Db, settings: AppSettings
+        self, request: Request, user_id: PathId, session: Session, settings: AppSettings
     ) -> Template:
-        account = await staff_accounts.get_account(db, user_id)
+        account = await staff_accounts.get_account(session, user_id)
         try:
             issued = await staff_accounts.reset_password(
-                db, account, utcnow(), settings.activation_days, request.user
+                session, account, utcnow(), settings.activation_days, request.user
             )
         except NotAllowed as exc:
-            return await _refused(db, user_id, exc)
+            return await _refused(session, user_id, exc)
         return _code_page(request, issued, new=False)
 
     @post("/{user_id:int}/unlock", name="staff_account.unlock")
-    async def unlock(self, request: Request, user_id: PathId, db: Db) -> Redirect:
-        account = await staff_accounts.get_account(db, user_id)
-        await staff_accounts.unlock(db, account, request.user)
+    async def unlock(self, request: Request, user_id: PathId, session: Session) -> Redirect:
+        account = await staff_accounts.get_account(session, user_id)
+        await staff_accounts.unlock(session, account, request.user)
         path = request.app.route_reverse("staff_account", user_id=user_id)
         return Redirect(path=f"{path}?unlocked=1", status_code=303)
 
@@ -191,11 +197,11 @@ class StaffActivationController(Controller):
         self,
         request: Request,
         data: FormData,
-        db: Db,
-        database: DatabaseService,
+        session: Session,
+        db: DatabaseService,
         settings: AppSettings,
         passwords: PasswordService,
     ) -> Template | Redirect:
         return await activate_form(
-            request, data, db, database, settings, passwords, "staff", "auth/activate.html"
+            request, data, session, db, settings, passwords, "staff", "auth/activate.html"
         )

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards.catalogue import categories, seasons
 from awards.errors import FormInvalid
 from awards.forms import Fields
-from awards.handlers import Db, FormData, PathId, form_error, see_other
+from awards.handlers import FormData, PathId, Session, form_error, see_other
 from awards.jury import jurors
 from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
 from awards.web import requires_staff
@@ -30,8 +30,8 @@ def _codes(data: dict) -> list[str]:
     return codes
 
 
-async def _choices(db: AsyncSession, season_id: int) -> dict:
-    return {**CHOICES, "panels": await jurors.list_panels(db, season_id)}
+async def _choices(session: AsyncSession, season_id: int) -> dict:
+    return {**CHOICES, "panels": await jurors.list_panels(session, season_id)}
 
 
 class CategoryController(Controller):
@@ -39,19 +39,19 @@ class CategoryController(Controller):
     guards = [requires_staff]  # noqa: RUF012
 
     @get("/seasons/{season_id:int}/categories", name="categories")
-    async def list_categories(self, season_id: PathId, db: Db) -> Template:
-        season = await seasons.get_season(db, season_id)
+    async def list_categories(self, season_id: PathId, session: Session) -> Template:
+        season = await seasons.get_season(session, season_id)
         return Template(
             "categories/list.html",
             context={
                 "season": season,
-                "categories": await categories.list_categories(db, season_id),
+                "categories": await categories.list_categories(session, season_id),
             },
         )
 
     @get("/seasons/{season_id:int}/categories/new", name="category.new")
-    async def new_category(self, season_id: PathId, db: Db) -> Template:
-        season = await seasons.get_season(db, season_id)
+    async def new_category(self, season_id: PathId, session: Session) -> Template:
+        season = await seasons.get_season(session, season_id)
         return Template(
             "categories/edit.html",
             context={
@@ -59,38 +59,38 @@ class CategoryController(Controller):
                 "category": None,
                 "values": NEW_CATEGORY,
                 "errors": {},
-                **await _choices(db, season.id),
+                **await _choices(session, season.id),
             },
         )
 
     @post("/seasons/{season_id:int}/categories/new", name="category.create")
     async def create_category(
-        self, request: Request, season_id: PathId, data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, session: Session
     ) -> Template | Redirect:
-        season = await seasons.get_season(db, season_id)
+        season = await seasons.get_season(session, season_id)
         try:
             form = categories.CategoryForm.parse(data)
-            created = await categories.create_category(db, season, form, request.user.name)
-            await categories.set_panels(db, created, _codes(data), request.user.name)
+            created = await categories.create_category(session, season, form, request.user.name)
+            await categories.set_panels(session, created, _codes(data), request.user.name)
         except FormInvalid as exc:
             return await form_error(
-                db,
+                session,
                 "categories/edit.html",
                 exc,
                 season=season,
                 category=None,
-                **await _choices(db, season.id),
+                **await _choices(session, season.id),
             )
         return see_other(request, "categories", season_id=season.id)
 
     @get("/categories/{category_id:int}/edit", name="category.edit")
-    async def edit_category(self, category_id: PathId, db: Db) -> Template:
-        category = await categories.get_category(db, category_id)
-        season = await seasons.get_season(db, category.season_id)
+    async def edit_category(self, category_id: PathId, session: Session) -> Template:
+        category = await categories.get_category(session, category_id)
+        season = await seasons.get_season(session, category.season_id)
         values = {
             key: getattr(category, key) for key in categories.CategoryForm.__dataclass_fields__
         }
-        values["panels"] = await categories.panel_codes(db, category.id)
+        values["panels"] = await categories.panel_codes(session, category.id)
         return Template(
             "categories/edit.html",
             context={
@@ -98,38 +98,38 @@ class CategoryController(Controller):
                 "category": category,
                 "values": values,
                 "errors": {},
-                **await _choices(db, season.id),
+                **await _choices(session, season.id),
             },
         )
 
     @post("/categories/{category_id:int}/edit", name="category.update")
     async def update_category(
-        self, request: Request, category_id: PathId, data: FormData, db: Db
+        self, request: Request, category_id: PathId, data: FormData, session: Session
     ) -> Template | Redirect:
-        category = await categories.get_category(db, category_id)
-        season = await seasons.get_season(db, category.season_id)
+        category = await categories.get_category(session, category_id)
+        season = await seasons.get_season(session, category.season_id)
         try:
             form = categories.CategoryForm.parse(data)
-            await categories.update_category(db, category, form, request.user.name)
-            await categories.set_panels(db, category, _codes(data), request.user.name)
+            await categories.update_category(session, category, form, request.user.name)
+            await categories.set_panels(session, category, _codes(data), request.user.name)
         except FormInvalid as exc:
             return await form_error(
-                db,
+                session,
                 "categories/edit.html",
                 exc,
                 season=season,
                 category=category,
-                **await _choices(db, season.id),
+                **await _choices(session, season.id),
             )
         return see_other(request, "categories", season_id=category.season_id)
 
     @post("/categories/{category_id:int}/move", name="category.move")
     async def move_category(
-        self, request: Request, category_id: PathId, data: FormData, db: Db
+        self, request: Request, category_id: PathId, data: FormData, session: Session
     ) -> Redirect:
         fields = Fields(data)
         step = {"up": -1, "down": 1}.get(fields.choice("direction", {"up": "up", "down": "down"}))
         fields.finish()
-        category = await categories.get_category(db, category_id)
-        await categories.move_category(db, category, step, request.user.name)
+        category = await categories.get_category(session, category_id)
+        await categories.move_category(session, category, step, request.user.name)
         return see_other(request, "categories", season_id=category.season_id)

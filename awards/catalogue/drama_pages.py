@@ -14,10 +14,10 @@ from awards.errors import FormInvalid
 from awards.forms import Fields
 from awards.handlers import (
     AppSettings,
-    Db,
     FormData,
     PathId,
     SearchText,
+    Session,
     form_error,
     see_other,
 )
@@ -55,21 +55,23 @@ class DramaController(Controller):
     async def list_dramas(
         self,
         season_id: PathId,
-        db: Db,
+        session: Session,
         q: SearchText = "",
         kind: Annotated[str, QueryParameter(max_length=16)] = "",
         page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
     ) -> Template:
-        season = await seasons.get_season(db, season_id)
-        result = await dramas.search_dramas(db, season_id, query=q.strip(), kind=kind, page=page)
+        season = await seasons.get_season(session, season_id)
+        result = await dramas.search_dramas(
+            session, season_id, query=q.strip(), kind=kind, page=page
+        )
         return Template(
             "dramas/list.html",
             context={"season": season, "result": result, "q": q, "kind": kind, "kinds": KINDS},
         )
 
     @get("/seasons/{season_id:int}/dramas/new", name="drama.new")
-    async def new_drama(self, season_id: PathId, db: Db) -> Template:
-        season = await seasons.get_season(db, season_id)
+    async def new_drama(self, season_id: PathId, session: Session) -> Template:
+        season = await seasons.get_season(session, season_id)
         return Template(
             "dramas/edit.html",
             context={
@@ -83,23 +85,23 @@ class DramaController(Controller):
 
     @post("/seasons/{season_id:int}/dramas/new", name="drama.create")
     async def create_drama(
-        self, request: Request, season_id: PathId, data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, session: Session
     ) -> Template | Redirect:
-        season = await seasons.get_season(db, season_id)
+        season = await seasons.get_season(session, season_id)
         try:
             await dramas.create_drama(
-                db, season.id, dramas.DramaForm.parse(data), request.user.name
+                session, season.id, dramas.DramaForm.parse(data), request.user.name
             )
         except FormInvalid as exc:
             return await form_error(
-                db, "dramas/edit.html", exc, season=season, drama=None, kinds=KINDS
+                session, "dramas/edit.html", exc, season=season, drama=None, kinds=KINDS
             )
         return see_other(request, "dramas", season_id=season.id)
 
     @get("/dramas/{drama_id:int}/edit", name="drama.edit")
-    async def edit_drama(self, drama_id: PathId, db: Db) -> Template:
-        drama = await dramas.get_drama(db, drama_id)
-        season = await seasons.get_season(db, drama.season_id)
+    async def edit_drama(self, drama_id: PathId, session: Session) -> Template:
+        drama = await dramas.get_drama(session, drama_id)
+        season = await seasons.get_season(session, drama.season_id)
         return Template(
             "dramas/edit.html",
             context={
@@ -113,28 +115,30 @@ class DramaController(Controller):
 
     @post("/dramas/{drama_id:int}/edit", name="drama.update")
     async def update_drama(
-        self, request: Request, drama_id: PathId, data: FormData, db: Db
+        self, request: Request, drama_id: PathId, data: FormData, session: Session
     ) -> Template | Redirect:
-        drama = await dramas.get_drama(db, drama_id)
-        season = await seasons.get_season(db, drama.season_id)
+        drama = await dramas.get_drama(session, drama_id)
+        season = await seasons.get_season(session, drama.season_id)
         try:
-            await dramas.update_drama(db, drama, dramas.DramaForm.parse(data), request.user.name)
+            await dramas.update_drama(
+                session, drama, dramas.DramaForm.parse(data), request.user.name
+            )
         except FormInvalid as exc:
             return await form_error(
-                db, "dramas/edit.html", exc, season=season, drama=drama, kinds=KINDS
+                session, "dramas/edit.html", exc, season=season, drama=drama, kinds=KINDS
             )
         return see_other(request, "dramas", season_id=drama.season_id)
 
     @post("/dramas/{drama_id:int}/delete", name="drama.delete")
-    async def delete_drama(self, request: Request, drama_id: PathId, db: Db) -> Redirect:
-        drama = await dramas.get_drama(db, drama_id)
+    async def delete_drama(self, request: Request, drama_id: PathId, session: Session) -> Redirect:
+        drama = await dramas.get_drama(session, drama_id)
         season_id = drama.season_id
-        await dramas.delete_drama(db, drama, request.user.name)
+        await dramas.delete_drama(session, drama, request.user.name)
         return see_other(request, "dramas", season_id=season_id)
 
     @get("/seasons/{season_id:int}/dramas/import", name="drama.import")
-    async def import_page(self, season_id: PathId, db: Db) -> Template:
-        season = await seasons.get_season(db, season_id)
+    async def import_page(self, season_id: PathId, session: Session) -> Template:
+        season = await seasons.get_season(session, season_id)
         return Template(
             "dramas/import.html",
             context={"season": season, "columns": catalogue_files.DRAMA_COLUMNS},
@@ -146,7 +150,7 @@ class DramaController(Controller):
         request: Request,
         season_id: PathId,
         data: UploadData,
-        db: Db,
+        session: Session,
         settings: AppSettings,
     ) -> Template | Redirect:
         fields = Fields(data)
@@ -160,24 +164,26 @@ class DramaController(Controller):
                 catalogue_files.read_dramas, upload.filename, content, Limits.of(settings)
             )
         except (FormInvalid, ImportRejected) as exc:
-            rollback_only(db)
-            season = await seasons.get_season(db, season_id)
+            rollback_only(session)
+            season = await seasons.get_season(session, season_id)
             return _import_refused(season, exc, upload)
-        season = await seasons.get_season(db, season_id)
+        season = await seasons.get_season(session, season_id)
         try:
-            count = await catalogue_files.import_dramas(db, season, file, request.user.name)
+            count = await catalogue_files.import_dramas(session, season, file, request.user.name)
         except ImportRejected as exc:
-            rollback_only(db)
+            rollback_only(session)
             return _import_refused(season, exc, upload)
         context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
         return Template("dramas/import.html", context={**context, "imported": count})
 
     @get("/seasons/{season_id:int}/dramas/export/{fmt:str}", name="drama.export")
-    async def export(self, season_id: PathId, fmt: FromPath[str], db: Db) -> Response[bytes]:
-        season = await seasons.get_season(db, season_id)
+    async def export(
+        self, season_id: PathId, fmt: FromPath[str], session: Session
+    ) -> Response[bytes]:
+        season = await seasons.get_season(session, season_id)
         if fmt not in ("csv", "xlsx"):
             raise FormInvalid({"format": _("Export as csv or xlsx.")})
-        content = await catalogue_files.export_dramas(db, season, fmt)
+        content = await catalogue_files.export_dramas(session, season, fmt)
         media_type = (
             "text/csv; charset=utf-8"
             if fmt == "csv"

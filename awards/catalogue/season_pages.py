@@ -5,7 +5,7 @@ from litestar.response import Redirect, Template
 
 from awards.catalogue import seasons
 from awards.errors import FormInvalid
-from awards.handlers import Db, FormData, PathId, form_error, see_other
+from awards.handlers import FormData, PathId, Session, form_error, see_other
 from awards.web import requires_staff
 
 
@@ -18,26 +18,30 @@ class SeasonController(Controller):
         return see_other(request, "seasons")
 
     @get("/seasons", name="seasons")
-    async def list_seasons(self, db: Db) -> Template:
-        return Template("seasons/list.html", context={"seasons": await seasons.list_seasons(db)})
+    async def list_seasons(self, session: Session) -> Template:
+        return Template(
+            "seasons/list.html", context={"seasons": await seasons.list_seasons(session)}
+        )
 
     @get("/seasons/new", name="season.new")
     async def new_season(self) -> Template:
         return Template("seasons/edit.html", context={"season": None, "values": {}, "errors": {}})
 
     @post("/seasons/new", name="season.create")
-    async def create_season(self, request: Request, data: FormData, db: Db) -> Template | Redirect:
+    async def create_season(
+        self, request: Request, data: FormData, session: Session
+    ) -> Template | Redirect:
         try:
             season = await seasons.create_season(
-                db, seasons.SeasonForm.parse(data), request.user.name
+                session, seasons.SeasonForm.parse(data), request.user.name
             )
         except FormInvalid as exc:
-            return await form_error(db, "seasons/edit.html", exc, season=None)
+            return await form_error(session, "seasons/edit.html", exc, season=None)
         return see_other(request, "categories", season_id=season.id)
 
     @get("/seasons/{season_id:int}/edit", name="season.edit")
-    async def edit_season(self, season_id: PathId, db: Db) -> Template:
-        season = await seasons.get_season(db, season_id)
+    async def edit_season(self, season_id: PathId, session: Session) -> Template:
+        season = await seasons.get_season(session, season_id)
         values = {"code": season.code, "name": season.name, "year": season.year}
         return Template(
             "seasons/edit.html", context={"season": season, "values": values, "errors": {}}
@@ -45,13 +49,13 @@ class SeasonController(Controller):
 
     @post("/seasons/{season_id:int}/edit", name="season.update")
     async def update_season(
-        self, request: Request, season_id: PathId, data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, session: Session
     ) -> Template | Redirect:
-        season = await seasons.get_season(db, season_id)
+        season = await seasons.get_season(session, season_id)
         try:
             await seasons.update_season(
-                db, season, seasons.SeasonForm.parse(data), request.user.name
+                session, season, seasons.SeasonForm.parse(data), request.user.name
             )
         except FormInvalid as exc:
-            return await form_error(db, "seasons/edit.html", exc, season=season)
+            return await form_error(session, "seasons/edit.html", exc, season=season)
         return see_other(request, "seasons")

@@ -15,7 +15,7 @@ from awards.catalogue import seasons
 from awards.csv_files import csv_bytes
 from awards.errors import FormInvalid
 from awards.forms import Fields
-from awards.handlers import AppSettings, Db, FormData, PathId, form_error, see_other
+from awards.handlers import AppSettings, FormData, PathId, Session, form_error, see_other
 from awards.i18n import _
 from awards.jury import conflicts, jurors
 from awards.jury.recusals import effective_recusals
@@ -34,32 +34,32 @@ class JuryController(Controller):
     path = "/staff"
     guards = [requires_staff]  # noqa: RUF012
 
-    async def _context(self, db: Any, season_id: int) -> dict[str, Any]:
-        season = await seasons.get_season(db, season_id)
+    async def _context(self, session: Any, season_id: int) -> dict[str, Any]:
+        season = await seasons.get_season(session, season_id)
         return {
             "season": season,
-            "panels": await jurors.list_panels(db, season_id),
-            "jurors": await jurors.list_jurors(db, season_id),
+            "panels": await jurors.list_panels(session, season_id),
+            "jurors": await jurors.list_jurors(session, season_id),
             "values": {},
             "errors": {},
         }
 
     @get("/seasons/{season_id:int}/jury", name="jury")
-    async def roster(self, season_id: PathId, db: Db) -> Template:
-        return Template("jury/roster.html", context=await self._context(db, season_id))
+    async def roster(self, season_id: PathId, session: Session) -> Template:
+        return Template("jury/roster.html", context=await self._context(session, season_id))
 
     @post("/seasons/{season_id:int}/panels", name="panel.create")
     async def create_panel(
-        self, request: Request, season_id: PathId, data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, session: Session
     ) -> Template | Redirect:
-        context = await self._context(db, season_id)
+        context = await self._context(session, season_id)
         try:
             await jurors.create_panel(
-                db, context["season"], jurors.PanelForm.parse(data), request.user.name
+                session, context["season"], jurors.PanelForm.parse(data), request.user.name
             )
         except FormInvalid as exc:
             return await form_error(
-                db,
+                session,
                 "jury/roster.html",
                 exc,
                 **context,
@@ -68,17 +68,17 @@ class JuryController(Controller):
 
     @post("/seasons/{season_id:int}/jurors", name="juror.create")
     async def create_juror(
-        self, request: Request, season_id: PathId, data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, session: Session
     ) -> Template | Redirect:
-        context = await self._context(db, season_id)
+        context = await self._context(session, season_id)
         known = {p.code for p in context["panels"]}
         try:
             await jurors.save_juror(
-                db, context["season"], jurors.JurorForm.parse(data, known), request.user.name
+                session, context["season"], jurors.JurorForm.parse(data, known), request.user.name
             )
         except FormInvalid as exc:
             return await form_error(
-                db,
+                session,
                 "jury/roster.html",
                 exc,
                 **context,
@@ -87,9 +87,13 @@ class JuryController(Controller):
 
     @get("/seasons/{season_id:int}/jurors/{juror_id:int}", name="juror.edit")
     async def edit_juror(
-        self, season_id: PathId, juror_id: PathId, db: Db, unlocked: FromQuery[bool] = False
+        self,
+        season_id: PathId,
+        juror_id: PathId,
+        session: Session,
+        unlocked: FromQuery[bool] = False,
     ) -> Template:
-        context = await _juror_context(db, season_id, juror_id)
+        context = await _juror_context(session, season_id, juror_id)
         return Template("jury/juror.html", context={**context, "unlocked": unlocked})
 
     @post("/seasons/{season_id:int}/jurors/{juror_id:int}", name="juror.update")
@@ -99,18 +103,18 @@ class JuryController(Controller):
         season_id: PathId,
         juror_id: PathId,
         data: FormData,
-        db: Db,
+        session: Session,
     ) -> Template | Redirect:
-        context = await _juror_context(db, season_id, juror_id)
+        context = await _juror_context(session, season_id, juror_id)
         known = {p.code for p in context["panels"]}
         try:
             form = jurors.JurorForm.parse(data, known)
             await jurors.save_juror(
-                db, context["season"], form, request.user.name, juror=context["juror"]
+                session, context["season"], form, request.user.name, juror=context["juror"]
             )
         except FormInvalid as exc:
             return await form_error(
-                db,
+                session,
                 "jury/juror.html",
                 exc,
                 **context,
@@ -124,9 +128,9 @@ class JuryController(Controller):
         season_id: PathId,
         juror_id: PathId,
         data: FormData,
-        db: Db,
+        session: Session,
     ) -> Template | Redirect:
-        context = await _juror_context(db, season_id, juror_id)
+        context = await _juror_context(session, season_id, juror_id)
         fields = Fields(data)
         nominee_id = fields.id("nominee_id")
         decision = fields.choice("decision", DECISIONS)
@@ -134,11 +138,11 @@ class JuryController(Controller):
         try:
             fields.finish()
             await conflicts.decide(
-                db, context["juror"], nominee_id, RECUSED[decision], reason, request.user.name
+                session, context["juror"], nominee_id, RECUSED[decision], reason, request.user.name
             )
         except FormInvalid as exc:
             return await form_error(
-                db,
+                session,
                 "jury/juror.html",
                 exc,
                 **context,
@@ -147,11 +151,11 @@ class JuryController(Controller):
 
     @post("/seasons/{season_id:int}/jurors/{juror_id:int}/unlock", name="juror.unlock")
     async def unlock_juror(
-        self, request: Request, season_id: PathId, juror_id: PathId, db: Db
+        self, request: Request, season_id: PathId, juror_id: PathId, session: Session
     ) -> Redirect:
         """Lift the limits on wrong passwords for this juror's e-mail, from every address."""
-        juror = await jurors.get_juror(db, juror_id)
-        await throttle.unlock(db, "juror", juror.email, request.user.name)
+        juror = await jurors.get_juror(session, juror_id)
+        await throttle.unlock(session, "juror", juror.email, request.user.name)
         path = request.app.route_reverse("juror.edit", season_id=season_id, juror_id=juror_id)
         return Redirect(path=f"{path}?unlocked=1", status_code=303)
 
@@ -161,7 +165,7 @@ class JuryController(Controller):
         request: Request,
         season_id: PathId,
         data: UploadData,
-        db: Db,
+        session: Session,
         settings: AppSettings,
     ) -> Template | Redirect:
         fields = Fields(data)
@@ -173,15 +177,15 @@ class JuryController(Controller):
             roster = await read_in_thread(
                 jurors.read_roster, upload.filename, content, Limits.of(settings)
             )
-            context = await self._context(db, season_id)
-            await jurors.import_roster(db, context["season"], roster, request.user.name)
+            context = await self._context(session, season_id)
+            await jurors.import_roster(session, context["season"], roster, request.user.name)
         except FormInvalid as exc:
-            rollback_only(db)
-            context = {**await self._context(db, season_id), "problem": exc.errors["file"]}
+            rollback_only(session)
+            context = {**await self._context(session, season_id), "problem": exc.errors["file"]}
             return Template("jury/roster.html", context=context, status_code=422)
         except ImportRejected as exc:
-            rollback_only(db)
-            context = {**await self._context(db, season_id), "rejected": exc.errors}
+            rollback_only(session)
+            context = {**await self._context(session, season_id), "rejected": exc.errors}
             context["filename"] = upload.filename if upload else ""
             return Template("jury/roster.html", context=context, status_code=422)
         return see_other(request, "jury", season_id=season_id)
@@ -192,19 +196,19 @@ class JuryController(Controller):
         request: Request,
         season_id: PathId,
         data: FormData,
-        db: Db,
+        session: Session,
         settings: AppSettings,
     ) -> Template | Response[bytes]:
         """New activation codes for the chosen jurors, shown in this answer only: as letters to
         print, one juror per page, or as a CSV file."""
-        context = await self._context(db, season_id)
+        context = await self._context(session, season_id)
         fields = Fields(data)
         wanted = set(fields.ids("juror_ids"))
         fmt = fields.choice("format", CODE_FORMATS, required=False) or "letters"
         fields.finish()
         chosen = [j for j in context["jurors"] if j.id in wanted]
         if not chosen or len(chosen) < len(wanted):
-            rollback_only(db)
+            rollback_only(session)
             return Template(
                 "jury/roster.html",
                 context={**context, "problem": _("Choose the jurors who get a new code.")},
@@ -213,7 +217,7 @@ class JuryController(Controller):
         if fmt == "email" and not settings.smtp_host:
             raise FormInvalid({"format": _("No mail server is configured (AWARDS_SMTP_HOST).")})
         issued = await activation.issue_codes(
-            db, chosen, utcnow(), settings.activation_days, request.user.name
+            session, chosen, utcnow(), settings.activation_days, request.user.name
         )
         login_url = hosts.public_url(settings, request.app.route_reverse("juror.activate"))
         if fmt == "email":
@@ -228,7 +232,7 @@ class JuryController(Controller):
             )
             # Commit before the first e-mail: a code must be valid when it arrives, and SQLite's
             # write lock must not be held (stalling every cast) while a mail server answers.
-            await db.commit()
+            await session.commit()
             delivery = await mail.send_codes(smtp, issued, login_url)
             return Template(
                 "jury/roster.html",
@@ -262,32 +266,32 @@ class JuryController(Controller):
         )
 
 
-async def _juror_context(db: Any, season_id: int, juror_id: int) -> dict[str, Any]:
-    season = await seasons.get_season(db, season_id)
-    juror = await jurors.get_juror(db, juror_id)
+async def _juror_context(session: Any, season_id: int, juror_id: int) -> dict[str, Any]:
+    season = await seasons.get_season(session, season_id)
+    juror = await jurors.get_juror(session, juror_id)
     nominees = list(
-        await db.scalars(
+        await session.scalars(
             select(Nominee)
             .join(Nominee.category)
             .where(Nominee.category.has(season_id=season_id))
             .options(selectinload(Nominee.drama), selectinload(Nominee.category))
         )
     )
-    recusals = await effective_recusals(db, [juror.id], nominees)
+    recusals = await effective_recusals(session, [juror.id], nominees)
     decisions = {
         d.nominee_id: d
-        for d in await db.scalars(
+        for d in await session.scalars(
             select(RecusalDecision).where(RecusalDecision.juror_id == juror.id)
         )
     }
     return {
         "season": season,
         "juror": juror,
-        "panels": await jurors.list_panels(db, season_id),
+        "panels": await jurors.list_panels(session, season_id),
         "nominees": nominees,
         "recusals": {n: r for (_j, n), r in recusals.items()},
         "decisions": decisions,
-        "affiliations": await conflicts.list_affiliations(db, juror.id),
+        "affiliations": await conflicts.list_affiliations(session, juror.id),
         "values": {
             "name": juror.name,
             "organisation": juror.organisation,

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.catalogue import seasons
 from awards.errors import NotAllowed, NotFound
-from awards.handlers import AppSettings, Db, PathId, SearchText
+from awards.handlers import AppSettings, PathId, SearchText, Session
 from awards.models import Round, Season
 from awards.results import publication
 from awards.settings import Settings
@@ -20,19 +20,19 @@ class PublicController(Controller):
     path = "/rounds"
 
     @get("/", name="public.rounds")
-    async def index(self, db: Db) -> Template:
+    async def index(self, session: Session) -> Template:
         shown = list(
-            await db.scalars(
+            await session.scalars(
                 select(Round).where(Round.state.in_(rounds.PUBLIC_STATES)).order_by(Round.id.desc())
             )
         )
         return Template("public/rounds.html", context={"rounds": shown})
 
     @get("/{round_id:int}", name="public.round")
-    async def show(self, round_id: PathId, db: Db) -> Template:
-        round_ = await rounds.get_public_round(db, round_id)
-        season = await seasons.get_season(db, round_.season_id)
-        categories, register = await publication.round_page(db, round_)
+    async def show(self, round_id: PathId, session: Session) -> Template:
+        round_ = await rounds.get_public_round(session, round_id)
+        season = await seasons.get_season(session, round_.season_id)
+        categories, register = await publication.round_page(session, round_)
         return Template(
             "public/round.html",
             context={
@@ -47,11 +47,11 @@ class PublicController(Controller):
     async def results(
         self,
         round_id: PathId,
-        db: Db,
+        session: Session,
         settings: AppSettings,
         tracker: SearchText = "",
     ) -> Template:
-        round_, season, published = await _sealed(db, round_id, settings, "No results yet.")
+        round_, season, published = await _sealed(session, round_id, settings, "No results yet.")
         found = publication.find_tracker(published.record, tracker) if tracker else None
         return Template(
             "public/results.html",
@@ -67,12 +67,17 @@ class PublicController(Controller):
 
     @get("/{round_id:int}/files/{kind:str}", name="public.download")
     async def download(
-        self, round_id: PathId, kind: FromPath[str], request: Request, db: Db, settings: AppSettings
+        self,
+        round_id: PathId,
+        kind: FromPath[str],
+        request: Request,
+        session: Session,
+        settings: AppSettings,
     ) -> Response[bytes]:
         """The sealed files: for everyone where every category allows it, always for auditors."""
         if kind not in ("record", "results"):
             raise NotFound("No such file.")
-        round_, _season, published = await _sealed(db, round_id, settings, "No such file.")
+        round_, _season, published = await _sealed(session, round_id, settings, "No such file.")
         user = request.scope.get("user")
         auditor = user is not None and user.can_download_records
         allowed = published.record_public if kind == "record" else published.results_public
@@ -92,14 +97,14 @@ class PublicController(Controller):
 
 
 async def _sealed(
-    db: AsyncSession, round_id: int, settings: Settings, missing: str
+    session: AsyncSession, round_id: int, settings: Settings, missing: str
 ) -> tuple[Round, Season, publication.Published]:
     """A closed round, its season and its sealed files (checked against the seal); `missing`
     is the 404 message for a round not closed yet."""
-    round_ = await rounds.get_public_round(db, round_id)
+    round_ = await rounds.get_public_round(session, round_id)
     if round_.state != "closed":
         raise NotFound(missing)
-    season = await seasons.get_season(db, round_.season_id)
+    season = await seasons.get_season(session, round_.season_id)
     return (
         round_,
         season,

@@ -106,9 +106,9 @@ class BallotApiController(Controller):
 
     @get("/{round_id:int}/ballot", name="api.ballot")
     async def ballot(
-        self, request: Request, round_id: PathId, database: DatabaseService
+        self, request: Request, round_id: PathId, db: DatabaseService
     ) -> BallotDefinition:
-        sheet = await juror_sheet(request, database, round_id)
+        sheet = await juror_sheet(request, db, round_id)
         codes = {item.category.id: item.category.code for item in sheet.categories}
         tokens = trackers.issue(sheet, request.user.id, server_secret(request))
         return BallotDefinition(
@@ -146,9 +146,9 @@ class BallotApiController(Controller):
         request: Request,
         round_id: PathId,
         data: JSONBody[CastIn],
-        database: DatabaseService,
+        db: DatabaseService,
     ) -> Response[CastOut]:
-        sheet = await juror_sheet(request, database, round_id)
+        sheet = await juror_sheet(request, db, round_id)
         by_code = {item.category.code: item.category.id for item in sheet.categories}
         unknown = [code for code in data.ballots if code not in by_code]
         if unknown:
@@ -162,9 +162,7 @@ class BallotApiController(Controller):
             tokens = {by_code[code]: token for code, token in data.trackers.items()}
             issued = trackers.checked(tokens, sheet, request.user.id, server_secret(request))
         try:
-            done = await database.write(
-                casting.cast, sheet, request.user.id, contents, utcnow(), issued
-            )
+            done = await db.write(casting.cast, sheet, request.user.id, contents, utcnow(), issued)
         except casting.InvalidBallot as exc:
             raise casting.InvalidBallot(
                 {codes.get(c, str(c)): m for c, m in exc.errors.items()}
@@ -178,18 +176,16 @@ class BallotApiController(Controller):
         request: Request,
         round_id: PathId,
         data: JSONBody[TrackersIn],
-        database: DatabaseService,
+        db: DatabaseService,
     ) -> TrackersOut:
         """For the juror's own browser, which kept trackers from a cast whose answer it may not
         have seen: which of them are stored (while the round is open)."""
-        stored = await database.read(
+        stored = await db.read(
             trackers.kept_in_box, round_id, request.user.id, data.trackers, utcnow()
         )
         return TrackersOut(stored=stored)
 
     @get("/{round_id:int}/status", name="api.status")
-    async def status(
-        self, request: Request, round_id: PathId, database: DatabaseService
-    ) -> StatusOut:
-        round_, voted = await database.read(ballot_sheets.voting_status, round_id, request.user.id)
+    async def status(self, request: Request, round_id: PathId, db: DatabaseService) -> StatusOut:
+        round_, voted = await db.read(ballot_sheets.voting_status, round_id, request.user.id)
         return StatusOut(round=round_.id, state=round_.state, voted=voted)

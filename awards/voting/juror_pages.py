@@ -19,11 +19,11 @@ from awards.forms import Fields
 from awards.handlers import (
     AppSettings,
     DatabaseService,
-    Db,
     FormData,
     PasswordService,
     PathId,
     SearchText,
+    Session,
     form_error,
     juror_sheet,
     see_other,
@@ -53,11 +53,11 @@ class JurorAuthController(Controller):
         self,
         request: Request,
         data: FormData,
-        db: Db,
+        session: Session,
         settings: AppSettings,
         passwords: PasswordService,
     ) -> Template | Redirect:
-        return await log_in(request, data, db, settings, passwords, "juror")
+        return await log_in(request, data, session, settings, passwords, "juror")
 
     @get("/activate", name="juror.activate")
     async def activate_page(self) -> Template:
@@ -68,13 +68,13 @@ class JurorAuthController(Controller):
         self,
         request: Request,
         data: FormData,
-        db: Db,
-        database: DatabaseService,
+        session: Session,
+        db: DatabaseService,
         settings: AppSettings,
         passwords: PasswordService,
     ) -> Template | Redirect:
         return await activate_form(
-            request, data, db, database, settings, passwords, "juror", "juror/activate.html"
+            request, data, session, db, settings, passwords, "juror", "juror/activate.html"
         )
 
 
@@ -83,10 +83,10 @@ class JurorController(Controller):
     guards = [requires_juror]  # noqa: RUF012
 
     @get("/", name="juror.home")
-    async def home(self, request: Request, db: Db) -> Template:
+    async def home(self, request: Request, session: Session) -> Template:
         juror_id = request.user.id
         rounds = list(
-            await db.scalars(
+            await session.scalars(
                 select(Round)
                 .where(
                     Round.state == "open",
@@ -100,28 +100,26 @@ class JurorController(Controller):
             )
         )
         voted = set(
-            await db.scalars(
+            await session.scalars(
                 select(Participation.round_id).where(Participation.juror_id == juror_id)
             )
         )
         return Template("juror/home.html", context={"rounds": rounds, "voted": voted})
 
     @get("/rounds/{round_id:int}/ballot", name="juror.ballot")
-    async def ballot(
-        self, request: Request, round_id: PathId, database: DatabaseService
-    ) -> Template:
-        round_, voted = await database.read(ballot_sheets.voting_status, round_id, request.user.id)
+    async def ballot(self, request: Request, round_id: PathId, db: DatabaseService) -> Template:
+        round_, voted = await db.read(ballot_sheets.voting_status, round_id, request.user.id)
         if voted:
-            return await _voted(request, database, round_)
-        sheet = await juror_sheet(request, database, round_id)
+            return await _voted(request, db, round_)
+        sheet = await juror_sheet(request, db, round_id)
         return Template("juror/ballot.html", context={"sheet": sheet, "values": {}, "errors": {}})
 
     @post("/rounds/{round_id:int}/ballot", name="juror.ballot.edit")
     async def edit(
-        self, request: Request, round_id: PathId, data: FormData, database: DatabaseService
+        self, request: Request, round_id: PathId, data: FormData, db: DatabaseService
     ) -> Template:
         """Back from the review page, with the choices made so far."""
-        sheet = await juror_sheet(request, database, round_id)
+        sheet = await juror_sheet(request, db, round_id)
         values = casting.form_values(sheet, data)
         return Template(
             "juror/ballot.html", context={"sheet": sheet, "values": values, "errors": {}}
@@ -129,9 +127,9 @@ class JurorController(Controller):
 
     @post("/rounds/{round_id:int}/review", name="juror.review")
     async def review(
-        self, request: Request, round_id: PathId, data: FormData, database: DatabaseService
+        self, request: Request, round_id: PathId, data: FormData, db: DatabaseService
     ) -> Template:
-        sheet = await juror_sheet(request, database, round_id)
+        sheet = await juror_sheet(request, db, round_id)
         try:
             contents = casting.read_form(sheet, data)
             casting.check(sheet, contents)
@@ -156,9 +154,9 @@ class JurorController(Controller):
         request: Request,
         round_id: PathId,
         data: FormData,
-        database: DatabaseService,
+        db: DatabaseService,
     ) -> Template:
-        sheet = await juror_sheet(request, database, round_id)
+        sheet = await juror_sheet(request, db, round_id)
         try:
             tokens = trackers.from_form(sheet, data) or {}
             contents = casting.read_form(sheet, data)
@@ -167,13 +165,11 @@ class JurorController(Controller):
                 if tokens
                 else None
             )
-            done = await database.write(
-                casting.cast, sheet, request.user.id, contents, utcnow(), issued
-            )
+            done = await db.write(casting.cast, sheet, request.user.id, contents, utcnow(), issued)
         except casting.InvalidBallot as exc:
             return _ballot_again(sheet, data, exc)
         except casting.AlreadyVoted:
-            return await _voted(request, database, sheet.round, again=True)
+            return await _voted(request, db, sheet.round, again=True)
         except trackers.TrackersRefused:
             # Tokens this server did not issue (say, kept from before its key changed): the page
             # tells the juror's browser to drop them, so that the next review hands out new ones.
@@ -203,14 +199,14 @@ class JurorController(Controller):
         self,
         request: Request,
         data: FormData,
-        db: Db,
+        session: Session,
         settings: AppSettings,
         passwords: PasswordService,
     ) -> Template | Redirect:
         """The current password is checked like a login (counted, and limited, before argon2
         runs): a session left open must not be a way to guess the password without limit."""
-        database = services_of(request.app.state).db
-        async with database.reader() as reader:
+        db = services_of(request.app.state).db
+        async with db.reader() as reader:
             email = (await reader.get(Juror, request.user.id)).email
         fields = Fields(data)
         current, new = fields.secret("current"), fields.secret("password")
@@ -220,7 +216,7 @@ class JurorController(Controller):
             fields.finish()
             # argon2 runs before `db` starts its (write-locking) transaction: see `check_login`.
             attempt = await login.counted_check(
-                database,
+                db,
                 passwords,
                 settings,
                 "juror",
@@ -246,14 +242,14 @@ class JurorController(Controller):
                 raise FormInvalid({"current": _("This is not your current password.")})
             check_new_password(new, repeat)
             new_hash = await passwords.hash(new)
-            juror = await db.get(Juror, request.user.id)
+            juror = await session.get(Juror, request.user.id)
             if juror.password_hash != attempt.stored:  # changed meanwhile, in another tab
                 raise FormInvalid({"current": _("This is not your current password.")})
         except FormInvalid as exc:
-            return await form_error(db, "juror/password.html", exc, status_code=status)
+            return await form_error(session, "juror/password.html", exc, status_code=status)
         juror.password_hash = new_hash
-        await web_sessions.end_all(db, "juror", juror.id)
-        raw = await web_sessions.start(db, "juror", juror.id, utcnow())
+        await web_sessions.end_all(session, "juror", juror.id)
+        raw = await web_sessions.start(session, "juror", juror.id, utcnow())
         redirect = see_other(request, "juror.home")
         redirect.set_cookie(
             web_sessions.COOKIE_NAME,
@@ -266,38 +262,47 @@ class JurorController(Controller):
         return redirect
 
     @get("/affiliations", name="juror.affiliations")
-    async def affiliations(self, request: Request, db: Db, q: SearchText = "") -> Template:
-        context = await _affiliation_context(db, request.user.id, q)
+    async def affiliations(
+        self, request: Request, session: Session, q: SearchText = ""
+    ) -> Template:
+        context = await _affiliation_context(session, request.user.id, q)
         return Template("juror/affiliations.html", context=context)
 
     @post("/affiliations", name="juror.affiliations.add")
-    async def declare(self, request: Request, data: FormData, db: Db) -> Template | Redirect:
-        juror = await db.get(Juror, request.user.id)
+    async def declare(
+        self, request: Request, data: FormData, session: Session
+    ) -> Template | Redirect:
+        juror = await session.get(Juror, request.user.id)
         fields = Fields(data)
         company, role = fields.text("company", max_length=300), fields.text("role")
         drama_id = fields.id("drama_id", required=False)
         try:
             fields.finish()
-            await conflicts.declare(db, juror, company=company, drama_id=drama_id, role=role)
+            await conflicts.declare(session, juror, company=company, drama_id=drama_id, role=role)
         except FormInvalid as exc:
             return await form_error(
-                db, "juror/affiliations.html", exc, **await _affiliation_context(db, juror.id)
+                session,
+                "juror/affiliations.html",
+                exc,
+                **await _affiliation_context(session, juror.id),
             )
         return see_other(request, "juror.affiliations")
 
     @post("/affiliations/{affiliation_id:int}/withdraw", name="juror.affiliations.withdraw")
-    async def withdraw(self, request: Request, affiliation_id: PathId, db: Db) -> Redirect:
-        await conflicts.withdraw(db, await db.get(Juror, request.user.id), affiliation_id)
+    async def withdraw(
+        self, request: Request, affiliation_id: PathId, session: Session
+    ) -> Redirect:
+        await conflicts.withdraw(session, await session.get(Juror, request.user.id), affiliation_id)
         return see_other(request, "juror.affiliations")
 
 
 async def _voted(
-    request: Request, database: Database, round_: ballot_sheets.RoundHead, again: bool = False
+    request: Request, db: Database, round_: ballot_sheets.RoundHead, again: bool = False
 ) -> Template:
     """ "You have voted", with the names of the round's categories for the trackers the juror's
     browser may have kept (read from what opening froze: the round may be past its closing
     time and not yet closed)."""
-    sheet = await database.read(
+    sheet = await db.read(
         ballot_sheets.frozen_sheet, round_.id, request.user.id, server_secret(request)
     )
     names = {trackers.field(item): item.category.name for item in sheet.categories}
@@ -329,16 +334,16 @@ def _hidden(values: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-async def _affiliation_context(db: AsyncSession, juror_id: int, q: str = "") -> dict[str, Any]:
-    declared = await conflicts.list_affiliations(db, juror_id)
+async def _affiliation_context(session: AsyncSession, juror_id: int, q: str = "") -> dict[str, Any]:
+    declared = await conflicts.list_affiliations(session, juror_id)
     wanted = {a.drama_id for a in declared if a.drama_id}
     titles = dict(
-        (await db.execute(select(Drama.id, Drama.title).where(Drama.id.in_(wanted)))).all()
+        (await session.execute(select(Drama.id, Drama.title).where(Drama.id.in_(wanted)))).all()
     )
     found = []
     if q.strip():
         found = list(
-            await db.scalars(
+            await session.scalars(
                 select(Drama)
                 .where(Drama.title.contains(q.strip(), autoescape=True))
                 .order_by(Drama.title)

@@ -13,9 +13,9 @@ from awards.forms import Fields
 from awards.handlers import (
     AppSettings,
     DatabaseService,
-    Db,
     FormData,
     PathId,
+    Session,
     form_error,
     see_other,
 )
@@ -30,13 +30,13 @@ class RoundController(Controller):
     guards = [requires_staff]  # noqa: RUF012
 
     @get("/seasons/{season_id:int}/rounds", name="rounds")
-    async def list_rounds(self, season_id: PathId, db: Db) -> Template:
-        season = await seasons.get_season(db, season_id)
+    async def list_rounds(self, season_id: PathId, session: Session) -> Template:
+        season = await seasons.get_season(session, season_id)
         return Template(
             "rounds/list.html",
             context={
                 "season": season,
-                "rounds": await rounds.list_rounds(db, season_id),
+                "rounds": await rounds.list_rounds(session, season_id),
                 "values": {"kind": "nomination"},
                 "errors": {},
             },
@@ -44,40 +44,43 @@ class RoundController(Controller):
 
     @post("/seasons/{season_id:int}/rounds", name="round.create")
     async def create_round(
-        self, request: Request, season_id: PathId, data: FormData, db: Db
+        self, request: Request, season_id: PathId, data: FormData, session: Session
     ) -> Template | Redirect:
-        season = await seasons.get_season(db, season_id)
+        season = await seasons.get_season(session, season_id)
         try:
             created = await rounds.create_round(
-                db, season, rounds.RoundForm.parse(data), request.user.name
+                session, season, rounds.RoundForm.parse(data), request.user.name
             )
         except FormInvalid as exc:
             return await form_error(
-                db,
+                session,
                 "rounds/list.html",
                 exc,
                 season=season,
-                rounds=await rounds.list_rounds(db, season_id),
+                rounds=await rounds.list_rounds(session, season_id),
             )
         return see_other(request, "round", round_id=created.id)
 
     @get("/rounds/{round_id:int}", name="round")
-    async def show(self, round_id: PathId, db: Db) -> Template:
-        return Template("rounds/detail.html", context=await _context(db, round_id))
+    async def show(self, round_id: PathId, session: Session) -> Template:
+        return Template("rounds/detail.html", context=await _context(session, round_id))
 
     @post("/rounds/{round_id:int}/categories", name="round.categories")
     async def set_categories(
-        self, request: Request, round_id: PathId, data: FormData, db: Db
+        self, request: Request, round_id: PathId, data: FormData, session: Session
     ) -> Template | Redirect:
-        round_ = await rounds.get_round(db, round_id, lock=True)
+        round_ = await rounds.get_round(session, round_id, lock=True)
         fields = Fields(data)
         ids = fields.ids("categories")
         try:
             fields.finish()
-            await opening.set_categories(db, round_, ids, request.user.name)
+            await opening.set_categories(session, round_, ids, request.user.name)
         except FormInvalid as exc:
             return await form_error(
-                db, "rounds/detail.html", exc, **await _context(db, round_id, values=False)
+                session,
+                "rounds/detail.html",
+                exc,
+                **await _context(session, round_id, values=False),
             )
         return see_other(request, "round", round_id=round_id)
 
@@ -87,44 +90,48 @@ class RoundController(Controller):
         request: Request,
         round_id: PathId,
         data: FormData,
-        db: Db,
+        session: Session,
         settings: AppSettings,
     ) -> Template | Redirect:
-        round_ = await rounds.get_round(db, round_id, lock=True)
+        round_ = await rounds.get_round(session, round_id, lock=True)
         try:
             form = rounds.ScheduleForm.parse(data, settings.timezone, utcnow())
-            await opening.schedule(db, round_, form, request.user.name)
+            await opening.schedule(session, round_, form, request.user.name)
         except FormInvalid as exc:
             return await form_error(
-                db, "rounds/detail.html", exc, **await _context(db, round_id, values=False)
+                session,
+                "rounds/detail.html",
+                exc,
+                **await _context(session, round_id, values=False),
             )
         return see_other(request, "round", round_id=round_id)
 
     @post("/rounds/{round_id:int}/unschedule", name="round.unschedule")
-    async def unschedule(self, request: Request, round_id: PathId, db: Db) -> Redirect:
+    async def unschedule(self, request: Request, round_id: PathId, session: Session) -> Redirect:
         await rounds.unschedule(
-            db, await rounds.get_round(db, round_id, lock=True), request.user.name
+            session, await rounds.get_round(session, round_id, lock=True), request.user.name
         )
         return see_other(request, "round", round_id=round_id)
 
     @post("/rounds/{round_id:int}/open", name="round.open")
-    async def open_round(self, request: Request, round_id: PathId, db: Db) -> Redirect:
+    async def open_round(self, request: Request, round_id: PathId, session: Session) -> Redirect:
         await opening.open_round(
-            db, await rounds.get_round(db, round_id, lock=True), utcnow(), request.user.name
+            session,
+            await rounds.get_round(session, round_id, lock=True),
+            utcnow(),
+            request.user.name,
         )
         return see_other(request, "round", round_id=round_id)
 
     @post("/rounds/{round_id:int}/close", name="round.close")
     async def close_round(
-        self, request: Request, round_id: PathId, database: DatabaseService, settings: AppSettings
+        self, request: Request, round_id: PathId, db: DatabaseService, settings: AppSettings
     ) -> Redirect:
         """The close runs in a transaction of its own (see `awards.voting.closing`); the scrub of
         the storage after the answer has gone."""
-        await closing.close(database, round_id, utcnow(), request.user.name, settings)
+        await closing.close(db, round_id, utcnow(), request.user.name, settings)
         redirect = see_other(request, "round", round_id=round_id)
-        redirect.background = BackgroundTask(
-            closing.scrub_closed, database, utcnow(), request.user.name
-        )
+        redirect.background = BackgroundTask(closing.scrub_closed, db, utcnow(), request.user.name)
         return redirect
 
     @post("/rounds/{round_id:int}/final", name="round.final")
@@ -133,36 +140,36 @@ class RoundController(Controller):
         request: Request,
         round_id: PathId,
         data: FormData,
-        database: DatabaseService,
+        db: DatabaseService,
         settings: AppSettings,
     ) -> Template | Redirect:
         try:
             form = rounds.RoundForm.parse({**data, "kind": "final"})
             final = await closing.create_final_from_shortlist(
-                database, round_id, form, settings, request.user.name
+                db, round_id, form, settings, request.user.name
             )
         except FormInvalid as exc:
-            async with database.transaction(write=False) as session:
+            async with db.transaction(write=False) as session:
                 context = await _context(session, round_id, values=False)
                 return await form_error(session, "rounds/detail.html", exc, **context)
         return see_other(request, "round", round_id=final.id)
 
     @post("/rounds/{round_id:int}/publish", name="round.publish")
-    async def publish(self, request: Request, round_id: PathId, db: Db) -> Redirect:
-        round_ = await rounds.get_round(db, round_id, lock=True)
-        await publication.publish(db, round_, utcnow(), request.user.name)
+    async def publish(self, request: Request, round_id: PathId, session: Session) -> Redirect:
+        round_ = await rounds.get_round(session, round_id, lock=True)
+        await publication.publish(session, round_, utcnow(), request.user.name)
         return see_other(request, "public.results", round_id=round_id)
 
     @get("/rounds/{round_id:int}/turnout", name="round.turnout")
-    async def show_turnout(self, round_id: PathId, db: Db) -> Template:
-        round_ = await rounds.get_round(db, round_id)
-        panels = await turnout.turnout(db, round_id, round_.season_id)
+    async def show_turnout(self, round_id: PathId, session: Session) -> Template:
+        round_ = await rounds.get_round(session, round_id)
+        panels = await turnout.turnout(session, round_id, round_.season_id)
         return Template("rounds/turnout.html", context={"round": round_, "panels": panels})
 
     @get("/rounds/{round_id:int}/turnout/not-voted.csv", name="round.turnout.csv")
-    async def export_not_voted(self, round_id: PathId, db: Db) -> Response[bytes]:
-        round_ = await rounds.get_round(db, round_id)
-        panels = await turnout.turnout(db, round_id, round_.season_id)
+    async def export_not_voted(self, round_id: PathId, session: Session) -> Response[bytes]:
+        round_ = await rounds.get_round(session, round_id)
+        panels = await turnout.turnout(session, round_id, round_.season_id)
         return Response(
             turnout.not_voted_csv(panels),
             media_type="text/csv; charset=utf-8",
@@ -170,14 +177,14 @@ class RoundController(Controller):
         )
 
 
-async def _context(db: AsyncSession, round_id: int, values: bool = True) -> dict[str, Any]:
-    round_ = await rounds.get_round(db, round_id)
-    season = await seasons.get_season(db, round_.season_id)
+async def _context(session: AsyncSession, round_id: int, values: bool = True) -> dict[str, Any]:
+    round_ = await rounds.get_round(session, round_id)
+    season = await seasons.get_season(session, round_.season_id)
     context: dict[str, Any] = {
         "round": round_,
         "season": season,
-        "all_categories": await categories.list_categories(db, season.id),
-        "chosen": {c.id for c in await rounds.round_categories(db, round_id)},
+        "all_categories": await categories.list_categories(session, season.id),
+        "chosen": {c.id for c in await rounds.round_categories(session, round_id)},
         "schedule_problem": schedule.problem_of(round_),
     }
     if values:
