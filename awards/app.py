@@ -39,6 +39,7 @@ from awards.i18n import N_
 from awards.jury.pages import JuryController
 from awards.results.pages import PublicController
 from awards.settings import PROJECT_ROOT, Settings
+from awards.voting import lifecycle
 from awards.voting.api import BallotApiController
 from awards.voting.juror_pages import JurorAuthController, JurorController
 from awards.voting.round_pages import RoundController
@@ -134,6 +135,7 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
     env.filters["localtime"] = lambda value: i18n.local_time(value, settings.timezone)
     env.globals["LOCALES"] = i18n.LOCALES
     env.globals["TIMEZONE"] = settings.timezone
+    env.globals["ROUND_STATE_LABELS"] = lifecycle.LABELS
     env.globals["current_locale"] = i18n.current_locale
 
 

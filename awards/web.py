@@ -26,7 +26,7 @@ from litestar.types import ASGIApp, Guard, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import i18n
-from awards.accounts import sessions as web_sessions
+from awards.accounts import sessions
 from awards.accounts.passwords import Passwords
 from awards.accounts.sessions import Principal
 from awards.database import Database
@@ -178,15 +178,13 @@ class PrincipalMiddleware:
             await self.app(scope, receive, send)
             return
         scope["user"] = None
-        raw = _cookie(scope, web_sessions.COOKIE_NAME)
+        raw = _cookie(scope, sessions.COOKIE_NAME)
         if raw and not scope["path"].startswith("/static/"):
             services = services_of(scope["litestar_app"].state)
             now = utcnow()
-            principal, stale = await services.db.read(
-                web_sessions.resolve, raw, now, services.settings
-            )
+            principal, stale = await services.db.read(sessions.resolve, raw, now, services.settings)
             if stale and principal is not None:
-                await services.db.write(web_sessions.touch, principal.session_hash, now)
+                await services.db.write(sessions.touch, principal.session_hash, now)
             scope["user"] = principal
             if principal is None:
                 send = _clearing_cookie(send)
@@ -209,7 +207,7 @@ def _clearing_cookie(send: Send) -> Send:
     async def wrapped(message: Message) -> None:
         if message["type"] == "http.response.start":
             headers = list(message.get("headers", []))
-            headers.append((b"set-cookie", expired_cookie(web_sessions.COOKIE_NAME).encode()))
+            headers.append((b"set-cookie", expired_cookie(sessions.COOKIE_NAME).encode()))
             message = {**message, "headers": headers}
         await send(message)
 

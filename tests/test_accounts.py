@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from litestar.testing import TestClient
 
-from awards.accounts import sessions as web_sessions
+from awards.accounts import sessions
 from awards.accounts.passwords import Passwords
 from awards.app import create_app
 from awards.database import Database
@@ -76,16 +76,16 @@ def test_an_active_session_outlives_the_idle_timeout(settings):
         start = utcnow()
         try:
             async with db.transaction() as session:
-                raw = await web_sessions.start(session, "juror", election.juror_ids[0], start)
+                raw = await sessions.start(session, "juror", election.juror_ids[0], start)
             alive = []
             for step in range(1, 16):
                 now = start + timedelta(seconds=20 * step)
-                principal, stale = await db.read(web_sessions.resolve, raw, now, settings)
+                principal, stale = await db.read(sessions.resolve, raw, now, settings)
                 alive.append(principal is not None)
                 if stale and principal is not None:
-                    await db.write(web_sessions.touch, principal.session_hash, now)
+                    await db.write(sessions.touch, principal.session_hash, now)
             idle = start + timedelta(seconds=20 * 15 + 61 + 6)
-            principal, _ = await db.read(web_sessions.resolve, raw, idle, settings)
+            principal, _ = await db.read(sessions.resolve, raw, idle, settings)
             alive.append(principal is None)  # a minute (and a little) without requests ends it
             return alive
         finally:

@@ -11,8 +11,7 @@ from sqlalchemy.exc import OperationalError
 from awards.database import Database
 from awards.models import AuditEvent, Ballot, Nominee, RecusalDecision, Round, RoundNominee
 from awards.models.base import utcnow
-from awards.voting import schedule
-from awards.voting import sealing as records
+from awards.voting import schedule, sealing
 from tests.factories import build_election, plant_ballot, run_cli, run_db
 
 
@@ -201,7 +200,7 @@ def test_a_database_that_keeps_refusing_a_close_is_reported_on_the_third_pass(
         attempts.append(1)
         raise OperationalError("INSERT", {}, Exception("database or disk is full"))
 
-    monkeypatch.setattr(records, "seal", full_disk)
+    monkeypatch.setattr(sealing, "seal", full_disk)
     for passes in (1, 2):
         client.get("/login")
         assert len(attempts) == passes

@@ -17,8 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from awards import audit
-from awards.accounts import sessions as web_sessions
-from awards.accounts import throttle
+from awards.accounts import sessions, throttle
 from awards.accounts.password_rules import check_new_password
 from awards.accounts.passwords import Passwords
 from awards.database import Database
@@ -190,7 +189,7 @@ async def activate(
     if account is None or not account.is_active:
         raise CodeInvalid(_INVALID)
     account.password_hash = new_hash
-    await web_sessions.end_all(session, kind, account.id)
+    await sessions.end_all(session, kind, account.id)
     await audit.record(
         session,
         actor=f"{kind}:{account.id}",

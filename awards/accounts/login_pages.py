@@ -12,8 +12,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit, i18n
-from awards.accounts import activation, second_factor, throttle
-from awards.accounts import sessions as web_sessions
+from awards.accounts import activation, second_factor, sessions, throttle
 from awards.accounts.login import check_login
 from awards.accounts.passwords import Passwords
 from awards.database import Database
@@ -179,9 +178,9 @@ async def start_session(
     next logins are counted apart from guesses made elsewhere."""
     kind = "staff" if isinstance(user, StaffUser) else "juror"
     account = user.username if isinstance(user, StaffUser) else user.email
-    await web_sessions.end(session, request.cookies.get(web_sessions.COOKIE_NAME))
-    await web_sessions.purge_expired(session, now, settings)  # no scheduler needed to keep it small
-    raw = await web_sessions.start(session, kind, user.id, now)
+    await sessions.end(session, request.cookies.get(sessions.COOKIE_NAME))
+    await sessions.purge_expired(session, now, settings)  # no scheduler needed to keep it small
+    raw = await sessions.start(session, kind, user.id, now)
     if isinstance(user, StaffUser):
         await audit.record(
             session,
@@ -196,7 +195,7 @@ async def start_session(
         status_code=303,
         cookies=[
             Cookie(
-                key=web_sessions.COOKIE_NAME,
+                key=sessions.COOKIE_NAME,
                 value=raw,
                 httponly=True,
                 samesite="lax",
@@ -242,10 +241,10 @@ class AuthController(Controller):
 
     @post("/logout", name="logout")
     async def logout(self, request: Request, session: Session) -> Redirect:
-        await web_sessions.end(session, request.cookies.get(web_sessions.COOKIE_NAME))
+        await sessions.end(session, request.cookies.get(sessions.COOKIE_NAME))
         is_juror = request.user is not None and request.user.is_juror
         redirect = see_other(request, "juror.login" if is_juror else "login")
-        redirect.delete_cookie(web_sessions.COOKIE_NAME, path="/")
+        redirect.delete_cookie(sessions.COOKIE_NAME, path="/")
         return redirect
 
     @get("/lang/{locale:str}", name="lang")

@@ -32,8 +32,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.accounts import sessions as web_sessions
-from awards.accounts import throttle
+from awards.accounts import sessions, throttle
 from awards.database import Database
 from awards.errors import Conflict, FormInvalid
 from awards.i18n import _
@@ -152,7 +151,7 @@ async def complete_enrolment(
         )
     user.totp_enrolled_at = now
     user.totp_last_step = step
-    await web_sessions.end_all(session, "staff", user.id, keep=keep_session)
+    await sessions.end_all(session, "staff", user.id, keep=keep_session)
     await end_all_pending(session, user.id)
     codes = await new_recovery_codes(session, user)
     await audit.record(

@@ -21,8 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.accounts import activation, second_factor, staff, throttle
-from awards.accounts import sessions as web_sessions
+from awards.accounts import activation, second_factor, sessions, staff, throttle
 from awards.accounts.sessions import Principal
 from awards.errors import FormInvalid, NotAllowed, NotFound
 from awards.i18n import N_, _
@@ -74,7 +73,7 @@ async def reset_password(
         user, actor, N_("You cannot reset your own password here: ask another administrator.")
     )
     user.password_hash = NO_PASSWORD
-    await web_sessions.end_all(session, "staff", user.id)
+    await sessions.end_all(session, "staff", user.id)
     await second_factor.end_all_pending(session, user.id)
     issued = await activation.issue_staff_code(session, user, now, days, actor.name)
     await _audit(session, actor, "staff.password_reset", user, {"password": ["set", "unset"]})
@@ -142,7 +141,7 @@ async def set_active(
     if not active:
         _not_self(user, actor, N_("You cannot disable your own account."))
         await _keeps_an_administrator(session, user)
-        await web_sessions.end_all(session, "staff", user.id)
+        await sessions.end_all(session, "staff", user.id)
         await second_factor.end_all_pending(session, user.id)
     user.is_active = active
     action = "staff.enabled" if active else "staff.disabled"
@@ -165,5 +164,5 @@ async def reset_second_factor(session: AsyncSession, user: StaffUser, actor: Pri
     await _keeps_an_administrator(session, user)
     was = "on" if second_factor.is_enrolled(user) else "setting up"
     await second_factor.remove(session, user)
-    await web_sessions.end_all(session, "staff", user.id)
+    await sessions.end_all(session, "staff", user.id)
     await _audit(session, actor, "staff.second_factor_reset", user, {"second_factor": [was, "off"]})

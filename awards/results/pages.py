@@ -13,7 +13,7 @@ from awards.handlers import AppSettings, PathId, SearchText, Session
 from awards.models import Round, Season
 from awards.results import publication
 from awards.settings import Settings
-from awards.voting import rounds, sealed_files
+from awards.voting import lifecycle, rounds, sealed_files
 
 
 class PublicController(Controller):
@@ -23,7 +23,7 @@ class PublicController(Controller):
     async def index(self, session: Session) -> Template:
         shown = list(
             await session.scalars(
-                select(Round).where(Round.state.in_(rounds.PUBLIC_STATES)).order_by(Round.id.desc())
+                select(Round).where(Round.state.in_(lifecycle.PUBLIC)).order_by(Round.id.desc())
             )
         )
         return Template("public/rounds.html", context={"rounds": shown})

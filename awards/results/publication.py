@@ -25,8 +25,7 @@ from awards import audit
 from awards.errors import Conflict
 from awards.i18n import N_
 from awards.models import Juror, Round, RoundRecusal
-from awards.voting import rounds, sealed_files
-from awards.voting import sealing as records
+from awards.voting import rounds, sealed_files, sealing
 from ballots.record import ElectionRecord
 
 LEVELS = ("winners", "ranking", "counts", "full")
@@ -152,7 +151,7 @@ async def round_page(session: AsyncSession, round_: Round) -> tuple[list[dict[st
             for c in await rounds.round_categories(session, round_.id)
         ]
         return categories, []
-    config = await records.frozen_config(session, round_.id)
+    config = await sealing.frozen_config(session, round_.id)
     names = {n["id"]: (c["name"], n["label"]) for c in config["categories"] for n in c["nominees"]}
     register = []
     for juror, nominee_id, reason in await session.execute(

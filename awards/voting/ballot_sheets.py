@@ -31,7 +31,8 @@ from awards.models import (
     RoundEligibility,
     RoundRecusal,
 )
-from awards.voting.rounds import PUBLIC_STATES, nominee_id_of
+from awards.voting import lifecycle
+from awards.voting.rounds import nominee_id_of
 from ballots.content import BallotRules
 
 _T = TypeVar("_T")
@@ -98,7 +99,7 @@ def round_head(connection: Connection, round_id: int, *, share: bool = False) ->
     found = connection.execute(
         _ROUND_HEAD_SHARED if share else _ROUND_HEAD, {"round_id": round_id}
     ).first()
-    if found is None or found.state not in PUBLIC_STATES:  # a draft is no juror's business
+    if found is None or found.state not in lifecycle.PUBLIC:  # a draft is no juror's business
         raise NotFound("No such round.")
     return RoundHead(*found)
 

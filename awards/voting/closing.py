@@ -21,8 +21,7 @@ from awards.database import Database
 from awards.i18n import N_
 from awards.models import Round, RoundNominee, Season
 from awards.settings import Settings
-from awards.voting import opening, rounds, scrubbing, sealed_files
-from awards.voting import sealing as records
+from awards.voting import lifecycle, opening, rounds, scrubbing, sealed_files, sealing
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +35,7 @@ async def close(
             round_ = await rounds.get_round(session, round_id, lock=True)
             await rounds.close_round(session, round_, now, actor)
             before = audit.snapshot(round_)
-            await records.seal(session, round_, settings.timezone, settings.records_dir, created)
+            await sealing.seal(session, round_, settings.timezone, settings.records_dir, created)
             await audit.record_change(session, round_, before, actor=actor, action="round.sealed")
     except BaseException:
         if created and not await _carries_seal(db, round_id, created):
@@ -108,7 +107,9 @@ async def create_final_from_shortlist(
     async with db.transaction(write=False) as session:
         source = await rounds.get_round(session, source_id)
     if source.kind != "nomination" or source.state != "closed":
-        raise rounds.IllegalTransition(N_("A final round is made from a closed nomination round."))
+        raise lifecycle.IllegalTransition(
+            N_("A final round is made from a closed nomination round.")
+        )
     # A large record takes seconds to read: not on the event loop, not in the transaction.
     _record, results = await asyncio.to_thread(sealed_files.load, settings.records_dir, source)
     ranked = {c["id"]: c["ranking"] for c in results["categories"]}

@@ -9,8 +9,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards.accounts import login, throttle
-from awards.accounts import sessions as web_sessions
+from awards.accounts import login, sessions, throttle
 from awards.accounts.login_pages import activate_form, client_address, log_in, safe_next
 from awards.accounts.password_rules import check_new_password
 from awards.database import Database
@@ -248,11 +247,11 @@ class JurorController(Controller):
         except FormInvalid as exc:
             return await form_error(session, "juror/password.html", exc, status_code=status)
         juror.password_hash = new_hash
-        await web_sessions.end_all(session, "juror", juror.id)
-        raw = await web_sessions.start(session, "juror", juror.id, utcnow())
+        await sessions.end_all(session, "juror", juror.id)
+        raw = await sessions.start(session, "juror", juror.id, utcnow())
         redirect = see_other(request, "juror.home")
         redirect.set_cookie(
-            web_sessions.COOKIE_NAME,
+            sessions.COOKIE_NAME,
             raw,
             httponly=True,
             samesite="lax",

@@ -44,13 +44,8 @@ from awards.models import (
     category_panel,
     juror_panel,
 )
-from awards.voting.rounds import (
-    IllegalTransition,
-    ScheduleForm,
-    nominee_key,
-    require_state,
-    round_categories,
-)
+from awards.voting import lifecycle
+from awards.voting.rounds import ScheduleForm, nominee_key, round_categories
 from ballots.canonical import canonical_json, sha256_hex
 from ballots.content import RANKED, SCORED
 
@@ -210,16 +205,16 @@ async def ensure_can_open(
 ) -> OpeningPlan:
     found = await plan(session, round_)
     if problems := found.problems(round_, now):
-        raise IllegalTransition(problems[0].message, **problems[0].params)
+        raise lifecycle.IllegalTransition(problems[0].message, **problems[0].params)
     return found
 
 
 async def set_categories(
     session: AsyncSession, round_: Round, category_ids: Sequence[int], actor: str
 ) -> None:
-    require_state(
+    lifecycle.require(
         round_,
-        ("draft", "scheduled", "lapsed"),
+        lifecycle.PREPARING,
         N_("The round is %(state)s: its categories can no longer change."),
     )
     wanted = set(category_ids)
@@ -255,24 +250,17 @@ async def set_categories(
 
 async def schedule(session: AsyncSession, round_: Round, form: ScheduleForm, actor: str) -> None:
     """Schedule (or reschedule) a round that could open as it stands."""
-    require_state(
-        round_,
-        ("draft", "scheduled", "lapsed"),
-        N_("The round is %(state)s: it cannot be scheduled."),
-    )
+    lifecycle.check(round_, "schedule")
     await ensure_can_open(session, round_, None)  # the form has checked the new times
     before = audit.snapshot(round_)
-    round_.opens_at, round_.closes_at, round_.state = form.opens_at, form.closes_at, "scheduled"
+    lifecycle.move(round_, "schedule")
+    round_.opens_at, round_.closes_at = form.opens_at, form.closes_at
     round_.schedule_problem = None
     await audit.record_change(session, round_, before, actor=actor, action="round.scheduled")
 
 
 async def open_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
-    require_state(
-        round_,
-        ("draft", "scheduled", "lapsed"),
-        N_("The round is %(state)s: it cannot be opened."),
-    )
+    lifecycle.check(round_, "open")
     found = await ensure_can_open(session, round_, now)
     before = audit.snapshot(round_)
     await _freeze(session, round_, found)
@@ -283,7 +271,8 @@ async def open_round(session: AsyncSession, round_: Round, now: datetime, actor:
     round_.seed_sha256 = hashlib.sha256(seed).hexdigest()
     round_.config_sha256 = sha256_hex(document)
     round_.eligible_jurors = len(set().union(*(item.eligible for item in found.categories)))
-    round_.opened_at, round_.state, round_.schedule_problem = now, "open", None
+    lifecycle.move(round_, "open")
+    round_.opened_at, round_.schedule_problem = now, None
     round_.audit_head_at_open = (await audit.head(session))[1]
     # The seed itself is a secret column: only its hash is in the event.
     await audit.record_change(session, round_, before, actor=actor, action="round.opened")
@@ -294,7 +283,7 @@ async def ensure_schedules_hold(session: AsyncSession, season_id: int) -> None:
     round of the season could no longer open. Called by every change to what opening freezes."""
     await session.flush()
     scheduled = await session.scalars(
-        select(Round).where(Round.season_id == season_id, Round.state == "scheduled")
+        select(Round).where(Round.season_id == season_id, Round.state == lifecycle.State.SCHEDULED)
     )
     for round_ in list(scheduled):
         if problems := (await plan(session, round_)).problems(round_):

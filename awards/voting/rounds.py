@@ -23,12 +23,9 @@ from awards.forms import Fields
 from awards.i18n import N_, _
 from awards.models import Ballot, Category, Participation, Round, RoundCategory, Season
 from awards.models.rounds import ROUND_KINDS
+from awards.voting import lifecycle
 
 _SECURE = secrets.SystemRandom()
-
-
-class IllegalTransition(Conflict):
-    pass
 
 
 class Frozen(Conflict):
@@ -75,14 +72,13 @@ async def get_round(session: AsyncSession, round_id: int, *, lock: bool = False)
     return found
 
 
-PUBLIC_STATES = ("scheduled", "open", "closed")
-"""The states of a round that has been announced. Outside staff pages, a round in any other
-state (a draft, a lapsed schedule) is unknown: it answers exactly as an id that does not exist."""
+# Outside staff pages, a round in a state other than lifecycle.PUBLIC (a draft, a lapsed
+# schedule) is unknown: it answers exactly as an id that does not exist.
 
 
 async def get_public_round(session: AsyncSession, round_id: int) -> Round:
     found = await session.scalar(
-        select(Round).where(Round.id == round_id, Round.state.in_(PUBLIC_STATES))
+        select(Round).where(Round.id == round_id, Round.state.in_(lifecycle.PUBLIC))
     )
     if found is None:
         raise NotFound("No such round.")
@@ -129,20 +125,6 @@ async def create_round(
     await session.flush()
     await audit.record_change(session, new, {}, actor=actor, action="round.created")
     return new
-
-
-STATE_LABELS = {
-    "draft": N_("Draft"),
-    "scheduled": N_("Scheduled"),
-    "lapsed": N_("Lapsed"),
-    "open": N_("Open"),
-    "closed": N_("Closed"),
-}
-
-
-def require_state(round_: Round, states: Sequence[str], message: str) -> None:
-    if round_.state not in states:
-        raise IllegalTransition(message, state=_(STATE_LABELS[round_.state]))
 
 
 def typed_time(raw: str, zone: str) -> datetime:
@@ -205,22 +187,20 @@ class ScheduleForm:
 
 
 async def unschedule(session: AsyncSession, round_: Round, actor: str) -> None:
-    require_state(
-        round_, ("scheduled", "lapsed"), N_("Only a scheduled round can go back to draft.")
-    )
+    lifecycle.check(round_, "unschedule")
     before = audit.snapshot(round_)
-    round_.state, round_.opens_at, round_.closes_at = "draft", None, None
+    lifecycle.move(round_, "unschedule")
+    round_.opens_at, round_.closes_at = None, None
     round_.schedule_problem = None
     await audit.record_change(session, round_, before, actor=actor, action="round.unscheduled")
 
 
 async def close_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
-    require_state(
-        round_, ("open",), N_("The round is %(state)s: only an open round can be closed.")
-    )
+    lifecycle.check(round_, "close")
     await rewrite_box(session, round_.id)
     before = audit.snapshot(round_)
-    round_.closed_at, round_.state, round_.schedule_problem = now, "closed", None
+    lifecycle.move(round_, "close")
+    round_.closed_at, round_.schedule_problem = now, None
     await audit.record_change(session, round_, before, actor=actor, action="round.closed")
     # The head after the close's own event, which therefore cannot name it: the seal does.
     round_.audit_head_at_close = (await audit.head(session))[1]

@@ -25,7 +25,7 @@ from awards.errors import DomainError
 from awards.i18n import N_
 from awards.models import Round
 from awards.settings import Settings
-from awards.voting import closing, opening, rounds
+from awards.voting import closing, lifecycle, opening, rounds
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ async def _close(
         await closing.close(db, round_id, now, "schedule", settings)
         report.closed.append(code)
         _operational_errors.pop(("close", round_id), None)
-    except rounds.IllegalTransition:
+    except lifecycle.IllegalTransition:
         return  # no longer open: another process closed it meanwhile
     except Exception as exc:
         if explained := _explained(exc, "close", round_id):
@@ -164,8 +164,8 @@ async def _note_problem(
     session: AsyncSession, round_: Round, action: str, message: str, params: dict[str, Any]
 ) -> None:
     before = audit.snapshot(round_, problem=None)
-    if round_.state == "scheduled":
-        round_.state = "lapsed"
+    if round_.state == lifecycle.State.SCHEDULED:
+        lifecycle.move(round_, "lapse")
     round_.schedule_problem = json.dumps({"message": message, "params": params})
     await audit.record_change(
         session,
