@@ -18,7 +18,7 @@ NAMING_CONVENTION = {
 class DateTimeUTC(TypeDecorator[datetime]):
     """Every `datetime` column: aware times only (a naive one raises TypeError), stored in UTC,
     read back aware (SQLite keeps no offset: its times are UTC). advanced-alchemy's type of the
-    same name, written here because importing that library cost most of a second per command."""
+    same name, written here so that no command imports that library (0.15 s of CPU a start)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
