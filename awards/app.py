@@ -7,6 +7,7 @@ It does not start without a usable `AWARDS_BASE_URL` (see `awards.hosts`).
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -38,7 +39,7 @@ from awards.errors import Busy, Conflict, DomainError
 from awards.i18n import N_
 from awards.jury.pages import JuryController
 from awards.results.pages import PublicController
-from awards.settings import PROJECT_ROOT, Settings
+from awards.settings import TEMPLATES_DIR, Settings
 from awards.voting import lifecycle
 from awards.voting.api import BallotApiController
 from awards.voting.juror_pages import JurorAuthController, JurorController
@@ -59,8 +60,7 @@ from awards.web import (
     provide_transaction,
 )
 
-TEMPLATES = PROJECT_ROOT / "templates"
-STATIC = PROJECT_ROOT / "awards" / "static"
+STATIC = Path(__file__).resolve().parent / "static"
 logger = logging.getLogger("awards")
 
 
@@ -222,7 +222,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             exclude=["^/static/"],
         ),
         template_config=TemplateConfig(
-            directory=TEMPLATES,
+            directory=TEMPLATES_DIR,
             engine=JinjaTemplateEngine,
             engine_callback=lambda engine: _configure_templates(engine, settings),
         ),

@@ -11,6 +11,16 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _templates_dir() -> Path:
+    """The pages: `templates/` at the top of a source checkout (an editable install reads them
+    there), `awards/templates` in an installed wheel (setup.py puts them there)."""
+    installed = Path(__file__).resolve().parent / "templates"
+    return installed if installed.is_dir() else PROJECT_ROOT / "templates"
+
+
+TEMPLATES_DIR = _templates_dir()
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw == "":

@@ -4,15 +4,18 @@ and commits that fail answering an error, never a success."""
 import asyncio
 import sqlite3
 import threading
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, insert, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import StatementError
 
 from awards.database import Database
-from awards.models import Base, Season
+from awards.models import Base, Season, StaffUser
 from awards.settings import Settings
 from tests.factories import run_db
 
@@ -296,3 +299,31 @@ def test_a_failed_commit_answers_an_error_not_success(staff, settings: Settings)
     assert response.status_code >= 500
     assert response.status_code != 303
     assert _season_count(settings) == 0
+
+
+def test_times_are_stored_in_utc_read_back_aware_and_naive_ones_refused(settings: Settings):
+    """Every `datetime` column (`awards.models.base.DateTimeUTC`): SQLite keeps no offset, so the
+    UTC wall time is what is stored; a naive time would be stored as whatever zone it meant."""
+    shanghai = datetime(2024, 3, 1, 8, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+    async def scenario(session) -> tuple[datetime, str]:
+        await session.execute(
+            insert(StaffUser).values(
+                username="clock", display_name="clock", password_hash="x", role="admin",
+                created_at=shanghai,
+            )
+        )  # fmt: skip
+        read = await session.scalar(select(StaffUser.created_at))
+        stored = await session.scalar(text("SELECT CAST(created_at AS TEXT) FROM staff_user"))
+        with pytest.raises(StatementError, match="tzinfo is required"):
+            await session.execute(
+                update(StaffUser).values(created_at=datetime(2024, 3, 1))  # noqa: DTZ001
+            )
+        return read, stored
+
+    read, stored = run_db(settings, scenario)
+    assert read == shanghai
+    assert read.utcoffset() is not None
+    if settings.database_url.startswith("sqlite"):
+        assert read.tzinfo is UTC
+        assert stored.startswith("2024-03-01 00:00:00")

@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime
 
-from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import MetaData
+from sqlalchemy import DateTime, Dialect, MetaData
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -13,6 +13,31 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class DateTimeUTC(TypeDecorator[datetime]):
+    """Every `datetime` column: aware times only (a naive one raises TypeError), stored in UTC,
+    read back aware (SQLite keeps no offset: its times are UTC). advanced-alchemy's type of the
+    same name, written here so that no command imports that library (0.15 s of CPU a start)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return value
+        if not value.tzinfo:
+            raise TypeError("tzinfo is required")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=UTC)
 
 
 SECRET = {"secret": True}

@@ -17,7 +17,7 @@ from rich.text import Text
 from awards import i18n
 from awards.csv_files import csv_bytes
 from awards.results.publication import PublicCategory
-from awards.settings import PROJECT_ROOT
+from awards.settings import TEMPLATES_DIR
 from ballots.record import ElectionRecord
 
 
@@ -82,7 +82,7 @@ def _number(value: str | None) -> Fraction | None:
 def html_report(record: ElectionRecord, categories: list[PublicCategory], locale: str) -> str:
     """A self-contained page: no script, no external resource."""
     env = Environment(
-        loader=FileSystemLoader(PROJECT_ROOT / "templates"),
+        loader=FileSystemLoader(TEMPLATES_DIR),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
     )
