@@ -153,7 +153,9 @@ def main() -> None:
         awards = [sys.executable, "-m", "awards"]
         started = time.perf_counter()
         results = subprocess.run(
-            [*awards, "tally", "--record", str(record), "--json"], capture_output=True, check=True
+            [*awards, "tally", "--record", str(record), "--json", "--full"],
+            capture_output=True,
+            check=True,
         ).stdout
         print(f"awards tally --record: {time.perf_counter() - started:.1f} s")
         (Path(tmp) / "results.json").write_bytes(results)
