@@ -11,9 +11,9 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import Progress
-from rich.text import Text
 from sqlalchemy import select
 
+import ballots.cli
 from awards import audit, demo, hosts, migrate
 from awards.accounts import staff
 from awards.accounts.password_rules import check_new_password
@@ -31,9 +31,6 @@ from awards.settings import Settings
 from awards.spreadsheets import Limits
 from awards.voting import closing, opening, rounds, schedule, sealed_files
 from ballots.canonical import canonical_json, gc_paused
-from ballots.record import RecordError, parse_record
-from ballots.tally import count
-from ballots.verify import Failure, check_ballots, verify
 
 # soft_wrap: a message is never broken at the 80 columns rich assumes off a terminal, so
 # scripts (and tests) can search it for a phrase whatever the length of a path inside it.
@@ -192,15 +189,6 @@ def cmd_rounds(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_file(path: str) -> bytes | None:
-    """The file's bytes, or None once the reason it cannot be read is printed."""
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        err.print(f"cannot read {path}: {exc.strerror or exc}", style="red", markup=False)
-        return None
-
-
 def _sealed_round(args: argparse.Namespace, settings: Settings) -> tuple[Any, dict]:
     """A closed round's sealed record and results, checked against its seal: never a recount
     rebuilt from the database, which may have changed since."""
@@ -210,11 +198,6 @@ def _sealed_round(args: argparse.Namespace, settings: Settings) -> tuple[Any, di
             return await rounds.get_round(session, args.round)
 
     return sealed_files.load(settings.records_dir, _run(settings, work))
-
-
-def _print_failures(failures: list[Failure]) -> None:
-    for failure in failures:
-        err.print(Text.assemble(("FAIL", "red"), f" {failure}"))
 
 
 def cmd_tally(settings: Settings, args: argparse.Namespace) -> int:
@@ -230,21 +213,11 @@ def cmd_tally(settings: Settings, args: argparse.Namespace) -> int:
 def _tally(settings: Settings, args: argparse.Namespace) -> int:
     if args.round:
         record, document = _sealed_round(args, settings)
-    else:
-        data = _read_file(args.record)
-        if data is None:
-            return 2
-        try:
-            record = parse_record(data)
-        except RecordError as exc:
-            for where, what in exc.problems:
-                err.print(f"{where}: {what}", style="red", markup=False)
-            return 2
-        if failures := check_ballots(record):
-            _print_failures(failures)
-            err.print(f"{len(failures)} ballots are not valid: nothing was counted")
-            return 1
-        document = count(record)
+    else:  # read, checked and counted by the auditor's own code (`python -m ballots tally`)
+        found = ballots.cli.counted(args.record)
+        if isinstance(found, int):
+            return found
+        record, document = found
     shown = publication.visible_categories(
         record, document, settings.small_jury_threshold, full=args.full
     )
@@ -268,17 +241,9 @@ def _tally(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
-    """Exit 0 when every check passes, 1 when one fails, 2 when a file cannot be read."""
-    record, results = _read_file(args.record), _read_file(args.results)
-    if record is None or results is None:
-        return 2
-    failures = verify(record, results)
-    _print_failures(failures)
-    if failures:
-        err.print(f"{len(failures)} checks failed")
-        return 1
-    console.print("verified: every check passed")
-    return 0
+    """`python -m ballots verify`: exit 0 when every check passes, 1 when one fails, 2 when a
+    file cannot be read."""
+    return ballots.cli.verify(args.record, args.results)
 
 
 def ensure_demo(settings: Settings) -> demo.DemoLogin | None:

@@ -29,33 +29,53 @@ FORMS = {
     **dict.fromkeys(SCORED, '{"scores": {id: score}}'),
 }
 
-_PROSE = {
-    "not_object": "the ballot is not an object",
-    "abstain_not_true": 'an abstention is {{"abstain": true}}',
-    "shape": "the ballot is not of the form {form}",
-    "not_nominee": "not a nominee of the category: {nominee}",
-    "repeated": "{nominee} is chosen twice",
-    "unsorted": "the approved ids are not sorted",
-    "too_many": "more than {max} approvals",
-    "empty": "the ballot names no nominee",
-    "score_not_integer": "the score of {nominee} is not a whole number",
-    "score_below": "the score of {nominee} is below {min}",
-    "score_above": "the score of {nominee} is above {max}",
-    "unknown_method": "unknown method {method}",
+
+class Code:
+    """Why a content is not a valid ballot: the codes of `Problem`, in one place. Casting words
+    each for the juror in the juror's language; the verifier and the command print `ENGLISH`."""
+
+    NOT_OBJECT = "not_object"
+    ABSTAIN_NOT_TRUE = "abstain_not_true"
+    SHAPE = "shape"  # params: form
+    NOT_NOMINEE = "not_nominee"  # nominee
+    REPEATED = "repeated"  # nominee
+    UNSORTED = "unsorted"
+    TOO_MANY = "too_many"  # max
+    EMPTY = "empty"
+    SCORE_NOT_INTEGER = "score_not_integer"  # nominee, score
+    SCORE_BELOW = "score_below"  # nominee, min
+    SCORE_ABOVE = "score_above"  # nominee, max
+    UNKNOWN_METHOD = "unknown_method"  # method
+
+
+# The auditor's words (str.format, with the params), as the verifier names a bad ballot.
+ENGLISH = {
+    Code.NOT_OBJECT: "the ballot is not an object",
+    Code.ABSTAIN_NOT_TRUE: 'an abstention is {{"abstain": true}}',
+    Code.SHAPE: "the ballot is not of the form {form}",
+    Code.NOT_NOMINEE: "not a nominee of the category: {nominee}",
+    Code.REPEATED: "{nominee} is chosen twice",
+    Code.UNSORTED: "the approved ids are not sorted",
+    Code.TOO_MANY: "more than {max} approvals",
+    Code.EMPTY: "the ballot names no nominee",
+    Code.SCORE_NOT_INTEGER: "the score of {nominee} is not a whole number",
+    Code.SCORE_BELOW: "the score of {nominee} is below {min}",
+    Code.SCORE_ABOVE: "the score of {nominee} is above {max}",
+    Code.UNKNOWN_METHOD: "unknown method {method}",
 }
-CODES = frozenset(_PROSE)
+CODES = frozenset(ENGLISH)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """Why a content is not a valid ballot: a stable `code` (one of CODES) for callers that say
-    it in their own words, with `params`; `str()` is the English prose the verifier prints."""
+    """Why a content is not a valid ballot: a `code` (one of `Code`) with its `params`, which
+    each caller says in its own words; `str()` is the English of `ENGLISH`."""
 
     code: str
     params: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
-        return _PROSE[self.code].format(**self.params)
+        return ENGLISH[self.code].format(**self.params)
 
 
 @dataclass(frozen=True)
@@ -116,13 +136,13 @@ def plainly_valid(content: Any, rules: BallotRules) -> bool:
 def problem(content: Any, rules: BallotRules) -> Problem | None:
     """Why `content` is not a valid ballot under `rules`, or None when it is."""
     if rules.method not in METHODS:
-        return Problem("unknown_method", {"method": rules.method})
+        return Problem(Code.UNKNOWN_METHOD, {"method": rules.method})
     if type(content) is not dict:
-        return Problem("not_object")
+        return Problem(Code.NOT_OBJECT)
     if "abstain" in content:
         if content["abstain"] is not True:
-            return Problem("abstain_not_true")
-        return None if len(content) == 1 else Problem("shape", {"form": FORMS[rules.method]})
+            return Problem(Code.ABSTAIN_NOT_TRUE)
+        return None if len(content) == 1 else Problem(Code.SHAPE, {"form": FORMS[rules.method]})
     if rules.method in SCORED:
         return _scores_problem(content, rules)
     return _ids_problem(content, rules)
@@ -133,37 +153,37 @@ def _ids_problem(content: dict, rules: BallotRules) -> Problem | None:
     key = "approve" if rules.method == "approval" else "ranking"
     ids = content.get(key)
     if len(content) != 1 or type(ids) is not list or not all(isinstance(i, str) for i in ids):
-        return Problem("shape", {"form": FORMS[rules.method]})
+        return Problem(Code.SHAPE, {"form": FORMS[rules.method]})
     if key == "ranking" and not ids:
-        return Problem("empty")
+        return Problem(Code.EMPTY)
     seen: set[str] = set()
     for nominee in ids:
         if nominee not in rules.nominees:
-            return Problem("not_nominee", {"nominee": nominee})
+            return Problem(Code.NOT_NOMINEE, {"nominee": nominee})
         if nominee in seen:
-            return Problem("repeated", {"nominee": nominee})
+            return Problem(Code.REPEATED, {"nominee": nominee})
         seen.add(nominee)
     if key == "approve":
         if ids != sorted(ids):
-            return Problem("unsorted")
+            return Problem(Code.UNSORTED)
         if rules.max_choices is not None and len(ids) > rules.max_choices:
-            return Problem("too_many", {"max": rules.max_choices})
+            return Problem(Code.TOO_MANY, {"max": rules.max_choices})
     return None
 
 
 def _scores_problem(content: dict, rules: BallotRules) -> Problem | None:
     scores = content.get("scores")
     if len(content) != 1 or type(scores) is not dict or not all(isinstance(n, str) for n in scores):
-        return Problem("shape", {"form": FORMS[rules.method]})
+        return Problem(Code.SHAPE, {"form": FORMS[rules.method]})
     if not scores:
-        return Problem("empty")
+        return Problem(Code.EMPTY)
     for nominee, score in scores.items():
         if nominee not in rules.nominees:
-            return Problem("not_nominee", {"nominee": nominee})
+            return Problem(Code.NOT_NOMINEE, {"nominee": nominee})
         if type(score) is not int:  # bool is a subclass of int; 3.0 is a float
-            return Problem("score_not_integer", {"nominee": nominee, "score": score})
+            return Problem(Code.SCORE_NOT_INTEGER, {"nominee": nominee, "score": score})
         if rules.score_min is not None and score < rules.score_min:
-            return Problem("score_below", {"nominee": nominee, "min": rules.score_min})
+            return Problem(Code.SCORE_BELOW, {"nominee": nominee, "min": rules.score_min})
         if rules.score_max is not None and score > rules.score_max:
-            return Problem("score_above", {"nominee": nominee, "max": rules.score_max})
+            return Problem(Code.SCORE_ABOVE, {"nominee": nominee, "max": rules.score_max})
     return None

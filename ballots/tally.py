@@ -6,6 +6,7 @@ every place where the lot decided is marked `by_lot`. Same record, byte-identica
 """
 
 import hashlib
+import importlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,10 +17,12 @@ from ballots.canonical import canonical_json, gc_paused
 from ballots.content import is_abstention
 from ballots.record import RESULTS_FORMAT, CategoryRecord, ElectionRecord, fraction_text
 
-try:  # numpy speeds up large ranked elections; without it the same counts run in plain Python
-    from ballots import arrays
-except ImportError:  # pragma: no cover - exercised by the auditor's numpy-free path
-    arrays = None  # type: ignore[assignment]
+# numpy speeds up large counts; without it the same counts run in plain Python. Its kernels
+# (`ballots.arrays`) are imported at the first count large enough to use them, so that reading,
+# verifying and small counts import nothing but the standard library (a test says so).
+_NOT_LOADED: Any = object()
+arrays: Any = _NOT_LOADED
+"""ballots.arrays once a count has needed it, None when numpy is not installed."""
 
 Value = Fraction | int | None
 # Below this many valid ballots, plain Python is as fast, and simpler to follow; Schulze goes to
@@ -30,7 +33,15 @@ WIDE_THRESHOLD = 40
 
 
 def _use_arrays(ballots: int, nominees: int = 0) -> bool:
-    return arrays is not None and (ballots >= ARRAY_THRESHOLD or nominees >= WIDE_THRESHOLD)
+    global arrays
+    if ballots < ARRAY_THRESHOLD and nominees < WIDE_THRESHOLD:
+        return False
+    if arrays is _NOT_LOADED:
+        try:
+            arrays = importlib.import_module("ballots.arrays")
+        except ImportError:  # no numpy: the auditor's standard-library path
+            arrays = None
+    return arrays is not None
 
 
 @dataclass(frozen=True)

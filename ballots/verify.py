@@ -34,14 +34,42 @@ _HEX = "0123456789abcdef"
 _CONTENT = itemgetter(1)  # of a Ballot (tracker, content)
 
 
+class Check:
+    """The checks, by the names the spec gives them (the `check` of a `Failure`)."""
+
+    FORMAT = "format"
+    SEED = "seed"
+    ORDER = "order"
+    TRACKER = "tracker"
+    BALLOT = "ballot"
+    COUNTS = "counts"
+    RECUSED = "recused"
+    MERKLE = "merkle"
+    CONFIG = "config"
+    RECORD_SHA256 = "record_sha256"
+    ROUND = "round"
+    CATEGORIES = "categories"
+    TALLY = "tally"
+
+
+CHECKS = frozenset(v for k, v in vars(Check).items() if k.isupper())
+
+
 @dataclass(frozen=True)
 class Failure:
+    """A failed check: `where` in the files (the record, a category...), `check` one of
+    `Check`, `detail` in the auditor's English. `ballot` is the tracker of the ballot it is
+    about, if any: kept out of `where` and `detail`, so that a report that must not name a
+    ballot leaves it out without reading the text."""
+
     where: str
     check: str
     detail: str
+    ballot: str | None = None
 
     def __str__(self) -> str:
-        return f"{self.where}: {self.check}: {self.detail}"
+        at = self.where if self.ballot is None else f"{self.where}, ballot {self.ballot}"
+        return f"{at}: {self.check}: {self.detail}"
 
 
 def check_ballots(record: ElectionRecord) -> list[Failure]:
@@ -56,7 +84,7 @@ def _invalid(category: CategoryRecord) -> Iterator[Failure]:
         return  # the common case, a third faster without a loop in Python
     for tracker, content in category.ballots:
         if not plainly_valid(content, rules) and (found := problem(content, rules)):
-            yield Failure(f"category {category.id}, ballot {tracker}", "ballot", str(found))
+            yield Failure(f"category {category.id}", Check.BALLOT, str(found), tracker)
 
 
 def check_record(record: ElectionRecord) -> list[Failure]:
@@ -69,7 +97,9 @@ def _check_record(record: ElectionRecord) -> list[Failure]:
     failures: list[Failure] = []
     tie_break = record.round["tie_break"]
     if hashlib.sha256(bytes.fromhex(tie_break["seed"])).hexdigest() != tie_break["seed_sha256"]:
-        failures.append(Failure("round", "seed", "the seed does not match its published SHA-256"))
+        failures.append(
+            Failure("round", Check.SEED, "the seed does not match its published SHA-256")
+        )
     seen: set[str] = set()
     for category in record.categories:
         failures.extend(_tracker_failures(category, seen))
@@ -79,11 +109,11 @@ def _check_record(record: ElectionRecord) -> list[Failure]:
             failures.append(
                 Failure(
                     f"category {category.id}",
-                    "merkle",
+                    Check.MERKLE,
                     "the Merkle root does not match the ballots",
                 )
             )
-    failures.extend(Failure(where, "config", what) for where, what in config_mismatches(record))
+    failures.extend(Failure(where, Check.CONFIG, what) for where, what in config_mismatches(record))
     return failures
 
 
@@ -104,13 +134,14 @@ def _tracker_failures(category: CategoryRecord, seen: set[str]) -> list[Failure]
     where = f"category {category.id}"
     failures = []
     if trackers != sorted(trackers):
-        failures.append(Failure(where, "order", "ballots are not sorted by tracker"))
+        failures.append(Failure(where, Check.ORDER, "ballots are not sorted by tracker"))
     for tracker in trackers:
-        at = f"{where}, ballot {tracker}"
         if len(tracker) != 32 or tracker.strip(_HEX):
-            failures.append(Failure(at, "tracker", "not 16 bytes in hex"))
+            failures.append(Failure(where, Check.TRACKER, "not 16 bytes in hex", tracker))
         if tracker in seen:
-            failures.append(Failure(at, "tracker", "tracker appears twice in the record"))
+            failures.append(
+                Failure(where, Check.TRACKER, "tracker appears twice in the record", tracker)
+            )
         seen.add(tracker)
     return failures
 
@@ -122,17 +153,17 @@ def _count_failures(category: CategoryRecord) -> list[Failure]:
         failures.append(
             Failure(
                 where,
-                "counts",
+                Check.COUNTS,
                 f"{len(category.ballots)} ballots for {category.participants} participants",
             )
         )
     if category.participants > category.eligible_jurors:
-        failures.append(Failure(where, "counts", "more participants than eligible jurors"))
+        failures.append(Failure(where, Check.COUNTS, "more participants than eligible jurors"))
     nominees = set(category.nominee_ids)
     for nominee, recused in category.recused.items():
         if nominee not in nominees or not 0 < recused <= category.participants:
             failures.append(
-                Failure(where, "recused", f"recusal count for {nominee} is not possible")
+                Failure(where, Check.RECUSED, f"recusal count for {nominee} is not possible")
             )
     return failures
 
@@ -148,24 +179,24 @@ def _verify(record_bytes: bytes, results_bytes: bytes) -> list[Failure]:
     try:
         record = parse_record(record_bytes)
     except RecordError as exc:
-        return [Failure(where, "format", what) for where, what in exc.problems]
+        return [Failure(where, Check.FORMAT, what) for where, what in exc.problems]
     failures = _check_record(record)
     try:
         results = load_json(results_bytes, "results")
     except RecordError as exc:
-        return [*failures, *(Failure(where, "format", what) for where, what in exc.problems)]
+        return [*failures, *(Failure(where, Check.FORMAT, what) for where, what in exc.problems)]
     if type(results) is not dict or results.get("format") != RESULTS_FORMAT:
         return [
             *failures,
-            Failure("results", "format", f"not a results document of format {RESULTS_FORMAT}"),
+            Failure("results", Check.FORMAT, f"not a results document of format {RESULTS_FORMAT}"),
         ]
     if results.get("record_sha256") != record.sha256:
         failures.append(
-            Failure("results", "record_sha256", "the results were not made from this record")
+            Failure("results", Check.RECORD_SHA256, "the results were not made from this record")
         )
     if results.get("round") != record.round_id:
-        failures.append(Failure("results", "round", "the results name another round"))
-    if any(f.check == "ballot" for f in failures):
+        failures.append(Failure("results", Check.ROUND, "the results name another round"))
+    if any(f.check == Check.BALLOT for f in failures):
         return failures  # a record with invalid ballots has no tally to compare against
     return failures + _tally_failures(record, results.get("categories"))
 
@@ -177,7 +208,7 @@ def _tally_failures(record: ElectionRecord, given: object) -> list[Failure]:
         or not all(type(c) is dict for c in given)
         or [c.get("id") for c in given] != list(expected)
     ):
-        return [Failure("results", "categories", "the categories differ from the record's")]
+        return [Failure("results", Check.CATEGORIES, "the categories differ from the record's")]
     failures = []
     for result in given:
         want = expected[result["id"]]
@@ -187,7 +218,7 @@ def _tally_failures(record: ElectionRecord, given: object) -> list[Failure]:
                 failures.append(
                     Failure(
                         f"results, category {result['id']}",
-                        "tally",
+                        Check.TALLY,
                         f"{key} does not match the recount",
                     )
                 )

@@ -11,7 +11,6 @@ project's results document, and from the same lists to pref_voting's or votekit'
 """
 
 import argparse
-import hashlib
 import random
 import subprocess
 import sys
@@ -21,11 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ballots.canonical import canonical_json, gc_paused
-from ballots.record import Ballot, CategoryRecord, record_document
-from ballots.tally import count_category, lot_positions
+from ranked_record import SEED, random_rankings, ranked_record
 
-SEED = hashlib.sha256(b"bench").digest()
+from ballots.canonical import canonical_json, gc_paused
+from ballots.record import Ballot, CategoryRecord
+from ballots.tally import count_category, lot_positions
 
 
 def category(method: str, nominees: list[str], contents: list[dict], **extra) -> CategoryRecord:
@@ -109,7 +108,7 @@ def main() -> None:
     rng = random.Random(2024)
     nominees = [f"n{i:02d}" for i in range(args.nominees)]
     started = time.perf_counter()
-    rankings = [rng.sample(nominees, len(nominees)) for _ in range(args.ballots)]
+    rankings = random_rankings(rng, args.ballots, nominees)
     print(
         f"{args.ballots:,} ranked ballots over {args.nominees} nominees, "
         f"generated in {time.perf_counter() - started:.1f} s"
@@ -149,45 +148,14 @@ def main() -> None:
         print(f"{method} on {args.ballots:,} ballots: {time.perf_counter() - started:.2f} s")
     with tempfile.TemporaryDirectory() as tmp:
         record = Path(tmp) / "record.json"
-        round_ = {
-            "id": "bench",
-            "name": "bench",
-            "kind": "final",
-            "opened_at": None,
-            "closed_at": None,
-            "tie_break": {"seed": SEED.hex(), "seed_sha256": hashlib.sha256(SEED).hexdigest()},
-            "audit_head_at_open": "0" * 64,
-            "audit_head_at_close": "0" * 64,
-        }
-        ranked = [
-            {"tracker": f"{rng.getrandbits(128):032x}", "content": {"ranking": r}} for r in rankings
-        ]
-        record.write_bytes(
-            record_document(
-                {"id": "s", "name": "s"},
-                round_,
-                [
-                    {
-                        "id": "c",
-                        "name": "c",
-                        "method": "irv",
-                        "winners": 1,
-                        "quorum": 0,
-                        "disclosure": "full",
-                        "eligible_jurors": len(ranked),
-                        "participants": len(ranked),
-                        "nominees": [{"id": n, "label": n} for n in nominees],
-                        "recused": {},
-                        "ballots": ranked,
-                    }
-                ],
-            )
-        )
+        record.write_bytes(ranked_record(rng, nominees, rankings))
         print(f"record file: {record.stat().st_size / 1e6:.0f} MB")
         awards = [sys.executable, "-m", "awards"]
         started = time.perf_counter()
         results = subprocess.run(
-            [*awards, "tally", "--record", str(record), "--json"], capture_output=True, check=True
+            [*awards, "tally", "--record", str(record), "--json", "--full"],
+            capture_output=True,
+            check=True,
         ).stdout
         print(f"awards tally --record: {time.perf_counter() - started:.1f} s")
         (Path(tmp) / "results.json").write_bytes(results)

@@ -3,7 +3,7 @@ abstention exactly `{"abstain": true}`, the same for casting, the record, verify
 
 import pytest
 
-from ballots.content import CODES, BallotRules, is_abstention, plainly_valid, problem
+from ballots.content import CODES, BallotRules, Code, is_abstention, plainly_valid, problem
 
 NOMINEES = frozenset({"a", "b", "c"})
 RULES = {
@@ -76,6 +76,11 @@ def test_invalid_ballots_have_a_stable_code_and_prose(method, content, code):
 
 def test_every_code_is_tried():
     assert {code for *_, code in INVALID} | {"unknown_method"} == CODES
+
+
+def test_every_code_is_a_constant_with_its_english():
+    """Issue 10: the codes live in one place, `Code`; each has the verifier's words."""
+    assert {value for name, value in vars(Code).items() if name.isupper()} == CODES
 
 
 def test_problem_params_name_what_is_wrong():

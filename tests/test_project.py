@@ -9,6 +9,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+import ballots.cli
 from awards.cli import build_parser
 from awards.i18n import TRANSLATIONS_DIR
 from awards.settings import Settings
@@ -47,6 +48,12 @@ def test_readme_documents_every_command():
             if command in ("awards rounds open", "awards rounds close"):
                 command += " ID"
             assert command in README, f"`{command}` is not documented in README.md"
+
+
+def test_readme_documents_the_auditors_commands():
+    subparsers = next(a for a in ballots.cli.build_parser()._actions if a.dest == "command")
+    for name in subparsers.choices:
+        assert f"`python -m ballots {name} " in README, f"`python -m ballots {name}` is missing"
 
 
 KEYWORDS = {

@@ -167,6 +167,22 @@ def test_text_from_the_file_is_printed_as_text_not_as_markup(awards, tmp_path):
     assert "category c, ballot [/red]: tracker: not 16 bytes in hex" in err
 
 
+def test_control_characters_from_the_file_are_printed_escaped(awards, tmp_path):
+    """Issue 10: a crafted tracker or key reached the auditor's terminal as it was, so an escape
+    sequence in it could clear the screen or rewrite the line that names a failure."""
+    raw = _approval()
+    raw["categories"][0]["ballots"][0]["tracker"] = "\x1b[2J"
+    code, _out, err = awards("verify", "--record", _file(tmp_path, raw), "--results", "/dev/null")
+    assert code == 1
+    assert "\x1b" not in err
+    assert "category c, ballot \\x1b[2J: tracker: not 16 bytes in hex" in err
+    raw = _approval()
+    raw["categories"][0]["recused"] = {"a\x1b]0;x\u202e": 1.0}
+    code, _out, err = awards("tally", "--record", _file(tmp_path, raw))
+    assert code == 2
+    assert "category c: recused a\\x1b]0;x\\u202e is not a whole number" in err
+
+
 def test_csv_files_are_written_only_inside_the_folder(awards, tmp_path):
     raw = _edited(lambda r: r["categories"][0].update(id="../../x"))
     out_dir = tmp_path / "a" / "b" / "csv"

@@ -34,7 +34,7 @@ from awards.models import Ballot, Participation
 from awards.voting import trackers as tracking
 from awards.voting.ballot_sheets import BallotCategory, BallotSheet, ensure_open, round_head
 from ballots.canonical import canonical_json
-from ballots.content import ABSTAIN, RANKED, SCORED, Problem, new_tracker, problem
+from ballots.content import ABSTAIN, RANKED, SCORED, Code, Problem, new_tracker, problem
 
 
 class AlreadyVoted(Conflict):
@@ -168,30 +168,30 @@ def _explain(found: Problem, item: BallotCategory) -> str:
     choosing one is a "not a nominee" problem that names it."""
     rules = item.rules
     match found.code:
-        case "not_nominee" if any(
+        case Code.NOT_NOMINEE if any(
             n.key == found.params["nominee"] and n.recusal for n in item.nominees
         ):
             return _("You are recused from a nominee you chose.")
-        case "not_nominee":
+        case Code.NOT_NOMINEE:
             return _("A choice is not a nominee of this category.")
-        case "too_many":
+        case Code.TOO_MANY:
             return _("Choose at most %(n)s.", n=rules.max_choices)
-        case "score_below" | "score_above":
+        case Code.SCORE_BELOW | Code.SCORE_ABOVE:
             return _("Scores run from %(lo)s to %(hi)s.", lo=rules.score_min, hi=rules.score_max)
-        case "score_not_integer":
+        case Code.SCORE_NOT_INTEGER:
             value = canonical_json(found.params["score"]).decode()[:20]
             return _("“%(value)s” is not a whole number.", value=value)
-        case "empty" if rules.method in SCORED:
+        case Code.EMPTY if rules.method in SCORED:
             return _("Score at least one nominee, or abstain.")
-        case "empty":
+        case Code.EMPTY:
             return _("Rank at least one nominee, or abstain.")
-        case "repeated":
+        case Code.REPEATED:
             return _("A nominee is chosen twice.")
-        case "unsorted":
+        case Code.UNSORTED:
             return _("List the approved nominees in ascending order of their ids.")
-        case "abstain_not_true":
+        case Code.ABSTAIN_NOT_TRUE:
             return _('To abstain, send {"abstain": true}.')
-        case "shape":
+        case Code.SHAPE:
             return _("This ballot must have the form %(form)s.", form=found.params["form"])
         case _:  # not_object, unknown_method: not reachable from the form or the API's schema
             return _("This ballot is not valid.")

@@ -160,8 +160,9 @@ def _summary(failures: list[Failure]) -> str:
     tracker or content, so the detail of a failure about one ballot is left out."""
     named: list[str] = []
     for failure in failures:
-        where, _sep, ballot = failure.where.partition(", ballot ")
-        item = f"{where}: {failure.check}" + ("" if ballot else f": {failure.detail}")
+        item = f"{failure.where}: {failure.check}"
+        if failure.ballot is None:
+            item += f": {failure.detail}"
         if item not in named:
             named.append(item)
     return "; ".join(named[:4])
