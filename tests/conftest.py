@@ -19,9 +19,27 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 FAST_ARGON2 = Argon2Params(time_cost=1, memory_kib=1024, parallelism=1)
 
 
-@pytest.fixture(params=BACKENDS)
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A database test runs on each configured database, or only on the one its `database`
+    marker names (a test of SQLite's files, of PostgreSQL's heap): it is not generated for the
+    others, rather than generated and skipped."""
+    if "database_url" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("database")
+    if marker is None:
+        backends = BACKENDS
+    elif marker.args in (("sqlite",), ("postgresql",)):
+        backends = list(marker.args)
+    else:
+        raise pytest.UsageError(f"{metafunc.definition.nodeid}: database('sqlite' or 'postgresql')")
+    metafunc.parametrize("database_url", backends, indirect=True)
+
+
+@pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """A migrated, empty database of each configured kind."""
+    if request.param == "postgresql" and not PG_URL:
+        pytest.skip("a PostgreSQL-only test: set AWARDS_TEST_DATABASE_URL to a PostgreSQL server")
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'awards.db'}"
         return

@@ -39,8 +39,10 @@ def one_category_record(
 
 def counted_both_ways(data: bytes, monkeypatch) -> tuple[bytes, bytes]:
     """The results of one record counted by the numpy kernels (at any size) and by plain Python."""
-    from ballots import tally
+    from ballots import arrays, tally
 
+    # By numpy, not by plain Python twice: where numpy is missing, the import fails.
+    monkeypatch.setattr(tally, "arrays", arrays)
     monkeypatch.setattr(tally, "ARRAY_THRESHOLD", 0)
     with_numpy = results_bytes(parse_record(data))
     monkeypatch.setattr(tally, "arrays", None)

@@ -4,14 +4,12 @@ generated input, the API never answers with a server error."""
 import asyncio
 
 import httpx
-import pytest
+import schemathesis
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 
 from tests.factories import JUROR_PASSWORD, build_election
 from tests.server import Server, juror_client
-
-schemathesis = pytest.importorskip("schemathesis")
 
 
 def test_the_api_answers_no_server_error_to_any_input(settings, tmp_path):

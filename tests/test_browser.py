@@ -7,6 +7,7 @@ import re
 import shutil
 
 import pytest
+from playwright.sync_api import sync_playwright
 from sqlalchemy import select, update
 
 from awards.accounts import activation
@@ -16,9 +17,6 @@ from tests.factories import JUROR_PASSWORD, build_election, run_db
 from tests.server import Server
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-playwright = pytest.importorskip(
-    "playwright.sync_api", reason="the playwright package is not installed"
-)
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(
@@ -38,9 +36,8 @@ FLAGS = [
 PASSWORD = "浏览器里设置的密码 2024"
 
 
+@pytest.mark.database("sqlite")  # the browser path is the same on every database; it runs once
 def test_a_juror_votes_in_a_real_browser(settings, tmp_path):
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("the browser path is the same on every database; it runs once")
     election = build_election(settings, jurors=2, methods=("approval", "irv", "score_mean"))
 
     async def fresh_code(s):
@@ -52,7 +49,7 @@ def test_a_juror_votes_in_a_real_browser(settings, tmp_path):
         return issued.code
 
     code = run_db(settings, fresh_code)
-    with Server(settings, tmp_path) as server, playwright.sync_playwright() as driver:
+    with Server(settings, tmp_path) as server, sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_context(locale="zh-CN").new_page()
         page.set_default_timeout(15_000)
@@ -131,14 +128,13 @@ def test_a_juror_votes_in_a_real_browser(settings, tmp_path):
     assert len(stored[election.categories["score_mean"]]["scores"]) == 2
 
 
+@pytest.mark.database("sqlite")  # the browser path is the same on every database; it runs once
 def test_a_long_list_can_be_filtered_without_losing_choices(settings, tmp_path):
     """A nomination category may list hundreds of dramas, in each juror's own order."""
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("the browser path is the same on every database; it runs once")
     election = build_election(
         settings, jurors=1, methods=("approval",), nominees_per_category=20, kind="nomination"
     )
-    with Server(settings, tmp_path) as server, playwright.sync_playwright() as driver:
+    with Server(settings, tmp_path) as server, sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_context(locale="zh-CN").new_page()
         page.set_default_timeout(15_000)

@@ -5,13 +5,12 @@ can number. Whatever passes the record's checks is counted, the same with numpy 
 import json
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from ballots.record import fraction_text, parse_record
 from ballots.tally import count
 from tests.records import counted_both_ways, one_category_record
-
-np = pytest.importorskip("numpy")
 
 
 @pytest.mark.parametrize(

@@ -6,19 +6,17 @@ import random
 from pathlib import Path
 
 import pytest
+from pref_voting.iterative_methods import instant_runoff_tb
+from pref_voting.margin_based_methods import beat_path
+from pref_voting.profiles import Profile
+from pref_voting.scoring_methods import borda
 
 from ballots.record import parse_record
 from ballots.tally import count, lot_positions
 from ballots.verify import verify
 from tests.records import one_category_record
 
-pref_voting = pytest.importorskip("pref_voting", reason="pref_voting is not installed")
-from pref_voting.iterative_methods import instant_runoff_tb  # noqa: E402
-from pref_voting.margin_based_methods import beat_path  # noqa: E402
-from pref_voting.profiles import Profile  # noqa: E402
-from pref_voting.scoring_methods import borda  # noqa: E402
-
-PREFLIB = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "preflib"
+PREFLIB = Path(__file__).resolve().parent / "data" / "preflib"
 
 
 def _record(method: str, nominees: list[str], rankings: list[list[str]], seed: bytes) -> bytes:
@@ -76,7 +74,6 @@ def _read_soi(path: Path) -> tuple[list[str], list[list[str]]]:
     return sorted(nominees.values(), key=lambda a: int(a[1:])), rankings
 
 
-@pytest.mark.skipif(not PREFLIB.exists(), reason="../shared/data/preflib is not beside the project")
 @pytest.mark.parametrize("name", ["00002-00000001.soi", "00002-00000003.soi", "00002-00000005.soi"])
 def test_real_debian_elections_count_and_verify(name):
     nominees, rankings = _read_soi(PREFLIB / name)

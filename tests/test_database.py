@@ -36,13 +36,6 @@ def test_migrated_schema_matches_the_models(settings: Settings):
     assert asyncio.run(diff()) == []
 
 
-@pytest.fixture
-def sqlite_settings(settings: Settings) -> Settings:
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("SQLite only")
-    return settings
-
-
 def _sqlite_path(settings: Settings) -> str:
     return settings.database_url.split(":///", 1)[1]
 
@@ -60,9 +53,10 @@ def _write_lock(settings: Settings) -> str:
         other.close()
 
 
-def test_sqlite_pragmas_on_a_pooled_connection(sqlite_settings: Settings):
+@pytest.mark.database("sqlite")
+def test_sqlite_pragmas_on_a_pooled_connection(settings: Settings):
     async def pragmas() -> dict[str, object]:
-        db = Database.from_settings(sqlite_settings)
+        db = Database.from_settings(settings)
         try:
             for _ in range(2):  # the second checkout is a connection back from the pool
                 async with db.reader() as session:
@@ -81,15 +75,16 @@ def test_sqlite_pragmas_on_a_pooled_connection(sqlite_settings: Settings):
     assert values["busy_timeout"] >= 5000
 
 
-def test_sqlite_writer_takes_the_write_lock_at_begin(sqlite_settings: Settings):
+@pytest.mark.database("sqlite")
+def test_sqlite_writer_takes_the_write_lock_at_begin(settings: Settings):
     """A writing transaction holds the lock from its first statement, even a read."""
 
     async def probe() -> str:
-        db = Database.from_settings(sqlite_settings)
+        db = Database.from_settings(settings)
         try:
             async with db.writer() as session, session.begin():
                 await session.scalar(select(func.count()).select_from(Season))
-                return _write_lock(sqlite_settings)
+                return _write_lock(settings)
         finally:
             await db.dispose()
 
@@ -127,17 +122,18 @@ def test_write_units_commit_on_return_and_roll_back_on_raise_read_units_always_r
     assert asyncio.run(scenario()) == ["2025"]
 
 
+@pytest.mark.database("sqlite")
 def test_sqlite_write_units_hold_the_lock_from_the_start_and_run_off_the_event_loop(
-    sqlite_settings: Settings,
+    settings: Settings,
 ):
     """The fsync of a commit must not stall every other request, so writing units run on the
     writer thread; reading units are a few indexed rows and run on the loop itself."""
 
     def probe(connection: Connection) -> tuple[str, int]:
-        return _write_lock(sqlite_settings), threading.get_ident()
+        return _write_lock(settings), threading.get_ident()
 
     async def scenario() -> tuple[str, int, int, int]:
-        db = Database.from_settings(sqlite_settings)
+        db = Database.from_settings(settings)
         try:
             lock, writer_thread = await db.write(probe)
             reader_thread = await db.read(lambda _connection: threading.get_ident())
@@ -157,11 +153,10 @@ def _season_count(settings: Settings) -> int:
     )
 
 
+@pytest.mark.database("sqlite")
 def test_request_while_the_database_is_locked_answers_busy_and_writes_nothing(
     database_url: str, tmp_path
 ):
-    if not database_url.startswith("sqlite"):
-        pytest.skip("SQLite only")
     from litestar.testing import TestClient
 
     from awards import migrate
@@ -200,8 +195,9 @@ def test_request_while_the_database_is_locked_answers_busy_and_writes_nothing(
         assert _season_count(settings) == 1
 
 
+@pytest.mark.database("sqlite")
 def test_a_cast_while_the_database_is_locked_answers_busy_and_stores_nothing(
-    sqlite_settings: Settings,
+    settings: Settings,
 ):
     """Casting writes through the unit path (its own connection and thread): a lock held by
     another process still ends in "busy, try again", never a 500 or half a ballot."""
@@ -213,7 +209,7 @@ def test_a_cast_while_the_database_is_locked_answers_busy_and_stores_nothing(
     from awards.models import Ballot, Participation
     from tests.factories import Browser, build_election, juror_login
 
-    settings = replace(sqlite_settings, sqlite_busy_timeout_ms=300)
+    settings = replace(settings, sqlite_busy_timeout_ms=300)
     election = build_election(settings, jurors=1, methods=("approval",))
     ballot = {"ballots": {"approval": {"approve": election.nominees["approval"][:1]}}}
     url = f"/api/rounds/{election.round_id}/cast"
@@ -245,8 +241,9 @@ def test_a_cast_while_the_database_is_locked_answers_busy_and_stores_nothing(
         assert stored() == (1, 1)
 
 
+@pytest.mark.database("sqlite")
 def test_login_verifies_the_password_before_taking_the_write_lock(
-    sqlite_settings: Settings, staff_user: str
+    settings: Settings, staff_user: str
 ):
     """argon2 takes a tenth of a second: were it run inside the login's writing transaction,
     every cast in the process would wait for it."""
@@ -263,13 +260,13 @@ def test_login_verifies_the_password_before_taking_the_write_lock(
 
     class Probe(Passwords):
         async def verify(self, stored: str | None, password: str) -> bool:
-            lock_seen.append(_write_lock(sqlite_settings))
+            lock_seen.append(_write_lock(settings))
             return await super().verify(stored, password)
 
-    app = create_app(sqlite_settings)
+    app = create_app(settings)
     with TestClient(app, base_url="http://testserver.local") as client:
         services = app.state.services
-        app.state.services = replace(services, passwords=Probe(sqlite_settings.argon2, 2))
+        app.state.services = replace(services, passwords=Probe(settings.argon2, 2))
         assert Browser(client).login(staff_user, STAFF_PASSWORD).status_code == 303
         assert Browser(client).login(staff_user, "not the password").status_code == 401
     assert lock_seen == ["free", "free"]

@@ -62,10 +62,6 @@ class ClosedRound:
         return {t for ts in self.shown.values() for t in ts}
 
 
-def _is_sqlite(settings) -> bool:
-    return make_url(settings.database_url).get_backend_name() == "sqlite"
-
-
 def _ballot_fields(method: str, category_id: int, nominees: list[str], i: int) -> dict[str, str]:
     """The ballot page's fields for the i-th voter: choices differ from one juror to the next."""
     turned = nominees[i % len(nominees) :] + nominees[: i % len(nominees)]
@@ -134,13 +130,12 @@ def _read_live(settings, round_id: int) -> tuple[disk_attacks.State, list[str]]:
         live.close()
 
 
+@pytest.mark.database("sqlite")  # attacks SQLite's WAL; PostgreSQL has its own heap-page test
 @pytest.mark.parametrize("jurors", [40, 150])
 def test_sqlite_wal_replay_links_no_juror_to_a_ballot(client, settings, staff, tmp_path, jurors):
     """Rebuild every state the copied WAL holds (the current generation over the main file, and
     runs of older generations' left-over frames) and diff consecutive states: the jurors who
     newly took part, and those who logged in last, against the trackers that newly appeared."""
-    if not _is_sqlite(settings):
-        pytest.skip("attacks SQLite's WAL; the PostgreSQL run has its own heap-page test")
     closed = _vote_and_close(settings, staff, jurors)
     copy = _copy_sqlite_files(settings, tmp_path / "copy")
     live_box, live_dump = _read_live(settings, closed.election.round_id)
@@ -168,6 +163,7 @@ def test_sqlite_wal_replay_links_no_juror_to_a_ballot(client, settings, staff, t
     assert attack.by_session.linked == 0, figures
 
 
+@pytest.mark.database("sqlite")  # attacks SQLite's files; PostgreSQL has its own heap-page test
 @pytest.mark.parametrize("jurors", [40, 150])
 def test_sqlite_participation_keeps_no_voting_order(client, settings, staff, tmp_path, jurors):
     """Read the order in which jurors voted from the database as copied: `participation`'s rowids
@@ -175,8 +171,6 @@ def test_sqlite_participation_keeps_no_voting_order(client, settings, staff, tmp
     pages (SQLite fills a page from its end downward, so a page keeps its insertion order
     whatever the key), in the table and in its index. Both from the main file alone and from
     the main file with its WAL, as `sqlite3` opens the copy."""
-    if not _is_sqlite(settings):
-        pytest.skip("attacks SQLite's files; the PostgreSQL run has its own heap-page test")
     closed = _vote_and_close(settings, staff, jurors)
     round_id = closed.election.round_id
     copy = _copy_sqlite_files(settings, tmp_path / "copy")
@@ -253,14 +247,13 @@ def _assert_reads_live_rows(connection, heap, closed: ClosedRound) -> None:
                 assert postgres_pages.participation_of(at[block, lp])[1] == value
 
 
+@pytest.mark.database("postgresql")  # attacks PostgreSQL's heap; SQLite has its own WAL tests
 def test_postgresql_heap_pages_link_no_juror_to_a_ballot(client, settings, staff):
     """Every tuple of every heap page of every table of the schema (pageinspect's line pointers,
     live and dead, and tuple headers carved from freed space): jurors in `participation` tied to
     the trackers of any tuple with the same t_xmin. Right after the close, then again after
     VACUUM of `ballot` and `participation` (which removes dead tuples only where no other
     session's snapshot still needs them: the figures say how many were left)."""
-    if _is_sqlite(settings):
-        pytest.skip("attacks PostgreSQL's heap pages; the SQLite run has its own WAL tests")
     jurors = 30
     closed = _vote_and_close(settings, staff, jurors)
     known = frozenset(closed.trackers)

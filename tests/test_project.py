@@ -1,8 +1,10 @@
 """Project-wide promises: the README documents every setting and command, every message has a
-Chinese translation, and the voting core imports no database or web framework."""
+Chinese translation, the voting core imports no database or web framework, and the suite reads
+nothing outside the repository (its data is under tests/data, byte for byte as its sources)."""
 
 import ast
 import dataclasses
+import hashlib
 import re
 from pathlib import Path
 
@@ -115,3 +117,57 @@ def test_the_voting_core_imports_no_database_or_web_framework():
                 names = [node.module]
             for name in names:
                 assert name.split(".")[0] not in forbidden, f"{path.name} imports {name}"
+
+
+# How a test could reach outside the repository: up past its root from a file in tests/ (two
+# levels below the root's parent), a path built through "..", the sibling folder the spec and the
+# data once came from, or an absolute path on one machine. (A ".." inside a string is often a
+# test's hostile input, such as an id "../x", and is allowed.)
+ESCAPES = {
+    r"parent\.parent\.parent": "three .parent from tests/ leave the repository",
+    r"parents\[[2-9]\]": "two parents up from a file in tests/ is outside the repository",
+    r"""(?:/\s*|Path\(\s*)["']\.\.""": "a path built through ..",
+    r"""["'/]shared["'/]""": "the sibling shared folder is not part of the repository",
+    r"""["']/(?:work|home|srv|opt)/""": "an absolute path on one machine",
+}
+
+
+def test_no_test_reads_anything_outside_the_repository():
+    """A plain clone runs the whole suite: the spec's worked example and the PrefLib elections
+    are in tests/data, and no test may look for files beside the project."""
+    found = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            for pattern, why in ESCAPES.items():
+                if re.search(pattern, line):
+                    found.append(f"{path.relative_to(ROOT)}:{number}: {why}: {line.strip()}")
+    assert found == []
+
+
+def test_the_documents_point_only_inside_the_repository():
+    """The specification and the README cite files of the repository, and each one exists."""
+    for name in ("README.md", "docs/election-record.md"):
+        text = (ROOT / name).read_text()
+        assert not re.search(r"\.\./", text), f"{name} points outside the repository"
+        for cited in re.findall(r"`((?:docs|tests/data)/[^`\s]*)`", text):
+            assert (ROOT / cited).exists(), f"{name} cites {cited}, which is not there"
+
+
+def test_each_data_folder_cites_its_sources_and_holds_its_files_unchanged():
+    """Test data is kept byte for byte: a reformatted record no longer matches the SHA-256 its
+    results were made from, and a changed PrefLib file would count a different election
+    unnoticed. Ruff leaves tests/data alone (pyproject.toml) and git converts no line endings
+    in it (.gitattributes)."""
+    folders = sorted(p for p in (ROOT / "tests" / "data").iterdir() if p.is_dir())
+    assert {f.name for f in folders} >= {"preflib", "spec-example"}
+    for folder in folders:
+        assert "Source:" in (folder / "README.md").read_text(), f"{folder.name}: no source cited"
+        sums = {}
+        for line in (folder / "SHA256SUMS").read_text().splitlines():
+            digest, name = line.split("  ", 1)
+            sums[name] = digest
+        files = {p.name for p in folder.iterdir()} - {"README.md", "SHA256SUMS"}
+        assert set(sums) == files, f"{folder.name}: SHA256SUMS does not list exactly its files"
+        for name, digest in sums.items():
+            actual = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+            assert actual == digest, f"tests/data/{folder.name}/{name} has changed"

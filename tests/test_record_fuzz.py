@@ -156,10 +156,8 @@ def _format_2_record() -> bytes:
     return record_document({"id": "s", "name": "季"}, round_, categories, config=config)
 
 
-EXAMPLE = Path(__file__).resolve().parent.parent.parent / "shared" / "spec" / "examples"
-RECORDS = [_format_2_record()]
-if (EXAMPLE / "record-1.json").exists():
-    RECORDS.append((EXAMPLE / "record-1.json").read_bytes())
+EXAMPLE = Path(__file__).resolve().parent / "data" / "spec-example"
+RECORDS = [_format_2_record(), (EXAMPLE / "record-1.json").read_bytes()]
 GONE = object()  # "remove this key or item" rather than replace it
 
 

@@ -196,3 +196,15 @@ def test_a_flood_of_bad_ballots_is_counted_beyond_the_first_twenty():
     named = [p for p in problems if ", ballot [" in p]
     assert len(named) == 40  # twenty ballots, each without a string tracker and a content
     assert "category c: 5 more ballots are not well-formed" in problems
+
+
+def test_canonical_json_is_written_as_the_spec_spells_it_out():
+    """docs/election-record.md describes canonical JSON byte by byte for programs in other
+    languages: keys by code point (U+1F600 after U+FF5E, the other way round in UTF-16), only
+    `"`, `\\` and U+0000 to U+001F escaped, with five short forms and lowercase hex."""
+    value = {"😀": 1, "～": [True, False, None], "b": '\x01\x1f\x7f\u2028é"\\\n\t\b\f\r/', "a": -2}
+    expected = (
+        r'{"a":-2,"b":"\u0001\u001f' + "\x7f\u2028é" + r'\"\\\n\t\b\f\r/",'
+        '"～":[true,false,null],"😀":1}'
+    )
+    assert canonical_json(value) == expected.encode()

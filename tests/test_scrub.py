@@ -38,11 +38,10 @@ def _timed_close(staff, round_id: int) -> float:
     return time.monotonic() - started
 
 
+@pytest.mark.database("sqlite")  # SQLite's WAL
 def test_sqlite_a_reader_on_an_old_snapshot_delays_the_scrub_not_the_close(
     staff, second_browser, client, settings, every_request_ticks
 ):
-    if not settings.database_url.startswith("sqlite"):
-        pytest.skip("SQLite's WAL")
     round_id = _voted_round(settings, second_browser)
     path = Path(settings.database_url.split(":///", 1)[1])
     reader = sqlite3.connect(path, isolation_level=None)
@@ -70,8 +69,6 @@ def test_sqlite_a_reader_on_an_old_snapshot_delays_the_scrub_not_the_close(
 @contextmanager
 def _other_session(settings, begin: str, query: str) -> Iterator[None]:
     """Another PostgreSQL session, inside a transaction that has run `query`, until the end."""
-    if settings.database_url.startswith("sqlite"):
-        pytest.skip("PostgreSQL's heap")
     engine = create_engine(settings.database_url)
     holder = engine.connect()
     try:
@@ -84,6 +81,7 @@ def _other_session(settings, begin: str, query: str) -> Iterator[None]:
         engine.dispose()
 
 
+@pytest.mark.database("postgresql")  # PostgreSQL's heap
 def test_postgresql_an_old_snapshot_delays_the_scrub(
     staff, second_browser, client, settings, every_request_ticks
 ):
@@ -100,6 +98,7 @@ def test_postgresql_an_old_snapshot_delays_the_scrub(
     assert _scrubbed(settings, round_id) is not None
 
 
+@pytest.mark.database("postgresql")  # PostgreSQL's heap
 def test_postgresql_a_held_lock_does_not_hold_up_the_close(
     staff, second_browser, client, settings, every_request_ticks
 ):
