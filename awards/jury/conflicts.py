@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
-from awards.errors import FormInvalid, NotFound
-from awards.i18n import _
+from awards.database import get_or_404
+from awards.errors import FormInvalid
+from awards.i18n import N_, _
 from awards.models import Affiliation, Drama, Juror, Nominee, RecusalDecision
 from awards.voting.opening import ensure_schedules_hold
 
@@ -62,9 +63,13 @@ async def declare(
 
 
 async def withdraw(session: AsyncSession, juror: Juror, affiliation_id: int) -> None:
-    affiliation = await session.get(Affiliation, affiliation_id)
-    if affiliation is None or affiliation.juror_id != juror.id:
-        raise NotFound("No such declaration.")
+    affiliation = await get_or_404(
+        session,
+        Affiliation,
+        affiliation_id,
+        N_("No such declaration."),
+        Affiliation.juror_id == juror.id,
+    )
     await audit.record_change(
         session,
         affiliation,
@@ -85,9 +90,13 @@ async def decide(
     actor: str,
 ) -> None:
     """Staff: recuse (True), lift a derived recusal (False), or drop the decision (None)."""
-    nominee = await session.get(Nominee, nominee_id, options=[selectinload(Nominee.category)])
-    if nominee is None:
-        raise NotFound("No such nominee.")
+    nominee = await get_or_404(
+        session,
+        Nominee,
+        nominee_id,
+        N_("No such nominee."),
+        options=[selectinload(Nominee.category)],
+    )
     reason = reason.strip()
     if recused is not None and not reason:
         raise FormInvalid({"reason": _("Give the reason; it is published in the register.")})

@@ -18,7 +18,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.errors import Conflict, FormInvalid, NotFound
+from awards.database import get_or_404
+from awards.errors import Conflict, FormInvalid
 from awards.forms import Fields
 from awards.i18n import N_, _
 from awards.models import Ballot, Category, Participation, Round, RoundCategory, Season
@@ -66,13 +67,7 @@ class RoundForm:
 async def get_round(session: AsyncSession, round_id: int, *, lock: bool = False) -> Round:
     """`lock`: FOR UPDATE, for transitions (casting takes FOR SHARE: `ballot_sheets.round_head`).
     SQLite ignores it: its writers are serialised anyway."""
-    query = select(Round).where(Round.id == round_id)
-    if lock:
-        query = query.with_for_update()
-    found = await session.scalar(query)
-    if found is None:
-        raise NotFound("No such round.")
-    return found
+    return await get_or_404(session, Round, round_id, N_("No such round."), lock=lock)
 
 
 PUBLIC_STATES = ("scheduled", "open", "closed")
@@ -81,12 +76,9 @@ state (a draft, a lapsed schedule) is unknown: it answers exactly as an id that 
 
 
 async def get_public_round(session: AsyncSession, round_id: int) -> Round:
-    found = await session.scalar(
-        select(Round).where(Round.id == round_id, Round.state.in_(PUBLIC_STATES))
+    return await get_or_404(
+        session, Round, round_id, N_("No such round."), Round.state.in_(PUBLIC_STATES)
     )
-    if found is None:
-        raise NotFound("No such round.")
-    return found
 
 
 async def list_rounds(session: AsyncSession, season_id: int) -> list[Round]:
