@@ -5,6 +5,8 @@ when it leaves a scheduled round's category without a juror who may vote (the sc
 lets that round lapse and says why); a staff decision that would do so is refused.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -13,6 +15,7 @@ from awards import audit
 from awards.database import get_or_404
 from awards.errors import FormInvalid
 from awards.i18n import N_, _
+from awards.jury.recusals import Recusal, effective_recusals
 from awards.models import Affiliation, Drama, Juror, Nominee, RecusalDecision
 from awards.voting.opening import ensure_schedules_hold
 
@@ -118,3 +121,37 @@ async def decide(
         await session.flush()
         await audit.record_change(session, decision, before, actor=actor, action="recusal.decided")
     await ensure_schedules_hold(session, nominee.category.season_id)
+
+
+@dataclass(frozen=True)
+class JurorConflicts:
+    """A juror's conflicts in one season, as staff decide on them."""
+
+    nominees: list[Nominee]
+    """The season's nominees, with their drama and category."""
+    recusals: dict[int, Recusal]
+    """nominee id -> the recusal in force (derived, or a staff decision's)."""
+    decisions: dict[int, RecusalDecision]
+    """nominee id -> the staff decision taken, in any season."""
+    affiliations: list[Affiliation]
+
+
+async def juror_conflicts(session: AsyncSession, juror_id: int, season_id: int) -> JurorConflicts:
+    nominees = list(
+        await session.scalars(
+            select(Nominee)
+            .join(Nominee.category)
+            .where(Nominee.category.has(season_id=season_id))
+            .options(selectinload(Nominee.drama), selectinload(Nominee.category))
+        )
+    )
+    recusals = await effective_recusals(session, [juror_id], nominees)
+    decisions = await session.scalars(
+        select(RecusalDecision).where(RecusalDecision.juror_id == juror_id)
+    )
+    return JurorConflicts(
+        nominees,
+        {nominee_id: r for (_juror, nominee_id), r in recusals.items()},
+        {d.nominee_id: d for d in decisions},
+        await list_affiliations(session, juror_id),
+    )
