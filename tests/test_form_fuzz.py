@@ -83,7 +83,6 @@ BALLOT = "ballot"  # the fields of the juror's ballot sheet
 # Route name -> its fields: a kind, or a list of values the form itself would send.
 FORMS: dict[str, Any] = {
     "login.submit": LOGIN,
-    "juror.login.submit": LOGIN,
     "juror.activate.submit": {"code": TEXT, **PASSWORDS},
     "season.create": SEASON,
     "season.update": SEASON,

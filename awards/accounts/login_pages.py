@@ -45,62 +45,6 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
-async def log_in(
-    request: Request,
-    data: dict,
-    session: AsyncSession,
-    settings: Settings,
-    passwords: Passwords,
-    kind: str,
-) -> Template | Redirect:
-    """Check the password; on success log in, or first ask for the second factor of a staff
-    account that has one."""
-    fields = Fields(data)
-    username = fields.text("username", max_length=200)
-    password = fields.secret("password")
-    next_ = fields.text("next", max_length=2000)
-    fields.finish()
-    now = utcnow()
-    db = services_of(request.app.state).db
-    device = throttle.trusted_device(
-        settings.secret_key, kind, username, request.cookies.get(throttle.DEVICE_COOKIE)
-    )
-    result = await check_login(
-        db,
-        session,
-        passwords,
-        settings,
-        kind,
-        username,
-        password,
-        client_address(request),
-        now,
-        device=device,
-    )
-    if result.user is None:
-        message = (
-            _(
-                "Too many failed attempts. Try again after %(time)s, "
-                "or ask the staff to unlock the account.",
-                time=throttle.shown_time(result.locked_until, settings),
-            )
-            if result.locked_until
-            else _("Wrong user name or password.")
-        )
-        return Template(
-            LOGIN_TEMPLATE[kind],
-            context={
-                "error": message,
-                "next": safe_next(next_, kind),
-                "values": {"username": username},
-            },
-            status_code=429 if result.locked_until else 401,
-        )
-    if kind == "staff" and second_factor.is_enrolled(result.user):
-        return await _ask_for_code(session, settings, result.user, now, next_)
-    return await start_session(request, session, settings, result.user, now, next_)
-
-
 async def activate_form(
     request: Request,
     data: dict,
@@ -229,7 +173,7 @@ class AuthController(Controller):
     ) -> Template:
         return Template("auth/login.html", context={"next": safe_next(next_), "values": {}})
 
-    @post("/login", name="login.submit")
+    @post(["/login", "/juror/login"], name="login.submit")
     async def login(
         self,
         request: Request,
@@ -238,7 +182,54 @@ class AuthController(Controller):
         settings: AppSettings,
         passwords: PasswordService,
     ) -> Template | Redirect:
-        return await log_in(request, data, session, settings, passwords, "staff")
+        """Staff log in at /login, jurors at /juror/login (each login page posts to its own
+        address). Check the password; on success log in, or first ask for the second factor of
+        a staff account that has one."""
+        kind = "juror" if request.url.path.startswith("/juror/") else "staff"
+        fields = Fields(data)
+        username = fields.text("username", max_length=200)
+        password = fields.secret("password")
+        next_ = fields.text("next", max_length=2000)
+        fields.finish()
+        now = utcnow()
+        db = services_of(request.app.state).db
+        device = throttle.trusted_device(
+            settings.secret_key, kind, username, request.cookies.get(throttle.DEVICE_COOKIE)
+        )
+        result = await check_login(
+            db,
+            session,
+            passwords,
+            settings,
+            kind,
+            username,
+            password,
+            client_address(request),
+            now,
+            device=device,
+        )
+        if result.user is None:
+            message = (
+                _(
+                    "Too many failed attempts. Try again after %(time)s, "
+                    "or ask the staff to unlock the account.",
+                    time=throttle.shown_time(result.locked_until, settings),
+                )
+                if result.locked_until
+                else _("Wrong user name or password.")
+            )
+            return Template(
+                LOGIN_TEMPLATE[kind],
+                context={
+                    "error": message,
+                    "next": safe_next(next_, kind),
+                    "values": {"username": username},
+                },
+                status_code=429 if result.locked_until else 401,
+            )
+        if kind == "staff" and second_factor.is_enrolled(result.user):
+            return await _ask_for_code(session, settings, result.user, now, next_)
+        return await start_session(request, session, settings, result.user, now, next_)
 
     @post("/logout", name="logout")
     async def logout(self, request: Request, session: Session) -> Redirect:

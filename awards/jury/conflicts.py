@@ -30,7 +30,7 @@ async def list_affiliations(session: AsyncSession, juror_id: int) -> list[Affili
 
 async def declare(
     session: AsyncSession,
-    juror: Juror,
+    juror_id: int,
     *,
     company: str = "",
     drama_id: int | None = None,
@@ -45,7 +45,7 @@ async def declare(
         raise FormInvalid({"drama_id": _("No such drama.")})
     duplicate = await session.scalar(
         select(Affiliation.id).where(
-            Affiliation.juror_id == juror.id,
+            Affiliation.juror_id == juror_id,
             Affiliation.company == company,
             Affiliation.drama_id.is_(None)
             if drama_id is None
@@ -55,29 +55,29 @@ async def declare(
     if duplicate:
         raise FormInvalid({"company": _("You have declared this already.")})
     affiliation = Affiliation(
-        juror_id=juror.id, company=company, drama_id=drama_id, role=role.strip()
+        juror_id=juror_id, company=company, drama_id=drama_id, role=role.strip()
     )
     session.add(affiliation)
     await session.flush()
     await audit.record_change(
-        session, affiliation, {}, actor=f"juror:{juror.id}", action="affiliation.declared"
+        session, affiliation, {}, actor=f"juror:{juror_id}", action="affiliation.declared"
     )
     return affiliation
 
 
-async def withdraw(session: AsyncSession, juror: Juror, affiliation_id: int) -> None:
+async def withdraw(session: AsyncSession, juror_id: int, affiliation_id: int) -> None:
     affiliation = await get_or_404(
         session,
         Affiliation,
         affiliation_id,
         N_("No such declaration."),
-        Affiliation.juror_id == juror.id,
+        Affiliation.juror_id == juror_id,
     )
     await audit.record_change(
         session,
         affiliation,
         audit.snapshot(affiliation),
-        actor=f"juror:{juror.id}",
+        actor=f"juror:{juror_id}",
         action="affiliation.withdrawn",
         removed=True,
     )
@@ -155,3 +155,33 @@ async def juror_conflicts(session: AsyncSession, juror_id: int, season_id: int) 
         {d.nominee_id: d for d in decisions},
         await list_affiliations(session, juror_id),
     )
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """A juror's own page of declarations."""
+
+    declared: list[Affiliation]
+    titles: dict[int, str]
+    """drama id -> title, of the works declared."""
+    found: list[Drama]
+    """The works whose title holds the search text (at most 30), to choose one from."""
+
+
+async def declarations(session: AsyncSession, juror_id: int, q: str = "") -> Declarations:
+    declared = await list_affiliations(session, juror_id)
+    wanted = {a.drama_id for a in declared if a.drama_id}
+    titles = dict(
+        (await session.execute(select(Drama.id, Drama.title).where(Drama.id.in_(wanted)))).all()
+    )
+    found = []
+    if q.strip():
+        found = list(
+            await session.scalars(
+                select(Drama)
+                .where(Drama.title.contains(q.strip(), autoescape=True))
+                .order_by(Drama.title)
+                .limit(30)
+            )
+        )
+    return Declarations(declared, titles, found)

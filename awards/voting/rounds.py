@@ -22,7 +22,15 @@ from awards.database import get_or_404
 from awards.errors import Conflict, FormInvalid
 from awards.forms import Fields
 from awards.i18n import N_, _
-from awards.models import Ballot, Category, Participation, Round, RoundCategory, Season
+from awards.models import (
+    Ballot,
+    Category,
+    Participation,
+    Round,
+    RoundCategory,
+    RoundEligibility,
+    Season,
+)
 from awards.models.rounds import ROUND_KINDS
 
 _SECURE = secrets.SystemRandom()
@@ -85,6 +93,19 @@ async def list_rounds(session: AsyncSession, season_id: int) -> list[Round]:
     return list(
         await session.scalars(select(Round).where(Round.season_id == season_id).order_by(Round.id))
     )
+
+
+async def juror_rounds(session: AsyncSession, juror_id: int) -> tuple[list[Round], set[int]]:
+    """A juror's home page: the open rounds the juror may vote in, and the ids of the rounds
+    the juror has voted in."""
+    eligible = select(RoundEligibility.round_id).where(RoundEligibility.juror_id == juror_id)
+    open_rounds = await session.scalars(
+        select(Round).where(Round.state == "open", Round.id.in_(eligible)).order_by(Round.id)
+    )
+    voted = await session.scalars(
+        select(Participation.round_id).where(Participation.juror_id == juror_id)
+    )
+    return list(open_rounds), set(voted)
 
 
 async def round_categories(session: AsyncSession, round_id: int) -> list[Category]:
