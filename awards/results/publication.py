@@ -228,7 +228,7 @@ class ResultsPage:
 async def results_page(
     session: AsyncSession, round_id: int, settings: Settings, tracker: str = ""
 ) -> ResultsPage:
-    round_, season, published = await _sealed(session, round_id, settings, "No results yet.")
+    round_, season, published = await _sealed(session, round_id, settings, N_("No results yet."))
     found = find_tracker(published.record, tracker) if tracker else None
     return ResultsPage(round_, season, published, found)
 
