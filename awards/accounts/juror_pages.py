@@ -1,5 +1,6 @@
 """Jurors' accounts: the login page, activation with the one-time code, the password change.
-(The login form posts to `awards.accounts.login_pages`, which logs staff and jurors in alike.)"""
+(The login and activation forms post to `awards.accounts.login_pages`, which logs in and
+activates staff and jurors alike.)"""
 
 from typing import Annotated
 
@@ -9,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from awards.accounts import password_change, throttle
 from awards.accounts import sessions as web_sessions
-from awards.accounts.login_pages import activate_form, client_address, safe_next
+from awards.accounts.login_pages import client_address, safe_next
 from awards.errors import FormInvalid
 from awards.forms import Fields
 from awards.handlers import (
@@ -39,20 +40,6 @@ class JurorAuthController(Controller):
     @get("/activate", name="juror.activate")
     async def activate_page(self) -> Template:
         return Template("juror/activate.html", context={"values": {}, "errors": {}})
-
-    @post("/activate", name="juror.activate.submit")
-    async def activate(
-        self,
-        request: Request,
-        data: FormData,
-        session: Session,
-        db: DatabaseService,
-        settings: AppSettings,
-        passwords: PasswordService,
-    ) -> Template | Redirect:
-        return await activate_form(
-            request, data, session, db, settings, passwords, "juror", "juror/activate.html"
-        )
 
 
 class JurorPasswordController(Controller):
