@@ -25,6 +25,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from awards import hosts, i18n
+from awards.accounts.juror_pages import JurorAuthController, JurorPasswordController
 from awards.accounts.login_pages import AuthController
 from awards.accounts.passwords import Passwords
 from awards.accounts.second_factor_pages import SecondFactorController, SecondFactorLoginController
@@ -37,12 +38,13 @@ from awards.catalogue.season_pages import SeasonController
 from awards.database import Database
 from awards.errors import Busy, Conflict, DomainError
 from awards.i18n import N_
+from awards.jury.declaration_pages import DeclarationController
 from awards.jury.pages import JuryController
 from awards.results.pages import PublicController
 from awards.settings import TEMPLATES_DIR, Settings
 from awards.voting import lifecycle
 from awards.voting.api import BallotApiController
-from awards.voting.juror_pages import JurorAuthController, JurorController
+from awards.voting.ballot_pages import BallotController
 from awards.voting.round_pages import RoundController
 from awards.web import (
     AwardsRequest,
@@ -190,7 +192,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     JuryController,
                     RoundController,
                     JurorAuthController,
-                    JurorController,
+                    JurorPasswordController,
+                    DeclarationController,
+                    BallotController,
                     PublicController,
                     create_static_files_router(path="/static", directories=[STATIC], name="static"),
                 ],

@@ -20,14 +20,14 @@ commit's fsync never blocks the loop.
 
 import asyncio
 import contextvars
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import ColumnElement, Engine, event, select
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
@@ -36,12 +36,15 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm.interfaces import ORMOption
 
+from awards.errors import NotFound
 from awards.settings import Settings
 
 _BEGIN_OPTION = "awards_sqlite_begin"
 P = ParamSpec("P")
 R = TypeVar("R")
+M = TypeVar("M")
 Unit = Callable[Concatenate[Connection, P], R]
 
 
@@ -200,3 +203,26 @@ class SqliteUnits:
         self._writer_thread.shutdown()
         self._read_engine.dispose()
         self._write_pool_engine.dispose()
+
+
+async def get_or_404(
+    session: AsyncSession,
+    model: type[M],
+    ident: int,
+    message: str,
+    *where: ColumnElement[bool],
+    options: Sequence[ORMOption] = (),
+    lock: bool = False,
+) -> M:
+    """The row of `model` with this id, or `NotFound(message)`. A row that a `where`
+    condition excludes (another juror's declaration, a draft round) answers exactly as an id
+    that does not exist. `lock`: FOR UPDATE (SQLite ignores it: its writers are serialised).
+    Without conditions or a lock the session's identity map may answer without a query."""
+    if where or lock:
+        query = select(model).where(model.id == ident, *where).options(*options)
+        found = await session.scalar(query.with_for_update() if lock else query)
+    else:
+        found = await session.get(model, ident, options=options)
+    if found is None:
+        raise NotFound(message)
+    return found

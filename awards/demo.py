@@ -233,7 +233,9 @@ async def load(session: AsyncSession, staff_password_hash: str, password: str) -
         for name, organisation, email in JURORS
     ]
     # The second juror works for a production company: the recusal shows on the ballot.
-    await conflicts.declare(session, members[1], company="北京演示影视文化有限公司", role="制片人")
+    await conflicts.declare(
+        session, members[1].id, company="北京演示影视文化有限公司", role="制片人"
+    )
     now = utcnow()
     codes = await activation.issue_codes(session, members, now, 30, ACTOR)
     final = await rounds.create_round(

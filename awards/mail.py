@@ -18,6 +18,7 @@ import anyio.to_thread
 
 from awards.accounts.activation import IssuedCode
 from awards.i18n import N_
+from awards.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,18 @@ class SmtpSettings:
     starttls: bool = True
     ca_file: str = ""
     """A PEM file of the authorities that vouch for the server; empty: the system's."""
+
+    @classmethod
+    def of(cls, settings: Settings) -> "SmtpSettings":
+        return cls(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.smtp_username,
+            settings.smtp_password,
+            settings.smtp_sender,
+            settings.smtp_starttls,
+            settings.smtp_ca_file,
+        )
 
 
 @dataclass(frozen=True)

@@ -148,7 +148,6 @@ def test_invalid_ballots_are_refused_per_category(
 
 def test_a_recused_nominee_posted_by_hand_is_refused(browser, settings):
     from awards.jury import conflicts
-    from awards.models import Juror
 
     election = build_election(settings, jurors=2, methods=("approval",), open_round=False)
 
@@ -156,8 +155,7 @@ def test_a_recused_nominee_posted_by_hand_is_refused(browser, settings):
         from awards.models.base import utcnow
         from awards.voting import opening, rounds
 
-        juror = await s.get(Juror, election.juror_ids[0])
-        await conflicts.declare(s, juror, company="公司1")
+        await conflicts.declare(s, election.juror_ids[0], company="公司1")
         await opening.open_round(s, await rounds.get_round(s, election.round_id), utcnow(), "test")
 
     run_db(settings, declare_and_open)
@@ -179,14 +177,13 @@ def test_a_recused_nominee_posted_by_hand_is_refused(browser, settings):
 
 def test_ranked_categories_exclude_a_juror_recused_from_any_nominee(browser, settings):
     from awards.jury import conflicts
-    from awards.models import Juror
     from awards.models.base import utcnow
     from awards.voting import opening, rounds
 
     election = build_election(settings, jurors=2, methods=("irv", "approval"), open_round=False)
 
     async def declare_and_open(s):
-        await conflicts.declare(s, await s.get(Juror, election.juror_ids[0]), company="公司2")
+        await conflicts.declare(s, election.juror_ids[0], company="公司2")
         round_ = await rounds.get_round(s, election.round_id)
         await opening.open_round(s, round_, utcnow(), "test")
         return round_.eligible_jurors

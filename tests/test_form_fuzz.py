@@ -83,8 +83,7 @@ BALLOT = "ballot"  # the fields of the juror's ballot sheet
 # Route name -> its fields: a kind, or a list of values the form itself would send.
 FORMS: dict[str, Any] = {
     "login.submit": LOGIN,
-    "juror.login.submit": LOGIN,
-    "juror.activate.submit": {"code": TEXT, **PASSWORDS},
+    "activate.submit": {"code": TEXT, **PASSWORDS},
     "season.create": SEASON,
     "season.update": SEASON,
     "category.create": CATEGORY,
@@ -112,7 +111,6 @@ FORMS: dict[str, Any] = {
     "login.code.submit": {"code": TEXT, "next": ["/staff"]},
     "second_factor.confirm": {"code": TEXT},
     "second_factor.recovery_codes": {"code": TEXT},
-    "staff.activate.submit": {"code": TEXT, **PASSWORDS},
     "staff_account.create": {"username": TEXT, "display_name": TEXT, "role": list(ROLES)},
     "staff_account.role": {"role": list(ROLES)},
     "staff_account.active": {"active": ["0", "1"]},

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from awards.catalogue import dramas
 from awards.jury import conflicts
-from awards.models import AuditEvent, Drama, Juror, Nominee, Round, Season
+from awards.models import AuditEvent, Drama, Nominee, Round, Season
 from ballots.canonical import canonical_json
 from ballots.verify import verify
 from tests.factories import Browser, build_election, drama_form, juror_login, run_cli, run_db
@@ -169,8 +169,8 @@ def test_the_public_register_names_nominees_as_opening_froze_them(staff, client,
     election = build_election(settings, jurors=2, methods=("approval",), open_round=False)
 
     async def declare(s):
-        juror = await s.get(Juror, election.juror_ids[0])
-        await conflicts.declare(s, juror, company="公司0")  # 剧目0's company: a recusal
+        # 剧目0's company: a recusal
+        await conflicts.declare(s, election.juror_ids[0], company="公司0")
 
     run_db(settings, declare)
     assert staff.post(f"/staff/rounds/{election.round_id}/open").status_code == 303

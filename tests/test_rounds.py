@@ -267,6 +267,17 @@ def test_a_round_never_announced_is_unknown_to_the_public_and_to_jurors(browser,
     check(PUBLIC_ROUTES + JUROR_ROUTES)
 
 
+def test_the_results_of_a_round_not_closed_yet_are_refused_in_the_visitors_language(
+    client, settings
+):
+    """The message of this 404 was passed to NotFound through a variable, so it was never
+    extracted for translation: a Chinese page said "No results yet." in English."""
+    election = build_election(settings, jurors=1, methods=("approval",))
+    answer = client.get(f"/rounds/{election.round_id}/results")
+    assert answer.status_code == 404
+    assert "还没有结果。" in answer.text
+
+
 def test_a_scheduled_round_is_public(browser, settings, draft):
     _schedule_due(settings, draft.round_id, -timedelta(days=1), timedelta(days=2))
     page = browser.get(f"/rounds/{draft.round_id}")

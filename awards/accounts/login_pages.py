@@ -14,11 +14,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import audit, i18n
 from awards.accounts import activation, second_factor, sessions, throttle
 from awards.accounts.login import check_login
-from awards.accounts.passwords import Passwords
-from awards.database import Database
 from awards.errors import FormInvalid
 from awards.forms import Fields
-from awards.handlers import AppSettings, FormData, PasswordService, Session, form_error, see_other
+from awards.handlers import (
+    AppSettings,
+    DatabaseService,
+    FormData,
+    PasswordService,
+    Session,
+    form_error,
+    see_other,
+)
 from awards.i18n import _
 from awards.models import Juror, StaffUser
 from awards.models.base import utcnow
@@ -28,6 +34,7 @@ from awards.web import services_of
 HOME = {"staff": "/staff", "juror": "/juror"}
 PENDING_COOKIE = "awards_pending"
 LOGIN_TEMPLATE = {"staff": "auth/login.html", "juror": "juror/login.html"}
+ACTIVATE_TEMPLATE = {"staff": "auth/activate.html", "juror": "juror/activate.html"}
 
 
 def safe_next(target: object, kind: str = "staff") -> str:
@@ -38,107 +45,16 @@ def safe_next(target: object, kind: str = "staff") -> str:
     return HOME[kind]
 
 
+def _kind(request: Request) -> str:
+    """Whose form was posted: a juror's pages are under /juror/, staff's are not (each login and
+    activation page posts to its own address)."""
+    return "juror" if request.url.path.startswith("/juror/") else "staff"
+
+
 def client_address(request: Request) -> str:
     """The peer's address as uvicorn reports it: behind a reverse proxy, run uvicorn with
     `--forwarded-allow-ips` naming the proxy, so that this is the client's, not the proxy's."""
     return request.client.host if request.client else ""
-
-
-async def log_in(
-    request: Request,
-    data: dict,
-    session: AsyncSession,
-    settings: Settings,
-    passwords: Passwords,
-    kind: str,
-) -> Template | Redirect:
-    """Check the password; on success log in, or first ask for the second factor of a staff
-    account that has one."""
-    fields = Fields(data)
-    username = fields.text("username", max_length=200)
-    password = fields.secret("password")
-    next_ = fields.text("next", max_length=2000)
-    fields.finish()
-    now = utcnow()
-    db = services_of(request.app.state).db
-    device = throttle.trusted_device(
-        settings.secret_key, kind, username, request.cookies.get(throttle.DEVICE_COOKIE)
-    )
-    result = await check_login(
-        db,
-        session,
-        passwords,
-        settings,
-        kind,
-        username,
-        password,
-        client_address(request),
-        now,
-        device=device,
-    )
-    if result.user is None:
-        message = (
-            _(
-                "Too many failed attempts. Try again after %(time)s, "
-                "or ask the staff to unlock the account.",
-                time=throttle.shown_time(result.locked_until, settings),
-            )
-            if result.locked_until
-            else _("Wrong user name or password.")
-        )
-        return Template(
-            LOGIN_TEMPLATE[kind],
-            context={
-                "error": message,
-                "next": safe_next(next_, kind),
-                "values": {"username": username},
-            },
-            status_code=429 if result.locked_until else 401,
-        )
-    if kind == "staff" and second_factor.is_enrolled(result.user):
-        return await _ask_for_code(session, settings, result.user, now, next_)
-    return await start_session(request, session, settings, result.user, now, next_)
-
-
-async def activate_form(
-    request: Request,
-    data: dict,
-    session: AsyncSession,
-    db: Database,
-    settings: Settings,
-    passwords: Passwords,
-    kind: str,
-    template: str,
-) -> Template | Redirect:
-    """A one-time code and a new password, for a juror or a staff account: then to the login."""
-    fields = Fields(data)
-    values = {"code": fields.text("code", max_length=64)}
-    password, repeat = fields.secret("password"), fields.secret("password_repeat")
-    try:
-        fields.finish()
-        await activation.activate(
-            db,
-            session,
-            passwords,
-            settings,
-            values["code"],
-            password,
-            repeat,
-            client_address(request),
-            utcnow(),
-            kind=kind,
-        )
-    except FormInvalid as exc:
-        exc.values = values
-        return await form_error(session, template, exc)
-    except (activation.CodeInvalid, activation.TooManyAttempts) as exc:
-        return await form_error(
-            session,
-            template,
-            FormInvalid({"code": i18n.gettext(exc.message, **exc.params)}, values),
-            status_code=429 if isinstance(exc, activation.TooManyAttempts) else 422,
-        )
-    return see_other(request, "juror.login" if kind == "juror" else "login")
 
 
 async def _ask_for_code(
@@ -228,7 +144,7 @@ class AuthController(Controller):
     ) -> Template:
         return Template("auth/login.html", context={"next": safe_next(next_), "values": {}})
 
-    @post("/login", name="login.submit")
+    @post(["/login", "/juror/login"], name="login.submit")
     async def login(
         self,
         request: Request,
@@ -237,7 +153,95 @@ class AuthController(Controller):
         settings: AppSettings,
         passwords: PasswordService,
     ) -> Template | Redirect:
-        return await log_in(request, data, session, settings, passwords, "staff")
+        """Staff log in at /login, jurors at /juror/login. Check the password; on success log
+        in, or first ask for the second factor of a staff account that has one."""
+        kind = _kind(request)
+        fields = Fields(data)
+        username = fields.text("username", max_length=200)
+        password = fields.secret("password")
+        next_ = fields.text("next", max_length=2000)
+        fields.finish()
+        now = utcnow()
+        db = services_of(request.app.state).db
+        device = throttle.trusted_device(
+            settings.secret_key, kind, username, request.cookies.get(throttle.DEVICE_COOKIE)
+        )
+        result = await check_login(
+            db,
+            session,
+            passwords,
+            settings,
+            kind,
+            username,
+            password,
+            client_address(request),
+            now,
+            device=device,
+        )
+        if result.user is None:
+            message = (
+                _(
+                    "Too many failed attempts. Try again after %(time)s, "
+                    "or ask the staff to unlock the account.",
+                    time=throttle.shown_time(result.locked_until, settings),
+                )
+                if result.locked_until
+                else _("Wrong user name or password.")
+            )
+            return Template(
+                LOGIN_TEMPLATE[kind],
+                context={
+                    "error": message,
+                    "next": safe_next(next_, kind),
+                    "values": {"username": username},
+                },
+                status_code=429 if result.locked_until else 401,
+            )
+        if kind == "staff" and second_factor.is_enrolled(result.user):
+            return await _ask_for_code(session, settings, result.user, now, next_)
+        return await start_session(request, session, settings, result.user, now, next_)
+
+    @post(["/activate", "/juror/activate"], name="activate.submit")
+    async def activate(
+        self,
+        request: Request,
+        data: FormData,
+        session: Session,
+        db: DatabaseService,
+        settings: AppSettings,
+        passwords: PasswordService,
+    ) -> Template | Redirect:
+        """A one-time code and a new password, for a staff account at /activate, a juror's at
+        /juror/activate: then to the login."""
+        kind = _kind(request)
+        fields = Fields(data)
+        values = {"code": fields.text("code", max_length=64)}
+        password, repeat = fields.secret("password"), fields.secret("password_repeat")
+        try:
+            fields.finish()
+            await activation.activate(
+                db,
+                session,
+                passwords,
+                settings,
+                values["code"],
+                password,
+                repeat,
+                client_address(request),
+                utcnow(),
+                kind=kind,
+            )
+        except FormInvalid as exc:
+            exc.values = values
+            return await form_error(session, ACTIVATE_TEMPLATE[kind], exc)
+        except (activation.CodeInvalid, activation.TooManyAttempts) as exc:
+            return await form_error(
+                session,
+                ACTIVATE_TEMPLATE[kind],
+                FormInvalid({"code": i18n.gettext(exc.message, **exc.params)}, values),
+                status_code=429 if isinstance(exc, activation.TooManyAttempts) else 422,
+            )
+        return see_other(request, "juror.login" if kind == "juror" else "login")
 
     @post("/logout", name="logout")
     async def logout(self, request: Request, session: Session) -> Redirect:

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import audit
 from awards.accounts import activation, second_factor, sessions, staff, throttle
 from awards.accounts.sessions import Principal
-from awards.errors import FormInvalid, NotAllowed, NotFound
+from awards.database import get_or_404
+from awards.errors import FormInvalid, NotAllowed
 from awards.i18n import N_, _
 from awards.models import StaffUser
 from awards.models.staff import ADMIN, ROLES
@@ -42,10 +43,7 @@ async def list_accounts(session: AsyncSession) -> list[StaffUser]:
 
 
 async def get_account(session: AsyncSession, user_id: int) -> StaffUser:
-    user = await session.get(StaffUser, user_id)
-    if user is None:
-        raise NotFound("No such staff account.")
-    return user
+    return await get_or_404(session, StaffUser, user_id, N_("No such staff account."))
 
 
 async def create_account(

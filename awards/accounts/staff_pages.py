@@ -9,15 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import hosts, i18n
 from awards.accounts import activation, second_factor, staff_accounts
-from awards.accounts.login_pages import activate_form
 from awards.accounts.staff import ROLE_LABELS
 from awards.errors import Conflict, FormInvalid, NotAllowed
 from awards.forms import Fields
 from awards.handlers import (
     AppSettings,
-    DatabaseService,
     FormData,
-    PasswordService,
     PathId,
     Session,
     form_error,
@@ -190,18 +187,6 @@ class StaffActivationController(Controller):
 
     @get("/activate", name="staff.activate")
     async def activate_page(self) -> Template:
+        """The form posts to `awards.accounts.login_pages`, which activates staff and jurors
+        alike."""
         return Template("auth/activate.html", context={"values": {}, "errors": {}})
-
-    @post("/activate", name="staff.activate.submit")
-    async def activate(
-        self,
-        request: Request,
-        data: FormData,
-        session: Session,
-        db: DatabaseService,
-        settings: AppSettings,
-        passwords: PasswordService,
-    ) -> Template | Redirect:
-        return await activate_form(
-            request, data, session, db, settings, passwords, "staff", "auth/activate.html"
-        )

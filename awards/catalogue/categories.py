@@ -13,9 +13,10 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.errors import FormInvalid, NotFound
+from awards.database import get_or_404
+from awards.errors import FormInvalid
 from awards.forms import Fields
-from awards.i18n import _
+from awards.i18n import N_, _
 from awards.models import Category, Panel, Season, category_panel
 from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
 from awards.voting.opening import ensure_schedules_hold
@@ -91,10 +92,7 @@ async def list_categories(session: AsyncSession, season_id: int) -> list[Categor
 
 
 async def get_category(session: AsyncSession, category_id: int) -> Category:
-    category = await session.get(Category, category_id)
-    if category is None:
-        raise NotFound("No such category.")
-    return category
+    return await get_or_404(session, Category, category_id, N_("No such category."))
 
 
 async def _check_code_free(

@@ -11,9 +11,10 @@ from sqlalchemy import Dialect, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.errors import Conflict, FormInvalid, NotFound
+from awards.database import get_or_404
+from awards.errors import Conflict, FormInvalid
 from awards.forms import Fields
-from awards.i18n import _
+from awards.i18n import N_, _
 from awards.models import Drama, Nominee
 
 # Every spelling accepted in forms and files, mapped to the stored kind.
@@ -116,10 +117,7 @@ async def search_dramas(
 
 
 async def get_drama(session: AsyncSession, drama_id: int) -> Drama:
-    drama = await session.get(Drama, drama_id)
-    if drama is None:
-        raise NotFound("No such drama.")
-    return drama
+    return await get_or_404(session, Drama, drama_id, N_("No such drama."))
 
 
 async def existing_titles(session: AsyncSession, season_id: int) -> set[str]:

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
-from awards.errors import FormInvalid, NotFound
+from awards.database import get_or_404
+from awards.errors import FormInvalid
 from awards.forms import Fields
-from awards.i18n import _
+from awards.i18n import N_, _
 from awards.models import Category, Drama, Nominee
 from awards.voting.opening import ensure_schedules_hold
 from awards.voting.rounds import ensure_category_not_frozen
@@ -87,9 +88,14 @@ async def add_nominee(
 async def remove_nominee(
     session: AsyncSession, category: Category, nominee_id: int, actor: str
 ) -> None:
-    nominee = await session.get(Nominee, nominee_id, options=[selectinload(Nominee.drama)])
-    if nominee is None or nominee.category_id != category.id:
-        raise NotFound("No such nominee.")
+    nominee = await get_or_404(
+        session,
+        Nominee,
+        nominee_id,
+        N_("No such nominee."),
+        Nominee.category_id == category.id,
+        options=[selectinload(Nominee.drama)],
+    )
     await ensure_category_not_frozen(session, category.id)
     labels = _labels(category, nominee.drama)
     await audit.record_change(

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.errors import FormInvalid, NotFound
+from awards.database import get_or_404
+from awards.errors import FormInvalid
 from awards.forms import Fields
-from awards.i18n import _
+from awards.i18n import N_, _
 from awards.models import Season
 
 
@@ -37,10 +38,7 @@ async def list_seasons(session: AsyncSession) -> list[Season]:
 
 
 async def get_season(session: AsyncSession, season_id: int) -> Season:
-    season = await session.get(Season, season_id)
-    if season is None:
-        raise NotFound("No such season.")
-    return season
+    return await get_or_404(session, Season, season_id, N_("No such season."))
 
 
 async def _check_code_free(session: AsyncSession, form: SeasonForm, own_id: int | None) -> None:

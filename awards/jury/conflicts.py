@@ -5,13 +5,17 @@ when it leaves a scheduled round's category without a juror who may vote (the sc
 lets that round lapse and says why); a staff decision that would do so is refused.
 """
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
-from awards.errors import FormInvalid, NotFound
-from awards.i18n import _
+from awards.database import get_or_404
+from awards.errors import FormInvalid
+from awards.i18n import N_, _
+from awards.jury.recusals import Recusal, effective_recusals
 from awards.models import Affiliation, Drama, Juror, Nominee, RecusalDecision
 from awards.voting.opening import ensure_schedules_hold
 
@@ -26,7 +30,7 @@ async def list_affiliations(session: AsyncSession, juror_id: int) -> list[Affili
 
 async def declare(
     session: AsyncSession,
-    juror: Juror,
+    juror_id: int,
     *,
     company: str = "",
     drama_id: int | None = None,
@@ -41,7 +45,7 @@ async def declare(
         raise FormInvalid({"drama_id": _("No such drama.")})
     duplicate = await session.scalar(
         select(Affiliation.id).where(
-            Affiliation.juror_id == juror.id,
+            Affiliation.juror_id == juror_id,
             Affiliation.company == company,
             Affiliation.drama_id.is_(None)
             if drama_id is None
@@ -51,25 +55,29 @@ async def declare(
     if duplicate:
         raise FormInvalid({"company": _("You have declared this already.")})
     affiliation = Affiliation(
-        juror_id=juror.id, company=company, drama_id=drama_id, role=role.strip()
+        juror_id=juror_id, company=company, drama_id=drama_id, role=role.strip()
     )
     session.add(affiliation)
     await session.flush()
     await audit.record_change(
-        session, affiliation, {}, actor=f"juror:{juror.id}", action="affiliation.declared"
+        session, affiliation, {}, actor=f"juror:{juror_id}", action="affiliation.declared"
     )
     return affiliation
 
 
-async def withdraw(session: AsyncSession, juror: Juror, affiliation_id: int) -> None:
-    affiliation = await session.get(Affiliation, affiliation_id)
-    if affiliation is None or affiliation.juror_id != juror.id:
-        raise NotFound("No such declaration.")
+async def withdraw(session: AsyncSession, juror_id: int, affiliation_id: int) -> None:
+    affiliation = await get_or_404(
+        session,
+        Affiliation,
+        affiliation_id,
+        N_("No such declaration."),
+        Affiliation.juror_id == juror_id,
+    )
     await audit.record_change(
         session,
         affiliation,
         audit.snapshot(affiliation),
-        actor=f"juror:{juror.id}",
+        actor=f"juror:{juror_id}",
         action="affiliation.withdrawn",
         removed=True,
     )
@@ -85,9 +93,13 @@ async def decide(
     actor: str,
 ) -> None:
     """Staff: recuse (True), lift a derived recusal (False), or drop the decision (None)."""
-    nominee = await session.get(Nominee, nominee_id, options=[selectinload(Nominee.category)])
-    if nominee is None:
-        raise NotFound("No such nominee.")
+    nominee = await get_or_404(
+        session,
+        Nominee,
+        nominee_id,
+        N_("No such nominee."),
+        options=[selectinload(Nominee.category)],
+    )
     reason = reason.strip()
     if recused is not None and not reason:
         raise FormInvalid({"reason": _("Give the reason; it is published in the register.")})
@@ -109,3 +121,67 @@ async def decide(
         await session.flush()
         await audit.record_change(session, decision, before, actor=actor, action="recusal.decided")
     await ensure_schedules_hold(session, nominee.category.season_id)
+
+
+@dataclass(frozen=True)
+class JurorConflicts:
+    """A juror's conflicts in one season, as staff decide on them."""
+
+    nominees: list[Nominee]
+    """The season's nominees, with their drama and category."""
+    recusals: dict[int, Recusal]
+    """nominee id -> the recusal in force (derived, or a staff decision's)."""
+    decisions: dict[int, RecusalDecision]
+    """nominee id -> the staff decision taken, in any season."""
+    affiliations: list[Affiliation]
+
+
+async def juror_conflicts(session: AsyncSession, juror_id: int, season_id: int) -> JurorConflicts:
+    nominees = list(
+        await session.scalars(
+            select(Nominee)
+            .join(Nominee.category)
+            .where(Nominee.category.has(season_id=season_id))
+            .options(selectinload(Nominee.drama), selectinload(Nominee.category))
+        )
+    )
+    recusals = await effective_recusals(session, [juror_id], nominees)
+    decisions = await session.scalars(
+        select(RecusalDecision).where(RecusalDecision.juror_id == juror_id)
+    )
+    return JurorConflicts(
+        nominees,
+        {nominee_id: r for (_juror, nominee_id), r in recusals.items()},
+        {d.nominee_id: d for d in decisions},
+        await list_affiliations(session, juror_id),
+    )
+
+
+@dataclass(frozen=True)
+class Declarations:
+    """A juror's own page of declarations."""
+
+    declared: list[Affiliation]
+    titles: dict[int, str]
+    """drama id -> title, of the works declared."""
+    found: list[Drama]
+    """The works whose title holds the search text (at most 30), to choose one from."""
+
+
+async def declarations(session: AsyncSession, juror_id: int, q: str = "") -> Declarations:
+    declared = await list_affiliations(session, juror_id)
+    wanted = {a.drama_id for a in declared if a.drama_id}
+    titles = dict(
+        (await session.execute(select(Drama.id, Drama.title).where(Drama.id.in_(wanted)))).all()
+    )
+    found = []
+    if q.strip():
+        found = list(
+            await session.scalars(
+                select(Drama)
+                .where(Drama.title.contains(q.strip(), autoescape=True))
+                .order_by(Drama.title)
+                .limit(30)
+            )
+        )
+    return Declarations(declared, titles, found)

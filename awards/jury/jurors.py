@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
-from awards.errors import FormInvalid, NotFound
+from awards.database import get_or_404
+from awards.errors import FormInvalid
 from awards.forms import Fields
-from awards.i18n import _
+from awards.i18n import N_, _
 from awards.models import Juror, Panel, Season, juror_panel
 from awards.spreadsheets import ImportRejected, Limits, RowError, Table, read_table
 from awards.voting.opening import ensure_schedules_hold
@@ -126,10 +127,9 @@ async def list_jurors(session: AsyncSession, season_id: int) -> list[Juror]:
 
 
 async def get_juror(session: AsyncSession, juror_id: int) -> Juror:
-    juror = await session.get(Juror, juror_id, options=[selectinload(Juror.panels)])
-    if juror is None:
-        raise NotFound("No such juror.")
-    return juror
+    return await get_or_404(
+        session, Juror, juror_id, N_("No such juror."), options=[selectinload(Juror.panels)]
+    )
 
 
 async def _set_season_panels(

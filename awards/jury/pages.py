@@ -6,20 +6,14 @@ from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Response, Template
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
-from awards import hosts, mail
-from awards.accounts import activation, throttle
+from awards import hosts, i18n
+from awards.accounts import throttle
 from awards.catalogue import seasons
-from awards.csv_files import csv_bytes
 from awards.errors import FormInvalid
 from awards.forms import Fields
 from awards.handlers import AppSettings, FormData, PathId, Session, form_error, see_other
-from awards.i18n import _
-from awards.jury import conflicts, jurors
-from awards.jury.recusals import effective_recusals
-from awards.models import Nominee, RecusalDecision
+from awards.jury import codes, conflicts, jurors
 from awards.models.base import utcnow
 from awards.spreadsheets import ImportRejected, Limits, read_in_thread
 from awards.web import requires_staff, rollback_only
@@ -27,7 +21,7 @@ from awards.web import requires_staff, rollback_only
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 DECISIONS = {"recuse": "recuse", "lift": "lift", "clear": "clear"}
 RECUSED = {"recuse": True, "lift": False, "clear": None}
-CODE_FORMATS = {"letters": "letters", "csv": "csv", "email": "email"}
+CODE_FORMATS = {how: how for how in codes.FORMATS}
 
 
 class JuryController(Controller):
@@ -200,98 +194,61 @@ class JuryController(Controller):
         settings: AppSettings,
     ) -> Template | Response[bytes]:
         """New activation codes for the chosen jurors, shown in this answer only: as letters to
-        print, one juror per page, or as a CSV file."""
+        print, one juror per page, or as a CSV file; or e-mailed, each to its juror."""
         context = await self._context(session, season_id)
         fields = Fields(data)
         wanted = set(fields.ids("juror_ids"))
-        fmt = fields.choice("format", CODE_FORMATS, required=False) or "letters"
+        how = fields.choice("format", CODE_FORMATS, required=False) or "letters"
         fields.finish()
-        chosen = [j for j in context["jurors"] if j.id in wanted]
-        if not chosen or len(chosen) < len(wanted):
-            rollback_only(session)
-            return Template(
-                "jury/roster.html",
-                context={**context, "problem": _("Choose the jurors who get a new code.")},
-                status_code=422,
-            )
-        if fmt == "email" and not settings.smtp_host:
-            raise FormInvalid({"format": _("No mail server is configured (AWARDS_SMTP_HOST).")})
-        issued = await activation.issue_codes(
-            session, chosen, utcnow(), settings.activation_days, request.user.name
-        )
         login_url = hosts.public_url(settings, request.app.route_reverse("juror.activate"))
-        if fmt == "email":
-            smtp = mail.SmtpSettings(
-                settings.smtp_host,
-                settings.smtp_port,
-                settings.smtp_username,
-                settings.smtp_password,
-                settings.smtp_sender,
-                settings.smtp_starttls,
-                settings.smtp_ca_file,
+        try:
+            done = await codes.issue(
+                session,
+                context["jurors"],
+                wanted,
+                how,
+                settings,
+                login_url,
+                utcnow(),
+                request.user.name,
             )
-            # Commit before the first e-mail: a code must be valid when it arrives, and SQLite's
-            # write lock must not be held (stalling every cast) while a mail server answers.
-            await session.commit()
-            delivery = await mail.send_codes(smtp, issued, login_url)
-            return Template(
-                "jury/roster.html",
-                context={
-                    **context,
-                    "sent": len(issued) - len(delivery.unsent),
-                    "unsent": [item.juror for item in delivery.unsent],
-                    "mail_problem": delivery.problem,
-                },
-            )
-        if fmt == "csv":
-            rows = [
-                [
-                    item.juror.name,
-                    item.juror.organisation,
-                    item.juror.email,
-                    item.code,
-                    item.expires_at.date().isoformat(),
-                    login_url,
-                ]
-                for item in issued
-            ]
+        except codes.NoJurorChosen as exc:
+            rollback_only(session)
+            context = {**context, "problem": i18n.gettext(exc.message)}
+            return Template("jury/roster.html", context=context, status_code=422)
+        if done.delivery is not None:
+            unsent = done.delivery.unsent
+            context = {
+                **context,
+                "sent": len(done.issued) - len(unsent),
+                "unsent": [item.juror for item in unsent],
+                "mail_problem": done.delivery.problem,
+            }
+            return Template("jury/roster.html", context=context)
+        if how == "csv":
             return Response(
-                csv_bytes(["姓名", "单位", "邮箱", "激活码", "有效期至", "激活地址"], rows),
+                codes.codes_csv(done.issued, login_url),
                 media_type="text/csv; charset=utf-8",
                 headers={"content-disposition": 'attachment; filename="activation-codes.csv"'},
             )
         return Template(
             "jury/letters.html",
-            context={"season": context["season"], "issued": issued, "login_url": login_url},
+            context={"season": context["season"], "issued": done.issued, "login_url": login_url},
         )
 
 
 async def _juror_context(session: Any, season_id: int, juror_id: int) -> dict[str, Any]:
     season = await seasons.get_season(session, season_id)
     juror = await jurors.get_juror(session, juror_id)
-    nominees = list(
-        await session.scalars(
-            select(Nominee)
-            .join(Nominee.category)
-            .where(Nominee.category.has(season_id=season_id))
-            .options(selectinload(Nominee.drama), selectinload(Nominee.category))
-        )
-    )
-    recusals = await effective_recusals(session, [juror.id], nominees)
-    decisions = {
-        d.nominee_id: d
-        for d in await session.scalars(
-            select(RecusalDecision).where(RecusalDecision.juror_id == juror.id)
-        )
-    }
+    found = await conflicts.juror_conflicts(session, juror.id, season_id)
     return {
         "season": season,
         "juror": juror,
         "panels": await jurors.list_panels(session, season_id),
-        "nominees": nominees,
-        "recusals": {n: r for (_j, n), r in recusals.items()},
-        "decisions": decisions,
-        "affiliations": await conflicts.list_affiliations(session, juror.id),
+        "nominees": found.nominees,
+        "recusals": found.recusals,
+        "decisions": found.decisions,
+        "affiliations": found.affiliations,
         "values": {
             "name": juror.name,
             "organisation": juror.organisation,

@@ -10,7 +10,8 @@ is that juror's ballot): a category with fewer valid ballots than `small_jury_th
 its winners only, whatever its level. The same rule makes the public results page and every
 announcement (terminal, HTML, CSV); only the auditor's report (`awards tally --full`) shows all.
 The files can be downloaded only when every category allows what they contain (the record holds
-every ballot, the results every value). The auditor role always gets both files.
+every ballot, the results every value), and only once the results are published. The auditor
+role always gets both files. Rounds never announced (`lifecycle.PUBLIC`) are unknown here.
 """
 
 from dataclasses import asdict, dataclass
@@ -22,10 +23,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.errors import Conflict
+from awards.catalogue import seasons
+from awards.errors import Conflict, NotAllowed, NotFound
 from awards.i18n import N_
-from awards.models import Juror, Round, RoundRecusal
-from awards.voting import rounds, sealed_files, sealing
+from awards.models import Juror, Round, RoundRecusal, Season
+from awards.settings import Settings
+from awards.voting import lifecycle, rounds, sealed_files, sealing
 from ballots.record import ElectionRecord
 
 LEVELS = ("winners", "ranking", "counts", "full")
@@ -142,9 +145,35 @@ class RegisterEntry:
     reason: str
 
 
-async def round_page(session: AsyncSession, round_: Round) -> tuple[list[dict[str, Any]], list]:
+async def public_rounds(session: AsyncSession) -> list[Round]:
+    """Every announced round, the newest first."""
+    return list(
+        await session.scalars(
+            select(Round).where(Round.state.in_(lifecycle.PUBLIC)).order_by(Round.id.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class RoundPage:
+    round: Round
+    season: Season
+    categories: list[dict[str, Any]]
+    register: list[RegisterEntry]
+
+
+async def round_page(session: AsyncSession, round_id: int) -> RoundPage:
     """A round's public page: its categories and its register of recusals, named as opening
     froze them (the catalogue may have changed since); before opening, as they stand."""
+    round_ = await rounds.get_public_round(session, round_id)
+    season = await seasons.get_season(session, round_.season_id)
+    categories, register = await _categories_and_register(session, round_)
+    return RoundPage(round_, season, categories, register)
+
+
+async def _categories_and_register(
+    session: AsyncSession, round_: Round
+) -> tuple[list[dict[str, Any]], list[RegisterEntry]]:
     if round_.config_sha256 is None:
         categories = [
             {"name": c.name, "method": c.method}
@@ -163,6 +192,68 @@ async def round_page(session: AsyncSession, round_: Round) -> tuple[list[dict[st
         category, label = names[rounds.nominee_key(nominee_id)]
         register.append(RegisterEntry(juror, category, label, reason))
     return config["categories"], register
+
+
+async def _sealed(
+    session: AsyncSession, round_id: int, settings: Settings, missing: str
+) -> tuple[Round, Season, Published]:
+    """A closed round, its season and its sealed files (checked against the seal); `missing`
+    is the 404 message for a round not closed yet."""
+    round_ = await rounds.get_public_round(session, round_id)
+    if round_.state != "closed":
+        raise NotFound(missing)
+    season = await seasons.get_season(session, round_.season_id)
+    return (
+        round_,
+        season,
+        load(settings.records_dir, round_, settings.small_jury_threshold),
+    )
+
+
+@dataclass(frozen=True)
+class ResultsPage:
+    round: Round
+    season: Season
+    published: Published
+    found: str | None
+    """The category whose ballots hold the tracker looked for, if any."""
+
+    @property
+    def visible(self) -> bool:
+        """The results themselves, beyond the seal, once staff have published them."""
+        return self.round.published_at is not None
+
+
+async def results_page(
+    session: AsyncSession, round_id: int, settings: Settings, tracker: str = ""
+) -> ResultsPage:
+    round_, season, published = await _sealed(session, round_id, settings, N_("No results yet."))
+    found = find_tracker(published.record, tracker) if tracker else None
+    return ResultsPage(round_, season, published, found)
+
+
+SEALED_FILES = ("record", "results")
+
+
+async def sealed_file(
+    session: AsyncSession, round_id: int, kind: str, settings: Settings, *, auditor: bool
+) -> tuple[str, bytes]:
+    """A sealed file (`kind`: one of SEALED_FILES) as its name and bytes, read again and so
+    checked against the seal again: for everyone where every category allows it once the
+    results are published, always for the auditor."""
+    if kind not in SEALED_FILES:
+        raise NotFound(N_("No such file."))
+    round_, _season, published = await _sealed(session, round_id, settings, N_("No such file."))
+    allowed = published.record_public if kind == "record" else published.results_public
+    if not auditor and (round_.published_at is None or not allowed):
+        raise NotAllowed(N_("This file is not public; the auditor can download it."))
+    record_file, results_file = sealed_files.round_paths(settings.records_dir, round_)
+    path, seal = (
+        (record_file, round_.record_sha256)
+        if kind == "record"
+        else (results_file, round_.results_sha256)
+    )
+    return path.name, sealed_files.sealed_bytes(path, seal)
 
 
 def find_tracker(record: ElectionRecord, tracker: str) -> str | None:

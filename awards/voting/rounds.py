@@ -18,10 +18,19 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.errors import Conflict, FormInvalid, NotFound
+from awards.database import get_or_404
+from awards.errors import Conflict, FormInvalid
 from awards.forms import Fields
 from awards.i18n import N_, _
-from awards.models import Ballot, Category, Participation, Round, RoundCategory, Season
+from awards.models import (
+    Ballot,
+    Category,
+    Participation,
+    Round,
+    RoundCategory,
+    RoundEligibility,
+    Season,
+)
 from awards.models.rounds import ROUND_KINDS
 from awards.voting import lifecycle
 
@@ -63,13 +72,7 @@ class RoundForm:
 async def get_round(session: AsyncSession, round_id: int, *, lock: bool = False) -> Round:
     """`lock`: FOR UPDATE, for transitions (casting takes FOR SHARE: `ballot_sheets.round_head`).
     SQLite ignores it: its writers are serialised anyway."""
-    query = select(Round).where(Round.id == round_id)
-    if lock:
-        query = query.with_for_update()
-    found = await session.scalar(query)
-    if found is None:
-        raise NotFound("No such round.")
-    return found
+    return await get_or_404(session, Round, round_id, N_("No such round."), lock=lock)
 
 
 # Outside staff pages, a round in a state other than lifecycle.PUBLIC (a draft, a lapsed
@@ -77,18 +80,28 @@ async def get_round(session: AsyncSession, round_id: int, *, lock: bool = False)
 
 
 async def get_public_round(session: AsyncSession, round_id: int) -> Round:
-    found = await session.scalar(
-        select(Round).where(Round.id == round_id, Round.state.in_(lifecycle.PUBLIC))
+    return await get_or_404(
+        session, Round, round_id, N_("No such round."), Round.state.in_(lifecycle.PUBLIC)
     )
-    if found is None:
-        raise NotFound("No such round.")
-    return found
 
 
 async def list_rounds(session: AsyncSession, season_id: int) -> list[Round]:
     return list(
         await session.scalars(select(Round).where(Round.season_id == season_id).order_by(Round.id))
     )
+
+
+async def juror_rounds(session: AsyncSession, juror_id: int) -> tuple[list[Round], set[int]]:
+    """A juror's home page: the open rounds the juror may vote in, and the ids of the rounds
+    the juror has voted in."""
+    eligible = select(RoundEligibility.round_id).where(RoundEligibility.juror_id == juror_id)
+    open_rounds = await session.scalars(
+        select(Round).where(Round.state == "open", Round.id.in_(eligible)).order_by(Round.id)
+    )
+    voted = await session.scalars(
+        select(Participation.round_id).where(Participation.juror_id == juror_id)
+    )
+    return list(open_rounds), set(voted)
 
 
 async def round_categories(session: AsyncSession, round_id: int) -> list[Category]:

@@ -1,0 +1,77 @@
+"""Activation codes for the jury: new one-time codes for the jurors staff choose, handed out as
+printed letters, a CSV file or e-mails (`awards.mail`). The codes exist only in what `issue`
+returns (`awards.accounts.activation` keeps their hashes), so the page that shows them, or the
+e-mails, are the only place they are ever seen."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards import mail
+from awards.accounts import activation
+from awards.csv_files import csv_bytes
+from awards.errors import DomainError, FormInvalid
+from awards.i18n import N_, _
+from awards.models import Juror
+from awards.settings import Settings
+
+FORMATS = ("letters", "csv", "email")
+
+
+class NoJurorChosen(DomainError):
+    """None of the season's jurors chosen, or one that is not the season's."""
+
+    status_code = 422
+
+
+@dataclass(frozen=True)
+class IssuedCodes:
+    issued: list[activation.IssuedCode]
+    delivery: mail.Delivery | None
+    """What the mail server accepted; None: not e-mailed (letters or CSV)."""
+
+
+async def issue(
+    session: AsyncSession,
+    roster: list[Juror],
+    wanted: set[int],
+    how: str,
+    settings: Settings,
+    login_url: str,
+    now: datetime,
+    actor: str,
+) -> IssuedCodes:
+    """New codes for the jurors of `roster` (the season's) whose ids are `wanted`, handed out
+    `how` (one of FORMATS); `login_url` is the activation page the letters and e-mails name.
+    E-mailed codes are committed first, see below."""
+    chosen = [j for j in roster if j.id in wanted]
+    if not chosen or len(chosen) < len(wanted):
+        raise NoJurorChosen(N_("Choose the jurors who get a new code."))
+    if how == "email" and not settings.smtp_host:
+        raise FormInvalid({"format": _("No mail server is configured (AWARDS_SMTP_HOST).")})
+    issued = await activation.issue_codes(session, chosen, now, settings.activation_days, actor)
+    if how != "email":
+        return IssuedCodes(issued, None)
+    # Commit before the first e-mail: a code must be valid when it arrives, and SQLite's
+    # write lock must not be held (stalling every cast) while a mail server answers.
+    await session.commit()
+    return IssuedCodes(
+        issued, await mail.send_codes(mail.SmtpSettings.of(settings), issued, login_url)
+    )
+
+
+def codes_csv(issued: list[activation.IssuedCode], login_url: str) -> bytes:
+    """The codes as a spreadsheet, one juror a row."""
+    rows = [
+        [
+            item.juror.name,
+            item.juror.organisation,
+            item.juror.email,
+            item.code,
+            item.expires_at.date().isoformat(),
+            login_url,
+        ]
+        for item in issued
+    ]
+    return csv_bytes(["姓名", "单位", "邮箱", "激活码", "有效期至", "激活地址"], rows)

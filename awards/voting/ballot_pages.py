@@ -1,0 +1,153 @@
+"""Jurors vote: the rounds open to them, the ballot, the review page, the cast and its trackers,
+and "you have voted"."""
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, get, post
+from litestar.response import Template
+
+from awards.database import Database
+from awards.handlers import (
+    DatabaseService,
+    FormData,
+    PathId,
+    Session,
+    juror_sheet,
+    server_secret,
+)
+from awards.models.base import utcnow
+from awards.voting import ballot_sheets, casting, rounds, trackers
+from awards.web import requires_juror
+
+
+class BallotController(Controller):
+    path = "/juror"
+    guards = [requires_juror]  # noqa: RUF012
+
+    @get("/", name="juror.home")
+    async def home(self, request: Request, session: Session) -> Template:
+        open_rounds, voted = await rounds.juror_rounds(session, request.user.id)
+        return Template("juror/home.html", context={"rounds": open_rounds, "voted": voted})
+
+    @get("/rounds/{round_id:int}/ballot", name="juror.ballot")
+    async def ballot(self, request: Request, round_id: PathId, db: DatabaseService) -> Template:
+        round_, voted = await db.read(ballot_sheets.voting_status, round_id, request.user.id)
+        if voted:
+            return await _voted(request, db, round_)
+        sheet = await juror_sheet(request, db, round_id)
+        return Template("juror/ballot.html", context={"sheet": sheet, "values": {}, "errors": {}})
+
+    @post("/rounds/{round_id:int}/ballot", name="juror.ballot.edit")
+    async def edit(
+        self, request: Request, round_id: PathId, data: FormData, db: DatabaseService
+    ) -> Template:
+        """Back from the review page, with the choices made so far."""
+        sheet = await juror_sheet(request, db, round_id)
+        values = casting.form_values(sheet, data)
+        return Template(
+            "juror/ballot.html", context={"sheet": sheet, "values": values, "errors": {}}
+        )
+
+    @post("/rounds/{round_id:int}/review", name="juror.review")
+    async def review(
+        self, request: Request, round_id: PathId, data: FormData, db: DatabaseService
+    ) -> Template:
+        sheet = await juror_sheet(request, db, round_id)
+        try:
+            contents = casting.read_form(sheet, data)
+            casting.check(sheet, contents)
+        except casting.InvalidBallot as exc:
+            return _ballot_again(sheet, data, exc)
+        tokens = trackers.issue(sheet, request.user.id, server_secret(request))
+        return Template(
+            "juror/review.html",
+            context={
+                "sheet": sheet,
+                "contents": contents,
+                "hidden": _hidden(casting.form_values(sheet, data)),
+                "tokens": [
+                    (trackers.field(item), tokens[item.category.id]) for item in sheet.categories
+                ],
+            },
+        )
+
+    @post("/rounds/{round_id:int}/cast", name="juror.cast")
+    async def cast(
+        self,
+        request: Request,
+        round_id: PathId,
+        data: FormData,
+        db: DatabaseService,
+    ) -> Template:
+        sheet = await juror_sheet(request, db, round_id)
+        try:
+            tokens = trackers.from_form(sheet, data) or {}
+            contents = casting.read_form(sheet, data)
+            issued = (
+                trackers.checked(tokens, sheet, request.user.id, server_secret(request))
+                if tokens
+                else None
+            )
+            done = await db.write(casting.cast, sheet, request.user.id, contents, utcnow(), issued)
+        except casting.InvalidBallot as exc:
+            return _ballot_again(sheet, data, exc)
+        except casting.AlreadyVoted:
+            return await _voted(request, db, sheet.round, again=True)
+        except trackers.TrackersRefused:
+            # Tokens this server did not issue (say, kept from before its key changed): the page
+            # tells the juror's browser to drop them, so that the next review hands out new ones.
+            return Template("juror/stale.html", context={"round": sheet.round}, status_code=422)
+        rows = [
+            (trackers.field(item), item.category.name, done.trackers[c], tokens.get(c, ""))
+            for item in sheet.categories
+            if (c := item.category.id) in done.trackers
+        ]
+        lines = [sheet.round.name] + [f"{name}\t{tracker}" for _f, name, tracker, _t in rows]
+        return Template(
+            "juror/trackers.html",
+            context={
+                "round": sheet.round,
+                "trackers": rows,
+                "again": done.again,
+                "download": "data:text/plain;charset=utf-8," + quote("\r\n".join(lines) + "\r\n"),
+            },
+        )
+
+
+async def _voted(
+    request: Request, db: Database, round_: ballot_sheets.RoundHead, again: bool = False
+) -> Template:
+    """ "You have voted", with the names of the round's categories for the trackers the juror's
+    browser may have kept (read from what opening froze: the round may be past its closing
+    time and not yet closed)."""
+    sheet = await db.read(
+        ballot_sheets.frozen_sheet, round_.id, request.user.id, server_secret(request)
+    )
+    names = {trackers.field(item): item.category.name for item in sheet.categories}
+    return Template(
+        "juror/voted.html",
+        context={"round": round_, "again": again, "names": names},
+        status_code=409 if again else 200,
+    )
+
+
+def _ballot_again(
+    sheet: ballot_sheets.BallotSheet, data: dict[str, Any], exc: casting.InvalidBallot
+) -> Template:
+    """The ballot page with the juror's choices and a message per category."""
+    return Template(
+        "juror/ballot.html",
+        context={"sheet": sheet, "values": casting.form_values(sheet, data), "errors": exc.errors},
+        status_code=422,
+    )
+
+
+def _hidden(values: dict[str, Any]) -> list[tuple[str, str]]:
+    """The ballot's fields (`casting.form_values`), carried through the review page unchanged
+    (never stored)."""
+    return [
+        (name, item)
+        for name, value in values.items()
+        for item in (value if isinstance(value, list) else [value])
+    ]
