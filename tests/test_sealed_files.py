@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
+from awards.audit import Action
 from awards.database import Database
 from awards.errors import Conflict
 from awards.models import AuditEvent, Round, Season
@@ -119,7 +120,7 @@ def test_a_close_that_fails_after_writing_leaves_no_file_and_the_round_open(
     real_record = audit.record
 
     async def failing(session, *, action, **kw):
-        if action == "round.sealed":
+        if action == Action.ROUND_SEALED:
             raise OSError("disk gone")
         return await real_record(session, action=action, **kw)
 

@@ -16,6 +16,7 @@ from awards.accounts import activation, second_factor, throttle
 from awards.accounts import sessions as web_sessions
 from awards.accounts.login import check_login
 from awards.accounts.passwords import Passwords
+from awards.audit import Action
 from awards.database import Database
 from awards.errors import FormInvalid
 from awards.forms import Fields
@@ -186,7 +187,7 @@ async def start_session(
         await audit.record(
             session,
             actor=user.username,
-            action="staff.logged_in",
+            action=Action.STAFF_LOGGED_IN,
             object_type="staff_user",
             object_id=user.id,
             changes={"second_factor": second_factor_used} if second_factor_used else None,

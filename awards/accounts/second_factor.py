@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import audit
 from awards.accounts import sessions as web_sessions
 from awards.accounts import throttle
+from awards.audit import Action
 from awards.database import Database
 from awards.errors import Conflict, FormInvalid
 from awards.i18n import _
@@ -99,7 +100,7 @@ async def start_enrolment(session: AsyncSession, user: StaffUser, secret_key: st
     await audit.record(
         session,
         actor=user.username,
-        action="staff.second_factor_started",
+        action=Action.STAFF_SECOND_FACTOR_STARTED,
         object_type="staff_user",
         object_id=user.id,
     )
@@ -158,7 +159,7 @@ async def complete_enrolment(
     await audit.record(
         session,
         actor=user.username,
-        action="staff.second_factor_enrolled",
+        action=Action.STAFF_SECOND_FACTOR_ENROLLED,
         object_type="staff_user",
         object_id=user.id,
         changes={"recovery_codes": len(codes)},
@@ -195,7 +196,7 @@ async def renew_recovery_codes(session: AsyncSession, user: StaffUser) -> list[s
     await audit.record(
         session,
         actor=user.username,
-        action="staff.recovery_codes_renewed",
+        action=Action.STAFF_RECOVERY_CODES_RENEWED,
         object_type="staff_user",
         object_id=user.id,
         changes={"recovery_codes": len(codes)},

@@ -13,6 +13,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.errors import FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import _
@@ -119,7 +120,7 @@ async def create_category(
     category = Category(season_id=season.id, position=(last or 0) + 1, **asdict(form))
     session.add(category)
     await session.flush()
-    await audit.record_change(session, category, {}, actor=actor, action="category.created")
+    await audit.record_change(session, category, {}, actor=actor, action=Action.CATEGORY_CREATED)
     return category
 
 
@@ -131,7 +132,9 @@ async def update_category(
     before = audit.snapshot(category)
     for key, value in asdict(form).items():
         setattr(category, key, value)
-    await audit.record_change(session, category, before, actor=actor, action="category.updated")
+    await audit.record_change(
+        session, category, before, actor=actor, action=Action.CATEGORY_UPDATED
+    )
     await ensure_schedules_hold(session, category.season_id)
 
 
@@ -169,7 +172,7 @@ async def set_panels(
     await audit.record(
         session,
         actor=actor,
-        action="category.panels_set",
+        action=Action.CATEGORY_PANELS_SET,
         object_type="category",
         object_id=category.id,
         changes=audit.diff({"panels": before}, {"panels": sorted(set(codes))}),
@@ -191,7 +194,7 @@ async def move_category(session: AsyncSession, category: Category, step: int, ac
     await audit.record(  # the positions, as the season's order of categories
         session,
         actor=actor,
-        action="category.reordered",
+        action=Action.CATEGORY_REORDERED,
         object_type="season",
         object_id=category.season_id,
         changes=audit.diff({"order": before}, {"order": [c.code for c in ordered]}),

@@ -11,6 +11,7 @@ from sqlalchemy import Dialect, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.errors import Conflict, FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import _
@@ -143,7 +144,7 @@ async def create_drama(session: AsyncSession, season_id: int, form: DramaForm, a
     drama = Drama(season_id=season_id, **asdict(form))
     session.add(drama)
     await session.flush()
-    await audit.record_change(session, drama, {}, actor=actor, action="drama.created")
+    await audit.record_change(session, drama, {}, actor=actor, action=Action.DRAMA_CREATED)
     return drama
 
 
@@ -152,7 +153,7 @@ async def update_drama(session: AsyncSession, drama: Drama, form: DramaForm, act
     before = audit.snapshot(drama)
     for key, value in asdict(form).items():
         setattr(drama, key, value)
-    await audit.record_change(session, drama, before, actor=actor, action="drama.updated")
+    await audit.record_change(session, drama, before, actor=actor, action=Action.DRAMA_UPDATED)
 
 
 async def delete_drama(session: AsyncSession, drama: Drama, actor: str) -> None:
@@ -162,7 +163,12 @@ async def delete_drama(session: AsyncSession, drama: Drama, actor: str) -> None:
             "This drama is nominated and cannot be deleted; remove its nominations first."
         )
     await audit.record_change(
-        session, drama, audit.snapshot(drama), actor=actor, action="drama.deleted", removed=True
+        session,
+        drama,
+        audit.snapshot(drama),
+        actor=actor,
+        action=Action.DRAMA_DELETED,
+        removed=True,
     )
     await session.delete(drama)
 
@@ -177,7 +183,7 @@ async def add_dramas(
     await audit.record(
         session,
         actor=actor,
-        action="drama.imported",
+        action=Action.DRAMA_IMPORTED,
         object_type="season",
         object_id=season_id,
         changes={"source": source, "count": len(forms)},

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.catalogue.dramas import DramaForm, add_dramas, existing_titles
 from awards.csv_files import csv_bytes
 from awards.forms import Fields
@@ -169,7 +170,7 @@ async def import_nominees(session: AsyncSession, season: Season, table: Table, a
     await audit.record(
         session,
         actor=actor,
-        action="nominee.imported",
+        action=Action.NOMINEE_IMPORTED,
         object_type="season",
         object_id=season.id,
         changes={"source": table.source, "count": len(rows)},

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
+from awards.audit import Action
 from awards.errors import FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import _
@@ -79,7 +80,7 @@ async def add_nominee(
     session.add(nominee)
     await session.flush()
     await audit.record_change(
-        session, nominee, {}, actor=actor, action="nominee.added", **_labels(category, drama)
+        session, nominee, {}, actor=actor, action=Action.NOMINEE_ADDED, **_labels(category, drama)
     )
     return nominee
 
@@ -97,7 +98,7 @@ async def remove_nominee(
         nominee,
         audit.snapshot(nominee, **labels),
         actor=actor,
-        action="nominee.removed",
+        action=Action.NOMINEE_REMOVED,
         removed=True,
     )
     await session.delete(nominee)

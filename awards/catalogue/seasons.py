@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.errors import FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import _
@@ -54,7 +55,7 @@ async def create_season(session: AsyncSession, form: SeasonForm, actor: str) -> 
     season = Season(**asdict(form))
     session.add(season)
     await session.flush()
-    await audit.record_change(session, season, {}, actor=actor, action="season.created")
+    await audit.record_change(session, season, {}, actor=actor, action=Action.SEASON_CREATED)
     return season
 
 
@@ -65,4 +66,4 @@ async def update_season(
     before = audit.snapshot(season)
     for key, value in asdict(form).items():
         setattr(season, key, value)
-    await audit.record_change(session, season, before, actor=actor, action="season.updated")
+    await audit.record_change(session, season, before, actor=actor, action=Action.SEASON_UPDATED)

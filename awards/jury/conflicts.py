@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
+from awards.audit import Action
 from awards.errors import FormInvalid, NotFound
 from awards.i18n import _
 from awards.models import Affiliation, Drama, Juror, Nominee, RecusalDecision
@@ -56,7 +57,7 @@ async def declare(
     session.add(affiliation)
     await session.flush()
     await audit.record_change(
-        session, affiliation, {}, actor=f"juror:{juror.id}", action="affiliation.declared"
+        session, affiliation, {}, actor=f"juror:{juror.id}", action=Action.AFFILIATION_DECLARED
     )
     return affiliation
 
@@ -70,7 +71,7 @@ async def withdraw(session: AsyncSession, juror: Juror, affiliation_id: int) -> 
         affiliation,
         audit.snapshot(affiliation),
         actor=f"juror:{juror.id}",
-        action="affiliation.withdrawn",
+        action=Action.AFFILIATION_WITHDRAWN,
         removed=True,
     )
     await session.delete(affiliation)
@@ -98,7 +99,7 @@ async def decide(
     if recused is None:
         if decision is not None:
             await audit.record_change(
-                session, decision, before, actor=actor, action="recusal.decided", removed=True
+                session, decision, before, actor=actor, action=Action.RECUSAL_DECIDED, removed=True
             )
             await session.delete(decision)
     else:
@@ -107,5 +108,7 @@ async def decide(
             session.add(decision)
         decision.recused, decision.reason = recused, reason
         await session.flush()
-        await audit.record_change(session, decision, before, actor=actor, action="recusal.decided")
+        await audit.record_change(
+            session, decision, before, actor=actor, action=Action.RECUSAL_DECIDED
+        )
     await ensure_schedules_hold(session, nominee.category.season_id)

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
+from awards.audit import Action
 from awards.errors import FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import _
@@ -105,7 +106,7 @@ async def create_panel(session: AsyncSession, season: Season, form: PanelForm, a
     panel = Panel(season_id=season.id, code=form.code, name=form.name)
     session.add(panel)
     await session.flush()
-    await audit.record_change(session, panel, {}, actor=actor, action="panel.created")
+    await audit.record_change(session, panel, {}, actor=actor, action=Action.PANEL_CREATED)
     return panel
 
 
@@ -165,7 +166,7 @@ async def save_juror(
         juror,
         before,
         actor=actor,
-        action="juror.updated" if before else "juror.created",
+        action=Action.JUROR_UPDATED if before else Action.JUROR_CREATED,
         **_panels(juror, season.id),
     )
     await ensure_schedules_hold(session, season.id)
@@ -234,13 +235,13 @@ async def import_roster(
             juror,
             before,
             actor=actor,
-            action="juror.updated" if before else "juror.created",
+            action=Action.JUROR_UPDATED if before else Action.JUROR_CREATED,
             **_panels(juror, season.id),
         )
     await audit.record(
         session,
         actor=actor,
-        action="juror.imported",
+        action=Action.JUROR_IMPORTED,
         object_type="season",
         object_id=season.id,
         changes={"source": roster.table.source, "count": len(forms)},

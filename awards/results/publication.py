@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.errors import Conflict
 from awards.i18n import N_
 from awards.models import Juror, Round, RoundRecusal
@@ -182,4 +183,4 @@ async def publish(session: AsyncSession, round_: Round, now: datetime, actor: st
         raise Conflict(N_("These results are published already."))
     before = audit.snapshot(round_)
     round_.published_at = now
-    await audit.record_change(session, round_, before, actor=actor, action="round.published")
+    await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_PUBLISHED)

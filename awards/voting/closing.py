@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from awards import audit
+from awards.audit import Action
 from awards.database import Database
 from awards.i18n import N_
 from awards.models import Round, RoundNominee, Season
@@ -37,7 +38,9 @@ async def close(
             await rounds.close_round(session, round_, now, actor)
             before = audit.snapshot(round_)
             await records.seal(session, round_, settings.timezone, settings.records_dir, created)
-            await audit.record_change(session, round_, before, actor=actor, action="round.sealed")
+            await audit.record_change(
+                session, round_, before, actor=actor, action=Action.ROUND_SEALED
+            )
     except BaseException:
         if created and not await _carries_seal(db, round_id, created):
             for path in created:
@@ -91,7 +94,7 @@ async def scrub_closed(db: Database, now: datetime, actor: str) -> list[str]:
                     before = audit.snapshot(round_)
                     round_.scrubbed_at = now
                     await audit.record_change(
-                        session, round_, before, actor=actor, action="round.scrubbed"
+                        session, round_, before, actor=actor, action=Action.ROUND_SCRUBBED
                     )
     except Exception as exc:
         logger.error("scrubbing after a close failed: %s", type(exc).__name__, exc_info=exc)
@@ -132,7 +135,7 @@ async def create_final_from_shortlist(
         await audit.record(
             session,
             actor=actor,
-            action="round.shortlisted",
+            action=Action.ROUND_SHORTLISTED,
             object_type="round",
             object_id=final.id,
             # By id, not by rank: staff see the audit log, and a small jury's order is its ballots.

@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.errors import Conflict, FormInvalid, NotFound
 from awards.forms import Fields
 from awards.i18n import N_, _
@@ -127,7 +128,7 @@ async def create_round(
     )
     session.add(new)
     await session.flush()
-    await audit.record_change(session, new, {}, actor=actor, action="round.created")
+    await audit.record_change(session, new, {}, actor=actor, action=Action.ROUND_CREATED)
     return new
 
 
@@ -211,7 +212,7 @@ async def unschedule(session: AsyncSession, round_: Round, actor: str) -> None:
     before = audit.snapshot(round_)
     round_.state, round_.opens_at, round_.closes_at = "draft", None, None
     round_.schedule_problem = None
-    await audit.record_change(session, round_, before, actor=actor, action="round.unscheduled")
+    await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_UNSCHEDULED)
 
 
 async def close_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
@@ -221,7 +222,7 @@ async def close_round(session: AsyncSession, round_: Round, now: datetime, actor
     await rewrite_box(session, round_.id)
     before = audit.snapshot(round_)
     round_.closed_at, round_.state, round_.schedule_problem = now, "closed", None
-    await audit.record_change(session, round_, before, actor=actor, action="round.closed")
+    await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_CLOSED)
     # The head after the close's own event, which therefore cannot name it: the seal does.
     round_.audit_head_at_close = (await audit.head(session))[1]
 
