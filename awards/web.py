@@ -302,15 +302,23 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, wrapped)
 
 
+def _logged_in(
+    connection: ASGIConnection[Any, Any, Any, Any], kind: str, refusal: str
+) -> Principal:
+    """Who sent the request, who must be logged in as `kind` ("staff" or "juror")."""
+    principal = connection.scope.get("user")
+    if principal is None:
+        raise NotAuthorizedException("Please log in.")
+    if principal.kind != kind:
+        raise PermissionDeniedException(refusal)
+    return principal
+
+
 # Guards are coroutines: Litestar runs a plain function guard in a worker thread.
 async def requires_juror(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
-    principal = connection.scope.get("user")
-    if principal is None:
-        raise NotAuthorizedException("Please log in.")
-    if not principal.is_juror:
-        raise PermissionDeniedException("Jurors only.")
+    _logged_in(connection, "juror", "Jurors only.")
 
 
 class EnrolmentRequired(PermissionDeniedException):
@@ -318,12 +326,7 @@ class EnrolmentRequired(PermissionDeniedException):
 
 
 def _staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    principal = connection.scope.get("user")
-    if principal is None:
-        raise NotAuthorizedException("Please log in.")
-    if not principal.is_staff:
-        raise PermissionDeniedException("Staff only.")
-    return principal
+    return _logged_in(connection, "staff", "Staff only.")
 
 
 def _staff_guard(name: str, writers: frozenset[str], refusal: str) -> Guard:
