@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import audit
 from awards.audit import Action
 from awards.errors import FormInvalid, NotFound
-from awards.forms import Fields
+from awards.forms import Fields, ensure_free
 from awards.i18n import _
 from awards.models import Category, Panel, Season, category_panel
 from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
@@ -101,13 +101,9 @@ async def get_category(session: AsyncSession, category_id: int) -> Category:
 async def _check_code_free(
     session: AsyncSession, season_id: int, form: CategoryForm, own_id: int | None
 ) -> None:
-    other = await session.scalar(
-        select(Category.id).where(Category.season_id == season_id, Category.code == form.code)
-    )
-    if other is not None and other != own_id:
-        raise FormInvalid(
-            {"code": _("Another category of this season uses this code.")}, asdict(form)
-        )
+    taken = select(Category.id).where(Category.season_id == season_id, Category.code == form.code)
+    message = _("Another category of this season uses this code.")
+    await ensure_free(session, taken, "code", message, own_id=own_id, values=asdict(form))
 
 
 async def create_category(

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
 from awards.audit import Action
-from awards.errors import Conflict, FormInvalid, NotFound
-from awards.forms import Fields
+from awards.errors import Conflict, NotFound
+from awards.forms import Fields, ensure_free
 from awards.i18n import _
 from awards.models import Drama, Nominee
 
@@ -130,13 +130,9 @@ async def existing_titles(session: AsyncSession, season_id: int) -> set[str]:
 async def _check_title_free(
     session: AsyncSession, season_id: int, form: DramaForm, own_id: int | None
 ) -> None:
-    other = await session.scalar(
-        select(Drama.id).where(Drama.season_id == season_id, Drama.title == form.title)
-    )
-    if other is not None and other != own_id:
-        raise FormInvalid(
-            {"title": _("A drama with this title is already in the catalogue.")}, asdict(form)
-        )
+    taken = select(Drama.id).where(Drama.season_id == season_id, Drama.title == form.title)
+    message = _("A drama with this title is already in the catalogue.")
+    await ensure_free(session, taken, "title", message, own_id=own_id, values=asdict(form))
 
 
 async def create_drama(session: AsyncSession, season_id: int, form: DramaForm, actor: str) -> Drama:

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
 from awards.audit import Action
-from awards.errors import FormInvalid, NotFound
-from awards.forms import Fields
+from awards.errors import NotFound
+from awards.forms import Fields, ensure_free
 from awards.i18n import _
 from awards.models import Season
 
@@ -45,9 +45,9 @@ async def get_season(session: AsyncSession, season_id: int) -> Season:
 
 
 async def _check_code_free(session: AsyncSession, form: SeasonForm, own_id: int | None) -> None:
-    other = await session.scalar(select(Season.id).where(Season.code == form.code))
-    if other is not None and other != own_id:
-        raise FormInvalid({"code": _("Another season already uses this code.")}, asdict(form))
+    taken = select(Season.id).where(Season.code == form.code)
+    message = _("Another season already uses this code.")
+    await ensure_free(session, taken, "code", message, own_id=own_id, values=asdict(form))
 
 
 async def create_season(session: AsyncSession, form: SeasonForm, actor: str) -> Season:

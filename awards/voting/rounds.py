@@ -19,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
 from awards.audit import Action
-from awards.errors import Conflict, FormInvalid, NotFound
-from awards.forms import Fields
+from awards.errors import Conflict, NotFound
+from awards.forms import Fields, ensure_free
 from awards.i18n import N_, _
 from awards.models import Ballot, Category, Participation, Round, RoundCategory, Season
 from awards.models.rounds import ROUND_KINDS
@@ -114,10 +114,8 @@ async def create_round(
     actor: str,
     source_round_id: int | None = None,
 ) -> Round:
-    if await session.scalar(
-        select(Round.id).where(Round.season_id == season.id, Round.code == form.code)
-    ):
-        raise FormInvalid({"code": _("Another round of this season uses this code.")})
+    taken = select(Round.id).where(Round.season_id == season.id, Round.code == form.code)
+    await ensure_free(session, taken, "code", _("Another round of this season uses this code."))
     new = Round(
         season_id=season.id,
         code=form.code,
