@@ -205,7 +205,8 @@ def test_a_commit_whose_answer_was_lost_keeps_its_sealed_files(settings, monkeyp
     asyncio.run(close_it())
     sealed = _round(settings, election.round_id)
     assert sealed.state == "closed"
-    record_file, results_file = sealed_files.round_paths(settings.records_dir, sealed)
+    record_file, _seal = sealed_files.sealed_file(settings.records_dir, sealed, "record")
+    results_file, _seal = sealed_files.sealed_file(settings.records_dir, sealed, "results")
     assert hashlib.sha256(record_file.read_bytes()).hexdigest() == sealed.record_sha256
     assert results_file.exists()
 

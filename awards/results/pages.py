@@ -83,12 +83,7 @@ class PublicController(Controller):
         allowed = published.record_public if kind == "record" else published.results_public
         if not auditor and (round_.published_at is None or not allowed):
             raise NotAllowed("This file is not public; the auditor can download it.")
-        record_file, results_file = sealed_files.round_paths(settings.records_dir, round_)
-        path, seal = (
-            (record_file, round_.record_sha256)
-            if kind == "record"
-            else (results_file, round_.results_sha256)
-        )
+        path, seal = sealed_files.sealed_file(settings.records_dir, round_, kind)
         return Response(
             sealed_files.sealed_bytes(path, seal),  # read again: checked again
             media_type="application/json",

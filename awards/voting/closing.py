@@ -42,14 +42,14 @@ async def close(
                 session, round_, before, actor=actor, action=Action.ROUND_SEALED
             )
     except BaseException:
-        if created and not await _carries_seal(db, round_id, created):
+        if created and not await _carries_seal(db, round_id, created, settings.records_dir):
             for path in created:
                 path.unlink(missing_ok=True)
         raise
     return round_
 
 
-async def _carries_seal(db: Database, round_id: int, files: list[Path]) -> bool:
+async def _carries_seal(db: Database, round_id: int, files: list[Path], records_dir: Path) -> bool:
     """Whether the round's stored seal names these files: the commit went through although its
     answer did not come back. When that cannot be read, the files stay (a file no seal names is
     harmless; a sealed round without its files is not)."""
@@ -59,7 +59,7 @@ async def _carries_seal(db: Database, round_id: int, files: list[Path]) -> bool:
     except Exception:
         logger.warning("close of round %s: its seal could not be read back", round_id)
         return True
-    return stem is not None and any(path.name.startswith(f"{stem}.") for path in files)
+    return stem is not None and not set(files).isdisjoint(sealed_files.paths(records_dir, stem))
 
 
 _warned: set[tuple[int, str]] = set()
