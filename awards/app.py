@@ -31,6 +31,7 @@ from awards.accounts.staff_pages import StaffAccountController, StaffActivationC
 from awards.audit_pages import AuditController
 from awards.catalogue.category_pages import CategoryController
 from awards.catalogue.drama_pages import DramaController
+from awards.catalogue.dramas import DRAMA_KINDS
 from awards.catalogue.nominee_pages import NomineeController
 from awards.catalogue.season_pages import SeasonController
 from awards.database import Database
@@ -133,6 +134,7 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["localtime"] = lambda value: i18n.local_time(value, settings.timezone)
     env.globals["LOCALES"] = i18n.LOCALES
+    env.globals["DRAMA_KINDS"] = DRAMA_KINDS
     env.globals["TIMEZONE"] = settings.timezone
     env.globals["current_locale"] = i18n.current_locale
 

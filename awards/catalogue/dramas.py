@@ -14,22 +14,31 @@ from awards import audit
 from awards.audit import Action
 from awards.errors import Conflict, NotFound
 from awards.forms import Fields, ensure_free
-from awards.i18n import _
+from awards.i18n import N_, _
 from awards.models import Drama, Nominee
 
+
+@dataclass(frozen=True)
+class DramaKind:
+    label: str
+    """What pages call it (a msgid)."""
+    file_label: str
+    """What catalogue files call it: the export writes it, the import reads it back."""
+    spellings: tuple[str, ...]
+    """Other names that forms and files may use for it."""
+
+
+# The kinds of drama by their stored code: the one list of them (templates get it too).
+DRAMA_KINDS = {
+    "tv": DramaKind(N_("TV drama"), "电视剧", ("tv drama",)),
+    "web": DramaKind(N_("Web drama"), "网络剧", ("网剧", "web drama")),
+    "other": DramaKind(N_("Other programme"), "其他", ("其他节目", "other programme")),
+}
 # Every spelling accepted in forms and files, mapped to the stored kind.
 KIND_SPELLINGS = {
-    "tv": "tv",
-    "电视剧": "tv",
-    "tv drama": "tv",
-    "web": "web",
-    "网络剧": "web",
-    "网剧": "web",
-    "web drama": "web",
-    "other": "other",
-    "其他": "other",
-    "其他节目": "other",
-    "other programme": "other",
+    spelling: code
+    for code, kind in DRAMA_KINDS.items()
+    for spelling in (code, kind.file_label, *kind.spellings)
 }
 _COMPANY_SPLIT = re.compile(r"[;；、|\n]+")
 PAGE_SIZE = 50
@@ -92,7 +101,7 @@ async def search_dramas(
 ) -> DramaPage:
     """One page of the catalogue, by title; `query` matches titles and companies."""
     where = [Drama.season_id == season_id]
-    if kind in ("tv", "web", "other"):
+    if kind in DRAMA_KINDS:
         where.append(Drama.kind == kind)
     if query:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
