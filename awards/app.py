@@ -24,6 +24,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from awards import hosts, i18n
+from awards.accounts import password_rules
 from awards.accounts.login_pages import AuthController
 from awards.accounts.passwords import Passwords
 from awards.accounts.second_factor_pages import SecondFactorController, SecondFactorLoginController
@@ -135,6 +136,8 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
     env.filters["localtime"] = lambda value: i18n.local_time(value, settings.timezone)
     env.globals["LOCALES"] = i18n.LOCALES
     env.globals["DRAMA_KINDS"] = DRAMA_KINDS
+    env.globals["PASSWORD_MIN_LENGTH"] = password_rules.MIN_LENGTH
+    env.globals["PASSWORD_MAX_LENGTH"] = password_rules.MAX_LENGTH
     env.globals["TIMEZONE"] = settings.timezone
     env.globals["current_locale"] = i18n.current_locale
 
