@@ -141,6 +141,20 @@ async def record(
     return event
 
 
+async def record_import(
+    session: AsyncSession, *, actor: str, action: str, season_id: int, source: str, count: int
+) -> AuditEvent:
+    """One event for a whole imported file, on its season: the file (`source`) and its rows."""
+    return await record(
+        session,
+        actor=actor,
+        action=action,
+        object_type="season",
+        object_id=season_id,
+        changes={"source": source, "count": count},
+    )
+
+
 @dataclass(frozen=True)
 class ChainReport:
     events: int

@@ -185,13 +185,13 @@ async def add_dramas(
     if forms:
         connection = await session.connection()
         await connection.exec_driver_sql(*_driver_insert(connection.dialect, season_id, forms))
-    await audit.record(
+    await audit.record_import(
         session,
         actor=actor,
         action=Action.DRAMA_IMPORTED,
-        object_type="season",
-        object_id=season_id,
-        changes={"source": source, "count": len(forms)},
+        season_id=season_id,
+        source=source,
+        count=len(forms),
     )
     return len(forms)
 

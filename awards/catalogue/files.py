@@ -166,13 +166,13 @@ async def import_nominees(session: AsyncSession, season: Season, table: Table, a
         raise ImportRejected(errors)
     if rows:
         await session.execute(Nominee.__table__.insert(), rows)
-    await audit.record(
+    await audit.record_import(
         session,
         actor=actor,
         action=Action.NOMINEE_IMPORTED,
-        object_type="season",
-        object_id=season.id,
-        changes={"source": table.source, "count": len(rows)},
+        season_id=season.id,
+        source=table.source,
+        count=len(rows),
     )
     return len(rows)
 

@@ -239,13 +239,13 @@ async def import_roster(
             action=Action.JUROR_UPDATED if before else Action.JUROR_CREATED,
             **_panels(juror, season.id),
         )
-    await audit.record(
+    await audit.record_import(
         session,
         actor=actor,
         action=Action.JUROR_IMPORTED,
-        object_type="season",
-        object_id=season.id,
-        changes={"source": roster.table.source, "count": len(forms)},
+        season_id=season.id,
+        source=roster.table.source,
+        count=len(forms),
     )
     await ensure_schedules_hold(session, season.id)
     return len(forms)
