@@ -155,16 +155,7 @@ async def complete_enrolment(
     user.totp_last_step = step
     await web_sessions.end_all(session, "staff", user.id, keep=keep_session)
     await end_all_pending(session, user.id)
-    codes = await new_recovery_codes(session, user)
-    await audit.record(
-        session,
-        actor=user.username,
-        action=Action.STAFF_SECOND_FACTOR_ENROLLED,
-        object_type="staff_user",
-        object_id=user.id,
-        changes={"recovery_codes": len(codes)},
-    )
-    return codes
+    return await _new_recovery_codes(session, user, Action.STAFF_SECOND_FACTOR_ENROLLED)
 
 
 def _recovery_code() -> str:
@@ -176,8 +167,8 @@ def _code_hash(user_id: int, code: str) -> str:
     return hashlib.sha256(f"{user_id}:{_normalised(code)}".encode()).hexdigest()
 
 
-async def new_recovery_codes(session: AsyncSession, user: StaffUser) -> list[str]:
-    """Ten new codes; the old ones stop working."""
+async def _new_recovery_codes(session: AsyncSession, user: StaffUser, action: str) -> list[str]:
+    """Ten new codes; the old ones stop working. Audited as `action`, with how many."""
     await session.execute(
         delete(StaffRecoveryCode).where(StaffRecoveryCode.staff_user_id == user.id)
     )
@@ -186,22 +177,21 @@ async def new_recovery_codes(session: AsyncSession, user: StaffUser) -> list[str
         StaffRecoveryCode(code_hash=_code_hash(user.id, c), staff_user_id=user.id) for c in codes
     )
     await session.flush()
+    await audit.record(
+        session,
+        actor=user.username,
+        action=action,
+        object_type="staff_user",
+        object_id=user.id,
+        changes={"recovery_codes": len(codes)},
+    )
     return codes
 
 
 async def renew_recovery_codes(session: AsyncSession, user: StaffUser) -> list[str]:
     """New recovery codes for an enrolled account (the caller has checked a code from the
     authenticator), audited."""
-    codes = await new_recovery_codes(session, user)
-    await audit.record(
-        session,
-        actor=user.username,
-        action=Action.STAFF_RECOVERY_CODES_RENEWED,
-        object_type="staff_user",
-        object_id=user.id,
-        changes={"recovery_codes": len(codes)},
-    )
-    return codes
+    return await _new_recovery_codes(session, user, Action.STAFF_RECOVERY_CODES_RENEWED)
 
 
 async def recovery_codes_left(session: AsyncSession, user_id: int) -> int:
