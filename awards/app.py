@@ -25,6 +25,7 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from awards import hosts, i18n
+from awards.accounts import password_rules
 from awards.accounts.juror_pages import JurorAuthController, JurorPasswordController
 from awards.accounts.login_pages import AuthController
 from awards.accounts.passwords import Passwords
@@ -33,6 +34,7 @@ from awards.accounts.staff_pages import StaffAccountController, StaffActivationC
 from awards.audit_pages import AuditController
 from awards.catalogue.category_pages import CategoryController
 from awards.catalogue.drama_pages import DramaController
+from awards.catalogue.dramas import DRAMA_KINDS
 from awards.catalogue.nominee_pages import NomineeController
 from awards.catalogue.season_pages import SeasonController
 from awards.database import Database
@@ -136,6 +138,9 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["localtime"] = lambda value: i18n.local_time(value, settings.timezone)
     env.globals["LOCALES"] = i18n.LOCALES
+    env.globals["DRAMA_KINDS"] = DRAMA_KINDS
+    env.globals["PASSWORD_MIN_LENGTH"] = password_rules.MIN_LENGTH
+    env.globals["PASSWORD_MAX_LENGTH"] = password_rules.MAX_LENGTH
     env.globals["TIMEZONE"] = settings.timezone
     env.globals["ROUND_STATE_LABELS"] = lifecycle.LABELS
     env.globals["current_locale"] = i18n.current_locale

@@ -30,6 +30,66 @@ from ballots.canonical import canonical_json, sha256_hex
 GENESIS = "0" * 64
 
 
+class Action:
+    """Every action the log records, by the name stored in each event (`object.what_happened`).
+    A stored name is part of the hash chain, so a name is never changed: a new kind of event gets
+    a new name. Events name the object by its table and id unless said otherwise."""
+
+    SEASON_CREATED = "season.created"
+    SEASON_UPDATED = "season.updated"
+    CATEGORY_CREATED = "category.created"
+    CATEGORY_UPDATED = "category.updated"
+    CATEGORY_PANELS_SET = "category.panels_set"
+    CATEGORY_REORDERED = "category.reordered"  # on the season: its categories' order
+    DRAMA_CREATED = "drama.created"
+    DRAMA_UPDATED = "drama.updated"
+    DRAMA_DELETED = "drama.deleted"
+    DRAMA_IMPORTED = "drama.imported"  # on the season: one event per file
+    NOMINEE_ADDED = "nominee.added"
+    NOMINEE_REMOVED = "nominee.removed"
+    NOMINEE_IMPORTED = "nominee.imported"  # on the season: one event per file
+    PANEL_CREATED = "panel.created"
+    JUROR_CREATED = "juror.created"
+    JUROR_UPDATED = "juror.updated"
+    JUROR_IMPORTED = "juror.imported"  # on the season: one event per file
+    JUROR_CODES_ISSUED = "juror.codes_issued"  # on "jurors": how many, and which
+    JUROR_ACTIVATED = "juror.activated"  # the juror chose a password with a code
+    JUROR_UNLOCKED = "juror.unlocked"  # staff lifted the login limits on the account
+    AFFILIATION_DECLARED = "affiliation.declared"
+    AFFILIATION_WITHDRAWN = "affiliation.withdrawn"
+    RECUSAL_DECIDED = "recusal.decided"  # staff recused, lifted a derived recusal, or dropped one
+    ROUND_CREATED = "round.created"
+    ROUND_CATEGORIES_SET = "round.categories_set"
+    ROUND_SCHEDULED = "round.scheduled"
+    ROUND_UNSCHEDULED = "round.unscheduled"
+    ROUND_OPENED = "round.opened"
+    ROUND_CLOSED = "round.closed"
+    ROUND_SEALED = "round.sealed"  # the record and results written, their hashes stored
+    ROUND_SCRUBBED = "round.scrubbed"  # the storage of a closed round cleaned of what it held
+    ROUND_SHORTLISTED = "round.shortlisted"  # on the final round made from a nomination round
+    ROUND_PUBLISHED = "round.published"
+    ROUND_LAPSED = "round.lapsed"  # the schedule found its voting window already passed
+    ROUND_OPEN_FAILED = "round.open_failed"  # the schedule could not open it
+    ROUND_CLOSE_FAILED = "round.close_failed"  # the schedule could not close it
+    STAFF_CREATED = "staff.created"
+    STAFF_CODE_ISSUED = "staff.code_issued"  # a one-time code to set the password with
+    STAFF_ACTIVATED = "staff.activated"  # the staff member chose a password with that code
+    STAFF_LOGGED_IN = "staff.logged_in"
+    STAFF_UNLOCKED = "staff.unlocked"  # an administrator lifted the login limits
+    STAFF_ROLE_CHANGED = "staff.role_changed"
+    STAFF_ENABLED = "staff.enabled"
+    STAFF_DISABLED = "staff.disabled"
+    STAFF_PASSWORD_RESET = "staff.password_reset"  # noqa: S105 (a name, not a password)
+    STAFF_SECOND_FACTOR_STARTED = "staff.second_factor_started"  # a secret made, not yet in use
+    STAFF_SECOND_FACTOR_ENROLLED = "staff.second_factor_enrolled"
+    STAFF_SECOND_FACTOR_RESET = "staff.second_factor_reset"  # by an administrator
+    STAFF_RECOVERY_CODES_RENEWED = "staff.recovery_codes_renewed"
+    DEMO_LOADED = "demo.loaded"  # on the demo season
+
+
+ACTIONS = frozenset(value for name, value in vars(Action).items() if name.isupper())
+
+
 def event_body(event: AuditEvent) -> dict[str, Any]:
     return {
         "seq": event.seq,
@@ -79,6 +139,20 @@ async def record(
         update(AuditHead).where(AuditHead.id == 1).values(seq=event.seq, hash=event.hash)
     )
     return event
+
+
+async def record_import(
+    session: AsyncSession, *, actor: str, action: str, season_id: int, source: str, count: int
+) -> AuditEvent:
+    """One event for a whole imported file, on its season: the file (`source`) and its rows."""
+    return await record(
+        session,
+        actor=actor,
+        action=action,
+        object_type="season",
+        object_id=season_id,
+        changes={"source": source, "count": count},
+    )
 
 
 @dataclass(frozen=True)

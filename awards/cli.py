@@ -168,7 +168,7 @@ def cmd_rounds(settings: Settings, args: argparse.Namespace) -> int:
             return (await schedule.tick(db, now, settings)).lines() or ["nothing was due"]
         if args.rounds_command == "close":
             closed = await closing.close(db, args.round_id, now, "cli", settings)
-            record_file, _results_file = sealed_files.round_paths(settings.records_dir, closed)
+            record_file, _seal = sealed_files.sealed_file(settings.records_dir, closed, "record")
             scrubbed = closed.code in await closing.scrub_closed(db, utcnow(), "cli")
             return [
                 f"{closed.code}: {closed.state}",

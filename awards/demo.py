@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
 from awards.accounts import activation, staff
+from awards.audit import Action
 from awards.catalogue import categories, dramas, nominees, seasons
 from awards.jury import conflicts, jurors
 from awards.models import Category, Drama, Season
@@ -249,7 +250,7 @@ async def load(session: AsyncSession, staff_password_hash: str, password: str) -
     )
     await opening.open_round(session, final, now, ACTOR)
     await audit.record(
-        session, actor=ACTOR, action="demo.loaded", object_type="season", object_id=season.id
+        session, actor=ACTOR, action=Action.DEMO_LOADED, object_type="season", object_id=season.id
     )
     return DemoLogin(DEMO_STAFF, password, [(c.juror.email, c.code) for c in codes])
 

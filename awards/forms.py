@@ -19,6 +19,8 @@ from datetime import date, datetime
 from typing import Any
 
 from litestar.datastructures import UploadFile
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.errors import FormInvalid
 from awards.i18n import _
@@ -225,3 +227,20 @@ class Fields:
     def finish(self) -> None:
         if self.errors:
             raise FormInvalid(dict(self.errors), dict(self.data))
+
+
+async def ensure_free(
+    session: AsyncSession,
+    holder: Select[tuple[int]],
+    field: str,
+    message: str,
+    *,
+    own_id: int | None = None,
+    values: dict[str, Any] | None = None,
+) -> None:
+    """Refuse a form whose `field` (a code, a title, an e-mail address) another row holds
+    already: `holder` selects that row's id. `own_id` is the row being edited, which keeps its
+    own. The unique constraint behind each is the last word; this is what a person reads."""
+    other = await session.scalar(holder)
+    if other is not None and other != own_id:
+        raise FormInvalid({field: message}, values)

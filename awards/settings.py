@@ -1,12 +1,14 @@
 """Settings, read once from the environment (`AWARDS_*`); tests build their own instances.
 
-Every setting is documented in the README (a test checks that each field below is named there).
+Each default is written once, on `Settings`; the environment only replaces what it sets. Every
+variable is documented in the README (a test checks that each one is named there).
 """
 
 import os
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any, get_type_hints
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -19,23 +21,6 @@ def _templates_dir() -> Path:
 
 
 TEMPLATES_DIR = _templates_dir()
-
-
-def _env_bool(name: str, default: bool) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    return raw.strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return default if raw is None or raw == "" else int(raw)
-
-
-def _env_list(name: str) -> tuple[str, ...]:
-    """A list of names separated by commas or spaces."""
-    return tuple(part for part in os.environ.get(name, "").replace(",", " ").split() if part)
 
 
 def _secret_key(var_dir: Path) -> str:
@@ -103,43 +88,92 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> "Settings":
+        """Each setting of `FROM_ENVIRONMENT` from its variable (`variable`), else its default
+        above. The files the server keeps (the SQLite database, the sealed records, the secret
+        key) are under `AWARDS_VAR_DIR`."""
         var_dir = Path(os.environ.get("AWARDS_VAR_DIR", PROJECT_ROOT / "var"))
-        return cls(
-            database_url=os.environ.get(
-                "AWARDS_DATABASE_URL", f"sqlite+aiosqlite:///{var_dir / 'awards.db'}"
-            ),
-            base_url=os.environ.get("AWARDS_BASE_URL", ""),
-            allowed_hosts=_env_list("AWARDS_ALLOWED_HOSTS"),
+        kept = cls(
+            database_url=f"sqlite+aiosqlite:///{var_dir / 'awards.db'}",
+            records_dir=var_dir / "records",
             secret_key=_secret_key(var_dir),
-            cookie_secure=_env_bool("AWARDS_COOKIE_SECURE", True),
-            session_idle_minutes=_env_int("AWARDS_SESSION_IDLE_MINUTES", 30),
-            session_absolute_hours=_env_int("AWARDS_SESSION_ABSOLUTE_HOURS", 12),
-            login_max_failures=_env_int("AWARDS_LOGIN_MAX_FAILURES", 5),
-            login_max_account_failures=_env_int("AWARDS_LOGIN_MAX_ACCOUNT_FAILURES", 50),
-            login_max_address_failures=_env_int("AWARDS_LOGIN_MAX_ADDRESS_FAILURES", 200),
-            login_lock_minutes=_env_int("AWARDS_LOGIN_LOCK_MINUTES", 15),
-            trusted_proxies=os.environ.get("AWARDS_TRUSTED_PROXIES", ""),
-            activation_max_attempts=_env_int("AWARDS_ACTIVATION_MAX_ATTEMPTS", 30),
-            staff_require_totp=_env_bool("AWARDS_STAFF_REQUIRE_TOTP", False),
-            max_body_bytes=_env_int("AWARDS_MAX_BODY_BYTES", 8 * 1024 * 1024),
-            max_form_bytes=_env_int("AWARDS_MAX_FORM_BYTES", 256 * 1024),
-            import_max_rows=_env_int("AWARDS_IMPORT_MAX_ROWS", 20_000),
-            import_max_unzipped_bytes=_env_int("AWARDS_IMPORT_MAX_UNZIPPED_BYTES", 50_000_000),
-            activation_days=_env_int("AWARDS_ACTIVATION_DAYS", 30),
-            argon2=Argon2Params(
-                time_cost=_env_int("AWARDS_ARGON2_TIME_COST", Argon2Params.time_cost),
-                memory_kib=_env_int("AWARDS_ARGON2_MEMORY_KIB", Argon2Params.memory_kib),
-                parallelism=_env_int("AWARDS_ARGON2_PARALLELISM", Argon2Params.parallelism),
-            ),
-            timezone=os.environ.get("AWARDS_TIMEZONE", "Asia/Shanghai"),
-            records_dir=Path(os.environ.get("AWARDS_RECORDS_DIR", var_dir / "records")),
-            small_jury_threshold=_env_int("AWARDS_SMALL_JURY_THRESHOLD", 5),
-            smtp_host=os.environ.get("AWARDS_SMTP_HOST", ""),
-            smtp_port=_env_int("AWARDS_SMTP_PORT", 587),
-            smtp_username=os.environ.get("AWARDS_SMTP_USERNAME", ""),
-            smtp_password=os.environ.get("AWARDS_SMTP_PASSWORD", ""),
-            smtp_sender=os.environ.get("AWARDS_SMTP_SENDER", "awards@localhost"),
-            smtp_starttls=_env_bool("AWARDS_SMTP_STARTTLS", True),
-            smtp_ca_file=os.environ.get("AWARDS_SMTP_CA_FILE", ""),
-            debug=_env_bool("AWARDS_DEBUG", False),
         )
+        return _read_environment(kept)
+
+
+# The settings read from the environment (`argon2.time_cost` is a field of `Settings.argon2`),
+# besides the secret key (`_secret_key`); the README documents each variable.
+FROM_ENVIRONMENT = (
+    "database_url",
+    "base_url",
+    "allowed_hosts",
+    "cookie_secure",
+    "session_idle_minutes",
+    "session_absolute_hours",
+    "login_max_failures",
+    "login_max_account_failures",
+    "login_max_address_failures",
+    "login_lock_minutes",
+    "trusted_proxies",
+    "activation_max_attempts",
+    "staff_require_totp",
+    "argon2.time_cost",
+    "argon2.memory_kib",
+    "argon2.parallelism",
+    "max_body_bytes",
+    "max_form_bytes",
+    "import_max_rows",
+    "import_max_unzipped_bytes",
+    "activation_days",
+    "timezone",
+    "records_dir",
+    "small_jury_threshold",
+    "smtp_host",
+    "smtp_port",
+    "smtp_username",
+    "smtp_password",
+    "smtp_sender",
+    "smtp_starttls",
+    "smtp_ca_file",
+    "debug",
+)
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def variable(setting: str) -> str:
+    """The environment variable of a setting: `argon2.time_cost` is AWARDS_ARGON2_TIME_COST."""
+    return "AWARDS_" + setting.replace(".", "_").upper()
+
+
+def _read_environment(defaults: Settings) -> Settings:
+    settings: Any = defaults
+    for setting in FROM_ENVIRONMENT:
+        raw = os.environ.get(variable(setting))
+        if raw is not None:
+            settings = _replaced(settings, setting.split("."), raw)
+    return settings
+
+
+def _replaced(settings: Any, path: list[str], raw: str) -> Any:
+    """`settings` with the field at `path` read from `raw` by the field's type. Numbers and
+    switches left empty keep their default; text is taken as it is."""
+    name, *rest = path
+    current = getattr(settings, name)
+    if rest:
+        value = _replaced(current, rest, raw)
+    elif raw == "" and isinstance(current, bool | int):
+        value = current
+    else:
+        value = _parse(get_type_hints(type(settings))[name], raw)
+    return replace(settings, **{name: value})
+
+
+def _parse(kind: Any, raw: str) -> Any:
+    if kind is bool:
+        return raw.strip().lower() in _TRUE
+    if kind is int:
+        return int(raw)
+    if kind is Path:
+        return Path(raw)
+    if kind == tuple[str, ...]:  # a list of names separated by commas or spaces
+        return tuple(raw.replace(",", " ").split())
+    return raw

@@ -8,6 +8,7 @@ and before that response is sent, so a commit that fails becomes an error answer
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -131,18 +132,31 @@ async def check_path_ids(request: Request) -> None:
             raise NotFound("This page does not exist.")
 
 
-class FormSizeMiddleware:
+class HttpMiddleware(ABC):
+    """A middleware for HTTP requests (`handle`); anything else, the lifespan, passes through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await self.handle(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    @abstractmethod
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None: ...
+
+
+class FormSizeMiddleware(HttpMiddleware):
     """Bodies other than multipart uploads (forms, JSON) stop at `Settings.max_form_bytes`,
     counted as they arrive: Litestar parses an url-encoded form whole on the event loop, which
     took 3.2 s for the 8 MB that uploads may have, and the CSRF check does it for anyone,
     before any login. The largest real form, a ballot ranking 330 nominees in each of 12
     categories, is about 70 kB."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or _content_type(scope).startswith(b"multipart/form-data"):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if _content_type(scope).startswith(b"multipart/form-data"):
             await self.app(scope, receive, send)
             return
         limit = services_of(scope["litestar_app"].state).settings.max_form_bytes
@@ -167,16 +181,10 @@ def _content_type(scope: Scope) -> bytes:
     return b""
 
 
-class PrincipalMiddleware:
+class PrincipalMiddleware(HttpMiddleware):
     """Puts the logged-in principal (or None) in `scope["user"]` for every HTTP request."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["user"] = None
         raw = _cookie(scope, sessions.COOKIE_NAME)
         if raw and not scope["path"].startswith("/static/"):
@@ -218,7 +226,7 @@ def expired_cookie(name: str) -> str:
     return f"{name}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax"
 
 
-class ScheduleMiddleware:
+class ScheduleMiddleware(HttpMiddleware):
     """Opens and closes rounds on schedule, checked before requests (at most every few seconds
     per process), so that no background scheduler is needed; `awards rounds tick` does the same
     from cron. Whatever goes wrong there is the schedule's business (logged, audited and shown
@@ -227,12 +235,12 @@ class ScheduleMiddleware:
     EVERY_SECONDS = 5.0
 
     def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+        super().__init__(app)
         self._checked = 0.0
         self._running = False  # one pass at a time: a long close must not start a second one
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith("/static/"):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not scope["path"].startswith("/static/"):
             now_mono = time.monotonic()
             if not self._running and now_mono - self._checked >= self.EVERY_SECONDS:
                 self._checked, self._running = now_mono, True
@@ -255,13 +263,9 @@ async def run_schedule(db: Database, settings: Settings) -> None:
         await schedule.tick(db, now, settings)
 
 
-class LocaleMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            i18n.set_locale(_cookie(scope, i18n.COOKIE_NAME) or i18n.DEFAULT_LOCALE)
+class LocaleMiddleware(HttpMiddleware):
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        i18n.set_locale(_cookie(scope, i18n.COOKIE_NAME) or i18n.DEFAULT_LOCALE)
         await self.app(scope, receive, send)
 
 
@@ -277,17 +281,11 @@ _SECURITY_HEADERS = [
 ]
 
 
-class SecurityHeadersMiddleware:
+class SecurityHeadersMiddleware(HttpMiddleware):
     """CSP without inline scripts, nosniff, no framing; pages are never cached (they may show
     who is logged in or who has voted), static files are."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         cache = b"public, max-age=3600" if scope["path"].startswith("/static/") else b"no-store"
 
         async def wrapped(message: Message) -> None:
@@ -300,15 +298,23 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, wrapped)
 
 
+def _logged_in(
+    connection: ASGIConnection[Any, Any, Any, Any], kind: str, refusal: str
+) -> Principal:
+    """Who sent the request, who must be logged in as `kind` ("staff" or "juror")."""
+    principal = connection.scope.get("user")
+    if principal is None:
+        raise NotAuthorizedException("Please log in.")
+    if principal.kind != kind:
+        raise PermissionDeniedException(refusal)
+    return principal
+
+
 # Guards are coroutines: Litestar runs a plain function guard in a worker thread.
 async def requires_juror(
     connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler
 ) -> None:
-    principal = connection.scope.get("user")
-    if principal is None:
-        raise NotAuthorizedException("Please log in.")
-    if not principal.is_juror:
-        raise PermissionDeniedException("Jurors only.")
+    _logged_in(connection, "juror", "Jurors only.")
 
 
 class EnrolmentRequired(PermissionDeniedException):
@@ -316,12 +322,7 @@ class EnrolmentRequired(PermissionDeniedException):
 
 
 def _staff(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    principal = connection.scope.get("user")
-    if principal is None:
-        raise NotAuthorizedException("Please log in.")
-    if not principal.is_staff:
-        raise PermissionDeniedException("Staff only.")
-    return principal
+    return _logged_in(connection, "staff", "Staff only.")
 
 
 def _staff_guard(name: str, writers: frozenset[str], refusal: str) -> Guard:

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from litestar.testing import TestClient
 
-from awards.accounts import sessions
+from awards.accounts import password_rules, sessions
 from awards.accounts.passwords import Passwords
 from awards.app import create_app
 from awards.database import Database
@@ -116,3 +116,16 @@ def test_an_account_waiting_for_its_password_costs_a_hash_like_any_other(setting
     assert not asyncio.run(passwords.verify("!", "a guess at the password"))
     [hashed] = checked
     assert hashed.startswith("$argon2id$")
+
+
+@pytest.mark.parametrize("page", ["/juror/activate", "/activate"])
+def test_the_activation_pages_state_the_one_rule(client, page):
+    """The forms are given the rule's numbers (`password_rules`), not a copy of them."""
+    client.cookies.set("lang", "en")
+    html = client.get(page).text
+    low, high = password_rules.MIN_LENGTH, password_rules.MAX_LENGTH
+    assert f'minlength="{low}" maxlength="{high}"' in html
+    assert f"a password of {low} to {high} characters" in html
+    client.cookies.set("lang", "zh_CN")
+    html = client.get(page).text
+    assert f"{low} 到 {high} 个字符" in html

@@ -1,7 +1,10 @@
 """The audit log's hash chain: built by every change, verified, and tampering named."""
 
+import ast
 import asyncio
 import itertools
+import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -141,3 +144,65 @@ def test_audit_page_shows_a_broken_chain(staff, settings, history):
     )
     page = staff.get("/staff/audit").text
     assert "哈希链在第 2 条事件处断裂" in page
+
+
+AWARDS = Path(audit.__file__).parent
+
+
+def _sources() -> list[tuple[Path, ast.Module]]:
+    """The app's modules but the constants' own and the migrations (history, never edited)."""
+    return [
+        (path, ast.parse(path.read_text()))
+        for path in sorted(AWARDS.rglob("*.py"))
+        if path != Path(audit.__file__) and "migrations" not in path.parts
+    ]
+
+
+def _outcomes(node: ast.expr) -> list[ast.expr]:
+    """What an expression may evaluate to: both branches of `a if test else b`."""
+    if isinstance(node, ast.IfExp):
+        return _outcomes(node.body) + _outcomes(node.orelse)
+    return [node]
+
+
+def test_every_recorded_action_is_one_of_the_constants():
+    """Action names are stored in the chain, so every caller names one of `audit.Action`: a
+    name typed again by hand (or built from parts) is how two spellings of one action start."""
+    suffixes = tuple("." + action.partition(".")[2] for action in audit.ACTIONS)
+    literals: list[str] = []
+    for path, tree in _sources():
+        for node in ast.walk(tree):
+            where = f"{path.relative_to(AWARDS)}:{getattr(node, 'lineno', '?')}"
+            if isinstance(node, ast.Call) and not (
+                isinstance(node.func, ast.Attribute) and node.func.attr == "add_argument"
+            ):  # argparse's action= is another thing
+                literals += [
+                    f"{where}: action={ast.unparse(value)}"
+                    for keyword in node.keywords
+                    if keyword.arg == "action"
+                    for value in _outcomes(keyword.value)
+                    if isinstance(value, ast.Constant | ast.JoinedStr)
+                ]
+            elif isinstance(node, ast.Constant) and node.value in audit.ACTIONS:
+                literals.append(f"{where}: {node.value!r}")  # passed on to a helper
+            elif (
+                isinstance(node, ast.JoinedStr)
+                and isinstance(node.values[-1], ast.Constant)
+                and str(node.values[-1].value).endswith(suffixes)
+            ):
+                literals.append(f"{where}: {ast.unparse(node)}")
+            elif (
+                isinstance(node, ast.Attribute)
+                and isinstance(node.value, ast.Name)
+                and node.value.id == "Action"
+            ):
+                assert node.attr in vars(audit.Action), f"{where}: no Action.{node.attr}"
+    assert literals == []
+
+
+def test_the_action_names_are_dotted_and_distinct():
+    names = {name: value for name, value in vars(audit.Action).items() if name.isupper()}
+    assert len(set(names.values())) == len(names) == len(audit.ACTIONS)
+    for name, value in names.items():
+        assert re.fullmatch(r"[a-z]+\.[a-z_]+", value), name
+        assert name == value.upper().replace(".", "_"), name  # one spelling, both ways

@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from awards.accounts.sessions import COOKIE_NAME, hash_id
 from awards.app import create_app
+from awards.audit import Action
 from awards.models import AttemptCounter, AuditEvent, StaffUser, WebSession
 from awards.models.base import utcnow
 from awards.settings import Argon2Params, Settings
@@ -162,7 +163,7 @@ def test_password_is_rehashed_at_login_when_parameters_change(browser, staff_use
 def test_logins_are_audited_without_secrets(browser, staff_user, settings):
     browser.login(staff_user, STAFF_PASSWORD)
     events = run_db(settings, lambda s: s.scalars(select(AuditEvent)), write=False).all()
-    assert [e.action for e in events] == ["staff.created", "staff.logged_in"]
+    assert [e.action for e in events] == [Action.STAFF_CREATED, Action.STAFF_LOGGED_IN]
     raw = browser.client.cookies[COOKIE_NAME]
     for e in events:
         assert STAFF_PASSWORD not in e.changes

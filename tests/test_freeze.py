@@ -9,6 +9,7 @@ import re
 
 from sqlalchemy import func, select
 
+from awards.audit import Action
 from awards.catalogue import dramas
 from awards.jury import conflicts
 from awards.models import AuditEvent, Drama, Nominee, Round, Season
@@ -194,7 +195,7 @@ def test_the_shortlist_in_the_audit_log_is_not_a_ranking(staff, second_browser, 
     [changes] = run_db(
         settings,
         lambda s: s.scalars(
-            select(AuditEvent.changes).where(AuditEvent.action == "round.shortlisted")
+            select(AuditEvent.changes).where(AuditEvent.action == Action.ROUND_SHORTLISTED)
         ),
         write=False,
     ).all()

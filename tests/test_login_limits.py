@@ -10,6 +10,7 @@ import re
 import httpx
 import pytest
 
+from awards.audit import Action
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import JUROR_PASSWORD, build_election, issue_code, run_db
 from tests.server import Server
@@ -108,7 +109,7 @@ def test_staff_can_unlock_a_locked_account(settings, staff_user, tmp_path):
         [right] = asyncio.run(_logins(server.url, "/login", staff_user, [STAFF_PASSWORD]))
     assert right.status_code == 303
     events = run_db(settings, lambda s: _audit_actions(s), write=False)
-    assert "staff.unlocked" in events
+    assert Action.STAFF_UNLOCKED in events
 
 
 async def _audit_actions(session) -> list[str]:

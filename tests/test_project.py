@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 import ballots.cli
 from awards.cli import build_parser
 from awards.i18n import TRANSLATIONS_DIR
-from awards.settings import Settings
+from awards.settings import FROM_ENVIRONMENT, Settings, variable
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -28,6 +28,7 @@ def test_readme_opens_with_the_two_commands():
 def test_readme_documents_every_setting():
     settings_source = (ROOT / "awards" / "settings.py").read_text()
     names = set(re.findall(r'"(AWARDS_[A-Z_]+)"', settings_source))
+    names |= {variable(setting) for setting in FROM_ENVIRONMENT}
     assert names, "settings.py reads no AWARDS_* variables?"
     for name in names | {"AWARDS_TEST_DATABASE_URL"}:
         assert name in README, f"{name} is not documented in README.md"

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from awards.audit import Action
 from awards.models import AuditEvent, Category, Juror, Nominee, Round
 from awards.models.base import utcnow
 from tests.factories import build_election, field_error, juror_login, run_cli, run_db
@@ -33,7 +34,7 @@ def test_staff_create_and_open_a_round(staff, settings, draft):
     assert hashlib.sha256(bytes.fromhex(opened.seed)).hexdigest() == opened.seed_sha256
     events = run_db(
         settings,
-        lambda s: s.scalars(select(AuditEvent).where(AuditEvent.action == "round.opened")),
+        lambda s: s.scalars(select(AuditEvent).where(AuditEvent.action == Action.ROUND_OPENED)),
         write=False,
     ).all()
     assert len(events) == 1
@@ -184,7 +185,12 @@ def test_the_schedule_opens_and_closes_rounds_on_requests(client, settings, draf
         write=False,
     ).all()
     # then the storage is scrubbed of the casting history (issue 8, item 5)
-    assert by_schedule == ["round.opened", "round.closed", "round.sealed", "round.scrubbed"]
+    assert by_schedule == [
+        Action.ROUND_OPENED,
+        Action.ROUND_CLOSED,
+        Action.ROUND_SEALED,
+        Action.ROUND_SCRUBBED,
+    ]
 
 
 def test_the_schedule_from_the_command_line(settings, draft, tmp_path):

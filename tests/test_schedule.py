@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import OperationalError
 
+from awards.audit import Action
 from awards.database import Database
 from awards.models import AuditEvent, Ballot, Nominee, RecusalDecision, Round, RoundNominee
 from awards.models.base import utcnow
@@ -64,7 +65,7 @@ def test_a_window_that_passed_unopened_lapses_and_other_rounds_go_on(
         assert client.get("/login").status_code == 200
     assert _round(settings, missed.round_id).state == "lapsed"
     assert _round(settings, due.round_id).state == "open"
-    assert "round.lapsed" in _events(settings, missed.round_id)
+    assert Action.ROUND_LAPSED in _events(settings, missed.round_id)
     page = staff.get(f"/staff/rounds/{missed.round_id}").text
     assert "未按时开启" in page
     again = staff.post(
@@ -97,7 +98,7 @@ def test_a_scheduled_round_that_cannot_open_lapses_with_its_reason(
     assert client.get("/rounds/").status_code == 200
     lapsed = _round(settings, broken.round_id)
     assert lapsed.state == "lapsed"
-    assert "round.open_failed" in _events(settings, broken.round_id)
+    assert Action.ROUND_OPEN_FAILED in _events(settings, broken.round_id)
     page = staff.get(f"/staff/rounds/{broken.round_id}").text
     assert "没有候选" in page  # the reason, in the staff member's language
 
@@ -117,7 +118,7 @@ def test_a_scheduled_close_that_fails_is_reported_once_and_blocks_nothing(
     failed = _round(settings, stuck.round_id)
     assert failed.state == "open"
     assert failed.schedule_problem
-    assert _events(settings, stuck.round_id).count("round.close_failed") == 1
+    assert _events(settings, stuck.round_id).count(Action.ROUND_CLOSE_FAILED) == 1
     page = staff.get(f"/staff/rounds/{stuck.round_id}").text
     assert "核验" in page
     run_db(settings, lambda s: s.execute(delete(Ballot).where(Ballot.tracker == "cd" * 16)))
@@ -207,7 +208,7 @@ def test_a_database_that_keeps_refusing_a_close_is_reported_on_the_third_pass(
         assert _round(settings, election.round_id).schedule_problem is None
     client.get("/login")
     assert _round(settings, election.round_id).schedule_problem
-    assert _events(settings, election.round_id).count("round.close_failed") == 1
+    assert _events(settings, election.round_id).count(Action.ROUND_CLOSE_FAILED) == 1
     client.get("/login")
     assert len(attempts) == 3  # left for staff now
 
@@ -230,7 +231,7 @@ def test_a_round_closed_meanwhile_by_another_process_is_no_failure(settings):
     assert sorted(line for r in reports for line in r.lines() if "scrubbed" not in line) == [
         "closed: final"
     ]
-    assert "round.close_failed" not in _events(settings, election.round_id)
+    assert Action.ROUND_CLOSE_FAILED not in _events(settings, election.round_id)
 
 
 def test_a_staff_recusal_that_would_stop_a_scheduled_round_is_refused(staff, settings):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from awards.audit import Action
 from awards.models import AuditEvent, Ballot, Round
 from tests.factories import build_election, juror_login, run_db
 
@@ -63,7 +64,7 @@ def test_sqlite_a_reader_on_an_old_snapshot_delays_the_scrub_not_the_close(
     assert trackers
     assert not any(t.encode() in wal for t in trackers)
     actions = run_db(settings, lambda s: s.scalars(select(AuditEvent.action)), False).all()
-    assert actions.count("round.scrubbed") == 1
+    assert actions.count(Action.ROUND_SCRUBBED) == 1
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
+from awards.audit import Action
 from awards.database import Database
 from awards.errors import Conflict
 from awards.models import AuditEvent, Round, Season
@@ -119,7 +120,7 @@ def test_a_close_that_fails_after_writing_leaves_no_file_and_the_round_open(
     real_record = audit.record
 
     async def failing(session, *, action, **kw):
-        if action == "round.sealed":
+        if action == Action.ROUND_SEALED:
             raise OSError("disk gone")
         return await real_record(session, action=action, **kw)
 
@@ -204,7 +205,8 @@ def test_a_commit_whose_answer_was_lost_keeps_its_sealed_files(settings, monkeyp
     asyncio.run(close_it())
     sealed = _round(settings, election.round_id)
     assert sealed.state == "closed"
-    record_file, results_file = sealed_files.round_paths(settings.records_dir, sealed)
+    record_file, _seal = sealed_files.sealed_file(settings.records_dir, sealed, "record")
+    results_file, _seal = sealed_files.sealed_file(settings.records_dir, sealed, "results")
     assert hashlib.sha256(record_file.read_bytes()).hexdigest() == sealed.record_sha256
     assert results_file.exists()
 

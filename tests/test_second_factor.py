@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from awards.accounts import throttle
 from awards.accounts.sessions import COOKIE_NAME
 from awards.app import create_app
+from awards.audit import Action
 from awards.models import AuditEvent, PendingLogin, StaffRecoveryCode, StaffUser
 from awards.models.base import utcnow
 from awards.settings import Settings
@@ -83,7 +84,7 @@ def test_enrolment_needs_a_right_code_then_shows_ten_recovery_codes_once(staff, 
     assert "<svg" not in after
     assert not any(code in after for code in codes)
     events = run_db(settings, lambda s: s.scalars(select(AuditEvent)), write=False).all()
-    assert "staff.second_factor_enrolled" in [e.action for e in events]
+    assert Action.STAFF_SECOND_FACTOR_ENROLLED in [e.action for e in events]
     for event in events:  # neither the secret nor a recovery code is ever audited
         assert secret not in event.changes
         assert not any(code in event.changes for code in codes)
@@ -231,7 +232,9 @@ def test_the_audit_log_records_a_login_only_once_the_second_factor_is_passed(sta
     def logins() -> list[str]:
         events = run_db(
             settings,
-            lambda s: s.scalars(select(AuditEvent).where(AuditEvent.action == "staff.logged_in")),
+            lambda s: s.scalars(
+                select(AuditEvent).where(AuditEvent.action == Action.STAFF_LOGGED_IN)
+            ),
             write=False,
         )
         return [e.changes for e in events]

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from awards.accounts import staff_accounts
 from awards.accounts.sessions import Principal
+from awards.audit import Action
 from awards.database import Database
 from awards.errors import NotAllowed
 from awards.models import AuditEvent, StaffUser, WebSession
@@ -61,11 +62,11 @@ def test_an_administrator_creates_an_account_whose_owner_sets_the_password(
     assert second_browser.login("wang.fang", NEW_PASSWORD).status_code == 303
     assert second_browser.get("/staff/seasons").status_code == 200
     assert _account(settings, "wang.fang").role == AUDITOR
-    [created] = _events(settings, "staff.created")[-1:]
+    [created] = _events(settings, Action.STAFF_CREATED)[-1:]
     assert created["username"] == "wang.fang"
     assert created["role"] == AUDITOR
     assert created["actor"] == "Editor"
-    assert code not in json.dumps(_events(settings, "staff.code_issued"))
+    assert code not in json.dumps(_events(settings, Action.STAFF_CODE_ISSUED))
 
 
 def test_the_accounts_page_shows_its_form_once_and_a_plain_title(staff):
@@ -90,7 +91,7 @@ def test_role_changes_are_audited_old_to_new_and_take_effect_at_once(
     second_browser.login("li", STAFF_PASSWORD)
     assert second_browser.get("/staff/accounts/").status_code == 200
     assert staff.post(f"/staff/accounts/{other}/role", {"role": AUDITOR}).status_code == 303
-    assert _events(settings, "staff.role_changed") == [
+    assert _events(settings, Action.STAFF_ROLE_CHANGED) == [
         {"actor": "Editor", "username": "li", "role": [ADMIN, AUDITOR]}
     ]
     # The auditor's open session reads, no longer writes.
@@ -145,7 +146,7 @@ def test_disabling_ends_the_accounts_sessions(staff, second_browser, settings):
     sessions = run_db(settings, lambda s: s.scalars(select(WebSession)), write=False).all()
     assert [s.principal_id for s in sessions] == [_account(settings, "editor").id]
     assert second_browser.login("li", STAFF_PASSWORD).status_code == 401
-    assert _events(settings, "staff.disabled")[0]["is_active"] == [True, False]
+    assert _events(settings, Action.STAFF_DISABLED)[0]["is_active"] == [True, False]
     staff.post(f"/staff/accounts/{other}/active", {"active": "1"})
     assert second_browser.login("li", STAFF_PASSWORD).status_code == 303
 
@@ -164,7 +165,7 @@ def test_a_password_reset_kills_the_old_password_and_the_code_sets_a_new_one(
         "/activate", {"code": code, "password": NEW_PASSWORD, "password_repeat": NEW_PASSWORD}
     )
     assert second_browser.login("li", NEW_PASSWORD).status_code == 303
-    assert _events(settings, "staff.password_reset")[0]["password"] == ["set", "unset"]
+    assert _events(settings, Action.STAFF_PASSWORD_RESET)[0]["password"] == ["set", "unset"]
 
 
 def test_a_lost_authenticator_is_reset_by_another_administrator(staff, second_browser, settings):
@@ -176,7 +177,7 @@ def test_a_lost_authenticator_is_reset_by_another_administrator(staff, second_br
     second_browser.post("/logout")
     login = second_browser.login("li", STAFF_PASSWORD)
     assert login.headers["location"] == "/staff"  # the password alone again
-    assert _events(settings, "staff.second_factor_reset")[0]["second_factor"] == ["on", "off"]
+    assert _events(settings, Action.STAFF_SECOND_FACTOR_RESET)[0]["second_factor"] == ["on", "off"]
     me = _account(settings, "editor").id
     enrol(staff)
     refused = staff.post(f"/staff/accounts/{me}/second-factor/reset")
@@ -200,8 +201,8 @@ def test_staff_unlock_a_locked_staff_account_and_a_locked_juror(staff, second_br
     assert second_browser.login("li", STAFF_PASSWORD).status_code == 303
     second_browser.post("/logout")
     assert juror_login(second_browser, election.emails[0]).status_code == 303
-    assert len(_events(settings, "staff.unlocked")) == 1
-    assert len(_events(settings, "juror.unlocked")) == 1
+    assert len(_events(settings, Action.STAFF_UNLOCKED)) == 1
+    assert len(_events(settings, Action.JUROR_UNLOCKED)) == 1
 
 
 def test_two_administrators_demoting_each_other_at_once_leave_one(settings):

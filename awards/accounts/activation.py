@@ -20,6 +20,7 @@ from awards import audit
 from awards.accounts import sessions, throttle
 from awards.accounts.password_rules import check_new_password
 from awards.accounts.passwords import Passwords
+from awards.audit import Action
 from awards.database import Database
 from awards.errors import DomainError
 from awards.i18n import N_
@@ -69,7 +70,7 @@ async def issue_codes(
         await audit.record(
             session,
             actor=actor,
-            action="juror.codes_issued",
+            action=Action.JUROR_CODES_ISSUED,
             object_type="jurors",
             object_id=len(issued),
             changes={"jurors": [j.id for j in jurors], "days": days},
@@ -95,11 +96,14 @@ class _Kind:
     codes: type[ActivationCode] | type[StaffActivationCode]
     owner: InstrumentedAttribute[int]
     account: type[Juror] | type[StaffUser]
+    activated: str  # the audit action
 
 
 _KINDS = {
-    "juror": _Kind(ActivationCode, ActivationCode.juror_id, Juror),
-    "staff": _Kind(StaffActivationCode, StaffActivationCode.staff_user_id, StaffUser),
+    "juror": _Kind(ActivationCode, ActivationCode.juror_id, Juror, Action.JUROR_ACTIVATED),
+    "staff": _Kind(
+        StaffActivationCode, StaffActivationCode.staff_user_id, StaffUser, Action.STAFF_ACTIVATED
+    ),
 }
 _INVALID = N_("This activation code is not valid or has expired. Ask the staff for a new one.")
 
@@ -121,7 +125,7 @@ async def issue_staff_code(
     await audit.record(
         session,
         actor=actor,
-        action="staff.code_issued",
+        action=Action.STAFF_CODE_ISSUED,
         object_type="staff_user",
         object_id=user.id,
         changes={"days": days},
@@ -193,7 +197,7 @@ async def activate(
     await audit.record(
         session,
         actor=f"{kind}:{account.id}",
-        action=f"{kind}.activated",
+        action=where.activated,
         object_type="juror" if kind == "juror" else "staff_user",
         object_id=account.id,
     )

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import audit, i18n
 from awards.accounts import activation, second_factor, sessions, throttle
 from awards.accounts.login import check_login
+from awards.audit import Action
 from awards.errors import FormInvalid
 from awards.forms import Fields
 from awards.handlers import (
@@ -101,7 +102,7 @@ async def start_session(
         await audit.record(
             session,
             actor=user.username,
-            action="staff.logged_in",
+            action=Action.STAFF_LOGGED_IN,
             object_type="staff_user",
             object_id=user.id,
             changes={"second_factor": second_factor_used} if second_factor_used else None,

@@ -1,7 +1,8 @@
-"""What every new password must be, a juror's or a staff member's: 12 to 128 characters and not on
-the common-password list shipped in awards/accounts/data (30,000 passwords from zxcvbn's
-frequency list, MIT licence, plus common Chinese ones), judged after NFKC normalisation, as it
-will be hashed (so a full-width "１２３４５６７８９０１２" is the common "123456789012")."""
+"""What every new password must be, a juror's or a staff member's: `MIN_LENGTH` to `MAX_LENGTH`
+characters (the forms are given the two numbers, never write their own) and not on the
+common-password list shipped in awards/accounts/data (30,000 passwords from zxcvbn's frequency
+list, MIT licence, plus common Chinese ones), judged after NFKC normalisation, as it will be
+hashed (so a full-width "１２３４５６７８９０１２" is the common "123456789012")."""
 
 from functools import cache
 from itertools import pairwise

@@ -33,6 +33,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
 from awards.accounts import sessions, throttle
+from awards.audit import Action
 from awards.database import Database
 from awards.errors import Conflict, FormInvalid
 from awards.i18n import _
@@ -98,7 +99,7 @@ async def start_enrolment(session: AsyncSession, user: StaffUser, secret_key: st
     await audit.record(
         session,
         actor=user.username,
-        action="staff.second_factor_started",
+        action=Action.STAFF_SECOND_FACTOR_STARTED,
         object_type="staff_user",
         object_id=user.id,
     )
@@ -153,16 +154,7 @@ async def complete_enrolment(
     user.totp_last_step = step
     await sessions.end_all(session, "staff", user.id, keep=keep_session)
     await end_all_pending(session, user.id)
-    codes = await new_recovery_codes(session, user)
-    await audit.record(
-        session,
-        actor=user.username,
-        action="staff.second_factor_enrolled",
-        object_type="staff_user",
-        object_id=user.id,
-        changes={"recovery_codes": len(codes)},
-    )
-    return codes
+    return await _new_recovery_codes(session, user, Action.STAFF_SECOND_FACTOR_ENROLLED)
 
 
 def _recovery_code() -> str:
@@ -174,8 +166,8 @@ def _code_hash(user_id: int, code: str) -> str:
     return hashlib.sha256(f"{user_id}:{_normalised(code)}".encode()).hexdigest()
 
 
-async def new_recovery_codes(session: AsyncSession, user: StaffUser) -> list[str]:
-    """Ten new codes; the old ones stop working."""
+async def _new_recovery_codes(session: AsyncSession, user: StaffUser, action: str) -> list[str]:
+    """Ten new codes; the old ones stop working. Audited as `action`, with how many."""
     await session.execute(
         delete(StaffRecoveryCode).where(StaffRecoveryCode.staff_user_id == user.id)
     )
@@ -184,22 +176,21 @@ async def new_recovery_codes(session: AsyncSession, user: StaffUser) -> list[str
         StaffRecoveryCode(code_hash=_code_hash(user.id, c), staff_user_id=user.id) for c in codes
     )
     await session.flush()
+    await audit.record(
+        session,
+        actor=user.username,
+        action=action,
+        object_type="staff_user",
+        object_id=user.id,
+        changes={"recovery_codes": len(codes)},
+    )
     return codes
 
 
 async def renew_recovery_codes(session: AsyncSession, user: StaffUser) -> list[str]:
     """New recovery codes for an enrolled account (the caller has checked a code from the
     authenticator), audited."""
-    codes = await new_recovery_codes(session, user)
-    await audit.record(
-        session,
-        actor=user.username,
-        action="staff.recovery_codes_renewed",
-        object_type="staff_user",
-        object_id=user.id,
-        changes={"recovery_codes": len(codes)},
-    )
-    return codes
+    return await _new_recovery_codes(session, user, Action.STAFF_RECOVERY_CODES_RENEWED)
 
 
 async def recovery_codes_left(session: AsyncSession, user_id: int) -> int:

@@ -5,6 +5,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.errors import Conflict, FormInvalid
 from awards.forms import CODE_RE
 from awards.i18n import N_, _
@@ -46,7 +47,7 @@ async def create_staff(
     await audit.record(
         session,
         actor=actor,
-        action="staff.created",
+        action=Action.STAFF_CREATED,
         object_type="staff_user",
         object_id=user.id,
         changes={"username": username, "display_name": user.display_name, "role": role},

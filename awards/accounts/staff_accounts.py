@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import audit
 from awards.accounts import activation, second_factor, sessions, staff, throttle
 from awards.accounts.sessions import Principal
+from awards.audit import Action
 from awards.database import get_or_404
 from awards.errors import FormInvalid, NotAllowed
 from awards.i18n import N_, _
@@ -74,7 +75,7 @@ async def reset_password(
     await sessions.end_all(session, "staff", user.id)
     await second_factor.end_all_pending(session, user.id)
     issued = await activation.issue_staff_code(session, user, now, days, actor.name)
-    await _audit(session, actor, "staff.password_reset", user, {"password": ["set", "unset"]})
+    await _audit(session, actor, Action.STAFF_PASSWORD_RESET, user, {"password": ["set", "unset"]})
     return issued
 
 
@@ -128,7 +129,7 @@ async def change_role(session: AsyncSession, user: StaffUser, role: str, actor: 
     if role != ADMIN:
         await _keeps_an_administrator(session, user)
     old, user.role = user.role, role
-    await _audit(session, actor, "staff.role_changed", user, {"role": [old, role]})
+    await _audit(session, actor, Action.STAFF_ROLE_CHANGED, user, {"role": [old, role]})
 
 
 async def set_active(
@@ -142,7 +143,7 @@ async def set_active(
         await sessions.end_all(session, "staff", user.id)
         await second_factor.end_all_pending(session, user.id)
     user.is_active = active
-    action = "staff.enabled" if active else "staff.disabled"
+    action = Action.STAFF_ENABLED if active else Action.STAFF_DISABLED
     await _audit(session, actor, action, user, {"is_active": [not active, active]})
 
 
@@ -163,4 +164,6 @@ async def reset_second_factor(session: AsyncSession, user: StaffUser, actor: Pri
     was = "on" if second_factor.is_enrolled(user) else "setting up"
     await second_factor.remove(session, user)
     await sessions.end_all(session, "staff", user.id)
-    await _audit(session, actor, "staff.second_factor_reset", user, {"second_factor": [was, "off"]})
+    await _audit(
+        session, actor, Action.STAFF_SECOND_FACTOR_RESET, user, {"second_factor": [was, "off"]}
+    )

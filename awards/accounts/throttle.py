@@ -42,6 +42,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.i18n import local_time
 from awards.models import AttemptCounter, Juror, StaffUser
 from awards.settings import Settings
@@ -198,7 +199,7 @@ async def unlock(session: AsyncSession, kind: str, username: str, actor: str) ->
     await audit.record(
         session,
         actor=actor,
-        action=f"{kind}.unlocked",
+        action=Action.STAFF_UNLOCKED if kind == "staff" else Action.JUROR_UNLOCKED,
         object_type="staff_user" if kind == "staff" else "juror",
         object_id=found,
     )

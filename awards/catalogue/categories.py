@@ -13,9 +13,10 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.database import get_or_404
 from awards.errors import FormInvalid
-from awards.forms import Fields
+from awards.forms import Fields, ensure_free
 from awards.i18n import N_, _
 from awards.models import Category, Panel, Season, category_panel
 from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
@@ -98,13 +99,9 @@ async def get_category(session: AsyncSession, category_id: int) -> Category:
 async def _check_code_free(
     session: AsyncSession, season_id: int, form: CategoryForm, own_id: int | None
 ) -> None:
-    other = await session.scalar(
-        select(Category.id).where(Category.season_id == season_id, Category.code == form.code)
-    )
-    if other is not None and other != own_id:
-        raise FormInvalid(
-            {"code": _("Another category of this season uses this code.")}, asdict(form)
-        )
+    taken = select(Category.id).where(Category.season_id == season_id, Category.code == form.code)
+    message = _("Another category of this season uses this code.")
+    await ensure_free(session, taken, "code", message, own_id=own_id, values=asdict(form))
 
 
 async def create_category(
@@ -117,7 +114,7 @@ async def create_category(
     category = Category(season_id=season.id, position=(last or 0) + 1, **asdict(form))
     session.add(category)
     await session.flush()
-    await audit.record_change(session, category, {}, actor=actor, action="category.created")
+    await audit.record_change(session, category, {}, actor=actor, action=Action.CATEGORY_CREATED)
     return category
 
 
@@ -129,7 +126,9 @@ async def update_category(
     before = audit.snapshot(category)
     for key, value in asdict(form).items():
         setattr(category, key, value)
-    await audit.record_change(session, category, before, actor=actor, action="category.updated")
+    await audit.record_change(
+        session, category, before, actor=actor, action=Action.CATEGORY_UPDATED
+    )
     await ensure_schedules_hold(session, category.season_id)
 
 
@@ -167,7 +166,7 @@ async def set_panels(
     await audit.record(
         session,
         actor=actor,
-        action="category.panels_set",
+        action=Action.CATEGORY_PANELS_SET,
         object_type="category",
         object_id=category.id,
         changes=audit.diff({"panels": before}, {"panels": sorted(set(codes))}),
@@ -189,7 +188,7 @@ async def move_category(session: AsyncSession, category: Category, step: int, ac
     await audit.record(  # the positions, as the season's order of categories
         session,
         actor=actor,
-        action="category.reordered",
+        action=Action.CATEGORY_REORDERED,
         object_type="season",
         object_id=category.season_id,
         changes=audit.diff({"order": before}, {"order": [c.code for c in ordered]}),

@@ -25,7 +25,6 @@ from awards.i18n import _
 from awards.spreadsheets import ImportRejected, Limits, read_in_thread
 from awards.web import requires_staff, rollback_only
 
-KINDS = ("tv", "web", "other")
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
@@ -66,7 +65,7 @@ class DramaController(Controller):
         )
         return Template(
             "dramas/list.html",
-            context={"season": season, "result": result, "q": q, "kind": kind, "kinds": KINDS},
+            context={"season": season, "result": result, "q": q, "kind": kind},
         )
 
     @get("/seasons/{season_id:int}/dramas/new", name="drama.new")
@@ -79,7 +78,6 @@ class DramaController(Controller):
                 "drama": None,
                 "values": {"kind": "tv"},
                 "errors": {},
-                "kinds": KINDS,
             },
         )
 
@@ -93,9 +91,7 @@ class DramaController(Controller):
                 session, season.id, dramas.DramaForm.parse(data), request.user.name
             )
         except FormInvalid as exc:
-            return await form_error(
-                session, "dramas/edit.html", exc, season=season, drama=None, kinds=KINDS
-            )
+            return await form_error(session, "dramas/edit.html", exc, season=season, drama=None)
         return see_other(request, "dramas", season_id=season.id)
 
     @get("/dramas/{drama_id:int}/edit", name="drama.edit")
@@ -109,7 +105,6 @@ class DramaController(Controller):
                 "drama": drama,
                 "values": _values(drama),
                 "errors": {},
-                "kinds": KINDS,
             },
         )
 
@@ -124,9 +119,7 @@ class DramaController(Controller):
                 session, drama, dramas.DramaForm.parse(data), request.user.name
             )
         except FormInvalid as exc:
-            return await form_error(
-                session, "dramas/edit.html", exc, season=season, drama=drama, kinds=KINDS
-            )
+            return await form_error(session, "dramas/edit.html", exc, season=season, drama=drama)
         return see_other(request, "dramas", season_id=drama.season_id)
 
     @post("/dramas/{drama_id:int}/delete", name="drama.delete")

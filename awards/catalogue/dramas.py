@@ -11,25 +11,35 @@ from sqlalchemy import Dialect, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.database import get_or_404
-from awards.errors import Conflict, FormInvalid
-from awards.forms import Fields
+from awards.errors import Conflict
+from awards.forms import Fields, ensure_free
 from awards.i18n import N_, _
 from awards.models import Drama, Nominee
 
+
+@dataclass(frozen=True)
+class DramaKind:
+    label: str
+    """What pages call it (a msgid)."""
+    file_label: str
+    """What catalogue files call it: the export writes it, the import reads it back."""
+    spellings: tuple[str, ...]
+    """Other names that forms and files may use for it."""
+
+
+# The kinds of drama by their stored code: the one list of them (templates get it too).
+DRAMA_KINDS = {
+    "tv": DramaKind(N_("TV drama"), "电视剧", ("tv drama",)),
+    "web": DramaKind(N_("Web drama"), "网络剧", ("网剧", "web drama")),
+    "other": DramaKind(N_("Other programme"), "其他", ("其他节目", "other programme")),
+}
 # Every spelling accepted in forms and files, mapped to the stored kind.
 KIND_SPELLINGS = {
-    "tv": "tv",
-    "电视剧": "tv",
-    "tv drama": "tv",
-    "web": "web",
-    "网络剧": "web",
-    "网剧": "web",
-    "web drama": "web",
-    "other": "other",
-    "其他": "other",
-    "其他节目": "other",
-    "other programme": "other",
+    spelling: code
+    for code, kind in DRAMA_KINDS.items()
+    for spelling in (code, kind.file_label, *kind.spellings)
 }
 _COMPANY_SPLIT = re.compile(r"[;；、|\n]+")
 PAGE_SIZE = 50
@@ -92,7 +102,7 @@ async def search_dramas(
 ) -> DramaPage:
     """One page of the catalogue, by title; `query` matches titles and companies."""
     where = [Drama.season_id == season_id]
-    if kind in ("tv", "web", "other"):
+    if kind in DRAMA_KINDS:
         where.append(Drama.kind == kind)
     if query:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -127,13 +137,9 @@ async def existing_titles(session: AsyncSession, season_id: int) -> set[str]:
 async def _check_title_free(
     session: AsyncSession, season_id: int, form: DramaForm, own_id: int | None
 ) -> None:
-    other = await session.scalar(
-        select(Drama.id).where(Drama.season_id == season_id, Drama.title == form.title)
-    )
-    if other is not None and other != own_id:
-        raise FormInvalid(
-            {"title": _("A drama with this title is already in the catalogue.")}, asdict(form)
-        )
+    taken = select(Drama.id).where(Drama.season_id == season_id, Drama.title == form.title)
+    message = _("A drama with this title is already in the catalogue.")
+    await ensure_free(session, taken, "title", message, own_id=own_id, values=asdict(form))
 
 
 async def create_drama(session: AsyncSession, season_id: int, form: DramaForm, actor: str) -> Drama:
@@ -141,7 +147,7 @@ async def create_drama(session: AsyncSession, season_id: int, form: DramaForm, a
     drama = Drama(season_id=season_id, **asdict(form))
     session.add(drama)
     await session.flush()
-    await audit.record_change(session, drama, {}, actor=actor, action="drama.created")
+    await audit.record_change(session, drama, {}, actor=actor, action=Action.DRAMA_CREATED)
     return drama
 
 
@@ -150,7 +156,7 @@ async def update_drama(session: AsyncSession, drama: Drama, form: DramaForm, act
     before = audit.snapshot(drama)
     for key, value in asdict(form).items():
         setattr(drama, key, value)
-    await audit.record_change(session, drama, before, actor=actor, action="drama.updated")
+    await audit.record_change(session, drama, before, actor=actor, action=Action.DRAMA_UPDATED)
 
 
 async def delete_drama(session: AsyncSession, drama: Drama, actor: str) -> None:
@@ -160,7 +166,12 @@ async def delete_drama(session: AsyncSession, drama: Drama, actor: str) -> None:
             "This drama is nominated and cannot be deleted; remove its nominations first."
         )
     await audit.record_change(
-        session, drama, audit.snapshot(drama), actor=actor, action="drama.deleted", removed=True
+        session,
+        drama,
+        audit.snapshot(drama),
+        actor=actor,
+        action=Action.DRAMA_DELETED,
+        removed=True,
     )
     await session.delete(drama)
 
@@ -172,13 +183,13 @@ async def add_dramas(
     if forms:
         connection = await session.connection()
         await connection.exec_driver_sql(*_driver_insert(connection.dialect, season_id, forms))
-    await audit.record(
+    await audit.record_import(
         session,
         actor=actor,
-        action="drama.imported",
-        object_type="season",
-        object_id=season_id,
-        changes={"source": source, "count": len(forms)},
+        action=Action.DRAMA_IMPORTED,
+        season_id=season_id,
+        source=source,
+        count=len(forms),
     )
     return len(forms)
 

@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.catalogue.dramas import DramaForm, add_dramas, existing_titles
+from awards.audit import Action
+from awards.catalogue.dramas import DRAMA_KINDS, DramaForm, add_dramas, existing_titles
 from awards.csv_files import csv_bytes
 from awards.forms import Fields
 from awards.i18n import _
@@ -44,7 +45,6 @@ NOMINEE_COLUMNS: dict[str, tuple[str, ...]] = {
     "person_name": ("姓名", "person_name", "person"),
     "person_role": ("角色", "person_role", "role"),
 }
-KIND_LABELS = {"tv": "电视剧", "web": "网络剧", "other": "其他"}
 
 
 @dataclass(frozen=True)
@@ -166,13 +166,13 @@ async def import_nominees(session: AsyncSession, season: Season, table: Table, a
         raise ImportRejected(errors)
     if rows:
         await session.execute(Nominee.__table__.insert(), rows)
-    await audit.record(
+    await audit.record_import(
         session,
         actor=actor,
-        action="nominee.imported",
-        object_type="season",
-        object_id=season.id,
-        changes={"source": table.source, "count": len(rows)},
+        action=Action.NOMINEE_IMPORTED,
+        season_id=season.id,
+        source=table.source,
+        count=len(rows),
     )
     return len(rows)
 
@@ -181,7 +181,7 @@ def _drama_cells(drama: Drama) -> list[Any]:
     return [
         drama.title,
         drama.title_en or "",
-        KIND_LABELS[drama.kind],
+        DRAMA_KINDS[drama.kind].file_label,
         "；".join(drama.company_list),
         drama.broadcaster,
         drama.episodes if drama.episodes is not None else "",

@@ -9,9 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
+from awards.audit import Action
 from awards.database import get_or_404
 from awards.errors import FormInvalid
-from awards.forms import Fields
+from awards.forms import Fields, ensure_free
 from awards.i18n import N_, _
 from awards.models import Category, Drama, Nominee
 from awards.voting.opening import ensure_schedules_hold
@@ -62,15 +63,12 @@ async def add_nominee(
     drama = await session.get(Drama, form.drama_id)
     if drama is None or drama.season_id != category.season_id:
         raise FormInvalid({"drama_id": _("Choose a drama from this season's catalogue.")})
-    duplicate = await session.scalar(
-        select(Nominee.id).where(
-            Nominee.category_id == category.id,
-            Nominee.drama_id == drama.id,
-            Nominee.person_name == form.person_name,
-        )
+    taken = select(Nominee.id).where(
+        Nominee.category_id == category.id,
+        Nominee.drama_id == drama.id,
+        Nominee.person_name == form.person_name,
     )
-    if duplicate is not None:
-        raise FormInvalid({"drama_id": _("This nominee is already in the category.")})
+    await ensure_free(session, taken, "drama_id", _("This nominee is already in the category."))
     nominee = Nominee(
         category_id=category.id,
         drama_id=drama.id,
@@ -80,7 +78,7 @@ async def add_nominee(
     session.add(nominee)
     await session.flush()
     await audit.record_change(
-        session, nominee, {}, actor=actor, action="nominee.added", **_labels(category, drama)
+        session, nominee, {}, actor=actor, action=Action.NOMINEE_ADDED, **_labels(category, drama)
     )
     return nominee
 
@@ -103,7 +101,7 @@ async def remove_nominee(
         nominee,
         audit.snapshot(nominee, **labels),
         actor=actor,
-        action="nominee.removed",
+        action=Action.NOMINEE_REMOVED,
         removed=True,
     )
     await session.delete(nominee)

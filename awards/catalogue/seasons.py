@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.database import get_or_404
-from awards.errors import FormInvalid
-from awards.forms import Fields
+from awards.forms import Fields, ensure_free
 from awards.i18n import N_, _
 from awards.models import Season
 
@@ -42,9 +42,9 @@ async def get_season(session: AsyncSession, season_id: int) -> Season:
 
 
 async def _check_code_free(session: AsyncSession, form: SeasonForm, own_id: int | None) -> None:
-    other = await session.scalar(select(Season.id).where(Season.code == form.code))
-    if other is not None and other != own_id:
-        raise FormInvalid({"code": _("Another season already uses this code.")}, asdict(form))
+    taken = select(Season.id).where(Season.code == form.code)
+    message = _("Another season already uses this code.")
+    await ensure_free(session, taken, "code", message, own_id=own_id, values=asdict(form))
 
 
 async def create_season(session: AsyncSession, form: SeasonForm, actor: str) -> Season:
@@ -52,7 +52,7 @@ async def create_season(session: AsyncSession, form: SeasonForm, actor: str) -> 
     season = Season(**asdict(form))
     session.add(season)
     await session.flush()
-    await audit.record_change(session, season, {}, actor=actor, action="season.created")
+    await audit.record_change(session, season, {}, actor=actor, action=Action.SEASON_CREATED)
     return season
 
 
@@ -63,4 +63,4 @@ async def update_season(
     before = audit.snapshot(season)
     for key, value in asdict(form).items():
         setattr(season, key, value)
-    await audit.record_change(session, season, before, actor=actor, action="season.updated")
+    await audit.record_change(session, season, before, actor=actor, action=Action.SEASON_UPDATED)

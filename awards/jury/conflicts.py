@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
+from awards.audit import Action
 from awards.database import get_or_404
 from awards.errors import FormInvalid
 from awards.i18n import N_, _
@@ -60,7 +61,7 @@ async def declare(
     session.add(affiliation)
     await session.flush()
     await audit.record_change(
-        session, affiliation, {}, actor=f"juror:{juror_id}", action="affiliation.declared"
+        session, affiliation, {}, actor=f"juror:{juror_id}", action=Action.AFFILIATION_DECLARED
     )
     return affiliation
 
@@ -78,7 +79,7 @@ async def withdraw(session: AsyncSession, juror_id: int, affiliation_id: int) ->
         affiliation,
         audit.snapshot(affiliation),
         actor=f"juror:{juror_id}",
-        action="affiliation.withdrawn",
+        action=Action.AFFILIATION_WITHDRAWN,
         removed=True,
     )
     await session.delete(affiliation)
@@ -110,7 +111,7 @@ async def decide(
     if recused is None:
         if decision is not None:
             await audit.record_change(
-                session, decision, before, actor=actor, action="recusal.decided", removed=True
+                session, decision, before, actor=actor, action=Action.RECUSAL_DECIDED, removed=True
             )
             await session.delete(decision)
     else:
@@ -119,7 +120,9 @@ async def decide(
             session.add(decision)
         decision.recused, decision.reason = recused, reason
         await session.flush()
-        await audit.record_change(session, decision, before, actor=actor, action="recusal.decided")
+        await audit.record_change(
+            session, decision, before, actor=actor, action=Action.RECUSAL_DECIDED
+        )
     await ensure_schedules_hold(session, nominee.category.season_id)
 
 

@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
+from awards.audit import Action
 from awards.database import get_or_404
-from awards.errors import FormInvalid
-from awards.forms import Fields
+from awards.forms import Fields, ensure_free
 from awards.i18n import N_, _
 from awards.models import Juror, Panel, Season, juror_panel
 from awards.spreadsheets import ImportRejected, Limits, RowError, Table, read_table
@@ -98,15 +98,12 @@ async def list_panels(session: AsyncSession, season_id: int) -> list[Panel]:
 
 
 async def create_panel(session: AsyncSession, season: Season, form: PanelForm, actor: str) -> Panel:
-    taken = await session.scalar(
-        select(Panel.id).where(Panel.season_id == season.id, Panel.code == form.code)
-    )
-    if taken:
-        raise FormInvalid({"code": _("Another panel of this season uses this code.")})
+    taken = select(Panel.id).where(Panel.season_id == season.id, Panel.code == form.code)
+    await ensure_free(session, taken, "code", _("Another panel of this season uses this code."))
     panel = Panel(season_id=season.id, code=form.code, name=form.name)
     session.add(panel)
     await session.flush()
-    await audit.record_change(session, panel, {}, actor=actor, action="panel.created")
+    await audit.record_change(session, panel, {}, actor=actor, action=Action.PANEL_CREATED)
     return panel
 
 
@@ -149,9 +146,13 @@ async def save_juror(
     session: AsyncSession, season: Season, form: JurorForm, actor: str, juror: Juror | None = None
 ) -> Juror:
     """Create a juror, or update one; another juror with the same e-mail is refused."""
-    other = await session.scalar(select(Juror).where(Juror.email == form.email))
-    if other is not None and (juror is None or other.id != juror.id):
-        raise FormInvalid({"email": _("Another juror uses this e-mail address.")})
+    await ensure_free(
+        session,
+        select(Juror.id).where(Juror.email == form.email),
+        "email",
+        _("Another juror uses this e-mail address."),
+        own_id=juror.id if juror else None,
+    )
     before = {} if juror is None else audit.snapshot(juror, **_panels(juror, season.id))
     if juror is None:
         juror = Juror(email=form.email, name=form.name, panels=[])
@@ -165,7 +166,7 @@ async def save_juror(
         juror,
         before,
         actor=actor,
-        action="juror.updated" if before else "juror.created",
+        action=Action.JUROR_UPDATED if before else Action.JUROR_CREATED,
         **_panels(juror, season.id),
     )
     await ensure_schedules_hold(session, season.id)
@@ -234,16 +235,16 @@ async def import_roster(
             juror,
             before,
             actor=actor,
-            action="juror.updated" if before else "juror.created",
+            action=Action.JUROR_UPDATED if before else Action.JUROR_CREATED,
             **_panels(juror, season.id),
         )
-    await audit.record(
+    await audit.record_import(
         session,
         actor=actor,
-        action="juror.imported",
-        object_type="season",
-        object_id=season.id,
-        changes={"source": roster.table.source, "count": len(forms)},
+        action=Action.JUROR_IMPORTED,
+        season_id=season.id,
+        source=roster.table.source,
+        count=len(forms),
     )
     await ensure_schedules_hold(session, season.id)
     return len(forms)

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from awards.models.base import Base
 
 # Kept here as plain tuples so that migrations, validation and templates share one list.
-DRAMA_KINDS = ("tv", "web", "other")
 SUBJECTS = ("work", "person")
 METHODS = ("approval", "borda", "irv", "schulze", "score_mean", "score_trimmed_mean")
 DISCLOSURES = ("full", "counts", "ranking", "winners")
@@ -75,6 +74,7 @@ class Drama(Base):
     title: Mapped[str] = mapped_column(String(200))
     title_en: Mapped[str | None] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(16))
+    """A code of `awards.catalogue.dramas.DRAMA_KINDS`."""
     companies: Mapped[str] = mapped_column(Text, default="")
     """Production companies, one per line (see `company_list`)."""
     broadcaster: Mapped[str] = mapped_column(String(200), default="")

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.catalogue import seasons
 from awards.errors import Conflict, NotAllowed, NotFound
 from awards.i18n import N_
@@ -247,12 +248,7 @@ async def sealed_file(
     allowed = published.record_public if kind == "record" else published.results_public
     if not auditor and (round_.published_at is None or not allowed):
         raise NotAllowed(N_("This file is not public; the auditor can download it."))
-    record_file, results_file = sealed_files.round_paths(settings.records_dir, round_)
-    path, seal = (
-        (record_file, round_.record_sha256)
-        if kind == "record"
-        else (results_file, round_.results_sha256)
-    )
+    path, seal = sealed_files.sealed_file(settings.records_dir, round_, kind)
     return path.name, sealed_files.sealed_bytes(path, seal)
 
 
@@ -272,4 +268,4 @@ async def publish(session: AsyncSession, round_: Round, now: datetime, actor: st
         raise Conflict(N_("These results are published already."))
     before = audit.snapshot(round_)
     round_.published_at = now
-    await audit.record_change(session, round_, before, actor=actor, action="round.published")
+    await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_PUBLISHED)

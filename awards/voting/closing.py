@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import insert, select
 
 from awards import audit
+from awards.audit import Action
 from awards.database import Database
 from awards.i18n import N_
 from awards.models import Round, RoundNominee, Season
@@ -36,16 +37,18 @@ async def close(
             await rounds.close_round(session, round_, now, actor)
             before = audit.snapshot(round_)
             await sealing.seal(session, round_, settings.timezone, settings.records_dir, created)
-            await audit.record_change(session, round_, before, actor=actor, action="round.sealed")
+            await audit.record_change(
+                session, round_, before, actor=actor, action=Action.ROUND_SEALED
+            )
     except BaseException:
-        if created and not await _carries_seal(db, round_id, created):
+        if created and not await _carries_seal(db, round_id, created, settings.records_dir):
             for path in created:
                 path.unlink(missing_ok=True)
         raise
     return round_
 
 
-async def _carries_seal(db: Database, round_id: int, files: list[Path]) -> bool:
+async def _carries_seal(db: Database, round_id: int, files: list[Path], records_dir: Path) -> bool:
     """Whether the round's stored seal names these files: the commit went through although its
     answer did not come back. When that cannot be read, the files stay (a file no seal names is
     harmless; a sealed round without its files is not)."""
@@ -55,7 +58,7 @@ async def _carries_seal(db: Database, round_id: int, files: list[Path]) -> bool:
     except Exception:
         logger.warning("close of round %s: its seal could not be read back", round_id)
         return True
-    return stem is not None and any(path.name.startswith(f"{stem}.") for path in files)
+    return stem is not None and not set(files).isdisjoint(sealed_files.paths(records_dir, stem))
 
 
 _warned: set[tuple[int, str]] = set()
@@ -90,7 +93,7 @@ async def scrub_closed(db: Database, now: datetime, actor: str) -> list[str]:
                     before = audit.snapshot(round_)
                     round_.scrubbed_at = now
                     await audit.record_change(
-                        session, round_, before, actor=actor, action="round.scrubbed"
+                        session, round_, before, actor=actor, action=Action.ROUND_SCRUBBED
                     )
     except Exception as exc:
         logger.error("scrubbing after a close failed: %s", type(exc).__name__, exc_info=exc)
@@ -133,7 +136,7 @@ async def create_final_from_shortlist(
         await audit.record(
             session,
             actor=actor,
-            action="round.shortlisted",
+            action=Action.ROUND_SHORTLISTED,
             object_type="round",
             object_id=final.id,
             # By id, not by rank: staff see the audit log, and a small jury's order is its ballots.

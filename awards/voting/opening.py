@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
+from awards.audit import Action
 from awards.errors import Conflict, FormInvalid
 from awards.i18n import N_, _
 from awards.jury.recusals import Recusal, effective_recusals
@@ -242,7 +243,7 @@ async def set_categories(
         round_,
         before,
         actor=actor,
-        action="round.categories_set",
+        action=Action.ROUND_CATEGORIES_SET,
         categories=sorted(wanted),
     )
     await ensure_schedules_hold(session, round_.season_id)
@@ -256,7 +257,7 @@ async def schedule(session: AsyncSession, round_: Round, form: ScheduleForm, act
     lifecycle.move(round_, "schedule")
     round_.opens_at, round_.closes_at = form.opens_at, form.closes_at
     round_.schedule_problem = None
-    await audit.record_change(session, round_, before, actor=actor, action="round.scheduled")
+    await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_SCHEDULED)
 
 
 async def open_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
@@ -275,7 +276,7 @@ async def open_round(session: AsyncSession, round_: Round, now: datetime, actor:
     round_.opened_at, round_.schedule_problem = now, None
     round_.audit_head_at_open = (await audit.head(session))[1]
     # The seed itself is a secret column: only its hash is in the event.
-    await audit.record_change(session, round_, before, actor=actor, action="round.opened")
+    await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_OPENED)
 
 
 async def ensure_schedules_hold(session: AsyncSession, season_id: int) -> None:

@@ -18,9 +18,10 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.database import get_or_404
-from awards.errors import Conflict, FormInvalid
-from awards.forms import Fields
+from awards.errors import Conflict
+from awards.forms import Fields, ensure_free
 from awards.i18n import N_, _
 from awards.models import (
     Ballot,
@@ -122,10 +123,8 @@ async def create_round(
     actor: str,
     source_round_id: int | None = None,
 ) -> Round:
-    if await session.scalar(
-        select(Round.id).where(Round.season_id == season.id, Round.code == form.code)
-    ):
-        raise FormInvalid({"code": _("Another round of this season uses this code.")})
+    taken = select(Round.id).where(Round.season_id == season.id, Round.code == form.code)
+    await ensure_free(session, taken, "code", _("Another round of this season uses this code."))
     new = Round(
         season_id=season.id,
         code=form.code,
@@ -136,7 +135,7 @@ async def create_round(
     )
     session.add(new)
     await session.flush()
-    await audit.record_change(session, new, {}, actor=actor, action="round.created")
+    await audit.record_change(session, new, {}, actor=actor, action=Action.ROUND_CREATED)
     return new
 
 
@@ -205,7 +204,7 @@ async def unschedule(session: AsyncSession, round_: Round, actor: str) -> None:
     lifecycle.move(round_, "unschedule")
     round_.opens_at, round_.closes_at = None, None
     round_.schedule_problem = None
-    await audit.record_change(session, round_, before, actor=actor, action="round.unscheduled")
+    await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_UNSCHEDULED)
 
 
 async def close_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
@@ -214,7 +213,7 @@ async def close_round(session: AsyncSession, round_: Round, now: datetime, actor
     before = audit.snapshot(round_)
     lifecycle.move(round_, "close")
     round_.closed_at, round_.schedule_problem = now, None
-    await audit.record_change(session, round_, before, actor=actor, action="round.closed")
+    await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_CLOSED)
     # The head after the close's own event, which therefore cannot name it: the seal does.
     round_.audit_head_at_close = (await audit.head(session))[1]
 

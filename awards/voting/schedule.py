@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
+from awards.audit import Action
 from awards.database import Database
 from awards.errors import DomainError
 from awards.i18n import N_
@@ -97,7 +98,7 @@ async def _open(db: Database, round_id: int, code: str, now: datetime, report: T
             if round_.state != "scheduled" or round_.opens_at > now:
                 return  # another process got there first
             if round_.closes_at is not None and round_.closes_at <= now:
-                await _note_problem(session, round_, "round.lapsed", _WINDOW_PASSED, {})
+                await _note_problem(session, round_, Action.ROUND_LAPSED, _WINDOW_PASSED, {})
                 report.lapsed.append(f"{code} ({_english(_WINDOW_PASSED, {})})")
                 return
             await opening.open_round(session, round_, now, "schedule")
@@ -106,7 +107,7 @@ async def _open(db: Database, round_id: int, code: str, now: datetime, report: T
     except Exception as exc:
         if explained := _explained(exc, "open", round_id):
             report.lapsed.append(f"{code} ({_english(*explained)})")
-            await _record_failure(db, round_id, "round.open_failed", *explained)
+            await _record_failure(db, round_id, Action.ROUND_OPEN_FAILED, *explained)
 
 
 async def _close(
@@ -121,7 +122,7 @@ async def _close(
     except Exception as exc:
         if explained := _explained(exc, "close", round_id):
             report.failed.append(f"{code} ({_english(*explained)})")
-            await _record_failure(db, round_id, "round.close_failed", *explained)
+            await _record_failure(db, round_id, Action.ROUND_CLOSE_FAILED, *explained)
 
 
 def _explained(exc: Exception, step: str, round_id: int) -> tuple[str, dict[str, Any]] | None:
@@ -154,7 +155,7 @@ async def _record_failure(
     try:
         async with db.transaction() as session:
             round_ = await rounds.get_round(session, round_id, lock=True)
-            if round_.state == ("scheduled" if action == "round.open_failed" else "open"):
+            if round_.state == ("scheduled" if action == Action.ROUND_OPEN_FAILED else "open"):
                 await _note_problem(session, round_, action, message, params)
     except Exception as exc:  # nothing more can be done here; the log has it
         logger.error("schedule: could not record %s: %s", action, type(exc).__name__)

@@ -74,16 +74,21 @@ def sealed_bytes(path: Path, seal: str) -> bytes:
     return data
 
 
-def round_paths(records_dir: Path, round_: Round) -> tuple[Path, Path]:
+def sealed_file(records_dir: Path, round_: Round, kind: str) -> tuple[Path, str]:
+    """A closed round's "record" or "results" file, and the seal its bytes must hash to."""
     if round_.state != "closed" or not round_.record_file:
         raise NotFound(N_("This round has no sealed files yet."))
-    return paths(records_dir, round_.record_file)
+    record_file, results_file = paths(records_dir, round_.record_file)
+    if kind == "record":
+        return record_file, round_.record_sha256
+    return results_file, round_.results_sha256
 
 
 def load(records_dir: Path, round_: Round) -> tuple[ElectionRecord, dict]:
     """A closed round's record and results, checked against its seal."""
-    record_file, results_file = round_paths(records_dir, round_)
-    return _read(record_file, results_file, round_.record_sha256, round_.results_sha256)
+    record_file, record_seal = sealed_file(records_dir, round_, "record")
+    results_file, results_seal = sealed_file(records_dir, round_, "results")
+    return _read(record_file, results_file, record_seal, results_seal)
 
 
 @lru_cache(maxsize=4)
