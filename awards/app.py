@@ -80,9 +80,9 @@ def _error_response(request: Request, status: int, message: str, **extra: Any) -
 
 
 def _domain_error(request: Request, exc: DomainError) -> Response:
-    extra = (
-        {"fields": exc.errors} if hasattr(exc, "errors") and isinstance(exc.errors, dict) else {}
-    )
+    errors = getattr(exc, "errors", None)
+    # Translated here, in the reader's language: domain code only says which message.
+    extra = {"fields": {k: str(v) for k, v in errors.items()}} if isinstance(errors, dict) else {}
     return _error_response(
         request, exc.status_code, i18n.gettext(exc.message, **exc.params), **extra
     )

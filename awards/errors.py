@@ -1,11 +1,12 @@
 """Domain errors. Raised by domain code, turned into HTTP answers in one table in `awards.app`.
 
 Messages are English msgids, translated when shown (see awards/i18n.py); `params` fill them in.
+A form's messages per field are `Message`s, translated where the form is shown again.
 """
 
 from typing import Any
 
-from awards.i18n import N_
+from awards.i18n import N_, Message
 
 
 class DomainError(Exception):
@@ -40,7 +41,9 @@ class FormInvalid(DomainError):
 
     status_code = 422
 
-    def __init__(self, errors: dict[str, str], values: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, errors: "dict[str, str | Message]", values: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(N_("Please correct the marked fields."))
         self.errors = errors
         self.values = values or {}

@@ -23,7 +23,7 @@ from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.errors import FormInvalid
-from awards.i18n import _
+from awards.i18n import Message
 
 CODE_RE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 ID_MAX = 2**31 - 1  # the range of SQLite's and PostgreSQL's integer ids
@@ -70,10 +70,10 @@ class Fields:
         """The field's one value (stripped if text), or None when absent or refused."""
         value = self.data.get(name)
         if isinstance(value, list):
-            self.fail(name, _("Send this field only once."))
+            self.fail(name, Message("Send this field only once."))
             return None
         if value is not None and not isinstance(value, _SCALARS):
-            self.fail(name, _("This field cannot be read."))  # an uploaded file, say
+            self.fail(name, Message("This field cannot be read."))  # an uploaded file, say
             return None
         return value.strip() if isinstance(value, str) else value
 
@@ -81,10 +81,10 @@ class Fields:
         value = self.data.get(name)
         values = [] if value is None else value if isinstance(value, list) else [value]
         if not all(isinstance(v, _SCALARS) for v in values):
-            self.fail(name, _("This field cannot be read."))
+            self.fail(name, Message("This field cannot be read."))
             return []
         if len(values) > max_count:
-            self.fail(name, _("Choose at most %(n)s.", n=max_count))
+            self.fail(name, Message("Choose at most %(n)s.", n=max_count))
             return []
         return [str(v) for v in values]
 
@@ -92,11 +92,11 @@ class Fields:
         self, name: str, value: str, *, required: bool, max_length: int, multiline: bool
     ) -> str:
         if required and not value:
-            self.fail(name, _("This field is required."))
+            self.fail(name, Message("This field is required."))
         elif len(value) > max_length:
-            self.fail(name, _("At most %(n)s characters.", n=max_length))
+            self.fail(name, Message("At most %(n)s characters.", n=max_length))
         elif (_BAD_TEXT if multiline else _BAD_LINE).search(value):
-            self.fail(name, _("Contains control characters."))
+            self.fail(name, Message("Contains control characters."))
         else:
             return value
         return ""
@@ -120,7 +120,7 @@ class Fields:
             self.raw(name)  # says why
             return ""
         if len(value) > max_length:
-            self.fail(name, _("At most %(n)s characters.", n=max_length))
+            self.fail(name, Message("At most %(n)s characters.", n=max_length))
             return ""
         return value
 
@@ -138,7 +138,7 @@ class Fields:
     def code(self, name: str) -> str:
         value = self.text(name, required=True, max_length=64)
         if value and not CODE_RE.fullmatch(value):
-            self.fail(name, _("Use 1-64 letters, digits, dots, dashes or underscores."))
+            self.fail(name, Message("Use 1-64 letters, digits, dots, dashes or underscores."))
         return value
 
     def upload(self, name: str) -> UploadFile | None:
@@ -146,7 +146,7 @@ class Fields:
         value = self.data.get(name)
         if isinstance(value, UploadFile) and value.filename:
             return value
-        self.fail(name, _("Choose a CSV or XLSX file."))
+        self.fail(name, Message("Choose a CSV or XLSX file."))
         return None
 
     def flag(self, name: str) -> bool:
@@ -156,11 +156,11 @@ class Fields:
     def id(self, name: str, *, required: bool = True) -> int | None:
         if self.raw(name) in (None, ""):  # absent, empty, or refused with its reason
             if required:
-                self.fail(name, _("This field is required."))
+                self.fail(name, Message("This field is required."))
             return None
         number = parse_id(self.data[name])  # as sent: " 1" is not an id
         if number is None:
-            self.fail(name, _("This is not one of the choices offered."))
+            self.fail(name, Message("This is not one of the choices offered."))
         return number
 
     def ids(self, name: str, *, max_count: int = 1000) -> list[int]:
@@ -169,7 +169,7 @@ class Fields:
         for value in self._many(name, max_count):
             number = parse_id(value)
             if number is None:
-                self.fail(name, _("This is not one of the choices offered."))
+                self.fail(name, Message("This is not one of the choices offered."))
                 return []
             found[number] = None
         return list(found)
@@ -180,7 +180,7 @@ class Fields:
         value = self.raw(name)
         if value is None or value == "":
             if required:
-                self.fail(name, _("This field is required."))
+                self.fail(name, Message("This field is required."))
             return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
@@ -189,10 +189,12 @@ class Fields:
         elif isinstance(value, str) and (parsed := parse_integer(value)) is not None:
             number = parsed
         else:
-            self.fail(name, _("Enter a whole number."))
+            self.fail(name, Message("Enter a whole number."))
             return None
         if not minimum <= number <= maximum:
-            self.fail(name, _("Enter a number from %(lo)s to %(hi)s.", lo=minimum, hi=maximum))
+            self.fail(
+                name, Message("Enter a number from %(lo)s to %(hi)s.", lo=minimum, hi=maximum)
+            )
             return None
         return number
 
@@ -203,7 +205,7 @@ class Fields:
             return ""
         found = choices.get(value) or choices.get(value.lower())
         if found is None:
-            self.fail(name, _("Unknown value “%(value)s”.", value=value[:50]))
+            self.fail(name, Message("Unknown value “%(value)s”.", value=value[:50]))
             return ""
         return found
 
@@ -221,7 +223,7 @@ class Fields:
                 raise ValueError
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            self.fail(name, _("Enter a date as YYYY-MM-DD."))
+            self.fail(name, Message("Enter a date as YYYY-MM-DD."))
             return None
 
     def finish(self) -> None:

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
+from markupsafe import escape
 
 LOCALES = {"zh_CN": "中文", "en": "English"}
 DEFAULT_LOCALE = "zh_CN"
@@ -62,6 +63,36 @@ def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
 
 
 _ = gettext
+
+
+class Message:
+    """What to say, said later: a message id and its parameters. Domain code raises errors that
+    hold these; they are translated where they are shown (a page, a JSON answer, a command's
+    output), in that reader's language. Parameters may be messages themselves."""
+
+    __slots__ = ("msgid", "params")
+
+    def __init__(self, msgid: str, **params: Any) -> None:
+        self.msgid = msgid
+        self.params = params
+
+    def __str__(self) -> str:
+        return gettext(self.msgid, **self.params)
+
+    def __html__(self) -> str:
+        """Jinja escapes what it shows through this: the translation, escaped."""
+        return str(escape(str(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Message):
+            return (self.msgid, self.params) == (other.msgid, other.params)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.msgid)
+
+    def __repr__(self) -> str:
+        return f"Message({self.msgid!r}, **{self.params!r})"
 
 
 def N_(message: str) -> str:

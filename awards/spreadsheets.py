@@ -33,7 +33,7 @@ from defusedxml import DefusedXmlException
 
 from awards.csv_files import read_cell
 from awards.errors import DomainError
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.settings import Settings
 from ballots.canonical import gc_paused
 
@@ -119,14 +119,14 @@ def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
             yield start, [read_cell(cell) for cell in row]
             start = reader.line_num + 1
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise _refused(_("The file cannot be read: %(why)s", why=exc)) from None
+        raise _refused(Message("The file cannot be read: %(why)s", why=exc)) from None
 
 
 def _check_zip(data: bytes, limits: Limits) -> None:
     """Refuse an archive that is damaged or would unpack to more than the limit, before
     openpyxl reads any of it."""
     too_large = _refused(
-        _(
+        Message(
             "The workbook would unpack to more than %(n)s bytes"
             " (AWARDS_IMPORT_MAX_UNZIPPED_BYTES).",
             n=f"{limits.max_unzipped_bytes:,}",
@@ -136,7 +136,7 @@ def _check_zip(data: bytes, limits: Limits) -> None:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             parts = archive.infolist()
             if len(parts) > _MAX_PARTS:
-                raise _refused(_("The workbook has more than %(n)s parts.", n=_MAX_PARTS))
+                raise _refused(Message("The workbook has more than %(n)s parts.", n=_MAX_PARTS))
             if sum(part.file_size for part in parts) > limits.max_unzipped_bytes:
                 raise too_large
             unpacked = 0
@@ -150,7 +150,7 @@ def _check_zip(data: bytes, limits: Limits) -> None:
         raise
     except Exception as exc:  # BadZipFile, zlib.error, EOFError, NotImplementedError...
         logger.info("unreadable zip: %s", type(exc).__name__)
-        raise _refused(_(_DAMAGED)) from None
+        raise _refused(Message(_DAMAGED)) from None
 
 
 class _XlsxRows:
@@ -168,7 +168,7 @@ class _XlsxRows:
             raise self._damaged(exc) from None
         try:
             if not workbook.worksheets:
-                raise _refused(_("The workbook has no worksheet."))
+                raise _refused(Message("The workbook has no worksheet."))
             sheet = workbook.worksheets[0]
             rows = sheet.iter_rows(values_only=True)
             header = self._next(rows)
@@ -208,9 +208,9 @@ class _XlsxRows:
         cause: BaseException | None = exc
         while cause is not None:  # openpyxl wraps what defusedxml raises in a ValueError
             if isinstance(cause, DefusedXmlException):
-                return _refused(_("The workbook declares XML entities, which are refused."))
+                return _refused(Message("The workbook declares XML entities, which are refused."))
             cause = cause.__cause__ or cause.__context__
-        return _refused(_(_DAMAGED))
+        return _refused(Message(_DAMAGED))
 
 
 def read_table(
@@ -240,14 +240,14 @@ def read_table(
         rows = _csv_rows(data)
     first = next(rows, None)
     if first is None:
-        raise _refused(_("The file is empty."))
+        raise _refused(Message("The file is empty."))
     if not is_xlsx:
         take_header(first[1])
     body = []
     for count, (line, cells) in enumerate(rows, start=1):
         if count > limits.max_rows:  # empty rows count too: openpyxl makes them as it goes
             raise _refused(
-                _(
+                Message(
                     "The file has more than %(n)s rows (AWARDS_IMPORT_MAX_ROWS):"
                     " split it into several files.",
                     n=limits.max_rows,
@@ -262,7 +262,7 @@ def read_table(
     if missing:
         raise ImportRejected(
             [
-                RowError(1, name, _("The header row has no column “%(c)s”.", c=name))
+                RowError(1, name, Message("The header row has no column “%(c)s”.", c=name))
                 for name in missing
             ]
         )

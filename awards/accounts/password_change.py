@@ -12,7 +12,7 @@ from awards.accounts.password_rules import check_new_password
 from awards.accounts.passwords import Passwords
 from awards.database import Database
 from awards.errors import FormInvalid
-from awards.i18n import _
+from awards.i18n import Message
 from awards.models import Juror
 from awards.settings import Settings
 
@@ -55,19 +55,19 @@ async def change_juror_password(
     if attempt.locked_until is not None:
         raise TooManyWrongPasswords(
             {
-                "current": _(
+                "current": Message(
                     "Too many wrong passwords. Try again after %(time)s.",
                     time=throttle.shown_time(attempt.locked_until, settings),
                 )
             }
         )
     if not attempt.matches:
-        raise FormInvalid({"current": _("This is not your current password.")})
+        raise FormInvalid({"current": Message("This is not your current password.")})
     check_new_password(new, repeat)
     new_hash = await passwords.hash(new)
     juror = await session.get(Juror, juror_id)
     if juror.password_hash != attempt.stored:  # changed meanwhile, in another tab
-        raise FormInvalid({"current": _("This is not your current password.")})
+        raise FormInvalid({"current": Message("This is not your current password.")})
     juror.password_hash = new_hash
     await sessions.end_all(session, "juror", juror.id)
     return await sessions.start(session, "juror", juror.id, now)

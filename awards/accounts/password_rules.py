@@ -10,7 +10,7 @@ from pathlib import Path
 
 from awards.accounts.passwords import normalise
 from awards.errors import FormInvalid
-from awards.i18n import _
+from awards.i18n import Message
 
 MIN_LENGTH = 12
 MAX_LENGTH = 128
@@ -25,10 +25,10 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str) -> str | None:
     password = normalise(password)
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
-        return _("Use %(lo)s to %(hi)s characters.", lo=MIN_LENGTH, hi=MAX_LENGTH)
+        return Message("Use %(lo)s to %(hi)s characters.", lo=MIN_LENGTH, hi=MAX_LENGTH)
     folded = password.casefold()
     if folded in common_passwords() or len(set(folded)) <= 2 or _is_run(folded):
-        return _("This password is too common. Choose another.")
+        return Message("This password is too common. Choose another.")
     return None
 
 
@@ -46,4 +46,4 @@ def check_new_password(password: str, repeated: str | None = None, field: str = 
     if problem := password_problem(password):
         raise FormInvalid({field: problem})
     if repeated is not None and repeated != password:
-        raise FormInvalid({"password_repeat": _("The passwords do not match.")})
+        raise FormInvalid({"password_repeat": Message("The passwords do not match.")})

@@ -36,7 +36,7 @@ from awards.accounts import sessions, throttle
 from awards.audit import Action
 from awards.database import Database
 from awards.errors import Conflict, FormInvalid
-from awards.i18n import _
+from awards.i18n import Message
 from awards.models import PendingLogin, StaffRecoveryCode, StaffUser
 from awards.settings import Settings
 
@@ -148,7 +148,11 @@ async def complete_enrolment(
     step = _matching_step(secret, _normalised(code), now)
     if step is None:
         raise FormInvalid(
-            {"code": _("That code is not right. Type the 6 digits your authenticator shows now.")}
+            {
+                "code": Message(
+                    "That code is not right. Type the 6 digits your authenticator shows now."
+                )
+            }
         )
     user.totp_enrolled_at = now
     user.totp_last_step = step

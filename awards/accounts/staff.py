@@ -8,7 +8,7 @@ from awards import audit
 from awards.audit import Action
 from awards.errors import Conflict, FormInvalid
 from awards.forms import CODE_RE
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.models import StaffUser
 from awards.models.staff import ADMIN, AUDITOR, ELECTION_STAFF, ROLES
 
@@ -29,11 +29,13 @@ async def create_staff(
     actor: str,
 ) -> StaffUser:
     if role not in ROLES:
-        raise FormInvalid({"role": _("Choose a role.")})
+        raise FormInvalid({"role": Message("Choose a role.")})
     if len(display_name) > 100:
-        raise FormInvalid({"display_name": _("Use at most %(n)s characters.", n=100)})
+        raise FormInvalid({"display_name": Message("Use at most %(n)s characters.", n=100)})
     if not CODE_RE.fullmatch(username):
-        raise FormInvalid({"username": _("Use 1-64 letters, digits, dots, dashes or underscores.")})
+        raise FormInvalid(
+            {"username": Message("Use 1-64 letters, digits, dots, dashes or underscores.")}
+        )
     if await session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
         raise Conflict("A staff account with this user name already exists.")
     user = StaffUser(

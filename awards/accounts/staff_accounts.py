@@ -26,7 +26,7 @@ from awards.accounts.sessions import Principal
 from awards.audit import Action
 from awards.database import get_or_404
 from awards.errors import FormInvalid, NotAllowed
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.models import StaffUser
 from awards.models.staff import ADMIN, ROLES
 
@@ -122,7 +122,7 @@ async def _audit(
 
 async def change_role(session: AsyncSession, user: StaffUser, role: str, actor: Principal) -> None:
     if role not in ROLES:
-        raise FormInvalid({"role": _("Choose a role.")})
+        raise FormInvalid({"role": Message("Choose a role.")})
     if role == user.role:
         return
     _not_self(user, actor, N_("You cannot change your own role: ask another administrator."))

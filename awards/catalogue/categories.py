@@ -17,7 +17,7 @@ from awards.audit import Action
 from awards.database import get_or_404
 from awards.errors import FormInvalid
 from awards.forms import Fields, ensure_free
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.models import Category, Panel, Season, category_panel
 from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
 from awards.voting.opening import ensure_schedules_hold
@@ -61,7 +61,7 @@ class CategoryForm:
             score_min = fields.integer("score_min", required=True, minimum=-1000, maximum=1000)
             score_max = fields.integer("score_max", required=True, minimum=-1000, maximum=1000)
             if score_min is not None and score_max is not None and score_min >= score_max:
-                fields.fail("score_max", _("The highest score must be above the lowest."))
+                fields.fail("score_max", Message("The highest score must be above the lowest."))
         if method == "score_trimmed_mean":
             trim = fields.integer("trim", required=True, minimum=1, maximum=100)
         fields.finish()
@@ -100,7 +100,7 @@ async def _check_code_free(
     session: AsyncSession, season_id: int, form: CategoryForm, own_id: int | None
 ) -> None:
     taken = select(Category.id).where(Category.season_id == season_id, Category.code == form.code)
-    message = _("Another category of this season uses this code.")
+    message = Message("Another category of this season uses this code.")
     await ensure_free(session, taken, "code", message, own_id=own_id, values=asdict(form))
 
 
@@ -156,7 +156,7 @@ async def set_panels(
         for p in await session.scalars(select(Panel).where(Panel.season_id == category.season_id))
     }
     if unknown := [c for c in codes if c not in panels]:
-        raise FormInvalid({"panels": _("No panel “%(c)s” in this season.", c=unknown[0])})
+        raise FormInvalid({"panels": Message("No panel “%(c)s” in this season.", c=unknown[0])})
     await session.execute(delete(category_panel).where(category_panel.c.category_id == category.id))
     if codes:
         await session.execute(

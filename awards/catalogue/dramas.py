@@ -15,7 +15,7 @@ from awards.audit import Action
 from awards.database import get_or_404
 from awards.errors import Conflict
 from awards.forms import Fields, ensure_free
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.models import Drama, Nominee
 
 
@@ -76,7 +76,7 @@ class DramaForm:
         """Read without raising, leaving errors on `fields` (the importer collects them)."""
         companies = split_companies(fields.text("companies", max_length=2000))
         if any(len(name) > 200 for name in companies):
-            fields.fail("companies", _("A company name is longer than 200 characters."))
+            fields.fail("companies", Message("A company name is longer than 200 characters."))
         return cls(
             title=fields.text("title", required=True),
             title_en=fields.text("title_en") or None,
@@ -138,7 +138,7 @@ async def _check_title_free(
     session: AsyncSession, season_id: int, form: DramaForm, own_id: int | None
 ) -> None:
     taken = select(Drama.id).where(Drama.season_id == season_id, Drama.title == form.title)
-    message = _("A drama with this title is already in the catalogue.")
+    message = Message("A drama with this title is already in the catalogue.")
     await ensure_free(session, taken, "title", message, own_id=own_id, values=asdict(form))
 
 

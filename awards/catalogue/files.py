@@ -22,7 +22,7 @@ from awards.audit import Action
 from awards.catalogue.dramas import DRAMA_KINDS, DramaForm, add_dramas, existing_titles
 from awards.csv_files import csv_bytes
 from awards.forms import Fields
-from awards.i18n import _
+from awards.i18n import Message
 from awards.models import Category, Drama, Nominee, Season
 from awards.spreadsheets import ImportRejected, Limits, RowError, Table, read_table
 from awards.voting.rounds import FROZEN, frozen_categories
@@ -74,7 +74,7 @@ def read_dramas(
             errors.append(RowError(line, table.headers.get(field, field), message))
         if form.title and form.title in seen:
             errors.append(
-                RowError(line, column, _("Same title as line %(n)s.", n=seen[form.title]))
+                RowError(line, column, Message("Same title as line %(n)s.", n=seen[form.title]))
             )
         seen.setdefault(form.title, line)
         forms.append((line, form))
@@ -90,7 +90,7 @@ async def import_dramas(session: AsyncSession, season: Season, file: DramaFile, 
     taken = await existing_titles(session, season.id)
     column = file.table.headers["title"]
     errors = file.errors + [
-        RowError(line, column, _("This title is already in the catalogue."))
+        RowError(line, column, Message("This title is already in the catalogue."))
         for line, form in file.forms
         if form.title in taken
     ]
@@ -136,21 +136,25 @@ async def import_nominees(session: AsyncSession, season: Season, table: Table, a
         role = fields.text("person_role", max_length=100)
         category, drama_id = categories.get(code), dramas.get(title)
         if code and category is None:
-            fields.fail("category", _("No category “%(c)s” in this season.", c=code))
+            fields.fail("category", Message("No category “%(c)s” in this season.", c=code))
         elif category is not None and category.id in frozen:
-            fields.fail("category", _(FROZEN, round=frozen[category.id]))
+            fields.fail("category", Message(FROZEN, round=frozen[category.id]))
         if title and drama_id is None:
-            fields.fail("title", _("No drama titled “%(t)s” in this season's catalogue.", t=title))
+            fields.fail(
+                "title", Message("No drama titled “%(t)s” in this season's catalogue.", t=title)
+            )
         if category is not None and category.subject == "person" and not person:
-            fields.fail("person_name", _("This category nominates people: enter the name."))
+            fields.fail("person_name", Message("This category nominates people: enter the name."))
         if category is not None and category.subject == "work" and person:
-            fields.fail("person_name", _("This category nominates works: leave the name empty."))
+            fields.fail(
+                "person_name", Message("This category nominates works: leave the name empty.")
+            )
         if not fields.errors and category is not None and drama_id is not None:
             key = (category.id, drama_id, person)
             if key in existing:
-                fields.fail("title", _("This nominee is already in the category."))
+                fields.fail("title", Message("This nominee is already in the category."))
             elif key in seen:
-                fields.fail("title", _("Same nominee as line %(n)s.", n=seen[key]))
+                fields.fail("title", Message("Same nominee as line %(n)s.", n=seen[key]))
             seen.setdefault(key, line)
             rows.append(
                 {

@@ -13,7 +13,7 @@ from awards.audit import Action
 from awards.database import get_or_404
 from awards.errors import FormInvalid
 from awards.forms import Fields, ensure_free
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.models import Category, Drama, Nominee
 from awards.voting.opening import ensure_schedules_hold
 from awards.voting.rounds import ensure_category_not_frozen
@@ -32,9 +32,11 @@ class NomineeForm:
         person_name = fields.text("person_name", max_length=100)
         person_role = fields.text("person_role", max_length=100)
         if category.subject == "person" and not person_name:
-            fields.fail("person_name", _("This category nominates people: enter the name."))
+            fields.fail("person_name", Message("This category nominates people: enter the name."))
         if category.subject == "work" and (person_name or person_role):
-            fields.fail("person_name", _("This category nominates works: leave the name empty."))
+            fields.fail(
+                "person_name", Message("This category nominates works: leave the name empty.")
+            )
         fields.finish()
         return cls(drama_id=drama_id or 0, person_name=person_name, person_role=person_role)
 
@@ -62,13 +64,15 @@ async def add_nominee(
     await ensure_category_not_frozen(session, category.id)
     drama = await session.get(Drama, form.drama_id)
     if drama is None or drama.season_id != category.season_id:
-        raise FormInvalid({"drama_id": _("Choose a drama from this season's catalogue.")})
+        raise FormInvalid({"drama_id": Message("Choose a drama from this season's catalogue.")})
     taken = select(Nominee.id).where(
         Nominee.category_id == category.id,
         Nominee.drama_id == drama.id,
         Nominee.person_name == form.person_name,
     )
-    await ensure_free(session, taken, "drama_id", _("This nominee is already in the category."))
+    await ensure_free(
+        session, taken, "drama_id", Message("This nominee is already in the category.")
+    )
     nominee = Nominee(
         category_id=category.id,
         drama_id=drama.id,

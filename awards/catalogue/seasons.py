@@ -11,7 +11,7 @@ from awards import audit
 from awards.audit import Action
 from awards.database import get_or_404
 from awards.forms import Fields, ensure_free
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.models import Season
 
 
@@ -43,7 +43,7 @@ async def get_season(session: AsyncSession, season_id: int) -> Season:
 
 async def _check_code_free(session: AsyncSession, form: SeasonForm, own_id: int | None) -> None:
     taken = select(Season.id).where(Season.code == form.code)
-    message = _("Another season already uses this code.")
+    message = Message("Another season already uses this code.")
     await ensure_free(session, taken, "code", message, own_id=own_id, values=asdict(form))
 
 

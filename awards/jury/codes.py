@@ -12,7 +12,7 @@ from awards import mail
 from awards.accounts import activation
 from awards.csv_files import csv_bytes
 from awards.errors import DomainError, FormInvalid
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.models import Juror
 from awards.settings import Settings
 
@@ -49,7 +49,7 @@ async def issue(
     if not chosen or len(chosen) < len(wanted):
         raise NoJurorChosen(N_("Choose the jurors who get a new code."))
     if how == "email" and not settings.smtp_host:
-        raise FormInvalid({"format": _("No mail server is configured (AWARDS_SMTP_HOST).")})
+        raise FormInvalid({"format": Message("No mail server is configured (AWARDS_SMTP_HOST).")})
     issued = await activation.issue_codes(session, chosen, now, settings.activation_days, actor)
     if how != "email":
         return IssuedCodes(issued, None)

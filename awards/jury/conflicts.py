@@ -15,7 +15,7 @@ from awards import audit
 from awards.audit import Action
 from awards.database import get_or_404
 from awards.errors import FormInvalid
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.jury.recusals import Recusal, effective_recusals
 from awards.models import Affiliation, Drama, Juror, Nominee, RecusalDecision
 from awards.voting.opening import ensure_schedules_hold
@@ -39,11 +39,11 @@ async def declare(
 ) -> Affiliation:
     company = company.strip()
     if not company and drama_id is None:
-        raise FormInvalid({"company": _("Name a company or choose a work.")})
+        raise FormInvalid({"company": Message("Name a company or choose a work.")})
     if len(company) > 200 or len(role) > 100:
-        raise FormInvalid({"company": _("At most %(n)s characters.", n=200)})
+        raise FormInvalid({"company": Message("At most %(n)s characters.", n=200)})
     if drama_id is not None and await session.get(Drama, drama_id) is None:
-        raise FormInvalid({"drama_id": _("No such drama.")})
+        raise FormInvalid({"drama_id": Message("No such drama.")})
     duplicate = await session.scalar(
         select(Affiliation.id).where(
             Affiliation.juror_id == juror_id,
@@ -54,7 +54,7 @@ async def declare(
         )
     )
     if duplicate:
-        raise FormInvalid({"company": _("You have declared this already.")})
+        raise FormInvalid({"company": Message("You have declared this already.")})
     affiliation = Affiliation(
         juror_id=juror_id, company=company, drama_id=drama_id, role=role.strip()
     )
@@ -103,9 +103,9 @@ async def decide(
     )
     reason = reason.strip()
     if recused is not None and not reason:
-        raise FormInvalid({"reason": _("Give the reason; it is published in the register.")})
+        raise FormInvalid({"reason": Message("Give the reason; it is published in the register.")})
     if len(reason) > 300:
-        raise FormInvalid({"reason": _("At most %(n)s characters.", n=300)})
+        raise FormInvalid({"reason": Message("At most %(n)s characters.", n=300)})
     decision = await session.get(RecusalDecision, (juror.id, nominee_id))
     before = {} if decision is None else audit.snapshot(decision)
     if recused is None:

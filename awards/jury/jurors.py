@@ -17,7 +17,7 @@ from awards import audit
 from awards.audit import Action
 from awards.database import get_or_404
 from awards.forms import Fields, ensure_free
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.models import Juror, Panel, Season, juror_panel
 from awards.spreadsheets import ImportRejected, Limits, RowError, Table, read_table
 from awards.voting.opening import ensure_schedules_hold
@@ -59,7 +59,7 @@ class JurorForm:
         """`known_panels` None: the panel codes are checked later (`unknown_panel`)."""
         email = fields.text("email", required=True, max_length=254).lower()
         if email and not EMAIL_RE.fullmatch(email):
-            fields.fail("email", _("Enter an e-mail address."))
+            fields.fail("email", Message("Enter an e-mail address."))
         # Checkboxes on the juror's page; one text ("main web") in the roster form and files.
         listed = fields.texts("panels", max_length=2000)
         codes = [code for text in listed for code in _PANEL_SPLIT.split(text) if code]
@@ -85,7 +85,7 @@ def unknown_panel(codes: Sequence[str], known_panels: set[str]) -> str | None:
     """The message for the first code that names no panel of the season, if any."""
     for code in codes:
         if code not in known_panels:
-            return _("No panel “%(c)s” in this season.", c=code)
+            return Message("No panel “%(c)s” in this season.", c=code)
     return None
 
 
@@ -99,7 +99,9 @@ async def list_panels(session: AsyncSession, season_id: int) -> list[Panel]:
 
 async def create_panel(session: AsyncSession, season: Season, form: PanelForm, actor: str) -> Panel:
     taken = select(Panel.id).where(Panel.season_id == season.id, Panel.code == form.code)
-    await ensure_free(session, taken, "code", _("Another panel of this season uses this code."))
+    await ensure_free(
+        session, taken, "code", Message("Another panel of this season uses this code.")
+    )
     panel = Panel(season_id=season.id, code=form.code, name=form.name)
     session.add(panel)
     await session.flush()
@@ -150,7 +152,7 @@ async def save_juror(
         session,
         select(Juror.id).where(Juror.email == form.email),
         "email",
-        _("Another juror uses this e-mail address."),
+        Message("Another juror uses this e-mail address."),
         own_id=juror.id if juror else None,
     )
     before = {} if juror is None else audit.snapshot(juror, **_panels(juror, season.id))
@@ -193,7 +195,7 @@ def read_roster(filename: str, data: bytes, limits: Limits) -> RosterFile:
         fields = Fields(row)
         form = JurorForm.read(fields, None)
         if form.email and form.email in seen:
-            fields.fail("email", _("Same e-mail as line %(n)s.", n=seen[form.email]))
+            fields.fail("email", Message("Same e-mail as line %(n)s.", n=seen[form.email]))
         seen.setdefault(form.email, line)
         errors += [RowError(line, table.headers.get(f, f), m) for f, m in fields.errors.items()]
         forms.append((line, form))

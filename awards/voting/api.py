@@ -165,7 +165,7 @@ class BallotApiController(Controller):
             done = await db.write(casting.cast, sheet, request.user.id, contents, utcnow(), issued)
         except casting.InvalidBallot as exc:
             raise casting.InvalidBallot(
-                {codes.get(c, str(c)): m for c, m in exc.errors.items()}
+                {codes.get(c, str(c)): str(m) for c, m in exc.errors.items()}
             ) from None
         answer = CastOut(trackers={codes[c]: t for c, t in done.trackers.items()})
         return Response(answer, status_code=HTTP_200_OK if done.again else HTTP_201_CREATED)

@@ -29,7 +29,7 @@ from sqlalchemy.engine import Connection
 
 from awards.errors import Conflict, DomainError, NotAllowed
 from awards.forms import Fields, parse_integer
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.models import Ballot, Participation
 from awards.voting import trackers as tracking
 from awards.voting.ballot_sheets import BallotCategory, BallotSheet, ensure_open, round_head
@@ -126,24 +126,24 @@ def _numbers(fields: Fields, item: BallotCategory) -> dict[str, int]:
         if raw:
             number = parse_integer(raw)
             if number is None:
-                raise ValueError(_("“%(value)s” is not a whole number.", value=raw))
+                raise ValueError(Message("“%(value)s” is not a whole number.", value=raw))
             numbers[nominee.key] = number
     return numbers
 
 
 def _ranking(ranks: dict[str, int]) -> dict[str, Any]:
     if any(rank < 1 for rank in ranks.values()):
-        raise ValueError(_("Ranks start at 1."))
+        raise ValueError(Message("Ranks start at 1."))
     if len(set(ranks.values())) != len(ranks):
-        raise ValueError(_("Two nominees have the same rank."))
+        raise ValueError(Message("Two nominees have the same rank."))
     if not ranks:
-        raise ValueError(_("Rank at least one nominee, or abstain."))
+        raise ValueError(Message("Rank at least one nominee, or abstain."))
     return {"ranking": sorted(ranks, key=ranks.__getitem__)}
 
 
 def _scores(scores: dict[str, int]) -> dict[str, Any]:
     if not scores:
-        raise ValueError(_("Score at least one nominee, or abstain."))
+        raise ValueError(Message("Score at least one nominee, or abstain."))
     return {"scores": scores}
 
 
@@ -152,11 +152,11 @@ def check(sheet: BallotSheet, contents: Mapping[int, Mapping[str, Any]]) -> None
     errors: dict[int, str] = {}
     expected = {item.category.id: item for item in sheet.categories}
     for category_id in set(contents) - set(expected):
-        errors[category_id] = _("You may not vote in this category.")
+        errors[category_id] = Message("You may not vote in this category.")
     for category_id, item in expected.items():
         content = contents.get(category_id)
         if content is None:
-            errors[category_id] = _("Vote in this category, or abstain.")
+            errors[category_id] = Message("Vote in this category, or abstain.")
         elif found := problem(dict(content), item.rules):
             errors[category_id] = _explain(found, item)
     if errors:
@@ -171,30 +171,32 @@ def _explain(found: Problem, item: BallotCategory) -> str:
         case Code.NOT_NOMINEE if any(
             n.key == found.params["nominee"] and n.recusal for n in item.nominees
         ):
-            return _("You are recused from a nominee you chose.")
+            return Message("You are recused from a nominee you chose.")
         case Code.NOT_NOMINEE:
-            return _("A choice is not a nominee of this category.")
+            return Message("A choice is not a nominee of this category.")
         case Code.TOO_MANY:
-            return _("Choose at most %(n)s.", n=rules.max_choices)
+            return Message("Choose at most %(n)s.", n=rules.max_choices)
         case Code.SCORE_BELOW | Code.SCORE_ABOVE:
-            return _("Scores run from %(lo)s to %(hi)s.", lo=rules.score_min, hi=rules.score_max)
+            return Message(
+                "Scores run from %(lo)s to %(hi)s.", lo=rules.score_min, hi=rules.score_max
+            )
         case Code.SCORE_NOT_INTEGER:
             value = canonical_json(found.params["score"]).decode()[:20]
-            return _("“%(value)s” is not a whole number.", value=value)
+            return Message("“%(value)s” is not a whole number.", value=value)
         case Code.EMPTY if rules.method in SCORED:
-            return _("Score at least one nominee, or abstain.")
+            return Message("Score at least one nominee, or abstain.")
         case Code.EMPTY:
-            return _("Rank at least one nominee, or abstain.")
+            return Message("Rank at least one nominee, or abstain.")
         case Code.REPEATED:
-            return _("A nominee is chosen twice.")
+            return Message("A nominee is chosen twice.")
         case Code.UNSORTED:
-            return _("List the approved nominees in ascending order of their ids.")
+            return Message("List the approved nominees in ascending order of their ids.")
         case Code.ABSTAIN_NOT_TRUE:
-            return _('To abstain, send {"abstain": true}.')
+            return Message('To abstain, send {"abstain": true}.')
         case Code.SHAPE:
-            return _("This ballot must have the form %(form)s.", form=found.params["form"])
+            return Message("This ballot must have the form %(form)s.", form=found.params["form"])
         case _:  # not_object, unknown_method: not reachable from the form or the API's schema
-            return _("This ballot is not valid.")
+            return Message("This ballot is not valid.")
 
 
 @dataclass(frozen=True)

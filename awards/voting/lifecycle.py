@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from awards.errors import Conflict
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.models import Round
 
 
@@ -79,7 +79,7 @@ TRANSITIONS = {
 def require(round_: Round, states: tuple[State, ...], refusal: str) -> None:
     """Refuse (409, nothing changed) unless the round is in one of `states`."""
     if round_.state not in states:
-        raise IllegalTransition(refusal, state=_(LABELS[State(round_.state)]))
+        raise IllegalTransition(refusal, state=Message(LABELS[State(round_.state)]))
 
 
 def check(round_: Round, transition: str) -> None:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import selectinload
 from awards import audit
 from awards.audit import Action
 from awards.errors import Conflict, FormInvalid
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.jury.recusals import Recusal, effective_recusals
 from awards.models import (
     Category,
@@ -227,7 +227,7 @@ async def set_categories(
         )
     )
     if wanted - valid:
-        raise FormInvalid({"categories": _("Choose categories of this round's season.")})
+        raise FormInvalid({"categories": Message("Choose categories of this round's season.")})
     chosen = await session.scalars(
         select(RoundCategory.category_id).where(RoundCategory.round_id == round_.id)
     )
@@ -294,5 +294,5 @@ async def ensure_schedules_hold(session: AsyncSession, season_id: int) -> None:
                     "%(problem)s Put it back to draft first."
                 ),
                 round=round_.name,
-                problem=_(problems[0].message, **problems[0].params),
+                problem=Message(problems[0].message, **problems[0].params),
             )

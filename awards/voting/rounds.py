@@ -22,7 +22,7 @@ from awards.audit import Action
 from awards.database import get_or_404
 from awards.errors import Conflict
 from awards.forms import Fields, ensure_free
-from awards.i18n import N_, _
+from awards.i18n import N_, Message
 from awards.models import (
     Ballot,
     Category,
@@ -124,7 +124,9 @@ async def create_round(
     source_round_id: int | None = None,
 ) -> Round:
     taken = select(Round.id).where(Round.season_id == season.id, Round.code == form.code)
-    await ensure_free(session, taken, "code", _("Another round of this season uses this code."))
+    await ensure_free(
+        session, taken, "code", Message("Another round of this season uses this code.")
+    )
     new = Round(
         season_id=season.id,
         code=form.code,
@@ -148,9 +150,9 @@ def typed_time(raw: str, zone: str) -> datetime:
     try:
         value = datetime.fromisoformat(raw)
     except ValueError:
-        raise ValueError(_("Enter a date and time as YYYY-MM-DD HH:MM.")) from None
+        raise ValueError(Message("Enter a date and time as YYYY-MM-DD HH:MM.")) from None
     if not 2000 <= value.year <= 2999:
-        raise ValueError(_("Choose a time in the years 2000 to 2999."))
+        raise ValueError(Message("Choose a time in the years 2000 to 2999."))
     if value.tzinfo is not None:
         return value.astimezone(UTC)
     tz = ZoneInfo(zone)
@@ -159,13 +161,13 @@ def typed_time(raw: str, zone: str) -> datetime:
     if first.utcoffset() != second.utcoffset():
         shown = {"time": value.strftime("%Y-%m-%d %H:%M"), "zone": zone}
         if found.astimezone(tz).replace(tzinfo=None) != value:  # in neither offset
-            message = _(
+            message = Message(
                 "%(time)s does not exist in %(zone)s (the clocks go forward then); "
                 "choose another time.",
                 **shown,
             )
         else:
-            message = _(
+            message = Message(
                 "%(time)s happens twice in %(zone)s (the clocks go back then); "
                 "choose another time.",
                 **shown,
@@ -191,9 +193,9 @@ class ScheduleForm:
                 fields.fail(name, str(exc))
         opens_at, closes_at = times.get("opens_at"), times.get("closes_at")
         if opens_at and closes_at and closes_at <= opens_at:
-            fields.fail("closes_at", _("The round must close after it opens."))
+            fields.fail("closes_at", Message("The round must close after it opens."))
         if closes_at and closes_at <= now:
-            fields.fail("closes_at", _("The closing time has already passed."))
+            fields.fail("closes_at", Message("The closing time has already passed."))
         fields.finish()
         return cls(opens_at, closes_at)  # type: ignore[arg-type]
 
