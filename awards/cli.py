@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 import ballots.cli
 from awards import audit, demo, hosts, migrate
-from awards.accounts import staff
+from awards.accounts import staff_accounts
 from awards.accounts.password_rules import check_new_password
 from awards.accounts.passwords import Passwords
 from awards.catalogue import files as catalogue_files
@@ -86,7 +86,7 @@ def cmd_staff_create(settings: Settings, args: argparse.Namespace) -> int:
 
     async def work(db: Database) -> None:
         async with db.transaction() as session:
-            await staff.create_staff(
+            await staff_accounts.create_staff(
                 session,
                 args.username,
                 args.name or args.username,

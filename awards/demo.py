@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.accounts import activation, staff
+from awards.accounts import activation, staff_accounts
 from awards.audit import Action
 from awards.catalogue import categories, dramas, nominees, seasons
 from awards.jury import conflicts, jurors
@@ -219,7 +219,7 @@ async def load(session: AsyncSession, staff_password_hash: str, password: str) -
             await nominees.add_nominee(
                 session, category, nominees.NomineeForm(by_title[title], person, role), ACTOR
             )
-    await staff.create_staff(
+    await staff_accounts.create_staff(
         session, DEMO_STAFF, "演示管理员", staff_password_hash, role=ADMIN, actor=ACTOR
     )
     panel = await jurors.create_panel(

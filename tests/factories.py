@@ -17,7 +17,7 @@ from litestar.testing import TestClient
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards.accounts import staff
+from awards.accounts import staff_accounts
 from awards.accounts.passwords import Passwords
 from awards.catalogue import categories, dramas, seasons
 from awards.database import Database
@@ -86,7 +86,7 @@ def create_staff_user(settings: Settings, username: str, password: str, role: st
     password_hash = Passwords(settings.argon2, 1).hash_sync(password)
 
     async def create(s: AsyncSession) -> int:
-        user = await staff.create_staff(
+        user = await staff_accounts.create_staff(
             s, username, username.title(), password_hash, role=role, actor="test"
         )
         return user.id

@@ -1,4 +1,5 @@
-"""Staff accounts managed by an administrator: roles, disabling, the second factor reset.
+"""Staff accounts: the first made with `awards staff create` (there are no default accounts),
+the others managed by an administrator: roles, disabling, the second factor reset.
 
 Rules:
 - nobody changes their own role or disables their own account, and the last active
@@ -21,14 +22,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
-from awards.accounts import activation, second_factor, sessions, staff, throttle
+from awards.accounts import activation, second_factor, sessions, throttle
 from awards.accounts.sessions import Principal
 from awards.audit import Action
 from awards.database import get_or_404
-from awards.errors import FormInvalid, NotAllowed
+from awards.errors import Conflict, FormInvalid, NotAllowed
+from awards.forms import CODE_RE
 from awards.i18n import N_, Message
 from awards.models import StaffUser
-from awards.models.staff import ADMIN, ROLES
+from awards.models.staff import ADMIN, AUDITOR, ELECTION_STAFF, ROLES
 
 # Not an argon2 hash, so no password matches it: the state of an account whose owner has not
 # yet set a password with their one-time code.
@@ -37,6 +39,51 @@ NO_PASSWORD = "!"  # noqa: S105 (a marker, not a password)
 
 def has_password(user: StaffUser) -> bool:
     return user.password_hash != NO_PASSWORD
+
+
+ROLE_LABELS = {
+    ADMIN: N_("Administrator"),
+    ELECTION_STAFF: N_("Election staff"),
+    AUDITOR: N_("Auditor"),
+}
+
+
+async def create_staff(
+    session: AsyncSession,
+    username: str,
+    display_name: str,
+    password_hash: str,
+    *,
+    role: str = ADMIN,
+    actor: str,
+) -> StaffUser:
+    if role not in ROLES:
+        raise FormInvalid({"role": Message("Choose a role.")})
+    if len(display_name) > 100:
+        raise FormInvalid({"display_name": Message("Use at most %(n)s characters.", n=100)})
+    if not CODE_RE.fullmatch(username):
+        raise FormInvalid(
+            {"username": Message("Use 1-64 letters, digits, dots, dashes or underscores.")}
+        )
+    if await session.scalar(select(StaffUser.id).where(StaffUser.username == username)):
+        raise Conflict("A staff account with this user name already exists.")
+    user = StaffUser(
+        username=username,
+        display_name=display_name or username,
+        password_hash=password_hash,
+        role=role,
+    )
+    session.add(user)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=actor,
+        action=Action.STAFF_CREATED,
+        object_type="staff_user",
+        object_id=user.id,
+        changes={"username": username, "display_name": user.display_name, "role": role},
+    )
+    return user
 
 
 async def list_accounts(session: AsyncSession) -> list[StaffUser]:
@@ -57,7 +104,7 @@ async def create_account(
     actor: Principal,
 ) -> activation.StaffCode:
     """A new account without a password, and the one-time code with which its owner sets one."""
-    user = await staff.create_staff(
+    user = await create_staff(
         session, username.strip(), display_name.strip(), NO_PASSWORD, role=role, actor=actor.name
     )
     return await activation.issue_staff_code(session, user, now, days, actor.name)

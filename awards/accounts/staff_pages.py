@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import hosts, i18n
 from awards.accounts import activation, second_factor, staff_accounts
-from awards.accounts.staff import ROLE_LABELS
+from awards.accounts.staff_accounts import ROLE_LABELS
 from awards.errors import Conflict, FormInvalid, NotAllowed
 from awards.forms import Fields
 from awards.handlers import (
