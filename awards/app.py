@@ -41,8 +41,8 @@ from awards.database import Database
 from awards.errors import Busy, Conflict, DomainError
 from awards.i18n import N_
 from awards.jury.declaration_pages import DeclarationController
-from awards.jury.pages import JuryController
-from awards.results.pages import PublicController
+from awards.jury.roster_pages import JuryController
+from awards.results.public_pages import PublicController
 from awards.settings import TEMPLATES_DIR, Settings
 from awards.voting import lifecycle
 from awards.voting.api import BallotApiController
