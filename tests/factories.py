@@ -1,9 +1,8 @@
 """Builders for test data, written through the domain functions (so audit events are real)."""
 
 import asyncio
+import os
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from click.testing import CliRunner
 from litestar.testing import TestClient
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,24 +27,42 @@ from awards.settings import Settings
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Ran:
+    """How an `awards` command ended: its exit status and what it printed."""
+
+    returncode: int
+    stdout: Any  # str, or bytes for `text=False`
+    stderr: Any
+
+
 def run_cli(
     settings: Settings, var_dir: Path, *args: str, stdin: str | None = None, text: bool = True
-) -> subprocess.CompletedProcess:
-    """`python -m awards ARGS` on the test database, as an operator runs it: a process of its
-    own that knows only the environment (no PATH, so it shells out to nothing)."""
+) -> Ran:
+    """`awards ARGS` on the test database, run in this process (a process of its own costs
+    two seconds of imports) with what an operator's process would have: its own standard
+    input and output, and an environment holding only these settings (every other AWARDS_
+    variable is hidden for the length of the command). An exception fails the test."""
+    from awards import sealed_files
+    from awards.cli import awards
+
+    hidden = {name: None for name in os.environ if name.startswith("AWARDS_")}
     env = {
+        **hidden,
+        # `awards serve` on loopback sets these two; the runner puts them back afterwards.
+        "AWARDS_BASE_URL": None,
+        "AWARDS_COOKIE_SECURE": None,
         "AWARDS_DATABASE_URL": settings.database_url,
         "AWARDS_VAR_DIR": str(var_dir),
         "AWARDS_RECORDS_DIR": str(settings.records_dir),  # the server's sealed files
     }
-    return subprocess.run(
-        [sys.executable, "-m", "awards", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=text,
-        check=False,
-    )
+    # A process of its own would start without the sealed files that the app, or an earlier
+    # command, has read (and cached) in this one: a file changed since must be read again.
+    sealed_files._read.cache_clear()
+    result = CliRunner(env=env).invoke(awards, args, input=stdin, catch_exceptions=False)
+    if text:
+        return Ran(result.exit_code, result.stdout, result.stderr)
+    return Ran(result.exit_code, result.stdout_bytes, result.stderr_bytes)
 
 
 @contextmanager
