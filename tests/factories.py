@@ -55,6 +55,10 @@ def run_cli(
         "AWARDS_DATABASE_URL": settings.database_url,
         "AWARDS_VAR_DIR": str(var_dir),
         "AWARDS_RECORDS_DIR": str(settings.records_dir),  # the server's sealed files
+        # The test's lowered argon2 costs, as the test app and test servers have them.
+        "AWARDS_ARGON2_TIME_COST": str(settings.argon2.time_cost),
+        "AWARDS_ARGON2_MEMORY_KIB": str(settings.argon2.memory_kib),
+        "AWARDS_ARGON2_PARALLELISM": str(settings.argon2.parallelism),
     }
     # A process of its own would start without the sealed files that the app, or an earlier
     # command, has read (and cached) in this one: a file changed since must be read again.
