@@ -21,6 +21,13 @@ BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 FAST_ARGON2 = Argon2Params(time_cost=1, memory_kib=1024, parallelism=1)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Numba's compiled functions (pref_voting's, see test_crosscheck) are kept in pytest's
+    cache, shared by every run and every xdist worker on this machine."""
+    if getattr(config, "cache", None) is not None:  # none with -p no:cacheprovider
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(config.cache.mkdir("numba")))
+
+
 @pytest.fixture(params=BACKENDS)
 def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """An empty database of each configured kind, not migrated."""

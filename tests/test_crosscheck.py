@@ -3,6 +3,7 @@ and counts of real ranked ballots (PrefLib's Debian and Dublin North elections).
 
 import hashlib
 import random
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,18 @@ from ballots.verify import verify
 from tests.records import one_category_record
 
 pref_voting = pytest.importorskip("pref_voting", reason="pref_voting is not installed")
-from pref_voting.iterative_methods import instant_runoff_tb  # noqa: E402
-from pref_voting.margin_based_methods import beat_path  # noqa: E402
-from pref_voting.profiles import Profile  # noqa: E402
-from pref_voting.scoring_methods import borda  # noqa: E402
+numba = pytest.importorskip("numba", reason="pref_voting's numba is not installed")
+# pref_voting compiles its numba functions on first use (about 13 s of the suite) and does not
+# ask numba to keep them: its modules are imported with caching on, so they compile once per
+# machine into the directory conftest names (NUMBA_CACHE_DIR, in pytest's cache).
+_jit, numba.jit = numba.jit, partial(numba.jit, cache=True)
+try:
+    from pref_voting.iterative_methods import instant_runoff_tb
+    from pref_voting.margin_based_methods import beat_path
+    from pref_voting.profiles import Profile
+    from pref_voting.scoring_methods import borda
+finally:
+    numba.jit = _jit
 
 PREFLIB = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "preflib"
 
