@@ -1,6 +1,7 @@
 """Builders for test data, written through the domain functions (so audit events are real)."""
 
 import asyncio
+import contextvars
 import os
 import re
 import uuid
@@ -63,7 +64,11 @@ def run_cli(
     # A process of its own would start without the sealed files that the app, or an earlier
     # command, has read (and cached) in this one: a file changed since must be read again.
     sealed_files._read.cache_clear()
-    result = CliRunner(env=env).invoke(awards, args, input=stdin, catch_exceptions=False)
+    # And with every context variable at its default (the locale, for one), and whatever the
+    # command sets there (`tally --lang en` sets the locale) would end with it.
+    result = contextvars.Context().run(
+        CliRunner(env=env).invoke, awards, args, input=stdin, catch_exceptions=False
+    )
     if text:
         return Ran(result.exit_code, result.stdout, result.stderr)
     return Ran(result.exit_code, result.stdout_bytes, result.stderr_bytes)

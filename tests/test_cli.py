@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from awards.cli import awards, main
+from awards.i18n import DEFAULT_LOCALE, current_locale
 from awards.models import StaffUser
 from tests.factories import run_cli, run_db
+from tests.records import one_category_record
 
 # The console script that `pip install` made from the entry point, beside this interpreter.
 AWARDS = Path(sys.executable).with_name("awards")
@@ -69,6 +71,20 @@ def test_every_command_has_help(capsys, command):
     for flag in ("--help", "-h"):
         assert main([*command.split(), flag]) == 0
         assert capsys.readouterr().out.startswith(f"Usage: awards {command}".rstrip() + " ")
+
+
+def test_a_command_in_process_leaves_this_process_as_a_process_of_its_own_would(settings, tmp_path):
+    """`tally --html --lang en` sets the locale (a context variable) for its report; run
+    in-process it once left this process in English, and a later test's messages with it."""
+    record = tmp_path / "record.json"
+    record.write_bytes(one_category_record("approval", ["a"], [{"approve": ["a"]}], max_choices=1))
+    html = tmp_path / "report.html"
+    done = run_cli(
+        settings, tmp_path, "tally", "--record", str(record), "--html", str(html), "--lang", "en"
+    )
+    assert done.returncode == 0, done.stderr
+    assert 'lang="en"' in html.read_text()
+    assert current_locale() == DEFAULT_LOCALE
 
 
 def test_staff_create_reads_the_password_from_stdin(settings, tmp_path, browser):
