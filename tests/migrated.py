@@ -1,5 +1,7 @@
-"""A migrated database made once per test session (per xdist worker) and copied for each test:
-Alembic costs about half a second a test, a copy a few milliseconds.
+"""A migrated database made once per test session (per xdist worker) and copied for each test.
+Measured on this 2-core machine: Alembic takes 0.09 s a test on SQLite, where the copy takes
+under a millisecond; on PostgreSQL it takes 0.2 s, and the replay below 0.15 s (the server's DDL
+is most of both; the replay spends a fifth of Alembic's CPU in the test process).
 
 SQLite: the template is a file, migrated and checkpointed (the WAL folded into it), and each
 test gets a copy of the file. PostgreSQL: a schema cannot be copied, so the migration is run
