@@ -1,17 +1,19 @@
 """Fixtures: a fresh database per test (a temporary SQLite file, and a fresh PostgreSQL schema
-when AWARDS_TEST_DATABASE_URL is set), migrated with the real migrations; the app over real HTTP
-through Litestar's test client; argon2 costs lowered for speed (tests only)."""
+when AWARDS_TEST_DATABASE_URL is set), a copy of one migrated by the real migrations once per
+session (tests/migrated.py); the app over real HTTP through Litestar's test client; argon2 costs
+lowered for speed (tests only)."""
 
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
-from awards import migrate
 from awards.app import create_app
 from awards.settings import Argon2Params, Settings
+from tests import migrated
 from tests.factories import Browser, create_staff_user, scratch_schema
 
 PG_URL = os.environ.get("AWARDS_TEST_DATABASE_URL", "")
@@ -35,21 +37,44 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     metafunc.parametrize("database_url", backends, indirect=True)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Numba's compiled functions (pref_voting's, see test_crosscheck) are kept in pytest's
+    cache, shared by every run and every xdist worker on this machine."""
+    if getattr(config, "cache", None) is not None:  # none with -p no:cacheprovider
+        os.environ.setdefault("NUMBA_CACHE_DIR", str(config.cache.mkdir("numba")))
+
+
 @pytest.fixture
 def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A migrated, empty database of each configured kind."""
+    """An empty database of each configured kind, not migrated."""
     if request.param == "postgresql" and not PG_URL:
         pytest.skip("a PostgreSQL-only test: set AWARDS_TEST_DATABASE_URL to a PostgreSQL server")
     if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'awards.db'}"
+        yield migrated.sqlite_url(tmp_path / "awards.db")
         return
     with scratch_schema(PG_URL) as url:
         yield url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated.sqlite_template(tmp_path_factory.mktemp("template") / "awards.db")
+
+
+@pytest.fixture(scope="session")
+def postgres_migration() -> list[migrated.Statement]:
+    with scratch_schema(PG_URL) as url:
+        return migrated.record_migration(url)
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path) -> Settings:
-    migrated = Settings(
+def settings(database_url: str, tmp_path, request: pytest.FixtureRequest) -> Settings:
+    """Settings for the test's database, migrated (a copy of the session's template)."""
+    if database_url.startswith("sqlite"):
+        migrated.copy_sqlite(request.getfixturevalue("sqlite_template"), database_url)
+    else:
+        migrated.replay(database_url, request.getfixturevalue("postgres_migration"))
+    return Settings(
         database_url=database_url,
         base_url="http://testserver.local",  # where the test client sends its requests
         secret_key="test-secret-" + uuid.uuid4().hex,
@@ -57,8 +82,6 @@ def settings(database_url: str, tmp_path) -> Settings:
         argon2=FAST_ARGON2,
         records_dir=tmp_path / "records",
     )
-    migrate.upgrade(migrated)
-    return migrated
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """Builders for test data, written through the domain functions (so audit events are real)."""
 
 import asyncio
+import contextvars
+import os
 import re
-import subprocess
-import sys
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+from click.testing import CliRunner
 from litestar.testing import TestClient
 from sqlalchemy import create_engine, insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,24 +29,50 @@ from awards.settings import Settings
 T = TypeVar("T")
 
 
+@dataclass(frozen=True)
+class Ran:
+    """How an `awards` command ended: its exit status and what it printed."""
+
+    returncode: int
+    stdout: Any  # str, or bytes for `text=False`
+    stderr: Any
+
+
 def run_cli(
     settings: Settings, var_dir: Path, *args: str, stdin: str | None = None, text: bool = True
-) -> subprocess.CompletedProcess:
-    """`python -m awards ARGS` on the test database, as an operator runs it: a process of its
-    own that knows only the environment (no PATH, so it shells out to nothing)."""
+) -> Ran:
+    """`awards ARGS` on the test database, run in this process (a process of its own costs
+    two seconds of imports) with what an operator's process would have: its own standard
+    input and output, and an environment holding only these settings (every other AWARDS_
+    variable is hidden for the length of the command). An exception fails the test."""
+    from awards.cli import awards
+    from awards.voting import sealed_files
+
+    hidden = {name: None for name in os.environ if name.startswith("AWARDS_")}
     env = {
+        **hidden,
+        # `awards serve` on loopback sets these two; the runner puts them back afterwards.
+        "AWARDS_BASE_URL": None,
+        "AWARDS_COOKIE_SECURE": None,
         "AWARDS_DATABASE_URL": settings.database_url,
         "AWARDS_VAR_DIR": str(var_dir),
         "AWARDS_RECORDS_DIR": str(settings.records_dir),  # the server's sealed files
+        # The test's lowered argon2 costs, as the test app and test servers have them.
+        "AWARDS_ARGON2_TIME_COST": str(settings.argon2.time_cost),
+        "AWARDS_ARGON2_MEMORY_KIB": str(settings.argon2.memory_kib),
+        "AWARDS_ARGON2_PARALLELISM": str(settings.argon2.parallelism),
     }
-    return subprocess.run(
-        [sys.executable, "-m", "awards", *args],
-        input=stdin,
-        env=env,
-        capture_output=True,
-        text=text,
-        check=False,
+    # A process of its own would start without the sealed files that the app, or an earlier
+    # command, has read (and cached) in this one: a file changed since must be read again.
+    sealed_files._read.cache_clear()
+    # And with every context variable at its default (the locale, for one), and whatever the
+    # command sets there (`tally --lang en` sets the locale) would end with it.
+    result = contextvars.Context().run(
+        CliRunner(env=env).invoke, awards, args, input=stdin, catch_exceptions=False
     )
+    if text:
+        return Ran(result.exit_code, result.stdout, result.stderr)
+    return Ran(result.exit_code, result.stdout_bytes, result.stderr_bytes)
 
 
 @contextmanager

@@ -2,19 +2,89 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
+import click
+import pytest
 from sqlalchemy import select
 
+from awards.cli import awards, main
+from awards.i18n import DEFAULT_LOCALE, current_locale
 from awards.models import StaffUser
 from tests.factories import run_cli, run_db
+from tests.records import one_category_record
 
-CLI = [sys.executable, "-m", "awards"]
+# The console script that `pip install` made from the entry point, beside this interpreter.
+AWARDS = Path(sys.executable).with_name("awards")
+
+# What operators type: every command with its arguments and options, as the README documents
+# them (the move from argparse to click kept each one).
+INTERFACE = {
+    "serve": ({"--host", "--port", "--workers", "--no-demo"}, []),
+    "db upgrade": (set(), ["revision"]),
+    "db revision": ({"-m", "--message"}, []),
+    "staff create": ({"--name", "--role", "--password-stdin"}, ["username"]),
+    "import": ({"--season"}, ["what", "file"]),
+    "export": ({"--season"}, ["what", "file"]),
+    "rounds tick": (set(), []),
+    "rounds open": (set(), ["round_id"]),
+    "rounds close": (set(), ["round_id"]),
+    "tally": ({"--record", "--round", "--json", "--html", "--lang", "--csv", "--full"}, []),
+    "verify": ({"--record", "--results"}, []),
+    "audit verify": (set(), []),
+}
 
 
-def test_help_lists_every_command():
-    out = subprocess.run([*CLI, "--help"], capture_output=True, text=True, check=True).stdout
-    for command in ("serve", "db", "staff", "import", "export", "audit"):
-        assert command in out
+def _commands(group: click.Group, prefix: str = "") -> dict[str, click.Command]:
+    found: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            found |= _commands(command, f"{prefix}{name} ")
+        else:
+            found[prefix + name] = command
+    return found
+
+
+def test_the_installed_command_lists_every_command_and_exits_with_the_status():
+    """The entry point itself, as a process: `awards` from .venv/bin."""
+    done = subprocess.run([AWARDS, "--help"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    for command in ("serve", "db", "staff", "import", "export", "rounds", "tally", "audit"):
+        assert f"  {command} " in done.stdout
+    refused = subprocess.run([AWARDS, "tally"], capture_output=True, text=True, check=False)
+    assert refused.returncode == 2
+    assert "--record" in refused.stderr
+
+
+def test_every_command_keeps_its_arguments_and_options():
+    commands = _commands(awards)
+    assert set(commands) == set(INTERFACE)
+    for name, (options, arguments) in INTERFACE.items():
+        params = commands[name].params
+        flags = {flag for p in params if isinstance(p, click.Option) for flag in p.opts}
+        assert flags == options, name
+        assert [p.name for p in params if isinstance(p, click.Argument)] == arguments, name
+
+
+@pytest.mark.parametrize("command", ["", *INTERFACE])
+def test_every_command_has_help(capsys, command):
+    for flag in ("--help", "-h"):
+        assert main([*command.split(), flag]) == 0
+        assert capsys.readouterr().out.startswith(f"Usage: awards {command}".rstrip() + " ")
+
+
+def test_a_command_in_process_leaves_this_process_as_a_process_of_its_own_would(settings, tmp_path):
+    """`tally --html --lang en` sets the locale (a context variable) for its report; run
+    in-process it once left this process in English, and a later test's messages with it."""
+    record = tmp_path / "record.json"
+    record.write_bytes(one_category_record("approval", ["a"], [{"approve": ["a"]}], max_choices=1))
+    html = tmp_path / "report.html"
+    done = run_cli(
+        settings, tmp_path, "tally", "--record", str(record), "--html", str(html), "--lang", "en"
+    )
+    assert done.returncode == 0, done.stderr
+    assert 'lang="en"' in html.read_text()
+    assert current_locale() == DEFAULT_LOCALE
 
 
 def test_staff_create_reads_the_password_from_stdin(settings, tmp_path, browser):
@@ -29,6 +99,17 @@ def test_staff_create_reads_the_password_from_stdin(settings, tmp_path, browser)
     assert (user.username, user.display_name) == ("chen", "陈老师")
     assert user.password_hash.startswith("$argon2id$")
     assert browser.login("chen", "a long enough password").status_code == 303
+
+
+def test_staff_create_asks_for_the_password_twice(settings, tmp_path):
+    command = ("staff", "create", "chen")
+    differ = run_cli(settings, tmp_path, *command, stdin="a long enough password\nanother one\n")
+    assert differ.returncode == 2
+    assert "两次输入的密码不一致" in differ.stderr
+    assert "a long enough password" not in differ.stdout  # typed unseen
+    same = run_cli(settings, tmp_path, *command, stdin="a long enough password\n" * 2)
+    assert same.returncode == 0, same.stderr
+    assert same.stdout.startswith("Password: \nRepeat password: \n"), same.stdout
 
 
 def test_short_passwords_and_duplicates_are_refused(settings, tmp_path):

@@ -3,18 +3,28 @@ and counts of real ranked ballots (PrefLib's Debian and Dublin North elections).
 
 import hashlib
 import random
+from functools import partial
 from pathlib import Path
 
+import numba
 import pytest
-from pref_voting.iterative_methods import instant_runoff_tb
-from pref_voting.margin_based_methods import beat_path
-from pref_voting.profiles import Profile
-from pref_voting.scoring_methods import borda
 
 from ballots.record import parse_record
 from ballots.tally import count, lot_positions
 from ballots.verify import verify
 from tests.records import one_category_record
+
+# pref_voting compiles its numba functions on first use (about 13 s of the suite) and does not
+# ask numba to keep them: its modules are imported with caching on, so they compile once per
+# machine into the directory conftest names (NUMBA_CACHE_DIR, in pytest's cache).
+_jit, numba.jit = numba.jit, partial(numba.jit, cache=True)
+try:
+    from pref_voting.iterative_methods import instant_runoff_tb
+    from pref_voting.margin_based_methods import beat_path
+    from pref_voting.profiles import Profile
+    from pref_voting.scoring_methods import borda
+finally:
+    numba.jit = _jit
 
 PREFLIB = Path(__file__).resolve().parent / "data" / "preflib"
 

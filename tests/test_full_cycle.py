@@ -4,15 +4,14 @@ the database and from the published file (identical), verify, shortlist, final r
 import hashlib
 import json
 import re
-import subprocess
 
 from sqlalchemy import update
 
 from awards.models import Category, Round
-from tests.factories import Browser, build_election, juror_login, run_cli, run_db
+from tests.factories import Browser, Ran, build_election, juror_login, run_cli, run_db
 
 
-def _cli(settings, tmp_path, *args: str) -> subprocess.CompletedProcess:
+def _cli(settings, tmp_path, *args: str) -> Ran:
     """Bytes out: the results must hash to the seal exactly."""
     return run_cli(settings, tmp_path / "var", *args, text=False)
 

@@ -8,11 +8,12 @@ import hashlib
 import re
 from pathlib import Path
 
+import click
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 import ballots.cli
-from awards.cli import build_parser
+from awards.cli import awards
 from awards.i18n import TRANSLATIONS_DIR
 from awards.settings import FROM_ENVIRONMENT, Settings, variable
 
@@ -36,21 +37,14 @@ def test_readme_documents_every_setting():
 
 
 def test_readme_documents_every_command():
-    parser = build_parser()
-    subparsers = next(a for a in parser._actions if a.dest == "command")
-    for name, sub in subparsers.choices.items():
-        nested = [
-            a for a in sub._actions if getattr(a, "choices", None) and a.dest.endswith("command")
-        ]
-        commands = [f"awards {name} {child}" for a in nested for child in a.choices] or [
-            f"awards {name}"
-        ]
-        for command in commands:
-            if command == "awards db revision":
+    for name, command in awards.commands.items():
+        children = command.commands if isinstance(command, click.Group) else {}
+        for full in [f"awards {name} {child}" for child in children] or [f"awards {name}"]:
+            if full == "awards db revision":
                 continue  # a developer tool, described under Development
-            if command in ("awards rounds open", "awards rounds close"):
-                command += " ID"
-            assert command in README, f"`{command}` is not documented in README.md"
+            if full in ("awards rounds open", "awards rounds close"):
+                full += " ID"
+            assert full in README, f"`{full}` is not documented in README.md"
 
 
 def test_readme_documents_the_auditors_commands():

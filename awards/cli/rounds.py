@@ -1,0 +1,65 @@
+"""`awards rounds`: open and close rounds now, or as their schedule says (for cron)."""
+
+import click
+
+from awards.cli.boundary import console, run
+from awards.database import Database
+from awards.models.base import utcnow
+from awards.settings import Settings
+from awards.voting import closing, opening, schedule, sealed_files
+from awards.voting import rounds as voting_rounds
+
+
+@click.group(help="voting rounds")
+def rounds() -> None:
+    pass
+
+
+def _print(lines: list[str]) -> int:
+    for line in lines:
+        console.print(line)
+    return 0
+
+
+@rounds.command(help="open and close the rounds whose time has come (cron)")
+def tick() -> int:
+    settings = Settings.from_env()
+
+    async def work(db: Database) -> list[str]:
+        return (await schedule.tick(db, utcnow(), settings)).lines() or ["nothing was due"]
+
+    return _print(run(settings, work))
+
+
+@rounds.command("open", help="open a round now")
+@click.argument("round_id", type=int)
+def open_round(round_id: int) -> int:
+    async def work(db: Database) -> list[str]:
+        async with db.transaction() as session:
+            round_ = await voting_rounds.get_round(session, round_id, lock=True)
+            await opening.open_round(session, round_, utcnow(), "cli")
+            return [f"{round_.code}: {round_.state}"]
+
+    return _print(run(Settings.from_env(), work))
+
+
+@rounds.command("close", help="close a round now")
+@click.argument("round_id", type=int)
+def close_round(round_id: int) -> int:
+    settings = Settings.from_env()
+
+    async def work(db: Database) -> list[str]:
+        closed = await closing.close(db, round_id, utcnow(), "cli", settings)
+        record_file, _seal = sealed_files.sealed_file(settings.records_dir, closed, "record")
+        scrubbed = closed.code in await closing.scrub_closed(db, utcnow(), "cli")
+        return [
+            f"{closed.code}: {closed.state}",
+            f"record: {record_file}",
+            f"seal: record {closed.record_sha256}",
+            f"      results {closed.results_sha256}",
+            "storage scrubbed"
+            if scrubbed
+            else "storage not scrubbed yet: `awards rounds tick` or the server retries it",
+        ]
+
+    return _print(run(settings, work))

@@ -1,0 +1,79 @@
+"""`awards serve`: migrate, load the demo season into an empty database, serve with uvicorn."""
+
+import os
+
+import click
+from sqlalchemy import select
+
+from awards import demo, hosts, migrate
+from awards.accounts.passwords import Passwords
+from awards.cli.boundary import console, err, run
+from awards.database import Database
+from awards.models import AuditEvent
+from awards.settings import Settings
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def ensure_demo(settings: Settings) -> demo.DemoLogin | None:
+    """Load the demo season into an empty database; returns the login to print, once."""
+
+    async def work(db: Database) -> demo.DemoLogin | None:
+        async with db.transaction() as session:
+            if not await demo.is_empty(session):
+                return None
+            has_events = await session.scalar(select(AuditEvent.seq).limit(1))
+            if has_events:
+                return None
+            password = demo.random_password()
+            password_hash = Passwords(settings.argon2, 1).hash_sync(password)
+            return await demo.load(session, password_hash, password)
+
+    return run(settings, work)
+
+
+@click.command(help="migrate, load demo data into an empty database, serve")
+@click.option("--host", default="127.0.0.1", help="the address to listen on")
+@click.option("--port", type=int, default=8000, help="the port to listen on")
+@click.option("--workers", type=int, default=1, help="uvicorn worker processes")
+@click.option("--no-demo", is_flag=True, help="never load demo data")
+def serve(host: str, port: int, workers: int, no_demo: bool) -> int:
+    import uvicorn
+
+    if host in LOOPBACK:
+        # Plain http on loopback: a Secure cookie would never come back from the browser.
+        os.environ.setdefault("AWARDS_COOKIE_SECURE", "false")
+        # Nobody else can open it, so its own address is the public one.
+        bracketed = f"[{host}]" if ":" in host else host
+        os.environ.setdefault("AWARDS_BASE_URL", f"http://{bracketed}:{port}")
+    settings = Settings.from_env()
+    try:
+        url = hosts.base_url(settings) + "/"
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        return 2
+    migrate.upgrade(settings)
+    login = None if no_demo else ensure_demo(settings)
+    console.print(f"[bold]Awards[/bold] listening on {host}:{port}, at [link={url}]{url}[/link]")
+    if login:
+        console.print("Demo data loaded. Staff login (shown only this once):")
+        console.print(f"  user name: [bold]{login.username}[/bold]")
+        console.print(f"  password:  [bold]{login.password}[/bold]")
+        console.print(f"Demo jurors: activate at {url}juror/activate with these one-time codes:")
+        for email, code in login.juror_codes:
+            console.print(f"  {email}  [bold]{code}[/bold]")
+        console.print("The demo round 2024 年度终评 is open for them.")
+    uvicorn.run(
+        "awards.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+        # Client addresses decide the login limits: X-Forwarded-For is believed only from the
+        # proxies named (uvicorn's default believes any client on 127.0.0.1).
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=settings.trusted_proxies or None,
+    )
+    return 0

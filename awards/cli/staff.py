@@ -1,0 +1,55 @@
+"""`awards staff create`: the first account, before anyone can log in to make the others."""
+
+import sys
+
+import click
+
+from awards.accounts import staff_accounts
+from awards.accounts.password_rules import check_new_password
+from awards.accounts.passwords import Passwords
+from awards.cli.boundary import console, run
+from awards.database import Database
+from awards.errors import DomainError
+from awards.models.staff import ADMIN, ROLES
+from awards.settings import Settings
+
+
+@click.group(help="staff accounts")
+def staff() -> None:
+    pass
+
+
+def _read_new_password(password_stdin: bool) -> str:
+    if password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = click.prompt("Password", hide_input=True)
+    if first != click.prompt("Repeat password", hide_input=True):
+        raise DomainError("The passwords do not match.")
+    return first
+
+
+@staff.command(help="create a staff account")
+@click.argument("username")
+@click.option("--name", metavar="NAME", help="display name")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    default=ADMIN,
+    help="admin (the default: the first account must be one), election_staff or auditor",
+)
+@click.option("--password-stdin", is_flag=True, help="read the password from stdin")
+def create(username: str, name: str | None, role: str, password_stdin: bool) -> int:
+    settings = Settings.from_env()
+    password = _read_new_password(password_stdin)
+    check_new_password(password)
+    password_hash = Passwords(settings.argon2, 1).hash_sync(password)
+
+    async def work(db: Database) -> None:
+        async with db.transaction() as session:
+            await staff_accounts.create_staff(
+                session, username, name or username, password_hash, role=role, actor="cli"
+            )
+
+    run(settings, work)
+    console.print(f"staff account {username} created")
+    return 0
