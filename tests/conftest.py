@@ -3,6 +3,7 @@ when AWARDS_TEST_DATABASE_URL is set), a copy of one migrated by the real migrat
 session (tests/migrated.py); the app over real HTTP through Litestar's test client; argon2 costs
 lowered for speed (tests only)."""
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -10,13 +11,38 @@ from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.exc import ProgrammingError
 
 from awards.app import create_app
 from awards.settings import Argon2Params, Settings
 from tests import migrated
 from tests.factories import Browser, create_staff_user, scratch_schema
 
-PG_URL = os.environ.get("AWARDS_TEST_DATABASE_URL", "")
+
+def _database_of_this_worker(url: str) -> str:
+    """Under pytest-xdist each worker gets a PostgreSQL database of its own (made once, kept),
+    beside the one named: the scrub after a close waits for every transaction older than the
+    close in its database, as it must, and another worker's tests must not be those."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    named = make_url(url)
+    mine = f"{named.database}_{worker}"
+    admin = create_engine(named.set(drivername="postgresql+psycopg"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            exists = text("SELECT 1 FROM pg_database WHERE datname = :name")
+            # suppress: made by a run beside this one in the meantime
+            if not conn.scalar(exists, {"name": mine}):
+                with contextlib.suppress(ProgrammingError):
+                    conn.execute(text(f'CREATE DATABASE "{mine}"'))
+    finally:
+        admin.dispose()
+    return named.set(database=mine).render_as_string(hide_password=False)
+
+
+PG_URL = _database_of_this_worker(os.environ.get("AWARDS_TEST_DATABASE_URL", ""))
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 FAST_ARGON2 = Argon2Params(time_cost=1, memory_kib=1024, parallelism=1)
 
