@@ -35,6 +35,7 @@ class Server:
             "AWARDS_ARGON2_TIME_COST": str(settings.argon2.time_cost),
             "AWARDS_ARGON2_MEMORY_KIB": str(settings.argon2.memory_kib),
             "AWARDS_ARGON2_PARALLELISM": str(settings.argon2.parallelism),
+            "AWARDS_LOGIN_MAX_ADDRESS_FAILURES": str(settings.login_max_address_failures),
         }
         self.workers = workers
         self.log_path = var_dir / "uvicorn.log"

@@ -6,13 +6,13 @@ README's two commands install them (`scripts/_venv.sh`)."""
 import importlib.metadata
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests import ROOT
+
 PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 # As scripts/lock compiles them: the suite needs every extra, serving the database driver and
 # the fast counting.

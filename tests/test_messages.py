@@ -11,8 +11,9 @@ from awards import i18n
 from awards.errors import FormInvalid
 from awards.forms import Fields
 from awards.i18n import Message
+from tests import ROOT
 
-AWARDS = Path(__file__).resolve().parent.parent / "awards"
+AWARDS = ROOT / "awards"
 # Where text meets a reader: controllers, the app's error pages, the request plumbing, the CLI.
 BOUNDARIES = ("app.py", "web.py", "handlers.py", "i18n.py", "api.py", "demo.py")
 

@@ -16,8 +16,8 @@ import ballots.cli
 from awards.cli import awards
 from awards.i18n import TRANSLATIONS_DIR
 from awards.settings import FROM_ENVIRONMENT, Settings, variable
+from tests import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 
 

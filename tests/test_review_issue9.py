@@ -12,10 +12,10 @@ from awards.accounts import throttle
 from awards.database import Database
 from awards.models import StaffRecoveryCode
 from awards.models.base import utcnow
+from tests.accounts.test_second_factor import enrol, next_code
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import JUROR_PASSWORD, build_election, juror_login, run_db
 from tests.server import Server
-from tests.test_second_factor import enrol, next_code
 
 
 def _recovery_codes_left(settings) -> int:

@@ -18,9 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import ROOT
 from tests.server import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.wheel
 
 # pip builds a local folder in place, and setuptools never empties build/: a stale copy there of a

@@ -24,6 +24,7 @@ from ballots.content import BallotRules, problem
 from ballots.record import ElectionRecord, RecordError, parse_record, record_document
 from ballots.tally import count, results_bytes
 from ballots.verify import check_ballots, check_record, verify
+from tests import DATA
 from tests.records import counted_both_ways, one_category_record
 
 NOMINEES = ["a", "b", "c"]
@@ -156,7 +157,7 @@ def _format_2_record() -> bytes:
     return record_document({"id": "s", "name": "季"}, round_, categories, config=config)
 
 
-EXAMPLE = Path(__file__).resolve().parent / "data" / "spec-example"
+EXAMPLE = DATA / "spec-example"
 RECORDS = [_format_2_record(), (EXAMPLE / "record-1.json").read_bytes()]
 GONE = object()  # "remove this key or item" rather than replace it
 

@@ -15,9 +15,8 @@ import pytest
 from ballots.canonical import canonical_json
 from ballots.record import parse_record
 from ballots.tally import ARRAY_THRESHOLD, results_bytes
+from tests import ROOT
 from tests.records import one_category_record
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,7 @@ import pytest
 from ballots.record import parse_record
 from ballots.tally import count, lot_positions
 from ballots.verify import verify
+from tests import DATA
 from tests.records import one_category_record
 
 # pref_voting compiles its numba functions on first use (about 13 s of the suite) and does not
@@ -26,7 +27,7 @@ try:
 finally:
     numba.jit = _jit
 
-PREFLIB = Path(__file__).resolve().parent / "data" / "preflib"
+PREFLIB = DATA / "preflib"
 
 
 def _record(method: str, nominees: list[str], rankings: list[list[str]], seed: bytes) -> bytes:

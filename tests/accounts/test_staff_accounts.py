@@ -16,9 +16,9 @@ from awards.database import Database
 from awards.errors import NotAllowed
 from awards.models import AuditEvent, StaffUser, WebSession
 from awards.models.staff import ADMIN, AUDITOR, ELECTION_STAFF
+from tests.accounts.test_second_factor import enrol
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import build_election, create_staff_user, juror_login, run_db
-from tests.test_second_factor import enrol
 
 NEW_PASSWORD = "a long new password for staff"
 

@@ -1,15 +1,15 @@
 """The round's lifecycle: one table of transitions, and nothing else sets a round's state."""
 
 import ast
-from pathlib import Path
 
 import pytest
 
 from awards.models import Round
 from awards.voting import lifecycle
 from awards.voting.lifecycle import State
+from tests import ROOT
 
-AWARDS = Path(__file__).resolve().parent.parent / "awards"
+AWARDS = ROOT / "awards"
 
 # What a round may do from each state, written out by hand from the README's account of rounds.
 ALLOWED = {

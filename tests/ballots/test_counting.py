@@ -5,7 +5,6 @@ import copy
 import hashlib
 import json
 import random
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -15,9 +14,10 @@ from ballots.canonical import canonical_json
 from ballots.record import parse_record
 from ballots.tally import count, lot_positions, results_bytes
 from ballots.verify import verify
+from tests import DATA
 from tests.records import counted_both_ways, one_category_record
 
-EXAMPLE = Path(__file__).resolve().parent / "data" / "spec-example"
+EXAMPLE = DATA / "spec-example"
 RECORD = (EXAMPLE / "record-1.json").read_bytes()
 RESULTS = (EXAMPLE / "results-1.json").read_bytes()
 

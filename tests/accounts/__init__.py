@@ -1,0 +1,1 @@
+"""Tests of accounts: logins, sessions, passwords, activation, staff roles, two-step login."""

@@ -1,0 +1,1 @@
+"""Tests of the voting core (ballots/): content, the record, counting, verification."""

@@ -1,0 +1,1 @@
+"""Tests of the catalogue: seasons, categories, dramas, nominees and their files."""

@@ -1,0 +1,1 @@
+"""Tests of the jury: roster, codes and their delivery, conflicts and recusals."""

@@ -1,0 +1,1 @@
+"""Tests of results: publication by disclosure level and the announcement."""
