@@ -93,7 +93,9 @@ async def record_parts(session: AsyncSession, round_: Round, zone: str) -> Recor
                 .join(RoundCategory, RoundCategory.category_id == Category.id)
                 .where(RoundCategory.round_id == round_.id)
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     voted = set(
         await session.scalars(
