@@ -135,7 +135,9 @@ def _server_error(request: Request, exc: Exception) -> Response:
 def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> None:
     env = engine.engine
     env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    # jinja2.ext.i18n adds this method to the environment at run time; Environment's
+    # types do not declare it.
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters["localtime"] = lambda value: i18n.local_time(value, settings.timezone)
     env.globals["LOCALES"] = i18n.LOCALES
     env.globals["DRAMA_KINDS"] = DRAMA_KINDS

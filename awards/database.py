@@ -25,11 +25,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar, cast
 
 from sqlalchemy import ColumnElement, Engine, event, select
 from sqlalchemy import create_engine as create_sync_engine
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection, CursorResult, Result, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -219,10 +219,16 @@ async def get_or_404(
     that does not exist. `lock`: FOR UPDATE (SQLite ignores it: its writers are serialised).
     Without conditions or a lock the session's identity map may answer without a query."""
     if where or lock:
-        query = select(model).where(model.id == ident, *where).options(*options)
+        query = select(model).filter_by(id=ident).where(*where).options(*options)
         found = await session.scalar(query.with_for_update() if lock else query)
     else:
         found = await session.get(model, ident, options=options)
     if found is None:
         raise NotFound(message)
     return found
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched. `AsyncSession.execute` is typed as returning
+    a `Result`; for these statements it is a `CursorResult`, the type that has the count."""
+    return cast(CursorResult[Any], result).rowcount

@@ -191,7 +191,7 @@ async def load(session: AsyncSession, staff_password_hash: str, password: str) -
         for title, kind, broadcaster, episodes, aired, companies in DRAMAS
     ]
     await dramas.add_dramas(session, season.id, forms, ACTOR, source="demo data")
-    by_title = dict((await session.execute(select(Drama.title, Drama.id))).all())
+    by_title = dict((await session.execute(select(Drama.title, Drama.id))).tuples().all())
     kinds = {title: kind for title, kind, *_ in DRAMAS}
     for code, name, name_en, subject, method, winners, extra in CATEGORIES:
         form = categories.CategoryForm(

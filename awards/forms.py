@@ -61,9 +61,9 @@ class Fields:
 
     def __init__(self, data: Mapping[str, Any]) -> None:
         self.data = data
-        self.errors: dict[str, str] = {}
+        self.errors: dict[str, str | Message] = {}
 
-    def fail(self, name: str, message: str) -> None:
+    def fail(self, name: str, message: str | Message) -> None:
         self.errors.setdefault(name, message)
 
     def raw(self, name: str) -> Any:
@@ -235,7 +235,7 @@ async def ensure_free(
     session: AsyncSession,
     holder: Select[tuple[int]],
     field: str,
-    message: str,
+    message: Message,
     *,
     own_id: int | None = None,
     values: dict[str, Any] | None = None,

@@ -51,7 +51,7 @@ _DAMAGED = N_("The file is not a readable XLSX workbook: it is damaged or incomp
 class RowError:
     line: int
     column: str
-    message: str
+    message: str | Message
 
 
 class ImportRejected(DomainError):
@@ -62,7 +62,7 @@ class ImportRejected(DomainError):
         self.errors = list(errors)
 
 
-def _refused(message: str) -> ImportRejected:
+def _refused(message: Message) -> ImportRejected:
     return ImportRejected([RowError(1, "", message)])
 
 

@@ -23,7 +23,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
 )
 from litestar.handlers.base import BaseRouteHandler
-from litestar.types import ASGIApp, Guard, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Guard, Message, Receive, ReceiveMessage, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import i18n
@@ -162,7 +162,7 @@ class FormSizeMiddleware(HttpMiddleware):
         limit = services_of(scope["litestar_app"].state).settings.max_form_bytes
         received = 0
 
-        async def counted() -> Message:
+        async def counted() -> ReceiveMessage:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
@@ -334,7 +334,8 @@ def _staff_guard(name: str, writers: frozenset[str], refusal: str) -> Guard:
         principal = _staff(connection)
         if principal.must_enrol:
             raise EnrolmentRequired("Set up your authenticator first.")
-        if connection.scope["method"] not in _READ_METHODS and principal.role not in writers:
+        # `.get`: a WebSocket's scope has no method, and it reads as a change.
+        if connection.scope.get("method") not in _READ_METHODS and principal.role not in writers:
             raise NotAllowed(refusal)
 
     guard.__name__ = guard.__qualname__ = name

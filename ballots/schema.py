@@ -15,7 +15,7 @@ ballot is a record, which fails verification with the ballot named (see `ballots
 """
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from itertools import repeat
 from operator import contains, itemgetter
@@ -141,7 +141,7 @@ def _check_parts(
     raw: dict,
     where: str,
     prefix: str,
-    round_fields: dict[str, Check],
+    round_fields: Mapping[str, Check],
     problems: Problems,
     *,
     counted: bool,
@@ -166,7 +166,7 @@ def _check_parts(
                 seen.add(category["id"])
 
 
-def _check_fields(raw: Any, where: str, fields: dict[str, Check], problems: Problems) -> bool:
+def _check_fields(raw: Any, where: str, fields: Mapping[str, Check], problems: Problems) -> bool:
     """Check the named fields of an object; True when the object and all of them are good."""
     if type(raw) is not dict:
         problems.append((where, "not an object"))

@@ -189,7 +189,8 @@ def _histograms(category: CategoryRecord, valid: list[dict]) -> dict[str, dict[i
 
 def _trimmed(histogram: dict[int, int], trim: int) -> tuple[dict[int, int], dict[int, int]]:
     """Split a histogram into the scores kept and the `trim` lowest and highest dropped."""
-    kept, dropped = dict(histogram), {}
+    kept = dict(histogram)
+    dropped: dict[int, int] = {}
     for scores in (sorted(kept), sorted(kept, reverse=True)):
         left = trim
         for score in scores:
@@ -205,7 +206,9 @@ def _trimmed(histogram: dict[int, int], trim: int) -> tuple[dict[int, int], dict
 def _scores(category: CategoryRecord, valid: list[dict]) -> tuple[dict[str, Value], dict]:
     trim = (category.trim or 0) if category.method == "score_trimmed_mean" else 0
     values: dict[str, Value] = {}
-    kept_all, dropped_all = {}, {}
+    kept_all: dict[str, dict[str, int]] = {}
+    dropped_all: dict[str, dict[str, int]] = {}
+    kept: dict[int, int]
     for nominee, histogram in _histograms(category, valid).items():
         if trim and sum(histogram.values()) <= 2 * trim:
             kept, dropped = {}, histogram  # nothing left once both ends are dropped

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from awards import audit
-from awards.accounts import sessions, throttle
+from awards.accounts import login, sessions, throttle
 from awards.accounts.password_rules import check_new_password
 from awards.accounts.passwords import Passwords
 from awards.audit import Action
@@ -189,7 +189,9 @@ async def activate(
         .where(where.codes.code_hash == hashed, where.codes.expires_at > now)
         .returning(where.owner)
     )
-    account = await session.get(where.account, owner) if consumed.scalar_one_or_none() else None
+    account = (
+        await login.account_by_id(session, kind, owner) if consumed.scalar_one_or_none() else None
+    )
     if account is None or not account.is_active:
         raise CodeInvalid(_INVALID)
     account.password_hash = new_hash

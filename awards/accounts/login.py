@@ -31,6 +31,16 @@ async def _account(session: AsyncSession, kind: str, username: str) -> StaffUser
     return await session.scalar(select(Juror).where(Juror.email == username.strip().lower()))
 
 
+async def account_by_id(
+    session: AsyncSession, kind: str, account_id: int
+) -> StaffUser | Juror | None:
+    """A staff ("staff") or juror ("juror") account by its id. One `get` per class: mypy types
+    `session.get(type(account), ...)` as the classes' common base."""
+    if kind == "staff":
+        return await session.get(StaffUser, account_id)
+    return await session.get(Juror, account_id)
+
+
 @dataclass(frozen=True)
 class Attempt:
     """Who, if anyone, a counted password attempt was for, and what came of it."""
@@ -102,7 +112,7 @@ async def check_login(
         and (matches == Match.LEGACY or (matches and passwords.needs_rehash(stored)))
         else None
     )
-    user = await session.get(type(found), found.id) if found is not None else None
+    user = await account_by_id(session, kind, found.id) if found is not None else None
     # The hash must still be the one verified: a password changed meanwhile wins.
     if user is None or not matches or not user.is_active or user.password_hash != stored:
         return LoginResult(None)

@@ -198,7 +198,7 @@ class AuthController(Controller):
                 },
                 status_code=429 if result.locked_until else 401,
             )
-        if kind == "staff" and second_factor.is_enrolled(result.user):
+        if isinstance(result.user, StaffUser) and second_factor.is_enrolled(result.user):
             return await _ask_for_code(session, settings, result.user, now, next_)
         return await start_session(request, session, settings, result.user, now, next_)
 

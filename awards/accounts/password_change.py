@@ -39,7 +39,7 @@ async def change_juror_password(
     writing transaction; `address` and `device_cookie` (the browser's, if any) are counted as a
     login's are. Raises FormInvalid (TooManyWrongPasswords while the attempts are limited)."""
     async with db.reader() as reader:
-        email = (await reader.get(Juror, juror_id)).email
+        email = (await reader.get_one(Juror, juror_id)).email
     # argon2 runs before `session` starts its (write-locking) transaction: see `check_login`.
     attempt = await login.counted_check(
         db,
@@ -65,7 +65,7 @@ async def change_juror_password(
         raise FormInvalid({"current": Message("This is not your current password.")})
     check_new_password(new, repeat)
     new_hash = await passwords.hash(new)
-    juror = await session.get(Juror, juror_id)
+    juror = await session.get_one(Juror, juror_id)
     if juror.password_hash != attempt.stored:  # changed meanwhile, in another tab
         raise FormInvalid({"current": Message("This is not your current password.")})
     juror.password_hash = new_hash

@@ -22,7 +22,7 @@ def common_passwords() -> frozenset[str]:
     return frozenset(line.strip() for line in _LIST.read_text().splitlines() if line.strip())
 
 
-def password_problem(password: str) -> str | None:
+def password_problem(password: str) -> Message | None:
     password = normalise(password)
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
         return Message("Use %(lo)s to %(hi)s characters.", lo=MIN_LENGTH, hi=MAX_LENGTH)

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import audit
 from awards.accounts import sessions, throttle
 from awards.audit import Action
-from awards.database import Database
+from awards.database import Database, rowcount
 from awards.errors import Conflict, FormInvalid
 from awards.i18n import Message
 from awards.models import PendingLogin, StaffRecoveryCode, StaffUser
@@ -244,7 +244,7 @@ async def check_code(
             .values(totp_last_step=step)
             .execution_options(synchronize_session=False)
         )
-        return "totp" if accepted.rowcount == 1 else None
+        return "totp" if rowcount(accepted) == 1 else None
     if len(typed) != 16:
         return None
     used = await session.execute(
@@ -256,7 +256,7 @@ async def check_code(
         )
         .values(used_at=now)
     )
-    return "recovery_code" if used.rowcount == 1 else None
+    return "recovery_code" if rowcount(used) == 1 else None
 
 
 def _token_hash(raw: str) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awards.database import rowcount
 from awards.models import Juror, StaffUser, WebSession
 from awards.models.staff import ADMIN, AUDITOR, ELECTION_STAFF
 from awards.settings import Settings
@@ -190,4 +191,4 @@ async def purge_expired(session: AsyncSession, now: datetime, settings: Settings
             (WebSession.last_seen_at < idle_cut) | (WebSession.created_at < absolute_cut)
         )
     )
-    return result.rowcount or 0
+    return rowcount(result)

@@ -128,7 +128,7 @@ class CategoryController(Controller):
         self, request: Request, category_id: PathId, data: FormData, session: Session
     ) -> Redirect:
         fields = Fields(data)
-        step = {"up": -1, "down": 1}.get(fields.choice("direction", {"up": "up", "down": "down"}))
+        step = -1 if fields.choice("direction", {"up": "up", "down": "down"}) == "up" else 1
         fields.finish()
         category = await categories.get_category(session, category_id)
         await categories.move_category(session, category, step, request.user.name)

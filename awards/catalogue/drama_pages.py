@@ -1,6 +1,6 @@
 """Staff: the drama catalogue of a season (list, search, edit, import, export)."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
@@ -150,6 +150,7 @@ class DramaController(Controller):
         upload = fields.upload("file")
         try:
             fields.finish()
+            upload = cast(UploadFile, upload)  # finish() has raised if there was none
             content = await upload.read()
             # Before the first statement: the writing transaction (and SQLite's write lock)
             # begins only once the file is read and its rows are checked.

@@ -203,7 +203,8 @@ def _driver_insert(
     fields = list(DramaForm.__dataclass_fields__)
     table = Drama.__table__
     compiled = table.insert().compile(dialect=dialect, column_keys=["season_id", *fields])
-    order = list(compiled.positiontup) if compiled.positional else ["season_id", *fields]
+    positions = compiled.positiontup  # set exactly when the paramstyle is positional
+    order = list(positions) if positions is not None else ["season_id", *fields]
     get = attrgetter(*(name for name in order if name != "season_id"))
     processors = [
         (index, processor)

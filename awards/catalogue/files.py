@@ -111,9 +111,9 @@ async def import_nominees(session: AsyncSession, season: Season, table: Table, a
         for c in await session.scalars(select(Category).where(Category.season_id == season.id))
     }
     dramas = dict(
-        (
-            await session.execute(select(Drama.title, Drama.id).where(Drama.season_id == season.id))
-        ).all()
+        (await session.execute(select(Drama.title, Drama.id).where(Drama.season_id == season.id)))
+        .tuples()
+        .all()
     )
     existing = set(
         (

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,8 +41,15 @@ class NomineeForm:
         return cls(drama_id=drama_id or 0, person_name=person_name, person_role=person_role)
 
 
-def _labels(category: Category, drama: Drama) -> dict[str, str]:
-    """Beside the ids in a nominee's audit event: what staff know them by."""
+class _Labels(TypedDict):
+    """Beside the ids in a nominee's audit event: what staff know them by. A TypedDict, so
+    that its keys, passed as keywords, are known not to be `record_change`'s own."""
+
+    category: str
+    drama: str
+
+
+def _labels(category: Category, drama: Drama) -> _Labels:
     return {"category": category.code, "drama": drama.title}
 
 

@@ -175,7 +175,9 @@ async def declarations(session: AsyncSession, juror_id: int, q: str = "") -> Dec
     declared = await list_affiliations(session, juror_id)
     wanted = {a.drama_id for a in declared if a.drama_id}
     titles = dict(
-        (await session.execute(select(Drama.id, Drama.title).where(Drama.id.in_(wanted)))).all()
+        (await session.execute(select(Drama.id, Drama.title).where(Drama.id.in_(wanted))))
+        .tuples()
+        .all()
     )
     found = []
     if q.strip():

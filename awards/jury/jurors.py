@@ -81,7 +81,7 @@ class JurorForm:
         return form
 
 
-def unknown_panel(codes: Sequence[str], known_panels: set[str]) -> str | None:
+def unknown_panel(codes: Sequence[str], known_panels: set[str]) -> Message | None:
     """The message for the first code that names no panel of the season, if any."""
     for code in codes:
         if code not in known_panels:

@@ -1,8 +1,9 @@
 """Staff: panels, the juror roster, activation letters, and recusal decisions."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Response, Template
@@ -131,6 +132,7 @@ class JuryController(Controller):
         reason = fields.text("reason", max_length=300)
         try:
             fields.finish()
+            nominee_id = cast(int, nominee_id)  # finish() has raised if there was none
             await conflicts.decide(
                 session, context["juror"], nominee_id, RECUSED[decision], reason, request.user.name
             )
@@ -166,6 +168,7 @@ class JuryController(Controller):
         upload = fields.upload("file")
         try:
             fields.finish()
+            upload = cast(UploadFile, upload)  # finish() has raised if there was none
             content = await upload.read()
             # Read and checked before the writing transaction's first statement.
             roster = await read_in_thread(

@@ -1,8 +1,9 @@
 """Declarative base with a naming convention, so migrations name constraints the same everywhere."""
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import DateTime, Dialect, MetaData
+from sqlalchemy import DateTime, Dialect, MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
@@ -47,6 +48,10 @@ SECRET = {"secret": True}
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {datetime: DateTimeUTC(timezone=True)}  # noqa: RUF012
+    if TYPE_CHECKING:
+        # SQLAlchemy types it as any FromClause (a class may be mapped to a join or a select);
+        # every model here maps a Table, used as one (bulk inserts, the throttle's counters).
+        __table__: ClassVar[Table]
 
 
 def utcnow() -> datetime:

@@ -87,7 +87,9 @@ def html_report(record: ElectionRecord, categories: list[PublicCategory], locale
         extensions=["jinja2.ext.i18n"],
     )
     i18n.set_locale(locale)
-    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
+    # jinja2.ext.i18n adds this method to the environment at run time; Environment's
+    # types do not declare it.
+    env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     shown = []
     for category in categories:
         values = [_number(p["value"]) for p in category.ranking]

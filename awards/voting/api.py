@@ -4,7 +4,7 @@ Session authentication (the juror's login cookie) and the CSRF header `x-csrftok
 Categories are named by their code, nominees by their record id, as in the election record.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -47,22 +47,16 @@ class BallotDefinition(msgspec.Struct):
     the cast (see CastIn)."""
 
 
+# JSON values nested at most one and two levels deep. A body decoded into `Any` recursed once
+# per level of nesting, up to a RecursionError (a 500) at about a thousand; typed down to its
+# leaves, deeper input is refused at once (400) by the decoder.
 Scalar = str | int | float | bool | None
-
-
-def nested_json(depth: int) -> Any:
-    """The type of JSON values nested at most `depth` deep. A body decoded into `Any` recursed
-    once per level of nesting, up to a RecursionError (a 500) at about a thousand; typed down
-    to its leaves, deeper input is refused at once (400) by the decoder."""
-    value: Any = Scalar
-    for _level in range(depth):
-        value = Scalar | list[value] | dict[str, value]
-    return value
-
+Nested1 = Scalar | list[Scalar] | dict[str, Scalar]
+Nested2 = Scalar | list[Nested1] | dict[str, Nested1]
 
 # A ballot is two levels deep ({"scores": {id: score}}); one more lets the core explain a
 # malformed one ({"approve": [["n1"]]}) in the juror's words.
-BallotContent = dict[str, nested_json(2)]
+BallotContent = dict[str, Nested2]
 
 
 class CastIn(msgspec.Struct, forbid_unknown_fields=True):

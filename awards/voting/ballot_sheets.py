@@ -174,7 +174,9 @@ def _frozen_round(connection: Connection, round_: RoundHead) -> _FrozenRound:
     if key not in _frozen:
         params = {"round_id": round_.id}
         config = json.loads(connection.execute(_CONFIG, params).scalar_one())
-        _frozen[key] = _read_frozen(config, dict(connection.execute(_CATEGORY_IDS, params).all()))
+        _frozen[key] = _read_frozen(
+            config, dict(connection.execute(_CATEGORY_IDS, params).tuples().all())
+        )
     return _frozen[key]
 
 
@@ -218,7 +220,7 @@ def ballot_sheet(
     frozen = _frozen_round(connection, round_)
     params = {"round_id": round_.id, "juror_id": juror_id}
     eligible = set(connection.scalars(_ELIGIBLE, params))
-    recusals = dict(connection.execute(_RECUSALS, params).all())
+    recusals = dict(connection.execute(_RECUSALS, params).tuples().all())
     sheet = BallotSheet(round_)
     for category in frozen.categories.values():
         if category.id not in eligible:

@@ -46,7 +46,7 @@ class InvalidBallot(DomainError):
 
     status_code = 422
 
-    def __init__(self, errors: dict[Any, str]) -> None:
+    def __init__(self, errors: dict[Any, str | Message]) -> None:
         super().__init__(N_("The ballot was not cast: correct the marked categories."))
         self.errors = errors
 
@@ -69,7 +69,7 @@ def read_form(sheet: BallotSheet, form: Mapping[str, Any]) -> dict[int, dict[str
     Fields: `c{id}.abstain` (abstain), `c{id}` (approval: the approved keys), and
     `c{id}.{key}` (ranked: the rank number; score methods: the score)."""
     contents: dict[int, dict[str, Any]] = {}
-    errors: dict[int, str] = {}
+    errors: dict[int, str | Message] = {}
     for item in sheet.categories:
         fields = Fields(form)
         try:
@@ -149,7 +149,7 @@ def _scores(scores: dict[str, int]) -> dict[str, Any]:
 
 def check(sheet: BallotSheet, contents: Mapping[int, Mapping[str, Any]]) -> None:
     """Every eligible category has exactly one valid ballot, and none favours a recused nominee."""
-    errors: dict[int, str] = {}
+    errors: dict[int, str | Message] = {}
     expected = {item.category.id: item for item in sheet.categories}
     for category_id in set(contents) - set(expected):
         errors[category_id] = Message("You may not vote in this category.")
@@ -163,7 +163,7 @@ def check(sheet: BallotSheet, contents: Mapping[int, Mapping[str, Any]]) -> None
         raise InvalidBallot(errors)
 
 
-def _explain(found: Problem, item: BallotCategory) -> str:
+def _explain(found: Problem, item: BallotCategory) -> Message:
     """The juror's words for a problem. Recused nominees are left out of the sheet's rules, so
     choosing one is a "not a nominee" problem that names it."""
     rules = item.rules

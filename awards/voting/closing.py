@@ -121,7 +121,7 @@ async def create_final_from_shortlist(
         for category in await rounds.round_categories(session, source.id):
             ranking = [rounds.nominee_id_of(p["nominee"]) for p in ranked[category.code]]
             shortlist[category.id] = ranking[: category.shortlist_size or len(ranking)]
-        season = await session.get(Season, source.season_id)
+        season = await session.get_one(Season, source.season_id)
         final = await rounds.create_round(
             session, season, rounds.RoundForm(form.code, form.name, "final"), actor, source.id
         )

@@ -96,7 +96,7 @@ class OpeningPlan:
 
 async def plan(session: AsyncSession, round_: Round) -> OpeningPlan:
     """Everything opening would freeze, read and nothing written."""
-    season = await session.get(Season, round_.season_id)
+    season = await session.get_one(Season, round_.season_id)
     planned = []
     for category in await round_categories(session, round_.id):
         chosen = set(

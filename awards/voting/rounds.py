@@ -184,11 +184,12 @@ class ScheduleForm:
     @classmethod
     def parse(cls, data: Mapping[str, Any], zone: str, now: datetime) -> "ScheduleForm":
         fields = Fields(data)
-        times = {}
+        times: dict[str, datetime] = {}
         for name in ("opens_at", "closes_at"):
             raw = fields.text(name, required=True, max_length=40)
             try:
-                times[name] = typed_time(raw, zone) if raw else None
+                if raw:
+                    times[name] = typed_time(raw, zone)
             except ValueError as exc:
                 fields.fail(name, str(exc))
         opens_at, closes_at = times.get("opens_at"), times.get("closes_at")
@@ -196,8 +197,8 @@ class ScheduleForm:
             fields.fail("closes_at", Message("The round must close after it opens."))
         if closes_at and closes_at <= now:
             fields.fail("closes_at", Message("The closing time has already passed."))
-        fields.finish()
-        return cls(opens_at, closes_at)  # type: ignore[arg-type]
+        fields.finish()  # both times are there: each is required
+        return cls(times["opens_at"], times["closes_at"])
 
 
 async def unschedule(session: AsyncSession, round_: Round, actor: str) -> None:

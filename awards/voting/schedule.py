@@ -95,7 +95,8 @@ async def _open(db: Database, round_id: int, code: str, now: datetime, report: T
     try:
         async with db.transaction() as session:
             round_ = await rounds.get_round(session, round_id, lock=True)
-            if round_.state != "scheduled" or round_.opens_at > now:
+            # Scheduling always sets `opens_at`; None reads as not due, as in `tick`'s query.
+            if round_.state != "scheduled" or round_.opens_at is None or round_.opens_at > now:
                 return  # another process got there first
             if round_.closes_at is not None and round_.closes_at <= now:
                 await _note_problem(session, round_, Action.ROUND_LAPSED, _WINDOW_PASSED, {})

@@ -76,12 +76,14 @@ def sealed_bytes(path: Path, seal: str) -> bytes:
 
 def sealed_file(records_dir: Path, round_: Round, kind: str) -> tuple[Path, str]:
     """A closed round's "record" or "results" file, and the seal its bytes must hash to."""
-    if round_.state != "closed" or not round_.record_file:
+    record_seal, results_seal = round_.record_sha256, round_.results_sha256
+    # Sealing stores the file stem and both seals at once: without all three there are no files.
+    if round_.state != "closed" or not round_.record_file or not record_seal or not results_seal:
         raise NotFound(N_("This round has no sealed files yet."))
     record_file, results_file = paths(records_dir, round_.record_file)
     if kind == "record":
-        return record_file, round_.record_sha256
-    return results_file, round_.results_sha256
+        return record_file, record_seal
+    return results_file, results_seal
 
 
 def load(records_dir: Path, round_: Round) -> tuple[ElectionRecord, dict]:

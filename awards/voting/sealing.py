@@ -61,10 +61,10 @@ def _local(value: datetime | None, zone: str) -> str | None:
 
 
 async def frozen_config(session: AsyncSession, round_id: int) -> dict[str, Any]:
-    document = await session.scalar(
+    found = await session.execute(
         select(RoundConfig.document).where(RoundConfig.round_id == round_id)
     )
-    return json.loads(document)
+    return json.loads(found.scalar_one())  # written in the transaction that opened the round
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,9 @@ async def record_parts(session: AsyncSession, round_: Round, zone: str) -> Recor
                 .join(RoundCategory, RoundCategory.category_id == Category.id)
                 .where(RoundCategory.round_id == round_.id)
             )
-        ).all()
+        )
+        .tuples()
+        .all()
     )
     voted = set(
         await session.scalars(

@@ -102,9 +102,11 @@ def checked(
 
 def stored(connection: Connection, round_id: int, trackers: Mapping[int, str]) -> bool:
     """Whether exactly these trackers are stored for these categories in this round."""
-    found = connection.execute(
-        _IN_BOX, {"round_id": round_id, "trackers": list(trackers.values())}
-    ).all()
+    found = (
+        connection.execute(_IN_BOX, {"round_id": round_id, "trackers": list(trackers.values())})
+        .tuples()
+        .all()
+    )
     return dict(found) == dict(trackers)
 
 
