@@ -1,5 +1,6 @@
-"""HTTP controllers, one per feature. Handlers parse input, call one domain function, and render
-or redirect (POST, 303, GET)."""
+"""What every controller (the *_pages.py of each feature) uses: the named dependencies, typed
+path and query parameters, the redirect after a POST, and a form shown again with its errors.
+Handlers parse input, call one domain function, and render or redirect (POST, 303, GET)."""
 
 from typing import Annotated, Any
 
