@@ -1,10 +1,14 @@
 """What every controller (the *_pages.py of each feature) uses: the named dependencies, typed
-path and query parameters, the redirect after a POST, and a form shown again with its errors.
+path and query parameters, the redirect after a POST, a form shown again with its errors, and
+an uploaded file read before the transaction writes.
 Handlers parse input, call one domain function, and render or redirect (POST, 303, GET)."""
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, TypeVar, cast
 
 from litestar import Request
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter, QueryParameter
@@ -14,12 +18,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards.accounts.passwords import Passwords
 from awards.database import Database
 from awards.errors import FormInvalid
-from awards.forms import PLAIN_LINE
+from awards.forms import PLAIN_LINE, Fields
 from awards.models.base import utcnow
 from awards.settings import Settings
+from awards.spreadsheets import ImportRejected, Limits, read_in_thread
 from awards.voting.ballot_sheets import BallotSheet, load_sheet
 from awards.web import rollback_only, services_of
 
+T = TypeVar("T")
 # Dependencies are declared by name in `create_app`: `session` is the request's transaction,
 # `db` the `Database`, and `settings`, `passwords`.
 Session = NamedDependency[AsyncSession]
@@ -64,3 +70,29 @@ def server_secret(request: Request) -> str:
 async def juror_sheet(request: Request, db: Database, round_id: int) -> BallotSheet:
     """The logged-in juror's ballot sheet for a round open now (the browser pages and the API)."""
     return await load_sheet(db, round_id, request.user.id, server_secret(request), utcnow())
+
+
+@dataclass(frozen=True)
+class Upload(Generic[T]):
+    filename: str
+    table: T
+
+
+async def read_upload(
+    data: dict[str, Any], read: Callable[[str, bytes, Limits], T], settings: Settings
+) -> Upload[T]:
+    """The form's one file, read and its rows checked by `read` in a worker thread. Called
+    before the request's first statement, so its writing transaction (and SQLite's write lock)
+    begins only once the file is read. FormInvalid without a file; ImportRejected, carrying the
+    file's name, for a file that cannot be used."""
+    fields = Fields(data)
+    upload = fields.upload("file")
+    fields.finish()
+    upload = cast(UploadFile, upload)  # finish() has raised if there was none
+    content = await upload.read()
+    try:
+        table = await read_in_thread(read, upload.filename, content, Limits.of(settings))
+    except ImportRejected as exc:
+        exc.filename = upload.filename
+        raise
+    return Upload(upload.filename, table)

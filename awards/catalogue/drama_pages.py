@@ -1,9 +1,8 @@
 """Staff: the drama catalogue of a season (list, search, edit, import, export)."""
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Response, Template
@@ -11,7 +10,6 @@ from litestar.response import Redirect, Response, Template
 from awards.catalogue import dramas, seasons
 from awards.catalogue import files as catalogue_files
 from awards.errors import FormInvalid
-from awards.forms import Fields
 from awards.handlers import (
     AppSettings,
     FormData,
@@ -19,24 +17,23 @@ from awards.handlers import (
     SearchText,
     Session,
     form_error,
+    read_upload,
     see_other,
 )
 from awards.i18n import _
-from awards.spreadsheets import ImportRejected, Limits, read_in_thread
+from awards.spreadsheets import ImportRejected
 from awards.web import requires_staff, rollback_only
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
-def _import_refused(
-    season: Any, exc: FormInvalid | ImportRejected, upload: UploadFile | None
-) -> Template:
+def _import_refused(season: Any, exc: FormInvalid | ImportRejected) -> Template:
     """The import page with what made the file unusable, or with every bad row."""
     context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
     if isinstance(exc, FormInvalid):
         context["problem"] = next(iter(exc.errors.values()))
     else:
-        context.update(filename=upload.filename if upload else "", rejected=exc.errors)
+        context.update(filename=exc.filename, rejected=exc.errors)
     return Template("dramas/import.html", context=context, status_code=422)
 
 
@@ -146,27 +143,21 @@ class DramaController(Controller):
         session: Session,
         settings: AppSettings,
     ) -> Template | Redirect:
-        fields = Fields(data)
-        upload = fields.upload("file")
         try:
-            fields.finish()
-            upload = cast(UploadFile, upload)  # finish() has raised if there was none
-            content = await upload.read()
-            # Before the first statement: the writing transaction (and SQLite's write lock)
-            # begins only once the file is read and its rows are checked.
-            file = await read_in_thread(
-                catalogue_files.read_dramas, upload.filename, content, Limits.of(settings)
-            )
+            upload = await read_upload(data, catalogue_files.read_dramas, settings)
         except (FormInvalid, ImportRejected) as exc:
             rollback_only(session)
             season = await seasons.get_season(session, season_id)
-            return _import_refused(season, exc, upload)
+            return _import_refused(season, exc)
         season = await seasons.get_season(session, season_id)
         try:
-            count = await catalogue_files.import_dramas(session, season, file, request.user.name)
+            count = await catalogue_files.import_dramas(
+                session, season, upload.table, request.user.name
+            )
         except ImportRejected as exc:
             rollback_only(session)
-            return _import_refused(season, exc, upload)
+            exc.filename = upload.filename
+            return _import_refused(season, exc)
         context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
         return Template("dramas/import.html", context={**context, "imported": count})
 

@@ -3,7 +3,6 @@
 from typing import Annotated, Any, cast
 
 from litestar import Controller, Request, get, post
-from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Response, Template
@@ -13,10 +12,18 @@ from awards.accounts import throttle
 from awards.catalogue import seasons
 from awards.errors import FormInvalid
 from awards.forms import Fields
-from awards.handlers import AppSettings, FormData, PathId, Session, form_error, see_other
+from awards.handlers import (
+    AppSettings,
+    FormData,
+    PathId,
+    Session,
+    form_error,
+    read_upload,
+    see_other,
+)
 from awards.jury import codes, conflicts, jurors
 from awards.models.base import utcnow
-from awards.spreadsheets import ImportRejected, Limits, read_in_thread
+from awards.spreadsheets import ImportRejected
 from awards.web import requires_staff, rollback_only
 
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
@@ -164,18 +171,16 @@ class JuryController(Controller):
         session: Session,
         settings: AppSettings,
     ) -> Template | Redirect:
-        fields = Fields(data)
-        upload = fields.upload("file")
         try:
-            fields.finish()
-            upload = cast(UploadFile, upload)  # finish() has raised if there was none
-            content = await upload.read()
-            # Read and checked before the writing transaction's first statement.
-            roster = await read_in_thread(
-                jurors.read_roster, upload.filename, content, Limits.of(settings)
-            )
+            upload = await read_upload(data, jurors.read_roster, settings)
             context = await self._context(session, season_id)
-            await jurors.import_roster(session, context["season"], roster, request.user.name)
+            try:
+                await jurors.import_roster(
+                    session, context["season"], upload.table, request.user.name
+                )
+            except ImportRejected as exc:
+                exc.filename = upload.filename
+                raise
         except FormInvalid as exc:
             rollback_only(session)
             context = {**await self._context(session, season_id), "problem": exc.errors["file"]}
@@ -183,7 +188,7 @@ class JuryController(Controller):
         except ImportRejected as exc:
             rollback_only(session)
             context = {**await self._context(session, season_id), "rejected": exc.errors}
-            context["filename"] = upload.filename if upload else ""
+            context["filename"] = exc.filename
             return Template("jury/roster.html", context=context, status_code=422)
         return see_other(request, "jury", season_id=season_id)
 
