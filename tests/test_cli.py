@@ -35,6 +35,10 @@ INTERFACE = {
 }
 
 
+# The top-level commands, in the order of `awards --help` and of the README's Commands table.
+TOP_LEVEL = ("serve", "db", "staff", "import", "export", "rounds", "tally", "verify", "audit")
+
+
 def _commands(group: click.Group, prefix: str = "") -> dict[str, click.Command]:
     found: dict[str, click.Command] = {}
     for name, command in group.commands.items():
@@ -71,6 +75,19 @@ def test_every_command_has_help(capsys, command):
     for flag in ("--help", "-h"):
         assert main([*command.split(), flag]) == 0
         assert capsys.readouterr().out.startswith(f"Usage: awards {command}".rstrip() + " ")
+
+
+@pytest.mark.parametrize(
+    ("group", "order"),
+    [("", list(TOP_LEVEL)), ("db", ["upgrade", "revision"]), ("rounds", ["tick", "open", "close"])],
+)
+def test_help_lists_the_commands_in_the_readme_s_order(capsys, group, order):
+    """As argparse listed them (and the README does), not sorted by name: the move to click
+    kept the top level's order and sorted the groups' (`rounds`: close, open, tick)."""
+    assert main([*group.split(), "--help"]) == 0
+    listed = capsys.readouterr().out.split("Commands:\n", 1)[1]
+    names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ")]
+    assert names == order
 
 
 def test_a_command_in_process_leaves_this_process_as_a_process_of_its_own_would(settings, tmp_path):

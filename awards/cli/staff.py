@@ -7,14 +7,14 @@ import click
 from awards.accounts import staff_accounts
 from awards.accounts.password_rules import check_new_password
 from awards.accounts.passwords import Passwords
-from awards.cli.boundary import console, run
+from awards.cli.boundary import InOrder, console, run
 from awards.database import Database
 from awards.errors import DomainError
 from awards.models.staff import ADMIN, ROLES
 from awards.settings import Settings
 
 
-@click.group(help="staff accounts")
+@click.group(cls=InOrder, help="staff accounts")
 def staff() -> None:
     pass
 
