@@ -129,6 +129,16 @@ def test_staff_create_asks_for_the_password_twice(settings, tmp_path):
     assert same.stdout.startswith("Password: \nRepeat password: \n"), same.stdout
 
 
+def test_staff_create_refuses_an_empty_password_typed_at_the_prompt(settings, tmp_path):
+    """Enter on its own is a password too short, refused with the rule (exit 2), as with
+    argparse and getpass; click's prompt asked again instead, and at the end of the input
+    gave up with "Aborted!" (exit 1)."""
+    done = run_cli(settings, tmp_path, "staff", "create", "chen", stdin="\n\n")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "password: 请使用 12 到 128 个字符。" in done.stderr
+    assert done.stdout == "Password: \nRepeat password: \n"
+
+
 def test_short_passwords_and_duplicates_are_refused(settings, tmp_path):
     command = ("staff", "create", "chen", "--password-stdin")
     short = run_cli(settings, tmp_path, *command, stdin="short\n")
