@@ -35,6 +35,10 @@ INTERFACE = {
 }
 
 
+# The top-level commands, in the order of `awards --help` and of the README's Commands table.
+TOP_LEVEL = ("serve", "db", "staff", "import", "export", "rounds", "tally", "verify", "audit")
+
+
 def _commands(group: click.Group, prefix: str = "") -> dict[str, click.Command]:
     found: dict[str, click.Command] = {}
     for name, command in group.commands.items():
@@ -71,6 +75,19 @@ def test_every_command_has_help(capsys, command):
     for flag in ("--help", "-h"):
         assert main([*command.split(), flag]) == 0
         assert capsys.readouterr().out.startswith(f"Usage: awards {command}".rstrip() + " ")
+
+
+@pytest.mark.parametrize(
+    ("group", "order"),
+    [("", list(TOP_LEVEL)), ("db", ["upgrade", "revision"]), ("rounds", ["tick", "open", "close"])],
+)
+def test_help_lists_the_commands_in_the_readme_s_order(capsys, group, order):
+    """As argparse listed them (and the README does), not sorted by name: the move to click
+    kept the top level's order and sorted the groups' (`rounds`: close, open, tick)."""
+    assert main([*group.split(), "--help"]) == 0
+    listed = capsys.readouterr().out.split("Commands:\n", 1)[1]
+    names = [line.split()[0] for line in listed.splitlines() if line.startswith("  ")]
+    assert names == order
 
 
 def test_a_command_in_process_leaves_this_process_as_a_process_of_its_own_would(settings, tmp_path):
@@ -110,6 +127,16 @@ def test_staff_create_asks_for_the_password_twice(settings, tmp_path):
     same = run_cli(settings, tmp_path, *command, stdin="a long enough password\n" * 2)
     assert same.returncode == 0, same.stderr
     assert same.stdout.startswith("Password: \nRepeat password: \n"), same.stdout
+
+
+def test_staff_create_refuses_an_empty_password_typed_at_the_prompt(settings, tmp_path):
+    """Enter on its own is a password too short, refused with the rule (exit 2), as with
+    argparse and getpass; click's prompt asked again instead, and at the end of the input
+    gave up with "Aborted!" (exit 1)."""
+    done = run_cli(settings, tmp_path, "staff", "create", "chen", stdin="\n\n")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "password: 请使用 12 到 128 个字符。" in done.stderr
+    assert done.stdout == "Password: \nRepeat password: \n"
 
 
 def test_short_passwords_and_duplicates_are_refused(settings, tmp_path):

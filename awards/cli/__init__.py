@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from awards.cli.audit import audit
-from awards.cli.boundary import err
+from awards.cli.boundary import InOrder, err
 from awards.cli.catalogue import export_file, import_file
 from awards.cli.counting import tally_command, verify_command
 from awards.cli.db import db
@@ -19,12 +19,9 @@ from awards.errors import DomainError, FormInvalid
 from awards.i18n import gettext
 
 
-class Awards(click.Group):
+class Awards(InOrder):
     """The subcommand's return value is the exit status; a domain error is printed, in the
     operator's words, never as a traceback."""
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)  # in the order they were added, as the README lists them
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

@@ -3,12 +3,12 @@
 import click
 
 from awards import audit as audit_log
-from awards.cli.boundary import console, err, run
+from awards.cli.boundary import InOrder, console, err, run
 from awards.database import Database
 from awards.settings import Settings
 
 
-@click.group(help="audit log")
+@click.group(cls=InOrder, help="audit log")
 def audit() -> None:
     pass
 

@@ -5,6 +5,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import click
 from rich.console import Console
 from sqlalchemy import select
 
@@ -20,6 +21,14 @@ err = Console(stderr=True, soft_wrap=True)
 # Text from a record file (names, labels) is printed as text: rich would read "[/]" in a label
 # as markup, and raise.
 record_text = Console(soft_wrap=True, markup=False, emoji=False)
+
+
+class InOrder(click.Group):
+    """A group whose help lists its commands in the order they were added, as the README lists
+    them (and argparse did), not sorted by name."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
 
 
 def run(settings: Settings, work: Callable[[Database], Awaitable[Any]]) -> Any:

@@ -3,11 +3,11 @@
 import click
 
 from awards import migrate
-from awards.cli.boundary import console
+from awards.cli.boundary import InOrder, console
 from awards.settings import Settings
 
 
-@click.group(help="database schema")
+@click.group(cls=InOrder, help="database schema")
 def db() -> None:
     pass
 

@@ -2,7 +2,7 @@
 
 import click
 
-from awards.cli.boundary import console, run
+from awards.cli.boundary import InOrder, console, run
 from awards.database import Database
 from awards.models.base import utcnow
 from awards.settings import Settings
@@ -10,7 +10,7 @@ from awards.voting import closing, opening, schedule, sealed_files
 from awards.voting import rounds as voting_rounds
 
 
-@click.group(help="voting rounds")
+@click.group(cls=InOrder, help="voting rounds")
 def rounds() -> None:
     pass
 

@@ -7,14 +7,14 @@ import click
 from awards.accounts import staff_accounts
 from awards.accounts.password_rules import check_new_password
 from awards.accounts.passwords import Passwords
-from awards.cli.boundary import console, run
+from awards.cli.boundary import InOrder, console, run
 from awards.database import Database
 from awards.errors import DomainError
 from awards.models.staff import ADMIN, ROLES
 from awards.settings import Settings
 
 
-@click.group(help="staff accounts")
+@click.group(cls=InOrder, help="staff accounts")
 def staff() -> None:
     pass
 
@@ -22,8 +22,10 @@ def staff() -> None:
 def _read_new_password(password_stdin: bool) -> str:
     if password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = click.prompt("Password", hide_input=True)
-    if first != click.prompt("Repeat password", hide_input=True):
+    # default="": an empty answer is a password (too short, refused by the rule) rather than a
+    # reason for click to ask again.
+    first = click.prompt("Password", hide_input=True, default="", show_default=False)
+    if first != click.prompt("Repeat password", hide_input=True, default="", show_default=False):
         raise DomainError("The passwords do not match.")
     return first
 
