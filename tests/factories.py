@@ -4,6 +4,7 @@ import asyncio
 import contextvars
 import os
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from awards.accounts import staff_accounts
 from awards.accounts.passwords import Passwords
 from awards.catalogue import categories, dramas, seasons
 from awards.database import Database
-from awards.models import Category, Drama, Season
+from awards.models import Category, Drama, Round, Season
 from awards.models.staff import ADMIN
 from awards.settings import Settings
 
@@ -354,3 +355,15 @@ def plant_ballot(
         )
 
     run_db(settings, plant)
+
+
+def wait_for_the_scrub(client: Any, settings: Settings, round_id: int, seconds: float = 60) -> None:
+    """The close scrubs at once, unless a transaction older than the close is still open in
+    the database (another test's in this worker's database, autovacuum's): then the schedule
+    tries again on its next pass, here on every request, until it is done. A transaction that
+    never ends (one the app leaked) fails the test."""
+    deadline = time.monotonic() + seconds
+    while run_db(settings, lambda s: s.get(Round, round_id), write=False).scrubbed_at is None:
+        assert time.monotonic() < deadline, "the storage was never scrubbed after the close"
+        time.sleep(0.2)
+        client.get("/login")

@@ -37,7 +37,14 @@ from sqlalchemy.engine import make_url
 from ballots.content import RANKED
 from tests import disk_attacks, postgres_pages, sqlite_files
 from tests.conftest import STAFF_PASSWORD
-from tests.factories import METHOD_SETTINGS, Browser, Election, build_election, juror_login
+from tests.factories import (
+    METHOD_SETTINGS,
+    Browser,
+    Election,
+    build_election,
+    juror_login,
+    wait_for_the_scrub,
+)
 
 TRACKER = re.compile(r'<code class="tracker">([0-9a-f]{32})</code>')
 # Three ballots a cast, each landing on its own page of `ballot` (trackers are random keys): at
@@ -248,7 +255,9 @@ def _assert_reads_live_rows(connection, heap, closed: ClosedRound) -> None:
 
 
 @pytest.mark.database("postgresql")  # attacks PostgreSQL's heap; SQLite has its own WAL tests
-def test_postgresql_heap_pages_link_no_juror_to_a_ballot(client, settings, staff):
+def test_postgresql_heap_pages_link_no_juror_to_a_ballot(
+    client, settings, staff, every_request_ticks
+):
     """Every tuple of every heap page of every table of the schema (pageinspect's line pointers,
     live and dead, and tuple headers carved from freed space): jurors in `participation` tied to
     the trackers of any tuple with the same t_xmin. Right after the close, then again after
@@ -256,6 +265,7 @@ def test_postgresql_heap_pages_link_no_juror_to_a_ballot(client, settings, staff
     session's snapshot still needs them: the figures say how many were left)."""
     jurors = 30
     closed = _vote_and_close(settings, staff, jurors)
+    wait_for_the_scrub(client, settings, closed.election.round_id)
     known = frozenset(closed.trackers)
     engine = create_engine(settings.database_url, isolation_level="AUTOCOMMIT")
     figures, scores = [], []
