@@ -19,11 +19,9 @@ from awards.accounts.passwords import Passwords
 from awards.database import Database
 from awards.errors import FormInvalid
 from awards.forms import PLAIN_LINE, Fields
-from awards.models.base import utcnow
 from awards.settings import Settings
 from awards.spreadsheets import ImportRejected, Limits, read_in_thread
-from awards.voting.ballot_sheets import BallotSheet, load_sheet
-from awards.web import rollback_only, services_of
+from awards.web import rollback_only
 
 T = TypeVar("T")
 # Dependencies are declared by name in `create_app`: `session` is the request's transaction,
@@ -60,16 +58,6 @@ async def form_error(
         context={**context, "errors": exc.errors, "values": exc.values},
         status_code=status_code,
     )
-
-
-def server_secret(request: Request) -> str:
-    """The key of the juror's own nominee order and of the tracker tokens."""
-    return services_of(request.app.state).settings.secret_key
-
-
-async def juror_sheet(request: Request, db: Database, round_id: int) -> BallotSheet:
-    """The logged-in juror's ballot sheet for a round open now (the browser pages and the API)."""
-    return await load_sheet(db, round_id, request.user.id, server_secret(request), utcnow())
 
 
 @dataclass(frozen=True)

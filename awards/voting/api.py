@@ -11,10 +11,11 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from awards.handlers import DatabaseService, PathId, juror_sheet, server_secret
+from awards.handlers import DatabaseService, PathId
 from awards.i18n import N_, _
 from awards.models.base import utcnow
 from awards.voting import ballot_sheets, casting, trackers
+from awards.voting.booth import juror_sheet, server_secret
 from awards.web import requires_juror
 
 

@@ -13,11 +13,10 @@ from awards.handlers import (
     FormData,
     PathId,
     Session,
-    juror_sheet,
-    server_secret,
 )
 from awards.models.base import utcnow
 from awards.voting import ballot_sheets, casting, rounds, trackers
+from awards.voting.booth import juror_sheet, server_secret
 from awards.web import requires_juror
 
 
