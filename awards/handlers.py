@@ -12,7 +12,7 @@ from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, PathParameter, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.accounts.passwords import Passwords
@@ -24,6 +24,13 @@ from awards.spreadsheets import ImportRejected, Limits, read_in_thread
 from awards.web import rollback_only
 
 T = TypeVar("T")
+# The media type of each kind of file a page hands out. Litestar adds `; charset=utf-8` to a
+# text type itself: naming it here too sent it twice.
+DOWNLOADS = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "json": "application/json",
+}
 # Dependencies are declared by name in `create_app`: `session` is the request's transaction,
 # `db` the `Database`, and `settings`, `passwords`.
 Session = NamedDependency[AsyncSession]
@@ -84,3 +91,12 @@ async def read_upload(
         exc.filename = upload.filename
         raise
     return Upload(upload.filename, table)
+
+
+def download(content: bytes, filename: str) -> Response[bytes]:
+    """A file to save (`filename`'s extension says its kind), not a page to show."""
+    return Response(
+        content,
+        media_type=DOWNLOADS[filename.rsplit(".", 1)[-1]],
+        headers={"content-disposition": f'attachment; filename="{filename}"'},
+    )

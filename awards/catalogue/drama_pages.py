@@ -16,6 +16,7 @@ from awards.handlers import (
     PathId,
     SearchText,
     Session,
+    download,
     form_error,
     read_upload,
     see_other,
@@ -169,13 +170,4 @@ class DramaController(Controller):
         if fmt not in ("csv", "xlsx"):
             raise FormInvalid({"format": _("Export as csv or xlsx.")})
         content = await catalogue_files.export_dramas(session, season, fmt)
-        media_type = (
-            "text/csv; charset=utf-8"
-            if fmt == "csv"
-            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        )
-        return Response(
-            content,
-            media_type=media_type,
-            headers={"content-disposition": f'attachment; filename="dramas-{season.code}.{fmt}"'},
-        )
+        return download(content, f"dramas-{season.code}.{fmt}")

@@ -17,6 +17,7 @@ from awards.handlers import (
     FormData,
     PathId,
     Session,
+    download,
     form_error,
     read_upload,
     see_other,
@@ -234,11 +235,7 @@ class JuryController(Controller):
             }
             return Template("jury/roster.html", context=context)
         if how == "csv":
-            return Response(
-                codes.codes_csv(done.issued, login_url),
-                media_type="text/csv; charset=utf-8",
-                headers={"content-disposition": 'attachment; filename="activation-codes.csv"'},
-            )
+            return download(codes.codes_csv(done.issued, login_url), "activation-codes.csv")
         return Template(
             "jury/letters.html",
             context={"season": context["season"], "issued": done.issued, "login_url": login_url},

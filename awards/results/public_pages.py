@@ -6,7 +6,7 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
-from awards.handlers import AppSettings, PathId, SearchText, Session
+from awards.handlers import AppSettings, PathId, SearchText, Session, download
 from awards.results import publication
 
 
@@ -66,8 +66,4 @@ class PublicController(Controller):
         name, content = await publication.sealed_file(
             session, round_id, kind, settings, auditor=auditor
         )
-        return Response(
-            content,
-            media_type="application/json",
-            headers={"content-disposition": f'attachment; filename="{name}"'},
-        )
+        return download(content, name)

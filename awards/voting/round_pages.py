@@ -16,6 +16,7 @@ from awards.handlers import (
     FormData,
     PathId,
     Session,
+    download,
     form_error,
     see_other,
 )
@@ -170,11 +171,7 @@ class RoundController(Controller):
     async def export_not_voted(self, round_id: PathId, session: Session) -> Response[bytes]:
         round_ = await rounds.get_round(session, round_id)
         panels = await turnout.turnout(session, round_id, round_.season_id)
-        return Response(
-            turnout.not_voted_csv(panels),
-            media_type="text/csv; charset=utf-8",
-            headers={"content-disposition": f'attachment; filename="not-voted-{round_.code}.csv"'},
-        )
+        return download(turnout.not_voted_csv(panels), f"not-voted-{round_.code}.csv")
 
 
 async def _context(session: AsyncSession, round_id: int, values: bool = True) -> dict[str, Any]:

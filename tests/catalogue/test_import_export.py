@@ -263,3 +263,12 @@ def test_cli_import_and_export(settings, season, tmp_path):
     exported = run_cli(settings, tmp_path, "export", "dramas", str(target), "--season", "2024")
     assert exported.returncode == 0, exported.stderr
     assert openpyxl.load_workbook(target).active.max_row == 5
+
+
+def test_a_csv_download_names_its_charset_once(staff, settings, season):
+    """Litestar appends `; charset=utf-8` to a text media type that already names it, which gave
+    `text/csv; charset=utf-8; charset=utf-8` (issue 11)."""
+    staff.upload(f"/staff/seasons/{season.id}/dramas/import", "good.csv", csv_bytes(ROWS))
+    exported = staff.get(f"/staff/seasons/{season.id}/dramas/export/csv")
+    assert exported.status_code == 200
+    assert exported.headers["content-type"] == "text/csv; charset=utf-8"
