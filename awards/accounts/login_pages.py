@@ -187,6 +187,11 @@ class AuthController(Controller):
                     time=throttle.shown_time(result.locked_until, settings),
                 )
                 if result.locked_until
+                else _(
+                    "Wrong e-mail or password. If you have forgotten your password, ask the"
+                    " association's staff for a new activation code."
+                )
+                if kind == "juror"
                 else _("Wrong user name or password.")
             )
             return Template(

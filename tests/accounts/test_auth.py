@@ -14,7 +14,7 @@ from awards.models import AttemptCounter, AuditEvent, StaffUser, WebSession
 from awards.models.base import utcnow
 from awards.settings import Argon2Params, Settings
 from tests.conftest import STAFF_PASSWORD
-from tests.factories import Browser, run_db
+from tests.factories import Browser, build_election, juror_login, run_db
 
 
 def _sessions(settings: Settings) -> list[WebSession]:
@@ -198,3 +198,19 @@ def test_expired_sessions_are_purged_at_the_next_login(browser, staff_user, sett
     browser.client.cookies.clear()
     browser.login(staff_user, STAFF_PASSWORD)
     assert len(_sessions(settings)) == 1
+
+
+def test_a_wrong_juror_login_names_the_e_mail_and_where_to_get_a_new_code(browser, settings):
+    """Jurors log in with their e-mail, not a user name; one who has forgotten the password
+    needs to know who can help (issue 11)."""
+    election = build_election(settings, jurors=1)
+    refused = juror_login(browser, election.emails[0], "not the password at all")
+    assert refused.status_code == 401
+    assert "邮箱或密码错误。如果忘记了密码，请联系协会工作人员重新发放激活码。" in refused.text
+    assert "用户名" not in refused.text
+    browser.get("/lang/en?next=/juror/login")
+    refused = juror_login(browser, election.emails[0], "not the password at all")
+    assert (
+        "Wrong e-mail or password. If you have forgotten your password, ask the association's"
+        " staff for a new activation code." in refused.text.replace("&#39;", "'")
+    )
