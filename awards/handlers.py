@@ -20,7 +20,7 @@ from awards.database import Database
 from awards.errors import FormInvalid
 from awards.forms import PLAIN_LINE, Fields
 from awards.settings import Settings
-from awards.spreadsheets import ImportRejected, Limits, read_in_thread
+from awards.spreadsheets import Limits, read_in_thread
 from awards.web import rollback_only
 
 T = TypeVar("T")
@@ -78,19 +78,21 @@ async def read_upload(
 ) -> Upload[T]:
     """The form's one file, read and its rows checked by `read` in a worker thread. Called
     before the request's first statement, so its writing transaction (and SQLite's write lock)
-    begins only once the file is read. FormInvalid without a file; ImportRejected, carrying the
-    file's name, for a file that cannot be used."""
+    begins only once the file is read. FormInvalid without a file; ImportRejected for a file that
+    cannot be used."""
     fields = Fields(data)
     upload = fields.upload("file")
     fields.finish()
     upload = cast(UploadFile, upload)  # finish() has raised if there was none
     content = await upload.read()
-    try:
-        table = await read_in_thread(read, upload.filename, content, Limits.of(settings))
-    except ImportRejected as exc:
-        exc.filename = upload.filename
-        raise
+    table = await read_in_thread(read, upload.filename, content, Limits.of(settings))
     return Upload(upload.filename, table)
+
+
+def upload_name(data: dict[str, Any]) -> str:
+    """The name of the form's file, for a page that refuses it ("" without one)."""
+    upload = data.get("file")
+    return upload.filename if isinstance(upload, UploadFile) else ""
 
 
 def download(content: bytes, filename: str) -> Response[bytes]:

@@ -57,10 +57,9 @@ class RowError:
 class ImportRejected(DomainError):
     status_code = 422
 
-    def __init__(self, errors: Sequence[RowError], filename: str = "") -> None:
+    def __init__(self, errors: Sequence[RowError]) -> None:
         super().__init__(N_("The file was not imported: %(n)s problems."), n=len(errors))
         self.errors = list(errors)
-        self.filename = filename
 
 
 def _refused(message: Message) -> ImportRejected:

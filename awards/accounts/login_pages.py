@@ -26,7 +26,7 @@ from awards.handlers import (
     form_error,
     see_other,
 )
-from awards.i18n import _
+from awards.i18n import N_, _
 from awards.models import Juror, StaffUser
 from awards.models.base import utcnow
 from awards.settings import Settings
@@ -36,6 +36,14 @@ HOME = {"staff": "/staff", "juror": "/juror"}
 PENDING_COOKIE = "awards_pending"
 LOGIN_TEMPLATE = {"staff": "auth/login.html", "juror": "juror/login.html"}
 ACTIVATE_TEMPLATE = {"staff": "auth/activate.html", "juror": "juror/activate.html"}
+# One message for an unknown account and a wrong password; jurors log in with their e-mail.
+WRONG_LOGIN = {
+    "staff": N_("Wrong user name or password."),
+    "juror": N_(
+        "Wrong e-mail or password. If you have forgotten your password, ask the"
+        " association's staff for a new activation code."
+    ),
+}
 
 
 def safe_next(target: object, kind: str = "staff") -> str:
@@ -187,12 +195,7 @@ class AuthController(Controller):
                     time=throttle.shown_time(result.locked_until, settings),
                 )
                 if result.locked_until
-                else _(
-                    "Wrong e-mail or password. If you have forgotten your password, ask the"
-                    " association's staff for a new activation code."
-                )
-                if kind == "juror"
-                else _("Wrong user name or password.")
+                else _(WRONG_LOGIN[kind])
             )
             return Template(
                 LOGIN_TEMPLATE[kind],

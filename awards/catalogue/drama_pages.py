@@ -20,6 +20,7 @@ from awards.handlers import (
     form_error,
     read_upload,
     see_other,
+    upload_name,
 )
 from awards.i18n import _
 from awards.spreadsheets import ImportRejected
@@ -28,13 +29,13 @@ from awards.web import requires_staff, rollback_only
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 
 
-def _import_refused(season: Any, exc: FormInvalid | ImportRejected) -> Template:
+def _import_refused(season: Any, exc: FormInvalid | ImportRejected, filename: str) -> Template:
     """The import page with what made the file unusable, or with every bad row."""
     context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
     if isinstance(exc, FormInvalid):
         context["problem"] = next(iter(exc.errors.values()))
     else:
-        context.update(filename=exc.filename, rejected=exc.errors)
+        context.update(filename=filename, rejected=exc.errors)
     return Template("dramas/import.html", context=context, status_code=422)
 
 
@@ -149,7 +150,7 @@ class DramaController(Controller):
         except (FormInvalid, ImportRejected) as exc:
             rollback_only(session)
             season = await seasons.get_season(session, season_id)
-            return _import_refused(season, exc)
+            return _import_refused(season, exc, upload_name(data))
         season = await seasons.get_season(session, season_id)
         try:
             count = await catalogue_files.import_dramas(
@@ -157,8 +158,7 @@ class DramaController(Controller):
             )
         except ImportRejected as exc:
             rollback_only(session)
-            exc.filename = upload.filename
-            return _import_refused(season, exc)
+            return _import_refused(season, exc, upload.filename)
         context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
         return Template("dramas/import.html", context={**context, "imported": count})
 

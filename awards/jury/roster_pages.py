@@ -21,6 +21,7 @@ from awards.handlers import (
     form_error,
     read_upload,
     see_other,
+    upload_name,
 )
 from awards.jury import codes, conflicts, jurors
 from awards.models.base import utcnow
@@ -175,13 +176,7 @@ class JuryController(Controller):
         try:
             upload = await read_upload(data, jurors.read_roster, settings)
             context = await self._context(session, season_id)
-            try:
-                await jurors.import_roster(
-                    session, context["season"], upload.table, request.user.name
-                )
-            except ImportRejected as exc:
-                exc.filename = upload.filename
-                raise
+            await jurors.import_roster(session, context["season"], upload.table, request.user.name)
         except FormInvalid as exc:
             rollback_only(session)
             context = {**await self._context(session, season_id), "problem": exc.errors["file"]}
@@ -189,7 +184,7 @@ class JuryController(Controller):
         except ImportRejected as exc:
             rollback_only(session)
             context = {**await self._context(session, season_id), "rejected": exc.errors}
-            context["filename"] = exc.filename
+            context["filename"] = upload_name(data)
             return Template("jury/roster.html", context=context, status_code=422)
         return see_other(request, "jury", season_id=season_id)
 
