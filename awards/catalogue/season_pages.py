@@ -6,6 +6,7 @@ from litestar.response import Redirect, Template
 from awards.catalogue import seasons
 from awards.errors import FormInvalid
 from awards.handlers import FormData, PathId, Session, form_error, see_other
+from awards.i18n import Message
 from awards.web import requires_staff
 
 
@@ -37,7 +38,8 @@ class SeasonController(Controller):
             )
         except FormInvalid as exc:
             return await form_error(session, "seasons/edit.html", exc, season=None)
-        return see_other(request, "categories", season_id=season.id)
+        done = Message("Season “%(name)s” created.", name=season.name)
+        return see_other(request, "categories", season_id=season.id, done=done)
 
     @get("/seasons/{season_id:int}/edit", name="season.edit")
     async def edit_season(self, season_id: PathId, session: Session) -> Template:
@@ -58,4 +60,6 @@ class SeasonController(Controller):
             )
         except FormInvalid as exc:
             return await form_error(session, "seasons/edit.html", exc, season=season)
-        return see_other(request, "seasons")
+        return see_other(
+            request, "seasons", done=Message("Season “%(name)s” saved.", name=season.name)
+        )
