@@ -1,9 +1,10 @@
-"""Staff: award categories of a season (create, edit, order)."""
+"""Staff: award categories of a season (create, edit, order, remove while unused)."""
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awards import removal
 from awards.catalogue import categories, seasons
 from awards.errors import FormInvalid
 from awards.forms import Fields
@@ -136,4 +137,13 @@ class CategoryController(Controller):
         category = await categories.get_category(session, category_id)
         await categories.move_category(session, category, step, request.user.name)
         done = Message("Order of categories saved.")
+        return see_other(request, "categories", season_id=category.season_id, done=done)
+
+    @post("/categories/{category_id:int}/remove", name="category.remove")
+    async def remove_category(
+        self, request: Request, category_id: PathId, session: Session
+    ) -> Redirect:
+        category = await categories.get_category(session, category_id)
+        await removal.remove_category(session, category, request.user.name)
+        done = Message("Category “%(name)s” removed.", name=category.name)
         return see_other(request, "categories", season_id=category.season_id, done=done)

@@ -1,8 +1,9 @@
-"""Staff: seasons."""
+"""Staff: seasons (create, edit, remove while empty)."""
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
+from awards import removal
 from awards.catalogue import seasons
 from awards.errors import FormInvalid
 from awards.handlers import FormData, PathId, Session, form_error, see_other
@@ -63,3 +64,12 @@ class SeasonController(Controller):
         return see_other(
             request, "seasons", done=Message("Season “%(name)s” saved.", name=season.name)
         )
+
+    @post("/seasons/{season_id:int}/remove", name="season.remove")
+    async def remove_season(
+        self, request: Request, season_id: PathId, session: Session
+    ) -> Redirect:
+        season = await seasons.get_season(session, season_id)
+        await removal.remove_season(session, season, request.user.name)
+        done = Message("Season “%(name)s” removed.", name=season.name)
+        return see_other(request, "seasons", done=done)

@@ -126,6 +126,12 @@ async def list_jurors(session: AsyncSession, season_id: int) -> list[Juror]:
     )
 
 
+async def get_panel(session: AsyncSession, season_id: int, panel_id: int) -> Panel:
+    return await get_or_404(
+        session, Panel, panel_id, N_("No such panel."), Panel.season_id == season_id
+    )
+
+
 async def get_juror(session: AsyncSession, juror_id: int) -> Juror:
     return await get_or_404(
         session, Juror, juror_id, N_("No such juror."), options=[selectinload(Juror.panels)]

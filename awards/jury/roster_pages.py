@@ -7,7 +7,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from awards import hosts, i18n
+from awards import hosts, i18n, removal
 from awards.accounts import throttle
 from awards.catalogue import seasons
 from awards.errors import FormInvalid
@@ -192,6 +192,26 @@ class JuryController(Controller):
             context["filename"] = upload_name(data)
             return Template("jury/roster.html", context=context, status_code=422)
         done = Message("Roster imported: %(n)s jurors.", n=count)
+        return see_other(request, "jury", season_id=season_id, done=done)
+
+    @post("/seasons/{season_id:int}/panels/{panel_id:int}/remove", name="panel.remove")
+    async def remove_panel(
+        self, request: Request, season_id: PathId, panel_id: PathId, session: Session
+    ) -> Redirect:
+        panel = await jurors.get_panel(session, season_id, panel_id)
+        await removal.remove_panel(session, panel, request.user.name)
+        done = Message("Panel “%(name)s” removed.", name=panel.name)
+        return see_other(request, "jury", season_id=season_id, done=done)
+
+    @post("/seasons/{season_id:int}/jurors/{juror_id:int}/remove", name="juror.remove")
+    async def remove_juror(
+        self, request: Request, season_id: PathId, juror_id: PathId, session: Session
+    ) -> Redirect:
+        season = await seasons.get_season(session, season_id)
+        juror = await jurors.get_juror(session, juror_id)
+        name = juror.name
+        await removal.remove_juror(session, season, juror_id, request.user.name)
+        done = Message("Juror “%(name)s” removed from this season.", name=name)
         return see_other(request, "jury", season_id=season_id, done=done)
 
     @post("/seasons/{season_id:int}/jurors/codes", name="jury.codes")
