@@ -73,12 +73,12 @@ def test_a_drama_of_another_kind_is_flagged(staff, settings, season, category):
     web = _add_dramas(settings, season, ["边水往事"], kind="web")[0]
     _add_dramas(settings, season, ["归队"])
     found = staff.get(f"/staff/categories/{category}/nominees?q=边").text
-    assert "此剧为网络剧，而本奖项评选电视剧。" in found
+    assert '<mark class="mismatch">网络剧 · 与本奖项类型不符</mark>' in found
     added = staff.post(f"/staff/categories/{category}/nominees", {"drama_id": web, "q": "边"})
     page = staff.get(added.headers["location"]).text
     assert "请核对：此剧为网络剧，而本奖项评选电视剧。" in page  # the confirmation says so
     assert "有 1 个候选不是本奖项评选的类型（电视剧）" in page
-    assert "此剧为电视剧" not in staff.get(f"/staff/categories/{category}/nominees?q=归").text
+    assert "mismatch" not in staff.get(f"/staff/categories/{category}/nominees?q=归").text
 
 
 @pytest.mark.parametrize(
