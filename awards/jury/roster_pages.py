@@ -126,7 +126,8 @@ class JuryController(Controller):
                 exc,
                 **context,
             )
-        return see_other(request, "jury", season_id=season_id)
+        done = Message("Juror “%(name)s” saved.", name=form.name)
+        return see_other(request, "jury", season_id=season_id, done=done)
 
     @post("/seasons/{season_id:int}/jurors/{juror_id:int}/recusals", name="juror.recusal")
     async def decide_recusal(

@@ -119,6 +119,12 @@ def test_jury_actions_say_what_they_did(staff, season):
         {"name": "张三", "email": "zhang@example.org", "panels": "main"},
     )
     assert _notice(_follow(staff, juror)) == "已添加评委“张三”。"
+    juror_id = re.findall(r"/jurors/(\d+)", staff.get(f"/staff/seasons/{season.id}/jury").text)[0]
+    saved = staff.post(
+        f"/staff/seasons/{season.id}/jurors/{juror_id}",
+        {"name": "张三丰", "email": "zhang@example.org", "panels": "main"},
+    )
+    assert _notice(_follow(staff, saved)) == "已保存评委“张三丰”。"
     roster = "姓名,邮箱,评审组\r\n李四,li@example.org,main\r\n王五,wang@example.org,main\r\n"
     done = staff.upload(f"/staff/seasons/{season.id}/jurors/import", "r.csv", roster.encode())
     assert _notice(_follow(staff, done)) == "已导入评委名单：共 2 人。"
