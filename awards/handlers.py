@@ -59,10 +59,9 @@ def see_other(
     query string: a search to come back to); `done` says what happened, shown once on the next
     page (see `awards.notices`)."""
     path = request.app.route_reverse(route, **params)
-    if query := {key: value for key, value in (query or {}).items() if value}:
-        path = f"{path}?{urlencode(query)}"
-    redirect = Redirect(path=path, status_code=303)
-    return notices.attach(redirect, request, done) if done is not None else redirect
+    search = {key: value for key, value in (query or {}).items() if value}
+    redirect = Redirect(path=f"{path}?{urlencode(search)}" if search else path, status_code=303)
+    return notices.attach(redirect, request, done, path) if done is not None else redirect
 
 
 async def form_error(

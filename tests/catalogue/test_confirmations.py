@@ -10,7 +10,7 @@ from tests.factories import make_category, make_drama, make_season, run_db
 
 
 def _notice(html: str) -> str | None:
-    match = re.search(r'<p class="notice" role="status">([^<]*)</p>', html)
+    match = re.search(r'<p class="notice" role="status" id="done">([^<]*)</p>', html)
     return match[1] if match else None
 
 
@@ -49,6 +49,18 @@ def test_a_planted_or_altered_notice_is_not_shown(staff, season):
     assert _notice(staff.get("/staff/seasons").text) is None
     staff.set_cookie(COOKIE_NAME, "eyJtIjoiSGFja2VkIiwicCI6e319.00")
     assert _notice(staff.get("/staff/seasons").text) is None
+
+
+def test_only_the_page_redirected_to_shows_the_notice(staff, season):
+    """A page opened meanwhile (the public register in another tab) neither shows nor uses
+    it up: a test that went there instead of following the redirect saw a changed title in
+    the confirmation on the public page."""
+    done = staff.post(
+        f"/staff/seasons/{season.id}/edit", {"code": "2024", "name": "届", "year": "2024"}
+    )
+    assert _notice(staff.get("/rounds").text) is None
+    assert _notice(staff.get("/staff/audit").text) is None
+    assert _notice(staff.get(done.headers["location"]).text) == "已保存届次“届”。"
 
 
 def test_a_redirect_that_lands_on_another_keeps_the_notice(staff, season):
