@@ -77,10 +77,10 @@ class FinalForm:
         ties = {}
         for category_id, proposal in found.proposals:
             if proposal.tie and (proposal.quorum_met or category_id in carry):
-                name = f"tie-{category_id}"
-                choice = fields.choice(name, {k: k for k in TIE_CHOICES}, required=False)
+                tie_field = f"tie-{category_id}"
+                choice = fields.choice(tie_field, {k: k for k in TIE_CHOICES}, required=False)
                 if not choice:
-                    fields.fail(name, Message(_CHOOSE))
+                    fields.fail(tie_field, Message(_CHOOSE))
                 ties[category_id] = choice
         fields.finish()
         return cls(code, name, carry, ties)

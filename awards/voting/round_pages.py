@@ -163,8 +163,10 @@ async def _context(session: AsyncSession, round_id: int, values: bool = True) ->
         "all_categories": await categories.list_categories(session, season.id),
         "chosen": {c.id for c in await rounds.round_categories(session, round_id)},
         "schedule_problem": schedule.problem_of(round_),
-        "in_round": await rounds.categories_in_round(session, round_id),
     }
+    # A final's categories may count otherwise than the catalogue says.
+    context["in_round"] = await rounds.categories_in_round(session, round_id)
+    context["counted_by"] = {c.id: c.method for c in context["in_round"]}
     if values:
         context.update(values={}, errors={})
     return context

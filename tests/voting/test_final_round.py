@@ -116,6 +116,11 @@ def test_a_final_round_ranks_what_the_nomination_round_approved(
     assert event.object_id == str(final_id)
     assert json.loads(event.changes)["method"] == ["approval", "borda"]
 
+    assert "波达计数" in staff.get(f"/staff/rounds/{final_id}").text
+    times = {"opens_at": "2999-01-01T10:00", "closes_at": "2999-01-02T10:00"}
+    assert staff.post(f"/staff/rounds/{final_id}/schedule", times).status_code == 303
+    assert "波达计数" in staff.get(f"/rounds/{final_id}").text  # the public page, too
+
     assert staff.post(f"/staff/rounds/{final_id}/open").status_code == 303
     refused = staff.post(settings_url, {"method": "irv", "winners": "1", "quorum": "0"})
     assert refused.status_code == 409  # frozen at opening
@@ -210,6 +215,8 @@ def test_a_tie_across_the_cut_waits_for_staff_and_all_tied_go_forward(
     finals = run_db(settings, lambda s: s.scalar(select(Round.id).where(Round.kind == "final")))
     assert finals is None
     final_id = _create_final(staff, election, **{f"tie-{approval}": "all"})
+    final = _round(settings, final_id)
+    assert (final.code, final.name, final.kind) == ("final", "终评", "final")
     chosen = _final_nominees(settings, final_id)
     assert chosen == {approval: {keys[0], keys[1], keys[2]}}  # Borda missed its quorum
     [event] = _events(settings, Action.ROUND_SHORTLISTED)
