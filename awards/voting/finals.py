@@ -23,7 +23,7 @@ from awards.i18n import N_, Message
 from awards.models import Round, RoundCategory, RoundNominee, Season
 from awards.settings import Settings
 from awards.voting import lifecycle, opening, rounds, sealed_files, shortlist
-from awards.voting.shortlist import TIE_CHOICES, Proposal
+from awards.voting.shortlist import TIE_CHOICES, Entry, Proposal
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,22 @@ async def review(db: Database, source_id: int, settings: Settings) -> Review:
 
 
 _CHOOSE = N_("Choose whether all the tied nominees go forward or the lot decides.")
+
+
+async def source_ranking(
+    db: Database, final: Round, category_id: int, settings: Settings
+) -> dict[int, Entry]:
+    """{nominee id: its place in the nomination round} for a final's category, so that staff
+    adding a nominee back see who came next; empty for a final not made from a shortlist."""
+    if final.source_round_id is None:
+        return {}
+    found = await review(db, final.source_round_id, settings)
+    return {
+        rounds.nominee_id_of(entry.nominee): entry
+        for known, proposal in found.proposals
+        if known == category_id
+        for entry in proposal.entries
+    }
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,17 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.errors import FormInvalid
-from awards.handlers import FormData, PathId, Session, form_error, see_other
+from awards.handlers import (
+    AppSettings,
+    DatabaseService,
+    FormData,
+    PathId,
+    Session,
+    form_error,
+    see_other,
+)
 from awards.models.catalogue import DISCLOSURES, METHODS
-from awards.voting import round_settings, rounds
+from awards.voting import finals, round_settings, rounds
 from awards.web import requires_staff
 
 
@@ -19,9 +27,16 @@ class RoundCategoryController(Controller):
     guards = [requires_staff]  # noqa: RUF012
 
     @get("/", name="round.category")
-    async def show(self, round_id: PathId, category_id: PathId, session: Session) -> Template:
-        context = await _context(session, round_id, category_id)
+    async def show(
+        self, round_id: PathId, category_id: PathId, db: DatabaseService, settings: AppSettings
+    ) -> Template:
+        async with db.transaction(write=False) as session:
+            context = await _context(session, round_id, category_id)
         context["values"] = asdict(context["page"].category.counting)
+        # Read from the sealed files, outside any transaction: a large record takes seconds.
+        ranked = await finals.source_ranking(db, context["round"], category_id, settings)
+        context["ranked"] = ranked
+        context["page"] = context["page"].by_place({n: e.rank for n, e in ranked.items()})
         return Template("rounds/category.html", context=context)
 
     @post("/settings", name="round.category.settings")
@@ -97,6 +112,7 @@ async def _context(session: AsyncSession, round_id: int, category_id: int) -> di
         "page": await round_settings.category_page(session, round_, category_id),
         "methods": METHODS,
         "disclosures": DISCLOSURES,
+        "ranked": {},
         "values": {},
         "errors": {},
     }

@@ -10,7 +10,7 @@ season's scheduled rounds, like every change to what opening freezes.
 """
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, cast
 
 from sqlalchemy import delete, insert, select, update
@@ -38,6 +38,15 @@ class RoundCategoryPage:
     """The round's nominees of the category, with their dramas."""
     others: list[Nominee]
     """The category's other nominees in the catalogue, which staff may add back."""
+
+    def by_place(self, places: Mapping[int, int]) -> "RoundCategoryPage":
+        """Both lists in the order of `places` (nominee id: place in the nomination round),
+        the next in line first among those to add back; those without a place last."""
+
+        def ordered(nominees: list[Nominee]) -> list[Nominee]:
+            return sorted(nominees, key=lambda n: places.get(n.id, len(places) + 1))
+
+        return replace(self, nominees=ordered(self.nominees), others=ordered(self.others))
 
 
 async def category_in_round(

@@ -268,7 +268,10 @@ def test_staff_add_back_and_remove_nominees_of_the_final_until_it_opens(
     final_id = _create_final(staff, election)
     base = f"/staff/rounds/{final_id}/categories/{approval}"
     page = staff.get(base).text
-    assert "剧目2" in page  # offered to add back
+    # Offered to add back, the next in line first, with its place in the nomination round.
+    assert "剧目2" in page
+    assert page.index("剧目2") < page.index("剧目3")
+    assert re.search(r"剧目2 <small[^>]*>提名轮第 3 名 · 1 票", page)
     added = staff.post(f"{base}/nominees/add", {"nominee_id": str(nominee_id_of(keys[2]))})
     assert added.status_code == 303
     removed = staff.post(f"{base}/nominees/remove", {"nominee_id": str(nominee_id_of(keys[0]))})
