@@ -62,8 +62,8 @@ _CHOOSE = N_("Choose whether all the tied nominees go forward or the lot decides
 async def source_ranking(
     db: Database, final: Round, category_id: int, settings: Settings
 ) -> dict[int, Entry]:
-    """{nominee id: its place in the nomination round} for a final's category, so that staff
-    adding a nominee back see who came next; empty for a final not made from a shortlist."""
+    """{nominee id: its entry in the nomination round's ranking} for a final's category, so that
+    staff adding a nominee back see who came next; empty for a final not made from a shortlist."""
     if final.source_round_id is None:
         return {}
     found = await review(db, final.source_round_id, settings)
