@@ -178,7 +178,7 @@ async def _categories_and_register(
     if round_.config_sha256 is None:
         categories = [
             {"name": c.name, "method": c.method}
-            for c in await rounds.round_categories(session, round_.id)
+            for c in await rounds.categories_in_round(session, round_.id)  # a final's own method
         ]
         return categories, []
     config = await sealing.frozen_config(session, round_.id)
