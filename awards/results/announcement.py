@@ -27,7 +27,7 @@ def print_results(console: Console, categories: list[PublicCategory]) -> None:
     """The terminal's announcement, in the current locale."""
     for category in categories:
         shown = display.view(category)
-        title = f"{category.name}（{shown.method}）"
+        title = str(Message("%(name)s (%(method)s)", name=category.name, method=shown.method))
         if shown.has_ranking:
             table = Table(title=title, title_justify="left")
             headings = [
@@ -60,7 +60,9 @@ def print_results(console: Console, categories: list[PublicCategory]) -> None:
 
 
 def _result_text(row: display.Row) -> str:
-    return f"{row.result or '—'}；{row.note}" if row.note else str(row.result or "—")
+    if row.note:
+        return str(Message("%(result)s; %(note)s", result=row.result, note=row.note))
+    return str(row.result or "—")
 
 
 def _grid_table(grid: display.Grid) -> Table:
