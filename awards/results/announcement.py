@@ -70,8 +70,8 @@ def _grid_table(grid: display.Grid) -> Table:
     table.add_column("")
     for column in grid.columns:
         table.add_column(str(column))
-    for label, cells in grid.rows:
-        table.add_row(label, *(_cell(c) for c in cells))
+    for key, label, cells in grid.rows:
+        table.add_row(f"{key} {label}" if key else label, *(_cell(c) for c in cells))
     return table
 
 

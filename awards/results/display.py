@@ -58,11 +58,12 @@ class Row:
 
 @dataclass(frozen=True)
 class Grid:
-    """A table: a title, column headings, and rows of a label and cells."""
+    """A table: a title, column headings, and rows of a key (the heading of the row's own
+    column, where columns are the rows again), a label and cells."""
 
     title: Message
     columns: list[Any]
-    rows: list[tuple[str, list[Any]]]
+    rows: list[tuple[str, str, list[Any]]]
     note: Message | None = None
 
 
@@ -300,8 +301,11 @@ def _pairwise(category: PublicCategory, labels: dict[str, str]) -> Grid:
     """Ballots ranking the row's nominee above the column's, among the first of the ranking."""
     d = category.counts["d"]
     first = [p["nominee"] for p in category.ranking[:PAIRWISE_NOMINEES]]
+    # The columns are headed by rank, so that a phone's width holds them; the rows say who.
+    keys = {p["nominee"]: str(p["rank"]) for p in category.ranking}
     rows = [
         (
+            keys[x],
             labels[x],
             [
                 {"text": "—", "win": None}
@@ -315,16 +319,17 @@ def _pairwise(category: PublicCategory, labels: dict[str, str]) -> Grid:
     more = len(category.ranking) > len(first)
     return Grid(
         title=Message("Pairwise comparison"),
-        columns=[labels[y] for y in first],
+        columns=[keys[y] for y in first],
         rows=rows,
         note=Message(
-            "Each cell: the ballots that rank the row's nominee above the column's; in bold where"
-            " that is more than the other way round."
+            "Each cell: the ballots that rank the row's nominee above the column's (columns by"
+            " rank); in bold where that is more than the other way round."
         )
         if not more
         else Message(
             "Among the first %(n)s of the ranking. Each cell: the ballots that rank the row's"
-            " nominee above the column's; in bold where that is more than the other way round.",
+            " nominee above the column's (columns by rank); in bold where that is more than the"
+            " other way round.",
             n=len(first),
         ),
     )
@@ -353,8 +358,8 @@ def _runoff(count: dict[str, Any], labels: dict[str, str]) -> Grid:
                     votes=votes[nominee],
                 )
             cells.append(cell)
-        rows.append((labels[nominee], cells))
-    rows.sort(key=lambda row: -sum(1 for c in row[1] if c != ""))
+        rows.append(("", labels[nominee], cells))
+    rows.sort(key=lambda row: -sum(1 for c in row[2] if c != ""))
     return Grid(
         title=Message("Round-by-round count for place %(rank)s", rank=count["rank"]),
         columns=[Message("Round %(n)s", n=i) for i in range(1, len(rounds) + 1)],
