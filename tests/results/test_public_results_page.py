@@ -10,13 +10,17 @@ from awards.models import Category, Drama
 from tests.factories import build_election, juror_login, run_db
 
 
-def _published_round(staff, juror, settings) -> int:
+def _published_round(staff, juror, settings, kind: str = "final", **category) -> int:
     """Five jurors; each approves the first of the three nominees, the first two also the second."""
-    election = build_election(settings, jurors=5, methods=("approval",), open_round=False)
+    election = build_election(
+        settings, jurors=5, methods=("approval",), open_round=False, kind=kind
+    )
 
     async def name(session) -> None:
         await session.execute(
-            update(Category).values(name_en="Outstanding TV Drama", disclosure="full", winners=1)
+            update(Category).values(
+                name_en="Outstanding TV Drama", disclosure="full", winners=1, **category
+            )
         )
         first = await session.scalar(select(Drama).where(Drama.title == "剧目0"))
         first.title_en = "The Return"
@@ -60,3 +64,13 @@ def test_the_results_page_says_votes_and_shares_in_either_language(staff, second
     manifest = _text(client.get(f"/rounds/{round_id}").text)
     assert "Outstanding TV Drama" in manifest
     assert "年度优秀电视剧" not in manifest
+
+
+def test_a_nomination_round_shortlists_and_awards_nothing(staff, second_browser, settings):
+    """Its outcome is 入围 (the category's shortlist size is the cut), never 获奖."""
+    round_id = _published_round(staff, second_browser, settings, "nomination", shortlist_size=2)
+    second_browser.client.cookies.clear()
+    page = _text(second_browser.get(f"/rounds/{round_id}/results").text)
+    assert "入围：剧目0、剧目1" in page
+    assert page.count("入围") == 4  # the list, the column, and the two shortlisted
+    assert "获奖" not in page
