@@ -105,7 +105,9 @@ def percent(share: Fraction) -> str:
 def view(category: PublicCategory) -> View:
     nomination = category.kind == "nomination"
     names = Listing([w["label"] for w in category.forward])
-    rows, notes, grids = _rows(category), _notes(category), _grids(category)
+    # The notes and tables explain values: where values are not shown, neither are they.
+    values = category.shows_values
+    notes, grids = (_notes(category), _grids(category)) if values else ([], [])
     return View(
         category=category,
         method=Message(METHODS.get(category.method, category.method)),
@@ -115,9 +117,9 @@ def view(category: PublicCategory) -> View:
             names=names,
         ),
         summary=_summary(category),
-        notes=notes if category.shows_values else [],
-        rows=rows,
-        grids=grids if category.shows_values else [],
+        notes=notes,
+        rows=_rows(category),
+        grids=grids,
     )
 
 
@@ -286,13 +288,12 @@ def _grids(category: PublicCategory) -> list[Grid]:
     if category.method == "schulze":
         return [_pairwise(category, labels)]
     if category.method == "irv":
-        counts = category.counts.get("counts", [])
-        shown = max(1, len([p for p in category.ranking if p["advances"]]))
+        # The counts of the places that go forward (at least the first), while they fit.
+        places = max(1, sum(1 for p in category.ranking if p["advances"]))
         return [
             _runoff(count, labels)
-            for count in counts[: min(shown, RUNOFF_COUNTS)]
-            if len(count["rounds"][0]["votes"] if count["rounds"] else ()) <= RUNOFF_NOMINEES
-            and count["rounds"]
+            for count in category.counts["counts"][: min(places, RUNOFF_COUNTS)]
+            if count["rounds"] and len(count["rounds"][0]["votes"]) <= RUNOFF_NOMINEES
         ]
     return []
 

@@ -104,3 +104,19 @@ def test_the_html_report_says_the_same(settings, tmp_path, record):
 def test_the_exact_fraction_stays_in_the_results_file(settings, tmp_path, record):
     shown = _tally(settings, tmp_path, "--record", str(record), "--json", "--full")
     assert '"value":"185/2"' in shown
+
+
+@pytest.mark.parametrize("level", ["ranking", "winners"])
+def test_below_counts_no_value_is_said(settings, tmp_path, level):
+    """A `ranking` category shows its order, a `winners` one its winners, neither a value, a
+    pairwise table or a round of a count."""
+    categories = [{**c, "disclosure": level} for c in (_approval(), _irv(), _schulze())]
+    record = write_record(tmp_path, categories)
+    report = tmp_path / "report.html"
+    out = _tally(settings, tmp_path, "--record", str(record), "--html", str(report))
+    for text in (out, report.read_text(encoding="utf-8")):
+        assert not re.search(r"\d+ 票|分", text.replace("平均分", ""))
+        assert "两两对比" not in text
+        assert "第 1 轮" not in text
+        assert "获奖者：剧a" in text
+        assert ("名次" in text) == (level == "ranking")
