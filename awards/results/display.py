@@ -147,50 +147,36 @@ def _summary(category: PublicCategory) -> list[Message]:
     return said
 
 
+# How each method's values come about, said under its table.
+NOTES = {
+    "approval": N_(
+        "Percentages are of the %(voters)s jurors who voted in this category"
+        " (abstentions included)."
+    ),
+    "score_trimmed_mean": N_(
+        "Each nominee's mean after dropping its %(trim)s highest and %(trim)s lowest scores."
+    ),
+    "score_mean": N_("Each nominee's mean of the scores it was given."),
+    "borda": N_(
+        "On each ballot a nominee gets one point for each nominee ranked below it"
+        " (unranked nominees get none)."
+    ),
+    "schulze": N_(
+        "A nominee ranks by how many others it beats along the strongest paths of pairwise wins."
+    ),
+    "irv": N_(
+        "Each round the nominee with the fewest votes is out and its ballots go to their next"
+        " choice, until one nominee has more than half; each place is counted again without"
+        " the nominees placed above it."
+    ),
+}
+
+
 def _notes(category: PublicCategory) -> list[Message]:
+    note = NOTES.get(category.method)
     counts = category.counts
-    method = category.method
-    if method == "approval":
-        return [
-            Message(
-                "Percentages are of the %(voters)s jurors who voted in this category"
-                " (abstentions included).",
-                voters=counts.get("participants"),
-            )
-        ]
-    if method == "score_trimmed_mean":
-        return [
-            Message(
-                "Each nominee's mean after dropping its %(trim)s highest and %(trim)s lowest"
-                " scores.",
-                trim=counts.get("trim"),
-            )
-        ]
-    if method == "score_mean":
-        return [Message("Each nominee's mean of the scores it was given.")]
-    if method == "borda":
-        return [
-            Message(
-                "On each ballot a nominee gets one point for each nominee ranked below it"
-                " (unranked nominees get none)."
-            )
-        ]
-    if method == "schulze":
-        return [
-            Message(
-                "A nominee ranks by how many others it beats along the strongest paths of"
-                " pairwise wins."
-            )
-        ]
-    if method == "irv":
-        return [
-            Message(
-                "Each round the nominee with the fewest votes is out and its ballots go to"
-                " their next choice, until one nominee has more than half; each place is"
-                " counted again without the nominees placed above it."
-            )
-        ]
-    return []
+    params = {"voters": counts.get("participants"), "trim": counts.get("trim")}
+    return [Message(note, **params)] if note else []
 
 
 def _rows(category: PublicCategory) -> list[Row]:

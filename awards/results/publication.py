@@ -12,6 +12,10 @@ announcement (terminal, HTML, CSV); only the auditor's report (`awards tally --f
 The files can be downloaded only when every category allows what they contain (the record holds
 every ballot, the results every value), and only once the results are published. The auditor
 role always gets both files. Rounds never announced (`lifecycle.PUBLIC`) are unknown here.
+
+Categories and nominees are named as opening froze them, in English where asked for and entered
+(`name_en`, `label_en`). Who goes forward and which ties mattered is `outcome`'s to say; the
+words and numbers a reader sees are `display`'s.
 """
 
 from dataclasses import asdict, dataclass, field, replace
@@ -74,16 +78,16 @@ def level_of(disclosure: str, valid: int, threshold: int) -> str:
     return disclosure
 
 
+def _named(entry: dict[str, Any], english: bool, key: str) -> str:
+    """An entry's name (`key`), or its English one (`key`_en) where asked for and entered."""
+    return (english and entry.get(f"{key}_en")) or entry[key]
+
+
 def _english(record: ElectionRecord) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
     """English names as opening froze them (the configuration's `name_en` and `label_en`)."""
     config = (record.config or {}).get("categories", [])
-    names = {c["id"]: c["name_en"] for c in config if c.get("name_en")}
-    labels = {
-        (c["id"], n["id"]): n["label_en"]
-        for c in config
-        for n in c["nominees"]
-        if n.get("label_en")
-    }
+    names = {c["id"]: _named(c, True, "name") for c in config}
+    labels = {(c["id"], n["id"]): _named(n, True, "label") for c in config for n in c["nominees"]}
     return names, labels
 
 
@@ -237,11 +241,6 @@ async def round_page(session: AsyncSession, round_id: int, *, english: bool = Fa
     season = await seasons.get_season(session, round_.season_id)
     categories, register = await _categories_and_register(session, round_, english)
     return RoundPage(round_, season, categories, register)
-
-
-def _named(entry: dict[str, Any], english: bool, key: str) -> str:
-    """An entry's name (`key`), or its English one (`key`_en) where asked for and entered."""
-    return (english and entry.get(f"{key}_en")) or entry[key]
 
 
 async def _categories_and_register(
