@@ -233,7 +233,9 @@ def _said(
         note = None
         if recused:
             note = Message(
-                "%(recused)s jurors recused: the share is of the other %(base)s.",
+                N_("1 juror recused: the share is of the other %(base)s.")
+                if recused == 1
+                else N_("%(recused)s jurors recused: the share is of the other %(base)s."),
                 recused=recused,
                 base=counts["participants"] - recused,
             )
