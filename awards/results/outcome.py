@@ -14,15 +14,22 @@ from typing import Any
 LOT, TIED = "lot", "tied"
 
 
+def _candidates(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The places that can go forward: a nominee without a value (every juror recused from it,
+    no score left) never wins, and so never makes a shortlist either. IRV gives no values."""
+    irv = result["method"] == "irv"
+    return [p for p in result["ranking"] if irv or p["value"] is not None]
+
+
 def cut(kind: str, result: dict[str, Any], shortlist_size: int | None) -> int:
     """How many of the ranking go forward.
 
-    A final round: its winners. A nomination round: the first `shortlist_size` of the ranking,
-    as the final round is made (all of them where no size is set)."""
+    A final round: its winners. A nomination round: the first `shortlist_size` of those with a
+    value, as the final round's shortlist is proposed (all of them where no size is set)."""
     if not result["quorum_met"]:
         return 0
     if kind == "nomination":
-        ranked = len(result["ranking"])
+        ranked = len(_candidates(result))
         return ranked if shortlist_size is None else min(shortlist_size, ranked)
     return len(result["winners"])
 
@@ -30,7 +37,7 @@ def cut(kind: str, result: dict[str, Any], shortlist_size: int | None) -> int:
 def forward(kind: str, result: dict[str, Any], places: int) -> list[str]:
     """The nominees who go forward, best first."""
     if kind == "nomination":
-        return [p["nominee"] for p in result["ranking"][:places]]
+        return [p["nominee"] for p in _candidates(result)[:places]]
     return list(result["winners"])
 
 

@@ -82,3 +82,17 @@ def test_a_runoff_ends_by_lot_only_between_the_last_two(settings, tmp_path):
     lines = _lines(settings, tmp_path, [category("early", "irv", ["a", "b", "c"], early)])
     assert "抽签决定" not in lines[""]
     assert "（抽签淘汰）" in lines[""]
+
+
+def test_a_nominee_without_a_value_is_never_shortlisted(settings, tmp_path):
+    """Every juror recused from d: d has no share, so it goes forward in no shortlist, even one
+    without a size (which takes every nominee with a value)."""
+    votes = {"a": 6, "b": 4, "c": 0, "d": 0}
+    nominated = _approval("c", votes, recused={"d": 6})
+    lines = _lines(settings, tmp_path, [nominated], kind="nomination")
+    assert [label for label in ("剧a", "剧b", "剧c", "剧d") if "入围" in lines[label]] == [
+        "剧a",
+        "剧b",
+        "剧c",
+    ]
+    assert "0 票（—）" in lines["剧d"]
