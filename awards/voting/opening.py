@@ -154,6 +154,15 @@ def category_config(item: CategoryPlan) -> dict[str, Any]:
             for n in item.nominees
         ],
     }
+    # English names and the shortlist size where set: the results are named and cut by them
+    # as opening froze them (records of earlier rounds have none; readers fall back).
+    if category.name_en:
+        config["name_en"] = category.name_en
+    if category.shortlist_size is not None:
+        config["shortlist_size"] = category.shortlist_size
+    for entry, nominee in zip(config["nominees"], item.nominees, strict=True):
+        if nominee.label_en:
+            entry["label_en"] = nominee.label_en
     if category.method == "approval":
         config["max_choices"] = category.max_choices
     if category.method in SCORED:

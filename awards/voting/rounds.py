@@ -114,6 +114,9 @@ class CategoryInRound:
     id: int
     code: str
     name: str
+    name_en: str | None
+    shortlist_size: int | None
+    """The catalogue's: how many of a nomination round's nominees go on to the final."""
     method: str
     winners: int
     max_choices: int | None
@@ -142,6 +145,8 @@ async def categories_in_round(session: AsyncSession, round_id: int) -> list[Cate
             category.id,
             category.code,
             category.name,
+            category.name_en,
+            category.shortlist_size,
             **asdict(Counting.of(row if row.method is not None else category)),
             own=row.method is not None,
         )
