@@ -24,7 +24,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from awards import hosts, i18n
+from awards import hosts, i18n, notices
 from awards.accounts import password_rules
 from awards.accounts.juror_pages import JurorAuthController, JurorPasswordController
 from awards.accounts.login_pages import AuthController
@@ -35,6 +35,7 @@ from awards.audit_pages import AuditController
 from awards.catalogue.category_pages import CategoryController
 from awards.catalogue.drama_pages import DramaController
 from awards.catalogue.dramas import DRAMA_KINDS
+from awards.catalogue.file_pages import ImportTemplateController
 from awards.catalogue.nominee_pages import NomineeController
 from awards.catalogue.season_pages import SeasonController
 from awards.database import Database
@@ -42,6 +43,7 @@ from awards.errors import Busy, Conflict, DomainError
 from awards.i18n import N_
 from awards.jury.declaration_pages import DeclarationController
 from awards.jury.roster_pages import JuryController
+from awards.notices import NoticeMiddleware
 from awards.results.public_pages import PublicController
 from awards.settings import TEMPLATES_DIR, Settings
 from awards.voting import lifecycle
@@ -148,6 +150,7 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
     env.globals["TIMEZONE"] = settings.timezone
     env.globals["ROUND_STATE_LABELS"] = lifecycle.LABELS
     env.globals["current_locale"] = i18n.current_locale
+    env.globals["notice"] = notices.shown
 
 
 def logging_config(settings: Settings) -> LoggingConfig:
@@ -197,6 +200,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     CategoryController,
                     DramaController,
                     NomineeController,
+                    ImportTemplateController,
                     AuditController,
                     JuryController,
                     RoundController,
@@ -228,6 +232,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(hosts.AllowedHostsMiddleware, settings=settings, refuse=_domain_error),
             ScheduleMiddleware,
             PrincipalMiddleware,
+            NoticeMiddleware,
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

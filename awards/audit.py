@@ -37,10 +37,12 @@ class Action:
 
     SEASON_CREATED = "season.created"
     SEASON_UPDATED = "season.updated"
+    SEASON_REMOVED = "season.removed"
     CATEGORY_CREATED = "category.created"
     CATEGORY_UPDATED = "category.updated"
     CATEGORY_PANELS_SET = "category.panels_set"
     CATEGORY_REORDERED = "category.reordered"  # on the season: its categories' order
+    CATEGORY_REMOVED = "category.removed"
     DRAMA_CREATED = "drama.created"
     DRAMA_UPDATED = "drama.updated"
     DRAMA_DELETED = "drama.deleted"
@@ -49,8 +51,10 @@ class Action:
     NOMINEE_REMOVED = "nominee.removed"
     NOMINEE_IMPORTED = "nominee.imported"  # on the season: one event per file
     PANEL_CREATED = "panel.created"
+    PANEL_REMOVED = "panel.removed"
     JUROR_CREATED = "juror.created"
     JUROR_UPDATED = "juror.updated"
+    JUROR_REMOVED = "juror.removed"  # off the season's panels; gone when on no panel at all
     JUROR_IMPORTED = "juror.imported"  # on the season: one event per file
     JUROR_CODES_ISSUED = "juror.codes_issued"  # on "jurors": how many, and which
     JUROR_ACTIVATED = "juror.activated"  # the juror chose a password with a code

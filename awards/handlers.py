@@ -1,11 +1,12 @@
 """What every controller (the *_pages.py of each feature) uses: the named dependencies, typed
 path and query parameters, the redirect after a POST, a form shown again with its errors, and
-an uploaded file read before the transaction writes.
+an uploaded file read before the transaction writes, and the confirmation a redirect carries.
 Handlers parse input, call one domain function, and render or redirect (POST, 303, GET)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, cast
+from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.datastructures import UploadFile
@@ -15,10 +16,12 @@ from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awards import notices
 from awards.accounts.passwords import Passwords
 from awards.database import Database
 from awards.errors import FormInvalid
 from awards.forms import PLAIN_LINE, Fields
+from awards.i18n import Message
 from awards.settings import Settings
 from awards.spreadsheets import Limits, read_in_thread
 from awards.web import rollback_only
@@ -44,8 +47,21 @@ FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 SearchText = Annotated[str, QueryParameter(max_length=200, pattern=PLAIN_LINE)]
 
 
-def see_other(request: Request, route: str, **params: Any) -> Redirect:
-    return Redirect(path=request.app.route_reverse(route, **params), status_code=303)
+def see_other(
+    request: Request,
+    route: str,
+    *,
+    done: Message | None = None,
+    query: Mapping[str, str] | None = None,
+    **params: Any,
+) -> Redirect:
+    """The redirect after a POST to the page `route` names (`params` fill its path, `query` its
+    query string: a search to come back to); `done` says what happened, shown once on the next
+    page (see `awards.notices`)."""
+    path = request.app.route_reverse(route, **params)
+    search = {key: value for key, value in (query or {}).items() if value}
+    redirect = Redirect(path=f"{path}?{urlencode(search)}" if search else path, status_code=303)
+    return notices.attach(redirect, request, done, path) if done is not None else redirect
 
 
 async def form_error(

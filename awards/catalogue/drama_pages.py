@@ -22,7 +22,7 @@ from awards.handlers import (
     see_other,
     upload_name,
 )
-from awards.i18n import _
+from awards.i18n import Message, _
 from awards.spreadsheets import ImportRejected
 from awards.web import requires_staff, rollback_only
 
@@ -86,12 +86,13 @@ class DramaController(Controller):
     ) -> Template | Redirect:
         season = await seasons.get_season(session, season_id)
         try:
-            await dramas.create_drama(
+            created = await dramas.create_drama(
                 session, season.id, dramas.DramaForm.parse(data), request.user.name
             )
         except FormInvalid as exc:
             return await form_error(session, "dramas/edit.html", exc, season=season, drama=None)
-        return see_other(request, "dramas", season_id=season.id)
+        done = Message("Drama “%(title)s” added.", title=created.title)
+        return see_other(request, "dramas", season_id=season.id, done=done)
 
     @get("/dramas/{drama_id:int}/edit", name="drama.edit")
     async def edit_drama(self, drama_id: PathId, session: Session) -> Template:
@@ -119,7 +120,8 @@ class DramaController(Controller):
             )
         except FormInvalid as exc:
             return await form_error(session, "dramas/edit.html", exc, season=season, drama=drama)
-        return see_other(request, "dramas", season_id=drama.season_id)
+        done = Message("Drama “%(title)s” saved.", title=drama.title)
+        return see_other(request, "dramas", season_id=drama.season_id, done=done)
 
     @post("/dramas/{drama_id:int}/delete", name="drama.delete")
     async def delete_drama(self, request: Request, drama_id: PathId, session: Session) -> Redirect:
@@ -159,8 +161,8 @@ class DramaController(Controller):
         except ImportRejected as exc:
             rollback_only(session)
             return _import_refused(season, exc, upload.filename)
-        context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
-        return Template("dramas/import.html", context={**context, "imported": count})
+        done = Message("Dramas imported: %(n)s added.", n=count)
+        return see_other(request, "dramas", season_id=season.id, done=done)
 
     @get("/seasons/{season_id:int}/dramas/export/{fmt:str}", name="drama.export")
     async def export(

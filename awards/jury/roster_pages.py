@@ -7,7 +7,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Response, Template
 
-from awards import hosts, i18n
+from awards import hosts, i18n, removal
 from awards.accounts import throttle
 from awards.catalogue import seasons
 from awards.errors import FormInvalid
@@ -23,6 +23,7 @@ from awards.handlers import (
     see_other,
     upload_name,
 )
+from awards.i18n import Message
 from awards.jury import codes, conflicts, jurors
 from awards.models.base import utcnow
 from awards.spreadsheets import ImportRejected
@@ -58,7 +59,7 @@ class JuryController(Controller):
     ) -> Template | Redirect:
         context = await self._context(session, season_id)
         try:
-            await jurors.create_panel(
+            panel = await jurors.create_panel(
                 session, context["season"], jurors.PanelForm.parse(data), request.user.name
             )
         except FormInvalid as exc:
@@ -68,7 +69,8 @@ class JuryController(Controller):
                 exc,
                 **context,
             )
-        return see_other(request, "jury", season_id=season_id)
+        done = Message("Panel “%(name)s” created.", name=panel.name)
+        return see_other(request, "jury", season_id=season_id, done=done)
 
     @post("/seasons/{season_id:int}/jurors", name="juror.create")
     async def create_juror(
@@ -77,7 +79,7 @@ class JuryController(Controller):
         context = await self._context(session, season_id)
         known = {p.code for p in context["panels"]}
         try:
-            await jurors.save_juror(
+            juror = await jurors.save_juror(
                 session, context["season"], jurors.JurorForm.parse(data, known), request.user.name
             )
         except FormInvalid as exc:
@@ -87,7 +89,8 @@ class JuryController(Controller):
                 exc,
                 **context,
             )
-        return see_other(request, "jury", season_id=season_id)
+        done = Message("Juror “%(name)s” added.", name=juror.name)
+        return see_other(request, "jury", season_id=season_id, done=done)
 
     @get("/seasons/{season_id:int}/jurors/{juror_id:int}", name="juror.edit")
     async def edit_juror(
@@ -123,7 +126,8 @@ class JuryController(Controller):
                 exc,
                 **context,
             )
-        return see_other(request, "jury", season_id=season_id)
+        done = Message("Juror “%(name)s” saved.", name=form.name)
+        return see_other(request, "jury", season_id=season_id, done=done)
 
     @post("/seasons/{season_id:int}/jurors/{juror_id:int}/recusals", name="juror.recusal")
     async def decide_recusal(
@@ -176,7 +180,9 @@ class JuryController(Controller):
         try:
             upload = await read_upload(data, jurors.read_roster, settings)
             context = await self._context(session, season_id)
-            await jurors.import_roster(session, context["season"], upload.table, request.user.name)
+            count = await jurors.import_roster(
+                session, context["season"], upload.table, request.user.name
+            )
         except FormInvalid as exc:
             rollback_only(session)
             context = {**await self._context(session, season_id), "problem": exc.errors["file"]}
@@ -186,7 +192,28 @@ class JuryController(Controller):
             context = {**await self._context(session, season_id), "rejected": exc.errors}
             context["filename"] = upload_name(data)
             return Template("jury/roster.html", context=context, status_code=422)
-        return see_other(request, "jury", season_id=season_id)
+        done = Message("Roster imported: %(n)s jurors.", n=count)
+        return see_other(request, "jury", season_id=season_id, done=done)
+
+    @post("/seasons/{season_id:int}/panels/{panel_id:int}/remove", name="panel.remove")
+    async def remove_panel(
+        self, request: Request, season_id: PathId, panel_id: PathId, session: Session
+    ) -> Redirect:
+        panel = await jurors.get_panel(session, season_id, panel_id)
+        await removal.remove_panel(session, panel, request.user.name)
+        done = Message("Panel “%(name)s” removed.", name=panel.name)
+        return see_other(request, "jury", season_id=season_id, done=done)
+
+    @post("/seasons/{season_id:int}/jurors/{juror_id:int}/remove", name="juror.remove")
+    async def remove_juror(
+        self, request: Request, season_id: PathId, juror_id: PathId, session: Session
+    ) -> Redirect:
+        season = await seasons.get_season(session, season_id)
+        juror = await jurors.get_juror(session, juror_id)
+        name = juror.name
+        await removal.remove_juror(session, season, juror_id, request.user.name)
+        done = Message("Juror “%(name)s” removed from this season.", name=name)
+        return see_other(request, "jury", season_id=season_id, done=done)
 
     @post("/seasons/{season_id:int}/jurors/codes", name="jury.codes")
     async def issue_codes(
