@@ -233,7 +233,14 @@ class JuryController(Controller):
             return download(codes.codes_csv(done.issued, login_url), "activation-codes.csv")
         return Template(
             "jury/letters.html",
-            context={"season": context["season"], "issued": done.issued, "login_url": login_url},
+            context={
+                "season": context["season"],
+                "issued": done.issued,
+                "login_url": login_url,
+                "qr": codes.qr_svg(login_url),
+                "windows": await codes.voting_windows(session, season_id),
+                "contact": settings.contact,
+            },
         )
 
 
