@@ -11,14 +11,14 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, distinct, func, select
+from sqlalchemy import ColumnElement, Select, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
 from awards.audit import Action
 from awards.errors import FormInvalid
 from awards.i18n import N_, Message, local_time
-from awards.models import AuditEvent, Juror, StaffUser
+from awards.models import AuditEvent, Category, Drama, Juror, Nominee, Season, StaffUser
 
 PAGE_SIZE = 50
 JURORS = "jurors"
@@ -116,12 +116,26 @@ FIELD_LABELS = {
     "count": N_("Rows"),
     "jurors": N_("Jurors"),
     "days": N_("Days valid"),
+    "juror_id": N_("Juror"),
+    "nominee_id": N_("Nominee"),
+    "drama_id": N_("Drama"),
+    "category_id": N_("Category"),
+    "season_id": N_("Season"),
 }
 # Actors that are no person: the machinery, named.
 ACTOR_LABELS = {
     "schedule": N_("The schedule"),
     "cli": N_("Command line"),
     "demo": N_("Demo data"),
+}
+# What the id fields of events refer to: the id, then the words that name it.
+_REFERENCES: dict[str, Select[Any]] = {
+    "juror_id": select(Juror.id, Juror.name),
+    "drama_id": select(Drama.id, Drama.title),
+    "season_id": select(Season.id, Season.name),
+    "category_id": select(Category.id, Category.name),
+    # A nominee: "person（title）" for a person, the title for a work.
+    "nominee_id": select(Nominee.id, Nominee.person_name, Drama.title).join(Nominee.drama),
 }
 _LONGEST = 120  # characters of one value shown; the rest is in the event itself
 
@@ -228,14 +242,16 @@ async def log_page(session: AsyncSession, shown: AuditFilter, page: int, zone: s
         )
     )
     names = await _account_names(session, [e.actor for e in events])
+    bodies = [audit.event_body(e)["changes"] for e in events]
+    referred = await _referred_names(session, bodies)
     lines = [
         Line(
             event,
             ACTION_LABELS.get(event.action, event.action),
             names.get(event.actor, event.actor),
-            readable_changes(event, zone),
+            readable_changes(changes, zone, referred),
         )
-        for event in events
+        for event, changes in zip(events, bodies, strict=True)
     ]
     actors = await session.scalars(
         select(distinct(AuditEvent.actor))
@@ -245,18 +261,42 @@ async def log_page(session: AsyncSession, shown: AuditFilter, page: int, zone: s
     return LogPage(lines, page, pages, matching, await audit.verify(session), list(actors))
 
 
-def readable_changes(event: AuditEvent, zone: str) -> list[Change]:
-    """What an event holds, field by field: [old, new] pairs as a change, anything else (an
-    import's file and rows, the jurors given codes) as a fact. Times are shown in `zone`."""
-    changes = audit.event_body(event)["changes"]
+def readable_changes(
+    changes: dict[str, Any], zone: str, referred: dict[tuple[str, int], str] | None = None
+) -> list[Change]:
+    """What an event holds (its `changes`), field by field: [old, new] pairs as a change,
+    anything else (an import's file and rows, the jurors given codes) as a fact. Times are
+    shown in `zone`; ids of jurors, nominees and the like by the names in `referred`."""
+    referred = referred or {}
     found = []
     for key, value in changes.items():
         label = FIELD_LABELS.get(key, key)
         if isinstance(value, list) and len(value) == 2 and key not in ("jurors", "panels"):
-            old, new = value
+            old, new = (referred.get((key, v), v) if isinstance(v, int) else v for v in value)
             found.append(Change(label, _shown(key, old, zone), _shown(key, new, zone)))
         else:
             found.append(Change(label, None, _shown(key, value, zone)))
+    return found
+
+
+async def _referred_names(
+    session: AsyncSession, bodies: list[dict[str, Any]]
+) -> dict[tuple[str, int], str]:
+    """(field, id) -> the name of what an id field of these events refers to, as it is now."""
+    wanted: dict[str, set[int]] = {key: set() for key in _REFERENCES}
+    for changes in bodies:
+        for key, value in changes.items():
+            if key in wanted and isinstance(value, list):
+                wanted[key].update(v for v in value if isinstance(v, int))
+    found: dict[tuple[str, int], str] = {}
+    for key, ids in wanted.items():
+        if ids:
+            query = _REFERENCES[key]
+            rows = await session.execute(query.where(query.selected_columns[0].in_(ids)))
+            for row_id, *parts in rows:
+                # A person nominee: "person（title）"; anything else: its one name.
+                name = f"{parts[0]}（{parts[1]}）" if len(parts) == 2 and parts[0] else parts[-1]
+                found[(key, row_id)] = str(name)
     return found
 
 
@@ -284,6 +324,11 @@ async def _account_names(session: AsyncSession, actors: list[str]) -> dict[str, 
         if kind in wanted and number.isdigit():
             wanted[kind].add(int(number))
     names: dict[str, str | Message] = {a: Message(label) for a, label in ACTOR_LABELS.items()}
+    # Logins name the staff member by user name, other events by display name: show one.
+    for username, name in await session.execute(
+        select(StaffUser.username, StaffUser.display_name).where(StaffUser.username.in_(actors))
+    ):
+        names[username] = name
     if wanted["juror"]:
         for juror_id, name in await session.execute(
             select(Juror.id, Juror.name).where(Juror.id.in_(wanted["juror"]))

@@ -136,3 +136,20 @@ def test_the_log_comes_a_page_at_a_time(staff, settings):
     assert "action=staff.logged_in" in following[1].replace("&amp;", "&")
     last = staff.get("/staff/audit" + following[1].replace("&amp;", "&")).text
     assert _rows(last)
+
+
+def test_ids_in_an_event_are_shown_by_name(staff, settings):
+    from tests.factories import build_election
+
+    election = build_election(settings, jurors=1, methods=("approval",), open_round=False)
+    nominee = election.nominees["approval"][0].removeprefix("n")
+    answer = staff.post(
+        f"/staff/seasons/{election.season_id}/jurors/{election.juror_ids[0]}/recusals",
+        {"nominee_id": nominee, "decision": "recuse", "reason": "亲属关系", "note": "内部"},
+    )
+    assert answer.status_code == 303
+    [row] = _rows(staff.get("/staff/audit", params={"action": "recusal.decided"}).text)
+    assert "评委000" in row
+    assert "剧目0" in row
+    assert "juror_id" not in row
+    assert "公开理由" in row
