@@ -137,6 +137,9 @@ _REFERENCES: dict[str, Select[Any]] = {
     # A nominee: "person（title）" for a person, the title for a work.
     "nominee_id": select(Nominee.id, Nominee.person_name, Drama.title).join(Nominee.drama),
 }
+_LISTS = ("jurors",)
+"""Fields whose value is a plain list (the jurors given codes), not an [old, new] pair: a
+changed list (a juror's panels, a round's categories) is a pair of lists."""
 _LONGEST = 120  # characters of one value shown; the rest is in the event itself
 
 
@@ -271,9 +274,16 @@ def readable_changes(
     found = []
     for key, value in changes.items():
         label = FIELD_LABELS.get(key, key)
-        if isinstance(value, list) and len(value) == 2 and key not in ("jurors", "panels"):
+        if key == "id":
+            continue  # the object's own id: the action's column names it
+        if isinstance(value, list) and len(value) == 2 and key not in _LISTS:
             old, new = (referred.get((key, v), v) if isinstance(v, int) else v for v in value)
+            if old is None and new in ("", None):
+                continue  # an empty field of a new object
             found.append(Change(label, _shown(key, old, zone), _shown(key, new, zone)))
+        elif key == "jurors" and isinstance(value, list):
+            names = [referred.get(("juror_id", v), v) for v in value]
+            found.append(Change(label, None, _shown(key, names, zone)))
         else:
             found.append(Change(label, None, _shown(key, value, zone)))
     return found
@@ -286,8 +296,12 @@ async def _referred_names(
     wanted: dict[str, set[int]] = {key: set() for key in _REFERENCES}
     for changes in bodies:
         for key, value in changes.items():
-            if key in wanted and isinstance(value, list):
+            if key in _LISTS or not isinstance(value, list):
+                continue
+            if key in wanted:
                 wanted[key].update(v for v in value if isinstance(v, int))
+        if isinstance(jurors := changes.get("jurors"), list):  # those given codes
+            wanted["juror_id"].update(v for v in jurors if isinstance(v, int))
     found: dict[tuple[str, int], str] = {}
     for key, ids in wanted.items():
         if ids:

@@ -114,15 +114,20 @@ ZONE_LABELS = {
 }
 
 
-def local_time(value: datetime | None, zone: str) -> str:
-    """An aware datetime shown in the association's zone, with the zone named as people say it:
-    "2024-05-01 20:00 北京时间" (or "Beijing time"), else by its offset then ("UTC+01:00"), not
-    by its tz database name."""
-    if value is None:
-        return ""
-    local = value.astimezone(ZoneInfo(zone))
+def zone_label(zone: str, at: datetime) -> str:
+    """The zone as people name it, at the instant `at`: 北京时间 / "Beijing time" for China's
+    zone (and a few others by name), else its offset then ("UTC+01:00"), never its tz
+    database name."""
     label = ZONE_LABELS.get(zone)
     if label is None:
-        offset = local.strftime("%z")  # +0100
+        offset = at.astimezone(ZoneInfo(zone)).strftime("%z")  # +0100
         label = f"UTC{offset[:3]}:{offset[3:]}"
-    return local.strftime("%Y-%m-%d %H:%M ") + gettext(label)
+    return gettext(label)
+
+
+def local_time(value: datetime | None, zone: str) -> str:
+    """An aware datetime shown in the association's zone, with the zone named as people say it:
+    "2024-05-01 20:00 北京时间" (see `zone_label`)."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M ") + zone_label(zone, value)

@@ -153,3 +153,19 @@ def test_ids_in_an_event_are_shown_by_name(staff, settings):
     assert "剧目0" in row
     assert "juror_id" not in row
     assert "公开理由" in row
+
+
+def test_lists_and_codes_issued_read_plainly(settings):
+    from awards.audit_view import readable_changes
+
+    changes = {
+        "panels": [["main"], ["main", "web"]],
+        "jurors": [7, 8],
+        "id": 3,
+        "phone": [None, ""],
+    }
+    shown = readable_changes(changes, "Asia/Shanghai", {("juror_id", 7): "张评委"})
+    assert [(c.label, c.old, c.new) for c in shown] == [
+        ("Panels", "main", "main、web"),
+        ("Jurors", None, "张评委、8"),
+    ]
