@@ -1,7 +1,7 @@
 """a staff recusal's public reason apart from its private note
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 Before this revision a staff decision had one `reason`, which the register of recusals
 published beside the juror's name, although the form never said so: staff wrote there what
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
