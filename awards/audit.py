@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.models import AuditEvent, AuditHead, Base
@@ -194,29 +194,6 @@ async def verify(session: AsyncSession) -> ChainReport:
     events = await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.seq))
     collected = [event async for event in events]
     return verify_chain(collected, await head(session))
-
-
-PAGE_SIZE = 100
-
-
-@dataclass(frozen=True)
-class LogPage:
-    """One page of the log for staff, newest first, with the state of the whole chain."""
-
-    events: list[AuditEvent]
-    pages: int
-    report: ChainReport
-
-
-async def log_page(session: AsyncSession, page: int) -> LogPage:
-    total = await session.scalar(select(func.count()).select_from(AuditEvent)) or 0
-    events = await session.scalars(
-        select(AuditEvent)
-        .order_by(AuditEvent.seq.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    )
-    return LogPage(list(events), max(1, -(-total // PAGE_SIZE)), await verify(session))
 
 
 def snapshot(obj: Base, **related: Any) -> dict[str, Any]:

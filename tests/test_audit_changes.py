@@ -233,7 +233,7 @@ def recusal(staff, settings, election):
     url = f"/staff/seasons/{election.season_id}/jurors/{juror_id}/recusals"
     seq = _head(settings)
     _ok(staff.post(url, {"nominee_id": str(nominee_id), "decision": "recuse", "reason": "亲属"}))
-    _ok(staff.post(url, {"nominee_id": str(nominee_id), "decision": "lift", "reason": "已核实"}))
+    _ok(staff.post(url, {"nominee_id": str(nominee_id), "decision": "lift", "note": "已核实"}))
     return (
         seq,
         "recusal_decision",
@@ -242,7 +242,8 @@ def recusal(staff, settings, election):
             "juror_id": [None, juror_id],
             "nominee_id": [None, nominee_id],
             "recused": [None, False],
-            "reason": [None, "已核实"],
+            "public_reason": [None, ""],
+            "private_note": [None, "已核实"],
         },
     )
 

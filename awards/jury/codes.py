@@ -6,6 +6,9 @@ e-mails, are the only place they are ever seen."""
 from dataclasses import dataclass
 from datetime import datetime
 
+import segno
+from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import mail
@@ -13,7 +16,7 @@ from awards.accounts import activation
 from awards.csv_files import csv_bytes
 from awards.errors import DomainError, FormInvalid
 from awards.i18n import N_, Message
-from awards.models import Juror
+from awards.models import Juror, Round
 from awards.settings import Settings
 
 FORMATS = ("letters", "csv", "email")
@@ -75,3 +78,40 @@ def codes_csv(issued: list[activation.IssuedCode], login_url: str) -> bytes:
         for item in issued
     ]
     return csv_bytes(["姓名", "单位", "邮箱", "激活码", "有效期至", "激活地址"], rows)
+
+
+@dataclass(frozen=True)
+class VotingWindow:
+    round_name: str
+    opens_at: datetime
+    closes_at: datetime
+
+
+async def voting_windows(session: AsyncSession, season_id: int) -> list[VotingWindow]:
+    """The season's rounds that are scheduled or open with a closing time, as a letter names
+    them: when each one's voting begins and ends."""
+    rounds = await session.scalars(
+        select(Round)
+        .where(
+            Round.season_id == season_id,
+            Round.state.in_(("scheduled", "open")),
+            Round.closes_at.is_not(None),
+        )
+        .order_by(Round.closes_at, Round.id)
+    )
+    return [
+        VotingWindow(r.name, opens_at, r.closes_at)
+        for r in rounds
+        if r.closes_at is not None and (opens_at := r.opens_at or r.opened_at) is not None
+    ]
+
+
+def qr_svg(url: str) -> Markup:
+    """The activation page's address as a QR code in inline SVG, for a phone's camera (WeChat's
+    scanner included): drawn here, so the letter fetches nothing from elsewhere. The code
+    itself is never in it: an address with the code would end up in browser histories and
+    access logs."""
+    svg = segno.make(url, error="m").svg_inline(
+        scale=4, border=4, omitsize=True, svgclass="qr", lineclass=None
+    )
+    return Markup(svg)  # noqa: S704 (segno's own markup of a URL we built)

@@ -1,10 +1,12 @@
 """Staff: panels, the juror roster, activation letters, and recusal decisions."""
 
+from dataclasses import dataclass
 from typing import Annotated, Any, cast
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromQuery
+from litestar.params import Body, FromQuery, QueryParameter
 from litestar.response import Redirect, Response, Template
 
 from awards import hosts, i18n, removal
@@ -16,6 +18,7 @@ from awards.handlers import (
     AppSettings,
     FormData,
     PathId,
+    SearchText,
     Session,
     download,
     form_error,
@@ -33,6 +36,7 @@ UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI
 DECISIONS = {"recuse": "recuse", "lift": "lift", "clear": "clear"}
 RECUSED = {"recuse": True, "lift": False, "clear": None}
 CODE_FORMATS = {how: how for how in codes.FORMATS}
+SHOWN = {shown: shown for shown in conflicts.SHOWN}
 
 
 class JuryController(Controller):
@@ -99,8 +103,14 @@ class JuryController(Controller):
         juror_id: PathId,
         session: Session,
         unlocked: FromQuery[bool] = False,
+        q: SearchText = "",
+        show: Annotated[str | None, QueryParameter(pattern="^(recused|all)$")] = None,
+        page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
     ) -> Template:
-        context = await _juror_context(session, season_id, juror_id)
+        """The juror, and the recusal table filtered: by default the recusals in force and
+        staff decisions, or every nominee (`show=all`, and any search), a page at a time."""
+        shown = RecusalFilter.of(q, show, page)
+        context = await _juror_context(session, season_id, juror_id, shown)
         return Template("jury/juror.html", context={**context, "unlocked": unlocked})
 
     @post("/seasons/{season_id:int}/jurors/{juror_id:int}", name="juror.update")
@@ -138,16 +148,29 @@ class JuryController(Controller):
         data: FormData,
         session: Session,
     ) -> Template | Redirect:
-        context = await _juror_context(session, season_id, juror_id)
         fields = Fields(data)
         nominee_id = fields.id("nominee_id")
         decision = fields.choice("decision", DECISIONS)
         reason = fields.text("reason", max_length=300)
+        note = fields.text("note", max_length=2000)
+        # The table's filter, so that staff come back to the rows they were deciding on.
+        shown = RecusalFilter.of(
+            fields.text("q", max_length=200),
+            fields.choice("show", SHOWN, required=False),
+            fields.integer("page", minimum=1, maximum=1_000_000, required=False) or 1,
+        )
+        context = await _juror_context(session, season_id, juror_id, shown)
         try:
             fields.finish()
             nominee_id = cast(int, nominee_id)  # finish() has raised if there was none
             await conflicts.decide(
-                session, context["juror"], nominee_id, RECUSED[decision], reason, request.user.name
+                session,
+                context["juror"],
+                nominee_id,
+                RECUSED[decision],
+                reason,
+                note,
+                request.user.name,
             )
         except FormInvalid as exc:
             return await form_error(
@@ -156,7 +179,8 @@ class JuryController(Controller):
                 exc,
                 **context,
             )
-        return see_other(request, "juror.edit", season_id=season_id, juror_id=juror_id)
+        path = request.app.route_reverse("juror.edit", season_id=season_id, juror_id=juror_id)
+        return Redirect(path=f"{path}?{shown.query}", status_code=303)
 
     @post("/seasons/{season_id:int}/jurors/{juror_id:int}/unlock", name="juror.unlock")
     async def unlock_juror(
@@ -260,22 +284,53 @@ class JuryController(Controller):
             return download(codes.codes_csv(done.issued, login_url), "activation-codes.csv")
         return Template(
             "jury/letters.html",
-            context={"season": context["season"], "issued": done.issued, "login_url": login_url},
+            context={
+                "season": context["season"],
+                "issued": done.issued,
+                "login_url": login_url,
+                "qr": codes.qr_svg(login_url),
+                "windows": await codes.voting_windows(session, season_id),
+                "contact": settings.contact,
+            },
         )
 
 
-async def _juror_context(session: Any, season_id: int, juror_id: int) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RecusalFilter:
+    """What the juror page's recusal table shows: a search, "recused" or "all", a page."""
+
+    q: str = ""
+    show: str = "recused"
+    page: int = 1
+
+    @classmethod
+    def of(cls, q: str, show: str | None, page: int) -> "RecusalFilter":
+        """A search looks through every nominee unless told otherwise."""
+        return cls(q.strip(), show or ("all" if q.strip() else "recused"), page)
+
+    @property
+    def query(self) -> str:
+        return urlencode({"q": self.q, "show": self.show, "page": self.page})
+
+
+async def _juror_context(
+    session: Any, season_id: int, juror_id: int, shown: RecusalFilter | None = None
+) -> dict[str, Any]:
     season = await seasons.get_season(session, season_id)
     juror = await jurors.get_juror(session, juror_id)
     found = await conflicts.juror_conflicts(session, juror.id, season_id)
+    shown = shown or RecusalFilter()
     return {
         "season": season,
         "juror": juror,
         "panels": await jurors.list_panels(session, season_id),
-        "nominees": found.nominees,
+        "rows": conflicts.recusal_rows(found, shown.q, shown.show, shown.page),
+        "shown": shown,
+        "public_reasons": conflicts.PUBLIC_REASONS,
         "recusals": found.recusals,
         "decisions": found.decisions,
         "affiliations": found.affiliations,
+        "titles": found.titles,
         "values": {
             "name": juror.name,
             "organisation": juror.organisation,

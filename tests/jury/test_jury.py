@@ -275,7 +275,7 @@ def test_declared_conflicts_derive_recusals_and_staff_decide(second_browser, sta
     assert no_reason.status_code == 422
     staff.post(
         f"/staff/seasons/{election.season_id}/jurors/{juror_id}/recusals",
-        {"nominee_id": str(nominee_ids[0]), "decision": "lift", "reason": "已离职三年"},
+        {"nominee_id": str(nominee_ids[0]), "decision": "lift", "note": "已离职三年"},
     )
     staff.post(
         f"/staff/seasons/{election.season_id}/jurors/{juror_id}/recusals",
