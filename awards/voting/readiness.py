@@ -24,8 +24,8 @@ from ballots.content import RANKED
 @dataclass(frozen=True)
 class Check:
     message: Message
-    names: tuple[str, ...] = ()
-    """Whom it is about (jurors), listed under the message."""
+    names: tuple[str | Message, ...] = ()
+    """Whom or what it is about (jurors, categories), listed under the message."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,8 @@ async def _jurors(session: AsyncSession, juror_ids: set[int]) -> dict[int, _Juro
 
 def warnings(found: OpeningPlan, jurors: "dict[int, _Juror]") -> list[Check]:
     """What staff confirm before opening, of the plan and its jurors (in name order)."""
-    found_warnings = []
+    found_warnings: list[Check] = []
+    short_of_quorum: list[Message] = []
     eligible = set().union(*(item.eligible for item in found.categories))
     inactive = {
         j: juror.name for j, juror in jurors.items() if j in eligible and not juror.activated
@@ -104,16 +105,13 @@ def warnings(found: OpeningPlan, jurors: "dict[int, _Juror]") -> list[Check]:
             continue  # a problem already
         active = len(item.eligible - inactive.keys())
         if active < category.quorum <= len(item.eligible):
-            found_warnings.append(
-                Check(
-                    Message(
-                        "“%(name)s” needs %(quorum)s ballots (its quorum); only %(active)s of "
-                        "its %(eligible)s jurors have activated their account.",
-                        name=name,
-                        quorum=category.quorum,
-                        active=active,
-                        eligible=len(item.eligible),
-                    )
+            short_of_quorum.append(
+                Message(
+                    "“%(name)s” (quorum %(quorum)s; %(active)s of %(eligible)s jurors activated)",
+                    name=name,
+                    quorum=category.quorum,
+                    active=active,
+                    eligible=len(item.eligible),
                 )
             )
         if category.winners >= len(item.nominees):
@@ -143,4 +141,17 @@ def warnings(found: OpeningPlan, jurors: "dict[int, _Juror]") -> list[Check]:
                         tuple(jurors[j].name for j in recused),
                     )
                 )
+    if short_of_quorum:
+        # One warning for all of them: with nobody activated yet, every category is short.
+        found_warnings.insert(
+            1 if inactive else 0,
+            Check(
+                Message(
+                    "%(n)s categories reach their quorum only if more jurors activate their "
+                    "account:",
+                    n=len(short_of_quorum),
+                ),
+                tuple(short_of_quorum),
+            ),
+        )
     return found_warnings
