@@ -52,6 +52,7 @@ from awards.voting.ballot_pages import BallotController
 from awards.voting.round_category_pages import RoundCategoryController
 from awards.voting.round_pages import RoundController
 from awards.voting.shortlist_pages import ShortlistController
+from awards.voting.turnout_pages import TurnoutController
 from awards.web import (
     AwardsRequest,
     EnrolmentRequired,
@@ -66,6 +67,7 @@ from awards.web import (
     provide_passwords,
     provide_settings,
     provide_transaction,
+    way_back,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -79,7 +81,12 @@ def _wants_json(request: Request) -> bool:
 def _error_response(request: Request, status: int, message: str, **extra: Any) -> Response:
     if _wants_json(request):
         return Response({"error": message, **extra}, status_code=status, media_type=MediaType.JSON)
-    context = {"status": status, "message": message, "fields": extra.get("fields") or {}}
+    context = {
+        "status": status,
+        "message": message,
+        "fields": extra.get("fields") or {},
+        "back": way_back(request),
+    }
     return Template("error.html", context=context, status_code=status)
 
 
@@ -206,6 +213,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     RoundController,
                     ShortlistController,
                     RoundCategoryController,
+                    TurnoutController,
                     JurorAuthController,
                     JurorPasswordController,
                     DeclarationController,

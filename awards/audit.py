@@ -75,6 +75,8 @@ class Action:
     ROUND_NOMINEE_ADDED = "round.nominee_added"  # onto a final's shortlist, before it opens
     ROUND_NOMINEE_REMOVED = "round.nominee_removed"  # off a final's shortlist, before it opens
     ROUND_PUBLISHED = "round.published"
+    ROUND_EXTENDED = "round.extended"  # staff moved an open round's closing time later
+    ROUND_REMINDED = "round.reminded"  # reminder e-mails: to whom, and whom the server refused
     ROUND_LAPSED = "round.lapsed"  # the schedule found its voting window already passed
     ROUND_OPEN_FAILED = "round.open_failed"  # the schedule could not open it
     ROUND_CLOSE_FAILED = "round.close_failed"  # the schedule could not close it

@@ -60,6 +60,8 @@ ACTION_LABELS = {
     Action.ROUND_SCHEDULED: N_("Round scheduled"),
     Action.ROUND_UNSCHEDULED: N_("Round's schedule cancelled"),
     Action.ROUND_OPENED: N_("Round opened"),
+    Action.ROUND_EXTENDED: N_("Round's closing time extended"),
+    Action.ROUND_REMINDED: N_("Reminders sent to jurors who have not voted"),
     Action.ROUND_CLOSED: N_("Round closed"),
     Action.ROUND_SEALED: N_("Record and results sealed"),
     Action.ROUND_SCRUBBED: N_("Round's storage cleaned"),

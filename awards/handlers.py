@@ -1,9 +1,10 @@
 """What every controller (the *_pages.py of each feature) uses: the named dependencies, typed
-path and query parameters, the redirect after a POST, a form shown again with its errors, and
-an uploaded file read before the transaction writes, and the confirmation a redirect carries.
+path and query parameters, the redirect after a POST and the confirmation it carries, a form
+shown again with its errors, the confirmation page before an action that cannot be undone, and
+an uploaded file read before the transaction writes.
 Handlers parse input, call one domain function, and render or redirect (POST, 303, GET)."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, cast
 from urllib.parse import urlencode
@@ -80,6 +81,41 @@ async def form_error(
         template_name=template,
         context={**context, "errors": exc.errors, "values": exc.values},
         status_code=status_code,
+    )
+
+
+def confirmed(data: dict[str, Any] | None) -> bool:
+    """The confirmation page's button was pressed. An action that cannot be undone acts only
+    then; its form without this field (the old one-click button, a stale page) only asks."""
+    return data is not None and data.get("confirm") == "yes"
+
+
+def confirmation(
+    *,
+    title: str | Message,
+    action: str,
+    button: str | Message,
+    back: str,
+    consequences: Sequence[str | Message] = (),
+    checks: Any = None,
+    fields: Sequence[tuple[str, str]] = (),
+    danger: bool = True,
+) -> Template:
+    """The page that asks before `action` (a POST URL) acts: what will happen, the checks (a
+    `readiness.Readiness`: with a problem there is no button), the form's own `fields` sent on
+    with the confirmation, and a way back to `back`. No JavaScript: a form and a link."""
+    return Template(
+        "confirm.html",
+        context={
+            "title": title,
+            "action": action,
+            "button": button,
+            "back": back,
+            "consequences": consequences,
+            "checks": checks,
+            "fields": fields,
+            "danger": danger,
+        },
     )
 
 

@@ -16,6 +16,8 @@ from awards.handlers import (
     PathId,
     SearchText,
     Session,
+    confirmation,
+    confirmed,
     download,
     form_error,
     read_upload,
@@ -123,8 +125,18 @@ class DramaController(Controller):
         done = Message("Drama “%(title)s” saved.", title=drama.title)
         return see_other(request, "dramas", season_id=drama.season_id, done=done)
 
+    @get("/dramas/{drama_id:int}/delete", name="drama.delete.confirm")
+    async def confirm_delete(
+        self, request: Request, drama_id: PathId, session: Session
+    ) -> Template:
+        return await _deleting_page(request, session, drama_id)
+
     @post("/dramas/{drama_id:int}/delete", name="drama.delete")
-    async def delete_drama(self, request: Request, drama_id: PathId, session: Session) -> Redirect:
+    async def delete_drama(
+        self, request: Request, drama_id: PathId, data: FormData, session: Session
+    ) -> Template | Redirect:
+        if not confirmed(data):
+            return await _deleting_page(request, session, drama_id)
         drama = await dramas.get_drama(session, drama_id)
         season_id = drama.season_id
         await dramas.delete_drama(session, drama, request.user.name)
@@ -173,3 +185,21 @@ class DramaController(Controller):
             raise FormInvalid({"format": _("Export as csv or xlsx.")})
         content = await catalogue_files.export_dramas(session, season, fmt)
         return download(content, f"dramas-{season.code}.{fmt}")
+
+
+async def _deleting_page(request: Request, session: Any, drama_id: int) -> Template:
+    """Asks before deleting (refusing first a drama that cannot be deleted)."""
+    drama = await dramas.get_drama(session, drama_id)
+    await dramas.ensure_deletable(session, drama)
+    return confirmation(
+        title=Message("Delete “%(title)s”", title=drama.title),
+        action=request.app.route_reverse("drama.delete", drama_id=drama_id),
+        button=Message("Delete the drama"),
+        back=request.app.route_reverse("drama.edit", drama_id=drama_id),
+        consequences=[
+            Message(
+                "The drama “%(title)s” is removed from the catalogue. This cannot be undone.",
+                title=drama.title,
+            )
+        ],
+    )

@@ -160,12 +160,16 @@ async def update_drama(session: AsyncSession, drama: Drama, form: DramaForm, act
     await audit.record_change(session, drama, before, actor=actor, action=Action.DRAMA_UPDATED)
 
 
-async def delete_drama(session: AsyncSession, drama: Drama, actor: str) -> None:
+async def ensure_deletable(session: AsyncSession, drama: Drama) -> None:
     nominated = await session.scalar(select(func.count()).where(Nominee.drama_id == drama.id))
     if nominated:
         raise Conflict(
             "This drama is nominated and cannot be deleted; remove its nominations first."
         )
+
+
+async def delete_drama(session: AsyncSession, drama: Drama, actor: str) -> None:
+    await ensure_deletable(session, drama)
     await audit.record_change(
         session,
         drama,

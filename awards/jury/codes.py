@@ -16,7 +16,7 @@ from awards.accounts import activation
 from awards.csv_files import csv_bytes
 from awards.errors import DomainError, FormInvalid
 from awards.i18n import N_, Message
-from awards.models import Juror, Round
+from awards.models import ActivationCode, Juror, Round
 from awards.settings import Settings
 
 FORMATS = ("letters", "csv", "email")
@@ -26,6 +26,57 @@ class NoJurorChosen(DomainError):
     """None of the season's jurors chosen, or one that is not the season's."""
 
     status_code = 422
+
+
+def _chosen(roster: list[Juror], wanted: set[int]) -> list[Juror]:
+    chosen = [j for j in roster if j.id in wanted]
+    if not chosen or len(chosen) < len(wanted):
+        raise NoJurorChosen(N_("Choose the jurors who get a new code."))
+    return chosen
+
+
+async def replacing(session: AsyncSession, roster: list[Juror], wanted: set[int]) -> list[Message]:
+    """What new codes for these jurors would undo, said before staff confirm: an earlier code
+    that stops working, an account whose password the new code can reset. Empty when each
+    chosen juror only gets a first code."""
+    chosen = _chosen(roster, wanted)
+    live = set(
+        await session.scalars(
+            select(ActivationCode.juror_id).where(
+                ActivationCode.juror_id.in_([j.id for j in chosen])
+            )
+        )
+    )
+    replaced = [j.name for j in chosen if j.id in live]
+    activated = [j.name for j in chosen if j.password_hash is not None]
+    if not replaced and not activated:
+        return []
+    said = [
+        Message(
+            "%(n)s jurors get a new activation code: %(names)s.",
+            n=len(chosen),
+            names="、".join(j.name for j in chosen),
+        )
+    ]
+    if replaced:
+        said.append(
+            Message(
+                "The earlier codes of %(n)s of them stop working at once (letters already "
+                "handed out become useless): %(names)s.",
+                n=len(replaced),
+                names="、".join(replaced),
+            )
+        )
+    if activated:
+        said.append(
+            Message(
+                "%(n)s of them have activated their account already: with the new code, whoever "
+                "holds it sets a new password and their current sessions end: %(names)s.",
+                n=len(activated),
+                names="、".join(activated),
+            )
+        )
+    return said
 
 
 @dataclass(frozen=True)
@@ -48,9 +99,7 @@ async def issue(
     """New codes for the jurors of `roster` (the season's) whose ids are `wanted`, handed out
     `how` (one of FORMATS); `login_url` is the activation page the letters and e-mails name.
     E-mailed codes are committed first, see below."""
-    chosen = [j for j in roster if j.id in wanted]
-    if not chosen or len(chosen) < len(wanted):
-        raise NoJurorChosen(N_("Choose the jurors who get a new code."))
+    chosen = _chosen(roster, wanted)
     if how == "email" and not settings.smtp_host:
         raise FormInvalid({"format": Message("No mail server is configured (AWARDS_SMTP_HOST).")})
     issued = await activation.issue_codes(session, chosen, now, settings.activation_days, actor)

@@ -20,6 +20,8 @@ from awards.handlers import (
     PathId,
     SearchText,
     Session,
+    confirmation,
+    confirmed,
     download,
     form_error,
     read_upload,
@@ -257,6 +259,17 @@ class JuryController(Controller):
         fields.finish()
         login_url = hosts.public_url(settings, request.app.route_reverse("juror.activate"))
         try:
+            if not confirmed(data) and (
+                undone := await codes.replacing(session, context["jurors"], wanted)
+            ):
+                return confirmation(
+                    title=Message("Issue new activation codes"),
+                    action=request.app.route_reverse("jury.codes", season_id=season_id),
+                    button=Message("Issue the new codes"),
+                    back=request.app.route_reverse("jury", season_id=season_id),
+                    consequences=undone,
+                    fields=[("juror_ids", str(j)) for j in sorted(wanted)] + [("format", how)],
+                )
             done = await codes.issue(
                 session,
                 context["jurors"],

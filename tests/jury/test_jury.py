@@ -83,7 +83,10 @@ def test_roster_import_all_or_nothing(staff, settings, season):
 
 def _issue(staff, settings, season, fmt="letters"):
     ids = [str(j.id) for j in _jurors(settings)]
-    return staff.post(f"/staff/seasons/{season.id}/jurors/codes", {"juror_ids": ids, "format": fmt})
+    return staff.post(
+        f"/staff/seasons/{season.id}/jurors/codes",
+        {"juror_ids": ids, "format": fmt, "confirm": "yes"},
+    )
 
 
 def test_codes_are_shown_once_and_stored_only_as_hashes(staff, settings, season):
@@ -324,7 +327,11 @@ def _issue_by_mail(settings, staff_user, election, port: int):
         staff.login(staff_user, STAFF_PASSWORD)
         return staff.post(
             f"/staff/seasons/{election.season_id}/jurors/codes",
-            {"juror_ids": [str(j) for j in election.juror_ids], "format": "email"},
+            {
+                "juror_ids": [str(j) for j in election.juror_ids],
+                "format": "email",
+                "confirm": "yes",
+            },
         )
 
 
