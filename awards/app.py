@@ -154,7 +154,8 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
     env.globals["DRAMA_KINDS"] = DRAMA_KINDS
     env.globals["PASSWORD_MIN_LENGTH"] = password_rules.MIN_LENGTH
     env.globals["PASSWORD_MAX_LENGTH"] = password_rules.MAX_LENGTH
-    env.globals["TIMEZONE"] = settings.timezone
+    # The zone named as people say it (北京时间), in the reader's language, at render time.
+    env.globals["zone_name"] = lambda: i18n.zone_name(settings.timezone)
     env.globals["ROUND_STATE_LABELS"] = lifecycle.LABELS
     env.globals["current_locale"] = i18n.current_locale
     env.globals["notice"] = notices.shown

@@ -125,6 +125,13 @@ def zone_label(zone: str, at: datetime) -> str:
     return gettext(label)
 
 
+def zone_name(zone: str) -> str:
+    """The zone for a time not yet typed (a form's label): 北京时间 where people have a name for
+    it, else its tz database name ("Europe/Berlin"), since its offset may differ by season."""
+    label = ZONE_LABELS.get(zone)
+    return zone if label is None else gettext(label)
+
+
 def local_time(value: datetime | None, zone: str) -> str:
     """An aware datetime shown in the association's zone, with the zone named as people say it:
     "2024-05-01 20:00 北京时间" (see `zone_label`)."""

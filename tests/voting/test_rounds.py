@@ -50,6 +50,12 @@ def test_staff_create_and_open_a_round(staff, settings, draft):
     assert _round(settings, draft.round_id).state == "closed"
 
 
+def test_the_schedule_form_names_the_zone_as_people_say_it(staff, draft):
+    page = staff.get(f"/staff/rounds/{draft.round_id}").text
+    assert "开启时间（北京时间）" in page
+    assert "Asia/Shanghai" not in page
+
+
 @pytest.mark.parametrize(
     ("state", "action", "message"),
     [
