@@ -3,6 +3,7 @@ lets the public have of a round, recountable where the level is `full`, and tied
 record so that the two cannot diverge."""
 
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -207,3 +208,32 @@ def test_the_command_line(pair, tmp_path, capsys):
     assert bad.returncode == 1
     assert "category open: merkle" in bad.stderr
     assert run("--record", str(files["record"])).returncode == 2  # --results missing
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "data" / "public-example"
+
+
+def test_the_worked_example():
+    """The known answer (tests/data/public-example/README.md): remade byte for byte, and only
+    best-drama recounted, to 归队 with 4 approvals of 6 participants."""
+    record, results, public = (
+        (EXAMPLE / f"{name}.json").read_bytes() for name in ("record", "results", "public")
+    )
+    assert public_document(parse_record(record), results, THRESHOLD) == public
+    checked = check_public(public)
+    assert checked.failures == []
+    assert checked.recounted == ["best-drama"]
+    drama = json.loads(public)["categories"][0]["results"]
+    assert [(p["nominee"], p["value"]) for p in drama["ranking"]] == [
+        ("guidui", "2/3"),
+        ("xiaorizi", "1/3"),
+    ]
+    assert drama["winners"] == ["guidui"]
+    assert [c["shown"] for c in json.loads(public)["categories"]] == [
+        "full",
+        "counts",
+        "ranking",
+        "winners",
+        "winners",
+    ]
+    assert verify_with_public(record, results, public) == []
