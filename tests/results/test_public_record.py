@@ -100,3 +100,20 @@ def test_a_public_record_changed_on_disk_is_refused(staff, client, second_browse
     public_file.write_bytes(public_file.read_bytes().replace(b'"full"', b'"counts"', 1))
     refused = second_browser.client.get(f"/rounds/{round_id}/files/public")
     assert refused.status_code == 409
+
+
+def test_a_round_sealed_before_public_records_has_none(staff, client, second_browser, settings):
+    """Closed before migration 0010: no public record, and no link to one."""
+    round_id = _mixed_round(staff, client, settings)
+    assert staff.post(f"/staff/rounds/{round_id}/publish").status_code == 303
+    run_db(
+        settings,
+        lambda s: s.execute(
+            update(Round).where(Round.id == round_id).values(public_record_sha256=None)
+        ),
+    )
+    public = second_browser.client
+    assert public.get(f"/rounds/{round_id}/files/public").status_code == 404
+    page = public.get(f"/rounds/{round_id}/results")
+    assert page.status_code == 200
+    assert "files/public" not in page.text
