@@ -236,6 +236,7 @@ def _withheld_results(category: dict, shown: str) -> list[str]:
     if (
         type(ranking) is not list
         or not all(type(p) is dict and sorted(p) == sorted(keys) for p in ranking)
+        or not all(type(p["nominee"]) is str for p in ranking)
         or sorted(p["nominee"] for p in ranking) != sorted(nominees)
         or [p["rank"] for p in ranking] != list(range(1, len(ranking) + 1))
         or [p["nominee"] for p in ranking[: len(winners)]] != winners

@@ -237,3 +237,36 @@ def test_the_worked_example():
         "winners",
     ]
     assert verify_with_public(record, results, public) == []
+
+
+def _paths(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, (*path, index))
+
+
+def test_no_edit_makes_the_check_raise_and_every_edit_of_a_full_category_is_caught():
+    """Each value of the worked example replaced by each JSON type: `check_public` answers,
+    never raises; and wherever the edit is inside the category shown in full (but for the
+    free-form `details` of its count), the file no longer verifies."""
+    original = json.loads((EXAMPLE / "public.json").read_bytes())
+    for path in _paths(original):
+        if not path:
+            continue
+        for replacement in (None, 1, 1.5, True, "x", [], {}, [1], {"a": 1}):
+            document = json.loads((EXAMPLE / "public.json").read_bytes())
+            *parents, last = path
+            target = document
+            for step in parents:
+                target = target[step]
+            if canonical_json(target[last]) == canonical_json(replacement):
+                continue
+            target[last] = replacement
+            failures = check_public(canonical_json(document)).failures
+            # Anything of the category shown in full but the free-form details of its count.
+            if path[:2] == ("categories", 0) and path[2:4] != ("results", "details"):
+                assert failures, (path, replacement)
