@@ -63,12 +63,16 @@ def _allowed_results(level: str, result: dict[str, Any]) -> dict[str, Any]:
     return allowed
 
 
-def public_category(category: CategoryRecord, result: dict[str, Any], threshold: int) -> dict:
+def public_category(
+    category: CategoryRecord, result: dict[str, Any], threshold: int, configured: set[str]
+) -> dict:
+    """A category as the public record holds it; `configured`: the keys of its configuration
+    entry, all that a withheld category keeps of the record's (with the record's nominees)."""
     level = shown_level(category.disclosure, result["valid"], threshold)
     if level == "full":
         kept = dict(category.raw)
     else:
-        kept = {k: v for k, v in category.raw.items() if k not in COUNTED}
+        kept = {k: v for k, v in category.raw.items() if k in configured and k not in COUNTED}
     if level == "counts":
         kept |= {
             "participants": category.participants,
@@ -88,6 +92,7 @@ def public_document(record: ElectionRecord, results_data: bytes, threshold: int)
     if record.config is None:
         raise ValueError("a public record is made from a format 2 record (with its config)")
     results = json.loads(results_data)
+    configured = {c["id"]: set(c) for c in record.config["categories"]}
     return canonical_json(
         {
             "format": PUBLIC_FORMAT,
@@ -98,7 +103,7 @@ def public_document(record: ElectionRecord, results_data: bytes, threshold: int)
             "round": record.round,
             "config": record.config,
             "categories": [
-                public_category(category, result, threshold)
+                public_category(category, result, threshold, configured.get(category.id, set()))
                 for category, result in zip(record.categories, results["categories"], strict=True)
             ],
         }
