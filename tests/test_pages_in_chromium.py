@@ -125,7 +125,7 @@ def test_the_public_pages_fit_a_phone_and_pass_axe(settings, tmp_path, season, l
         page.set_default_timeout(15_000)
         if locale == "en":
             page.goto(server.url + "/lang/en?next=/")
-        _visit(page, server.url, _public_pages(season), "the public").assert_none()
+        _visit(page, server.url, _public_pages(season), f"the public, {locale}").assert_none()
 
 
 @pytest.mark.database("sqlite")
@@ -150,8 +150,9 @@ def test_the_staff_pages_fit_a_phone_and_pass_axe(settings, tmp_path, season):
 
 
 @pytest.mark.database("sqlite")
-def test_the_trackers_page_fits_a_phone_and_passes_axe(settings, tmp_path, season):
-    """The page a juror sees after casting (its 32-digit trackers beside long category names)."""
+def test_the_jurors_pages_fit_a_phone_and_pass_axe(settings, tmp_path, season):
+    """A juror's way through: home, ballot, review, and the trackers page after casting (its
+    32-digit trackers beside long category names)."""
     election = season.open
     with Server(settings, tmp_path) as server, chromium() as browser:
         page = browser.new_context(locale="zh-CN").new_page()
@@ -166,8 +167,10 @@ def test_the_trackers_page_fits_a_phone_and_passes_axe(settings, tmp_path, seaso
         page.goto(server.url + f"/juror/rounds/{election.round_id}/ballot")
         page.locator(f"#cat-{election.categories['approval']} input[type=checkbox]").first.check()
         page.locator(f"#cat-{election.categories['irv']} input.rank").first.fill("1")
+        findings.check(page, "the ballot")
         page.click("#ballot button[type=submit]")
         page.wait_for_url("**/review")
+        findings.check(page, "the review")
         page.click("#cast")
         page.wait_for_selector("code.tracker")
         assert all(
