@@ -129,23 +129,25 @@ def test_the_public_pages_fit_a_phone_and_pass_axe(settings, tmp_path, season, l
 
 
 @pytest.mark.database("sqlite")
-def test_the_staff_pages_fit_a_phone_and_pass_axe(settings, tmp_path, season):
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_the_staff_pages_fit_a_phone_and_pass_axe(settings, tmp_path, season, locale):
     with Server(settings, tmp_path) as server, chromium() as browser:
-        page = browser.new_context(locale="zh-CN").new_page()
+        page = browser.new_context(locale=locale).new_page()
         page.set_default_timeout(15_000)
-        page.goto(server.url + "/login")
+        page.goto(server.url + ("/lang/en?next=/login" if locale == "en" else "/login"))
         page.fill("#f-username", "editor")
         page.fill("#f-password", STAFF_PASSWORD)
         page.press("#f-password", "Enter")
         page.wait_for_url("**/staff**")
-        findings = _visit(page, server.url, _staff_pages(season) + _public_pages(season), "staff")
+        pages = _staff_pages(season) + _public_pages(season)
+        findings = _visit(page, server.url, pages, f"staff, {locale}")
 
         # Letters are the answer to the roster's form: one per chosen juror.
         page.goto(server.url + f"/staff/seasons/{season.closed.season_id}/jury")
         page.locator("input[name=juror_ids]").first.check()
         page.click("button[value=letters]")
         page.wait_for_selector(".letter")
-        findings.check(page, "letters")
+        findings.check(page, f"letters, {locale}")
         findings.assert_none()
 
 
