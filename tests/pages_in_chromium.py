@@ -2,11 +2,14 @@
 desk (1280x800): nothing scrolls sideways, the header is one line, and axe-core (shipped by
 axe-playwright-python, no CDN) finds no serious or critical violation.
 
-    from tests.pages_in_chromium import chromium, check_page
+    from tests.pages_in_chromium import Findings, chromium
     with chromium() as browser:
         page = browser.new_page()
+        findings = Findings()
         page.goto(url)
-        check_page(page, "the ballot")
+        findings.check(page, "the ballot")  # check_page(page, ...) fails at once instead
+        ...
+        findings.assert_none()  # fails with every page's defects
 
 `check_page` resizes the page it is given to each size in turn and checks it there; the page is
 left at the last size (the desk's). With AWARDS_SHOTS=DIR in the environment it also saves a
