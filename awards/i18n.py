@@ -6,6 +6,7 @@ The request's locale lives in a context variable set by `LocaleMiddleware` (cook
 """
 
 import io
+from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -63,6 +64,15 @@ def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
 
 
 _ = gettext
+
+
+def msgid_of(text: str, msgids: Iterable[str]) -> str | None:
+    """Which of `msgids` reads `text` in some language: text stored in the words of whoever
+    wrote it (an offered reason chosen in English or in Chinese), to show in the reader's."""
+    for msgid in msgids:
+        if any(translations(locale).gettext(msgid) == text for locale in LOCALES):
+            return msgid
+    return None
 
 
 class Message:
