@@ -32,7 +32,8 @@ def tick() -> int:
     settings = Settings.from_env()
 
     async def work(db: Database) -> list[str]:
-        return (await schedule.tick(db, utcnow(), settings)).lines() or ["nothing was due"]
+        lines = (await schedule.tick(db, utcnow(), settings)).lines()
+        return [str(line) for line in lines] or [gettext("Nothing was due.")]
 
     return _print(run(settings, work))
 
