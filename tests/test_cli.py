@@ -187,6 +187,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
                 "done": "已创建工作人员账号 chen。",
                 "missing": "无法使用 {file}：文件或文件夹不存在。",
                 "cell": "第 2 行，“集数”列 “三十”：",
+                "base url": "AWARDS_BASE_URL 必须是大家打开的网址",
             },
         ),
         (
@@ -197,6 +198,7 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
                 "done": "Staff account chen created.",
                 "missing": "Cannot use {file}: no such file or folder.",
                 "cell": "line 2, column 集数 “三十”: ",
+                "base url": "AWARDS_BASE_URL must be the address people open",
             },
         ),
     ],
@@ -225,8 +227,11 @@ def test_each_command_speaks_the_terminals_language(settings, tmp_path, lang, sa
     )
     assert rejected.returncode == 1
     assert said["cell"] in rejected.stderr
+    nowhere = run_cli(settings, tmp_path, "serve", "--host", "0.0.0.0", "--no-demo", lang=lang)  # noqa: S104
+    assert nowhere.returncode == 2
+    assert said["base url"] in nowhere.stderr
     if lang is not None:
-        for ran in (differ, done, absent):
+        for ran in (differ, done, absent, nowhere):
             assert not CJK.search(ran.stdout + ran.stderr), ran
         [line] = [x for x in rejected.stderr.splitlines() if "line 2" in x]
         assert not CJK.search(line.replace("集数 “三十”", "")), line
