@@ -145,3 +145,22 @@ def test_pages_keep_chinese_first_whatever_the_browser_asks(client):
     picks English: Accept-Language decides only for the API (a program, with no switcher)."""
     page = client.get("/nowhere", headers={"accept-language": "en-US,en;q=0.9"})
     assert 'lang="zh-CN"' in page.text
+
+
+@pytest.mark.parametrize(
+    ("header", "locale"),
+    [
+        ("en-GB,en;q=0.9", "en"),
+        ("zh-TW", "zh_CN"),
+        ("fr, en;q=0.5, zh;q=0.8", "zh_CN"),
+        ("zh;q=0.1, en;q=0.8", "en"),
+        ("en;q=0", None),
+        ("fr-FR", None),
+        ("en;q=x, zh", "zh_CN"),
+        ("", None),
+    ],
+)
+def test_accept_language_is_read_by_its_weights(header, locale):
+    from awards import i18n
+
+    assert i18n.accepted(header) == locale

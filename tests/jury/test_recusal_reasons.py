@@ -163,3 +163,27 @@ def test_an_offered_public_reason_is_shown_in_the_readers_language(staff, settin
     staff.get("/lang/zh_CN", params={"next": "/"})
     page = staff.get(f"/staff/seasons/{election.season_id}/jurors/{election.juror_ids[0]}").text
     assert re.search(r'>其他利益冲突 <small class="muted">', page)
+
+
+def test_the_ballot_api_gives_a_recusals_reason_in_the_requests_language(browser, settings):
+    from awards.jury import conflicts
+    from awards.voting import opening, rounds
+    from tests.factories import juror_login
+
+    election = build_election(settings, jurors=2, methods=("approval",), open_round=False)
+
+    async def declare_and_open(s):
+        await conflicts.declare(s, election.juror_ids[0], company="公司1")
+        await opening.open_round(s, await rounds.get_round(s, election.round_id), utcnow(), "test")
+
+    run_db(settings, declare_and_open)
+    juror_login(browser, election.emails[0])
+    url = f"/api/rounds/{election.round_id}/ballot"
+
+    def reasons(lang: str) -> list[str]:
+        browser.client.cookies.set("lang", lang)
+        [category] = browser.client.get(url).json()["categories"]
+        return [n["recused"] for n in category["nominees"] if n["recused"]]
+
+    assert reasons("en") == ["Declared a tie with the company: 公司1"]
+    assert reasons("zh_CN") == ["申报关联公司：公司1"]
