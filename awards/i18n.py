@@ -100,6 +100,12 @@ def N_(message: str) -> str:
     return message
 
 
+def in_language(name: str, name_en: str | None) -> str:
+    """A name entered in Chinese and maybe in English (a category's, a drama's): the English
+    one in English mode, where it was entered."""
+    return name_en if name_en and current_locale() == "en" else name
+
+
 def local_time(value: datetime | None, zone: str) -> str:
     """An aware datetime shown in the association's zone, with the zone named."""
     if value is None:

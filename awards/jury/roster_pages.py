@@ -247,6 +247,7 @@ async def _juror_context(session: Any, season_id: int, juror_id: int) -> dict[st
         "panels": await jurors.list_panels(session, season_id),
         "nominees": found.nominees,
         "recusals": found.recusals,
+        "left_out": await conflicts.ranked_left_out(session, juror.id, found),
         "decisions": found.decisions,
         "affiliations": found.affiliations,
         "values": {

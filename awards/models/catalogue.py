@@ -108,3 +108,12 @@ class Nominee(Base):
         if self.person_name:
             return f"{self.person_name}（{self.drama.title}）"
         return self.drama.title
+
+    @property
+    def label_en(self) -> str | None:
+        """The label in English, where the drama has an English title."""
+        if not self.drama.title_en:
+            return None
+        if self.person_name:
+            return f"{self.person_name} ({self.drama.title_en})"
+        return self.drama.title_en
