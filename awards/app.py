@@ -47,7 +47,9 @@ from awards.settings import TEMPLATES_DIR, Settings
 from awards.voting import lifecycle
 from awards.voting.api import BallotApiController
 from awards.voting.ballot_pages import BallotController
+from awards.voting.round_category_pages import RoundCategoryController
 from awards.voting.round_pages import RoundController
+from awards.voting.shortlist_pages import ShortlistController
 from awards.web import (
     AwardsRequest,
     EnrolmentRequired,
@@ -200,6 +202,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     AuditController,
                     JuryController,
                     RoundController,
+                    ShortlistController,
+                    RoundCategoryController,
                     JurorAuthController,
                     JurorPasswordController,
                     DeclarationController,

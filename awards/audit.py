@@ -67,6 +67,9 @@ class Action:
     ROUND_SEALED = "round.sealed"  # the record and results written, their hashes stored
     ROUND_SCRUBBED = "round.scrubbed"  # the storage of a closed round cleaned of what it held
     ROUND_SHORTLISTED = "round.shortlisted"  # on the final round made from a nomination round
+    ROUND_CATEGORY_SETTINGS_SET = "round.category_settings_set"  # a final's own counting settings
+    ROUND_NOMINEE_ADDED = "round.nominee_added"  # onto a final's shortlist, before it opens
+    ROUND_NOMINEE_REMOVED = "round.nominee_removed"  # off a final's shortlist, before it opens
     ROUND_PUBLISHED = "round.published"
     ROUND_LAPSED = "round.lapsed"  # the schedule found its voting window already passed
     ROUND_OPEN_FAILED = "round.open_failed"  # the schedule could not open it

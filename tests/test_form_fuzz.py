@@ -99,7 +99,12 @@ FORMS: dict[str, Any] = {
     "juror.recusal": {"nominee_id": ID, "decision": ["recuse", "lift", "clear"], "reason": TEXT},
     "jury.import": {"file": FILE},
     "jury.codes": {"juror_ids": IDS, "format": ["letters", "csv", "email"]},
-    "round.final": {"code": TEXT, "name": TEXT},
+    "round.final": {"code": TEXT, "name": TEXT, "carry": IDS, "tie-1": ["all", "lot"]},
+    "round.category.settings": {
+        k: v for k, v in CATEGORY.items() if k not in ("code", "name", "name_en", "subject")
+    },
+    "round.nominee.add": {"nominee_id": ID},
+    "round.nominee.remove": {"nominee_id": ID},
     "round.create": {"code": TEXT, "name": TEXT, "kind": ["nomination", "final"]},
     "round.schedule": {"opens_at": TIME, "closes_at": TIME},
     "round.categories": {"categories": IDS},

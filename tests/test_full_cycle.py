@@ -160,7 +160,7 @@ def test_results_are_shown_only_when_published_and_per_disclosure_level(
     assert staff.post(f"/staff/rounds/{election.round_id}/publish").status_code == 303
     page = public.get(results_url).text
     assert "剧目0" in page
-    assert "有效票 6 张。" in page
+    assert "有效票 6 张，弃权 0 张。" in page
     assert public.get(f"/rounds/{election.round_id}/files/results").status_code == 200
     assert public.get(f"/rounds/{election.round_id}/files/record").status_code == 403  # only "full"
     again = staff.post(f"/staff/rounds/{election.round_id}/publish")
@@ -172,7 +172,7 @@ def test_small_juries_never_show_counts(staff, client, second_browser, settings)
     election = _closed_round(staff, client, settings, "full", jurors=3)
     staff.post(f"/staff/rounds/{election.round_id}/publish")
     page = public.get(f"/rounds/{election.round_id}/results").text
-    assert "<th>得分</th>" not in page  # 3 valid ballots < the threshold of 5
+    assert "<th>结果</th>" not in page  # 3 valid ballots < the threshold of 5
     assert public.get(f"/rounds/{election.round_id}/files/record").status_code == 403
 
 

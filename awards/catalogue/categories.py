@@ -1,8 +1,7 @@
 """Award categories: what is nominated, how it is counted, and what is disclosed.
 
-The rules for which settings go with which counting method follow spec/election-record.md:
-`max_choices` with approval, `score_min`/`score_max` with the score methods, `trim` with the
-trimmed mean. Settings that do not apply to the chosen method are stored as NULL.
+How a category is counted is read by `awards.catalogue.counting` (the rules of
+docs/election-record.md); settings that do not apply to the chosen method are stored as NULL.
 """
 
 from collections.abc import Mapping, Sequence
@@ -14,16 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
 from awards.audit import Action
+from awards.catalogue.counting import Counting
 from awards.database import get_or_404
 from awards.errors import FormInvalid
 from awards.forms import Fields, ensure_free
 from awards.i18n import N_, Message
 from awards.models import Category, Panel, Season, category_panel
-from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
+from awards.models.catalogue import SUBJECTS
 from awards.voting.opening import ensure_schedules_hold
 from awards.voting.rounds import ensure_category_not_frozen
-
-SCORE_METHODS = ("score_mean", "score_trimmed_mean")
 
 
 @dataclass(frozen=True)
@@ -45,40 +43,20 @@ class CategoryForm:
     @classmethod
     def parse(cls, data: Mapping[str, Any]) -> "CategoryForm":
         fields = Fields(data)
-        method = fields.choice("method", {m: m for m in METHODS})
+        counting = Counting.read(fields)
         code = fields.code("code")
         name = fields.text("name", required=True)
         name_en = fields.text("name_en") or None
         subject = fields.choice("subject", {s: s for s in SUBJECTS})
-        winners = fields.integer("winners", required=True, minimum=1, maximum=1000) or 1
-        quorum = fields.integer("quorum", required=True, minimum=0, maximum=100_000) or 0
-        disclosure = fields.choice("disclosure", {d: d for d in DISCLOSURES})
         shortlist = fields.integer("shortlist_size", minimum=1, maximum=1000)
-        max_choices = score_min = score_max = trim = None
-        if method == "approval":
-            max_choices = fields.integer("max_choices", required=True, minimum=1, maximum=1000)
-        if method in SCORE_METHODS:
-            score_min = fields.integer("score_min", required=True, minimum=-1000, maximum=1000)
-            score_max = fields.integer("score_max", required=True, minimum=-1000, maximum=1000)
-            if score_min is not None and score_max is not None and score_min >= score_max:
-                fields.fail("score_max", Message("The highest score must be above the lowest."))
-        if method == "score_trimmed_mean":
-            trim = fields.integer("trim", required=True, minimum=1, maximum=100)
         fields.finish()
         return cls(
             code=code,
             name=name,
             name_en=name_en,
             subject=subject,
-            method=method,
-            winners=winners,
-            max_choices=max_choices,
-            score_min=score_min,
-            score_max=score_max,
-            trim=trim,
-            quorum=quorum,
-            disclosure=disclosure,
             shortlist_size=shortlist,
+            **asdict(counting),
         )
 
 

@@ -25,7 +25,7 @@ from awards.forms import Fields
 from awards.i18n import Message
 from awards.models import Category, Drama, Nominee, Season
 from awards.spreadsheets import ImportRejected, Limits, RowError, Table, read_table
-from awards.voting.rounds import FROZEN, frozen_categories
+from awards.voting.rounds import frozen_categories
 
 Progress = Callable[[int, int], None]
 
@@ -138,7 +138,7 @@ async def import_nominees(session: AsyncSession, season: Season, table: Table, a
         if code and category is None:
             fields.fail("category", Message("No category “%(c)s” in this season.", c=code))
         elif category is not None and category.id in frozen:
-            fields.fail("category", Message(FROZEN, round=frozen[category.id]))
+            fields.fail("category", frozen[category.id])
         if title and drama_id is None:
             fields.fail(
                 "title", Message("No drama titled “%(t)s” in this season's catalogue.", t=title)

@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 import ballots.cli
+from awards import i18n
 from awards.cli.boundary import err, record_text, run
 from awards.database import Database
 from awards.results import announcement as announce
@@ -19,15 +20,17 @@ from awards.voting import rounds, sealed_files
 from ballots.canonical import canonical_json, gc_paused
 
 
-def _sealed_round(args: SimpleNamespace, settings: Settings) -> tuple[Any, dict]:
-    """A closed round's sealed record and results, checked against its seal: never a recount
-    rebuilt from the database, which may have changed since."""
+def _sealed_round(args: SimpleNamespace, settings: Settings) -> tuple[Any, dict, dict]:
+    """A closed round's sealed record and results, checked against its seal (never a recount
+    rebuilt from the database, which may have changed since), and its shortlist sizes."""
 
     async def work(db: Database) -> Any:
         async with db.transaction(write=False) as session:
-            return await rounds.get_round(session, args.round)
+            round_ = await rounds.get_round(session, args.round)
+            return round_, await publication.shortlist_sizes(session, round_)
 
-    return sealed_files.load(settings.records_dir, run(settings, work))
+    round_, sizes = run(settings, work)
+    return (*sealed_files.load(settings.records_dir, round_), sizes)
 
 
 def cmd_tally(settings: Settings, args: SimpleNamespace) -> int:
@@ -41,15 +44,22 @@ def cmd_tally(settings: Settings, args: SimpleNamespace) -> int:
 
 
 def _tally(settings: Settings, args: SimpleNamespace) -> int:
+    i18n.set_locale(args.lang)  # the terminal, the CSV files and the report: one language
+    sizes: dict[str, int | None] = {}
     if args.round:
-        record, document = _sealed_round(args, settings)
+        record, document, sizes = _sealed_round(args, settings)
     else:  # read, checked and counted by the auditor's own code (`python -m ballots tally`)
         found = ballots.cli.counted(args.record)
         if isinstance(found, int):
             return found
         record, document = found
     shown = publication.visible_categories(
-        record, document, settings.small_jury_threshold, full=args.full
+        record,
+        document,
+        settings.small_jury_threshold,
+        full=args.full,
+        english=args.lang == "en",
+        shortlist_sizes=sizes,
     )
     if args.json:  # the results document is the auditor's: a small jury's counts are in it
         shown_json = document if args.full else publication.shown_document(record, shown)
@@ -86,7 +96,10 @@ def cmd_verify(settings: Settings, args: SimpleNamespace) -> int:
 )
 @click.option("--html", metavar="FILE", help="write an announcement report to this file")
 @click.option(
-    "--lang", type=click.Choice(["zh_CN", "en"]), default="zh_CN", help="the HTML report's language"
+    "--lang",
+    type=click.Choice(["zh_CN", "en"]),
+    default="zh_CN",
+    help="the language of the announcement, its CSV files and its report",
 )
 @click.option("--csv", metavar="DIR", help="write one CSV per category into this folder")
 @click.option(

@@ -111,7 +111,7 @@ class Nominee(Base):
 
     @property
     def label_en(self) -> str | None:
-        """The label in English, where the drama has an English title."""
+        """The label with the drama's English title; None where it has none."""
         if not self.drama.title_en:
             return None
         if self.person_name:

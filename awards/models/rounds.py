@@ -70,6 +70,12 @@ class RoundConfig(Base):
 
 
 class RoundCategory(Base):
+    """A category of a round. Its settings (`method` to `disclosure`) are either all NULL, and the
+    round counts the category as the catalogue says (a nomination round), or all the round's own
+    (a final round, which may rank what the nomination round approved): filled from the
+    catalogue when the final is made, set by staff until it opens, frozen in its configuration
+    then (`awards.voting.round_settings`)."""
+
     __tablename__ = "round_category"
 
     round_id: Mapped[int] = mapped_column(
@@ -78,6 +84,15 @@ class RoundCategory(Base):
     category_id: Mapped[int] = mapped_column(
         ForeignKey("category.id", ondelete="RESTRICT"), primary_key=True
     )
+    method: Mapped[str | None] = mapped_column(String(32))
+    """NULL: every setting is the catalogue's."""
+    winners: Mapped[int | None]
+    max_choices: Mapped[int | None]
+    score_min: Mapped[int | None]
+    score_max: Mapped[int | None]
+    trim: Mapped[int | None]
+    quorum: Mapped[int | None]
+    disclosure: Mapped[str | None] = mapped_column(String(16))
 
 
 class RoundNominee(Base):

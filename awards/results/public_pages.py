@@ -6,8 +6,9 @@ from litestar import Controller, Request, get
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
+from awards import i18n
 from awards.handlers import AppSettings, PathId, SearchText, Session, download
-from awards.results import publication
+from awards.results import display, publication
 
 
 class PublicController(Controller):
@@ -20,7 +21,9 @@ class PublicController(Controller):
 
     @get("/{round_id:int}", name="public.round")
     async def show(self, round_id: PathId, session: Session) -> Template:
-        page = await publication.round_page(session, round_id)
+        page = await publication.round_page(
+            session, round_id, english=i18n.current_locale() == "en"
+        )
         return Template(
             "public/round.html",
             context={
@@ -39,7 +42,9 @@ class PublicController(Controller):
         settings: AppSettings,
         tracker: SearchText = "",
     ) -> Template:
-        page = await publication.results_page(session, round_id, settings, tracker)
+        page = await publication.results_page(
+            session, round_id, settings, tracker, english=i18n.current_locale() == "en"
+        )
         return Template(
             "public/results.html",
             context={
@@ -49,6 +54,7 @@ class PublicController(Controller):
                 "tracker": tracker,
                 "found": page.found,
                 "visible": page.visible,
+                "views": [display.view(c) for c in page.published.categories],
             },
         )
 

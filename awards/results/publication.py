@@ -12,9 +12,13 @@ announcement (terminal, HTML, CSV); only the auditor's report (`awards tally --f
 The files can be downloaded only when every category allows what they contain (the record holds
 every ballot, the results every value), and only once the results are published. The auditor
 role always gets both files. Rounds never announced (`lifecycle.PUBLIC`) are unknown here.
+
+Categories and nominees are named as opening froze them, in English where asked for and entered
+(`name_en`, `label_en`). Who goes forward and which ties mattered is `outcome`'s to say; the
+words and numbers a reader sees are `display`'s.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +31,8 @@ from awards.audit import Action
 from awards.catalogue import seasons
 from awards.errors import Conflict, NotAllowed, NotFound
 from awards.i18n import N_
-from awards.models import Juror, Round, RoundRecusal, Season
+from awards.models import Category, Juror, Round, RoundRecusal, Season
+from awards.results import outcome
 from awards.settings import Settings
 from awards.voting import lifecycle, rounds, sealed_files, sealing
 from ballots.record import ElectionRecord
@@ -39,17 +44,26 @@ LEVELS = ("winners", "ranking", "counts", "full")
 class PublicCategory:
     id: str
     name: str
+    """In the language asked for, where the configuration has it (`name_en`)."""
     method: str
     level: str
+    kind: str
+    """The round's: a nomination round shortlists, a final round awards."""
     quorum: int
     quorum_met: bool
     valid: int | None
     abstentions: int | None
     winners: list[dict[str, str]]
     """nominee (id) and label."""
+    forward: list[dict[str, str]]
+    """Those who go forward, as `winners`: the winners of a final, a nomination's shortlist."""
     ranking: list[dict[str, Any]]
-    """rank, nominee, label, by_lot, winner, and value (None where values are not shown)."""
+    """rank, nominee, label, by_lot, winner, advances, tie (`outcome.LOT`, `outcome.TIED` or
+    None), and value (None where values are not shown)."""
     trackers: list[str]
+    counts: dict[str, Any] = field(default_factory=dict)
+    """Where values are shown: the method's details of the results, participants, recused, and
+    the method's settings (`trim`), from which `display` says the values in words."""
 
     @property
     def shows_values(self) -> bool:
@@ -64,44 +78,88 @@ def level_of(disclosure: str, valid: int, threshold: int) -> str:
     return disclosure
 
 
+def _named(entry: dict[str, Any], english: bool, key: str) -> str:
+    """An entry's name (`key`), or its English one (`key`_en) where asked for and entered."""
+    return (english and entry.get(f"{key}_en")) or entry[key]
+
+
+def _english(record: ElectionRecord) -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """English names as opening froze them (the configuration's `name_en` and `label_en`)."""
+    config = (record.config or {}).get("categories", [])
+    names = {c["id"]: _named(c, True, "name") for c in config}
+    labels = {(c["id"], n["id"]): _named(n, True, "label") for c in config for n in c["nominees"]}
+    return names, labels
+
+
 def visible_categories(
-    record: ElectionRecord, results: dict[str, Any], threshold: int, *, full: bool = False
+    record: ElectionRecord,
+    results: dict[str, Any],
+    threshold: int,
+    *,
+    full: bool = False,
+    english: bool = False,
+    shortlist_sizes: dict[str, int | None] | None = None,
 ) -> list[PublicCategory]:
-    """Each category as it may be shown; `full`: everything, for the auditor."""
+    """Each category as it may be shown; `full`: everything, for the auditor; `english`: with
+    the English names where they were entered. A nomination round's shortlist size is the
+    record's (frozen at opening), else `shortlist_sizes` (by category id, from the catalogue)."""
+    names, english_labels = _english(record) if english else ({}, {})
+    kind = record.round["kind"]
     categories = []
     for category, result in zip(record.categories, results["categories"], strict=True):
-        labels = {n["id"]: n["label"] for n in category.nominees}
+        labels = {
+            n["id"]: english_labels.get((category.id, n["id"]), n["label"])
+            for n in category.nominees
+        }
         level = "full" if full else level_of(category.disclosure, result["valid"], threshold)
         values = level in ("counts", "full")
-        winners = set(result["winners"])
+        size = category.raw.get("shortlist_size", (shortlist_sizes or {}).get(category.id))
+        places = outcome.cut(kind, result, size)
+        ahead = outcome.forward(kind, result, places)
+        winners, going = set(result["winners"]), set(ahead)
         named = [{"nominee": n, "label": labels[n]} for n in result["winners"]]
+        forward = [{"nominee": n, "label": labels[n]} for n in ahead]
         if level == "winners":  # in rank order, the winners would tell part of the ranking
             named.sort(key=lambda w: (w["label"], w["nominee"]))
+            forward.sort(key=lambda w: (w["label"], w["nominee"]))
+        ties = outcome.ties(category.method, result["ranking"], places, result["details"])
         categories.append(
             PublicCategory(
                 id=category.id,
-                name=category.name,
+                name=names.get(category.id, category.name),
                 method=category.method,
                 level=level,
+                kind=kind,
                 quorum=category.quorum,
                 quorum_met=result["quorum_met"],
                 valid=result["valid"] if values else None,
                 abstentions=result["abstentions"] if values else None,
                 winners=named,
+                forward=forward,
                 ranking=[
                     {
                         "rank": p["rank"],
                         "nominee": p["nominee"],
                         "label": labels[p["nominee"]],
                         "by_lot": p["by_lot"],
+                        "tie": tie,
                         "winner": p["nominee"] in winners,
+                        "advances": p["nominee"] in going,
                         "value": p["value"] if values else None,
                     }
-                    for p in result["ranking"]
+                    for p, tie in zip(result["ranking"], ties, strict=True)
                 ]
                 if level != "winners"
                 else [],
                 trackers=[b.tracker for b in category.ballots] if values else [],
+                counts={
+                    **result["details"],
+                    "participants": category.participants,
+                    "recused": category.recused,
+                    "trim": category.trim,
+                }
+                if values
+                else {},
             )
         )
     return categories
@@ -113,7 +171,10 @@ def shown_document(record: ElectionRecord, categories: list[PublicCategory]) -> 
         "format": "awards-announcement/1",
         "record_sha256": record.sha256,
         "round": record.round_id,
-        "categories": [{**asdict(c), "shows_values": c.shows_values} for c in categories],
+        # The counts' details are the results file's (a 330-nominee Schulze table, for one).
+        "categories": [
+            {**asdict(replace(c, counts={})), "shows_values": c.shows_values} for c in categories
+        ],
     }
 
 
@@ -126,9 +187,18 @@ class Published:
     results_public: bool
 
 
-def load(records_dir: Path, round_: Round, threshold: int) -> Published:
+def load(
+    records_dir: Path,
+    round_: Round,
+    threshold: int,
+    *,
+    english: bool = False,
+    shortlist_sizes: dict[str, int | None] | None = None,
+) -> Published:
     record, results = sealed_files.load(records_dir, round_)
-    categories = visible_categories(record, results, threshold)
+    categories = visible_categories(
+        record, results, threshold, english=english, shortlist_sizes=shortlist_sizes
+    )
     return Published(
         record,
         results,
@@ -163,26 +233,31 @@ class RoundPage:
     register: list[RegisterEntry]
 
 
-async def round_page(session: AsyncSession, round_id: int) -> RoundPage:
+async def round_page(session: AsyncSession, round_id: int, *, english: bool = False) -> RoundPage:
     """A round's public page: its categories and its register of recusals, named as opening
-    froze them (the catalogue may have changed since); before opening, as they stand."""
+    froze them (the catalogue may have changed since); before opening, as they stand.
+    `english`: by the English names, where they were entered."""
     round_ = await rounds.get_public_round(session, round_id)
     season = await seasons.get_season(session, round_.season_id)
-    categories, register = await _categories_and_register(session, round_)
+    categories, register = await _categories_and_register(session, round_, english)
     return RoundPage(round_, season, categories, register)
 
 
 async def _categories_and_register(
-    session: AsyncSession, round_: Round
+    session: AsyncSession, round_: Round, english: bool
 ) -> tuple[list[dict[str, Any]], list[RegisterEntry]]:
     if round_.config_sha256 is None:
         categories = [
-            {"name": c.name, "method": c.method}
-            for c in await rounds.round_categories(session, round_.id)
+            {"name": (english and c.name_en) or c.name, "method": c.method}
+            for c in await rounds.categories_in_round(session, round_.id)  # a final's own method
         ]
         return categories, []
     config = await sealing.frozen_config(session, round_.id)
-    names = {n["id"]: (c["name"], n["label"]) for c in config["categories"] for n in c["nominees"]}
+    names = {
+        n["id"]: (_named(c, english, "name"), _named(n, english, "label"))
+        for c in config["categories"]
+        for n in c["nominees"]
+    }
     register = []
     for juror, nominee_id, reason in await session.execute(
         select(Juror.name, RoundRecusal.nominee_id, RoundRecusal.reason)
@@ -192,11 +267,21 @@ async def _categories_and_register(
     ):
         category, label = names[rounds.nominee_key(nominee_id)]
         register.append(RegisterEntry(juror, category, label, reason))
-    return config["categories"], register
+    categories = [{**c, "name": _named(c, english, "name")} for c in config["categories"]]
+    return categories, register
+
+
+async def shortlist_sizes(session: AsyncSession, round_: Round) -> dict[str, int | None]:
+    """The catalogue's shortlist size of each category of the round's season, by code: for
+    rounds whose record froze none (opened before records carried it)."""
+    found = await session.execute(
+        select(Category.code, Category.shortlist_size).where(Category.season_id == round_.season_id)
+    )
+    return dict(found.tuples().all())
 
 
 async def _sealed(
-    session: AsyncSession, round_id: int, settings: Settings, missing: str
+    session: AsyncSession, round_id: int, settings: Settings, missing: str, *, english: bool
 ) -> tuple[Round, Season, Published]:
     """A closed round, its season and its sealed files (checked against the seal); `missing`
     is the 404 message for a round not closed yet."""
@@ -204,11 +289,14 @@ async def _sealed(
     if round_.state != "closed":
         raise NotFound(missing)
     season = await seasons.get_season(session, round_.season_id)
-    return (
+    published = load(
+        settings.records_dir,
         round_,
-        season,
-        load(settings.records_dir, round_, settings.small_jury_threshold),
+        settings.small_jury_threshold,
+        english=english,
+        shortlist_sizes=await shortlist_sizes(session, round_),
     )
+    return round_, season, published
 
 
 @dataclass(frozen=True)
@@ -226,10 +314,20 @@ class ResultsPage:
 
 
 async def results_page(
-    session: AsyncSession, round_id: int, settings: Settings, tracker: str = ""
+    session: AsyncSession,
+    round_id: int,
+    settings: Settings,
+    tracker: str = "",
+    *,
+    english: bool = False,
 ) -> ResultsPage:
-    round_, season, published = await _sealed(session, round_id, settings, N_("No results yet."))
+    """`english`: the English names, where they were entered."""
+    round_, season, published = await _sealed(
+        session, round_id, settings, N_("No results yet."), english=english
+    )
     found = find_tracker(published.record, tracker) if tracker else None
+    if found is not None:  # named as the page names it (in English, its English name)
+        found = next(c.name for c in published.categories if c.id == found)
     return ResultsPage(round_, season, published, found)
 
 
@@ -244,7 +342,9 @@ async def sealed_file(
     results are published, always for the auditor."""
     if kind not in SEALED_FILES:
         raise NotFound(N_("No such file."))
-    round_, _season, published = await _sealed(session, round_id, settings, N_("No such file."))
+    round_, _season, published = await _sealed(
+        session, round_id, settings, N_("No such file."), english=False
+    )
     allowed = published.record_public if kind == "record" else published.results_public
     if not auditor and (round_.published_at is None or not allowed):
         raise NotAllowed(N_("This file is not public; the auditor can download it."))
@@ -253,11 +353,11 @@ async def sealed_file(
 
 
 def find_tracker(record: ElectionRecord, tracker: str) -> str | None:
-    """The name of the category whose ballots hold this tracker, if any."""
+    """The id of the category whose ballots hold this tracker, if any."""
     tracker = tracker.strip().lower()
     for category in record.categories:
         if any(b.tracker == tracker for b in category.ballots):
-            return category.name
+            return category.id
     return None
 
 

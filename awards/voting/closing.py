@@ -1,5 +1,6 @@
 """Closing a round for good: close it, rewrite the ballot box, build, check and seal the record;
-then scrub the storage; and the final round made from a nomination round's sealed results.
+then scrub the storage. (The final round made from a nomination round's sealed results is
+`awards.voting.finals`.)
 
 The close is one transaction of its own (by staff, the command line or the schedule). Files
 written for a close that does not commit are removed again, unless the round turns out to carry
@@ -9,20 +10,18 @@ that closed the round: it may have to wait for an old reader, and the schedule r
 is done, noting each round as scrubbed.
 """
 
-import asyncio
 import logging
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from awards import audit
 from awards.audit import Action
 from awards.database import Database
-from awards.i18n import N_
-from awards.models import Round, RoundNominee, Season
+from awards.models import Round
 from awards.settings import Settings
-from awards.voting import lifecycle, opening, rounds, scrubbing, sealed_files, sealing
+from awards.voting import rounds, scrubbing, sealed_files, sealing
 
 logger = logging.getLogger(__name__)
 
@@ -99,50 +98,3 @@ async def scrub_closed(db: Database, now: datetime, actor: str) -> list[str]:
         logger.error("scrubbing after a close failed: %s", type(exc).__name__, exc_info=exc)
         return []
     return [code for _round_id, code in pending]
-
-
-async def create_final_from_shortlist(
-    db: Database, source_id: int, form: rounds.RoundForm, settings: Settings, actor: str
-) -> Round:
-    """A final round over a closed nomination round's shortlist, read from its sealed files
-    (checked against the seal): for each category, the first K of its ranking (K = the
-    category's shortlist size; all nominees where none is set)."""
-    async with db.transaction(write=False) as session:
-        source = await rounds.get_round(session, source_id)
-    if source.kind != "nomination" or source.state != "closed":
-        raise lifecycle.IllegalTransition(
-            N_("A final round is made from a closed nomination round.")
-        )
-    # A large record takes seconds to read: not on the event loop, not in the transaction.
-    _record, results = await asyncio.to_thread(sealed_files.load, settings.records_dir, source)
-    ranked = {c["id"]: c["ranking"] for c in results["categories"]}
-    async with db.transaction() as session:
-        shortlist = {}
-        for category in await rounds.round_categories(session, source.id):
-            ranking = [rounds.nominee_id_of(p["nominee"]) for p in ranked[category.code]]
-            shortlist[category.id] = ranking[: category.shortlist_size or len(ranking)]
-        season = await session.get_one(Season, source.season_id)
-        final = await rounds.create_round(
-            session, season, rounds.RoundForm(form.code, form.name, "final"), actor, source.id
-        )
-        await opening.set_categories(session, final, list(shortlist), actor)
-        rows = [
-            {"round_id": final.id, "nominee_id": n, "category_id": c}
-            for c, nominees in shortlist.items()
-            for n in nominees
-        ]
-        if rows:
-            await session.execute(insert(RoundNominee), rows)
-        await audit.record(
-            session,
-            actor=actor,
-            action=Action.ROUND_SHORTLISTED,
-            object_type="round",
-            object_id=final.id,
-            # By id, not by rank: staff see the audit log, and a small jury's order is its ballots.
-            changes={
-                "source": source.id,
-                "shortlist": {str(c): sorted(n) for c, n in shortlist.items()},
-            },
-        )
-    return final

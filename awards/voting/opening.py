@@ -46,7 +46,7 @@ from awards.models import (
     juror_panel,
 )
 from awards.voting import lifecycle
-from awards.voting.rounds import ScheduleForm, nominee_key, round_categories
+from awards.voting.rounds import CategoryInRound, ScheduleForm, categories_in_round, nominee_key
 from ballots.canonical import canonical_json, sha256_hex
 from ballots.content import RANKED, SCORED
 
@@ -60,12 +60,13 @@ class Problem(NamedTuple):
 
 @dataclass(frozen=True)
 class CategoryPlan:
-    category: Category
+    category: CategoryInRound
+    """With the settings the round counts it by (a final round's own)."""
     nominees: list[Nominee]
     """With their dramas loaded, in id order."""
     chosen: bool
-    """The round's nominees were chosen before opening (a final's shortlist); otherwise opening
-    takes all of the category's."""
+    """The round's nominees were chosen before opening (a final's shortlist, which staff may
+    edit, even to nothing); otherwise opening takes all of the category's."""
     recusals: dict[tuple[int, int], Recusal]
     eligible: set[int]
 
@@ -98,7 +99,8 @@ async def plan(session: AsyncSession, round_: Round) -> OpeningPlan:
     """Everything opening would freeze, read and nothing written."""
     season = await session.get_one(Season, round_.season_id)
     planned = []
-    for category in await round_categories(session, round_.id):
+    shortlisted = round_.source_round_id is not None
+    for category in await categories_in_round(session, round_.id):
         chosen = set(
             await session.scalars(
                 select(RoundNominee.nominee_id).where(
@@ -112,7 +114,8 @@ async def plan(session: AsyncSession, round_: Round) -> OpeningPlan:
             .options(selectinload(Nominee.drama))
             .order_by(Nominee.id)
         )
-        nominees = [n for n in await session.scalars(query) if not chosen or n.id in chosen]
+        fixed = bool(chosen) or shortlisted
+        nominees = [n for n in await session.scalars(query) if not fixed or n.id in chosen]
         juror_ids = set(
             await session.scalars(
                 select(juror_panel.c.juror_id)
@@ -125,7 +128,7 @@ async def plan(session: AsyncSession, round_: Round) -> OpeningPlan:
         eligible = juror_ids
         if category.method in RANKED:
             eligible = juror_ids - {juror for juror, _n in recusals}
-        planned.append(CategoryPlan(category, nominees, bool(chosen), recusals, eligible))
+        planned.append(CategoryPlan(category, nominees, fixed, recusals, eligible))
     return OpeningPlan(season, planned)
 
 
@@ -142,8 +145,12 @@ def category_config(item: CategoryPlan) -> dict[str, Any]:
         "eligible_jurors": len(item.eligible),
         "nominees": [_nominee_config(n) for n in item.nominees],
     }
+    # English names and the shortlist size where set: the results are named and cut by them
+    # as opening froze them (records of earlier rounds have none; readers fall back).
     if category.name_en:
         config["name_en"] = category.name_en
+    if category.shortlist_size is not None:
+        config["shortlist_size"] = category.shortlist_size
     if category.method == "approval":
         config["max_choices"] = category.max_choices
     if category.method in SCORED:
@@ -238,15 +245,23 @@ async def set_categories(
     )
     if wanted - valid:
         raise FormInvalid({"categories": Message("Choose categories of this round's season.")})
-    chosen = await session.scalars(
-        select(RoundCategory.category_id).where(RoundCategory.round_id == round_.id)
+    chosen = set(
+        await session.scalars(
+            select(RoundCategory.category_id).where(RoundCategory.round_id == round_.id)
+        )
     )
     before = audit.snapshot(round_, categories=sorted(chosen))
-    await session.execute(delete(RoundCategory).where(RoundCategory.round_id == round_.id))
-    if wanted:
+    # Row by row, not all anew: a final round's categories keep the settings staff gave them.
+    if gone := chosen - wanted:
+        await session.execute(
+            delete(RoundCategory).where(
+                RoundCategory.round_id == round_.id, RoundCategory.category_id.in_(gone)
+            )
+        )
+    if added := wanted - chosen:
         await session.execute(
             insert(RoundCategory),
-            [{"round_id": round_.id, "category_id": c} for c in sorted(wanted)],
+            [{"round_id": round_.id, "category_id": c} for c in sorted(added)],
         )
     await audit.record_change(
         session,

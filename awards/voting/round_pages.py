@@ -135,26 +135,6 @@ class RoundController(Controller):
         redirect.background = BackgroundTask(closing.scrub_closed, db, utcnow(), request.user.name)
         return redirect
 
-    @post("/rounds/{round_id:int}/final", name="round.final")
-    async def create_final(
-        self,
-        request: Request,
-        round_id: PathId,
-        data: FormData,
-        db: DatabaseService,
-        settings: AppSettings,
-    ) -> Template | Redirect:
-        try:
-            form = rounds.RoundForm.parse({**data, "kind": "final"})
-            final = await closing.create_final_from_shortlist(
-                db, round_id, form, settings, request.user.name
-            )
-        except FormInvalid as exc:
-            async with db.transaction(write=False) as session:
-                context = await _context(session, round_id, values=False)
-                return await form_error(session, "rounds/detail.html", exc, **context)
-        return see_other(request, "round", round_id=final.id)
-
     @post("/rounds/{round_id:int}/publish", name="round.publish")
     async def publish(self, request: Request, round_id: PathId, session: Session) -> Redirect:
         round_ = await rounds.get_round(session, round_id, lock=True)
@@ -184,6 +164,9 @@ async def _context(session: AsyncSession, round_id: int, values: bool = True) ->
         "chosen": {c.id for c in await rounds.round_categories(session, round_id)},
         "schedule_problem": schedule.problem_of(round_),
     }
+    # A final's categories may count otherwise than the catalogue says.
+    context["in_round"] = await rounds.categories_in_round(session, round_id)
+    context["counted_by"] = {c.id: c.method for c in context["in_round"]}
     if values:
         context.update(values={}, errors={})
     return context

@@ -9,7 +9,7 @@ illegal one changes nothing and says why.
 
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
 from awards.audit import Action
+from awards.catalogue.counting import Counting
 from awards.database import get_or_404
 from awards.errors import Conflict
 from awards.forms import Fields, ensure_free
@@ -103,6 +104,54 @@ async def juror_rounds(session: AsyncSession, juror_id: int) -> tuple[list[Round
         select(Participation.round_id).where(Participation.juror_id == juror_id)
     )
     return list(open_rounds), set(voted)
+
+
+@dataclass(frozen=True)
+class CategoryInRound:
+    """A category as a round counts it: the catalogue's names, and the round's own settings
+    where it has them (`own`: a final round's), otherwise the catalogue's."""
+
+    id: int
+    code: str
+    name: str
+    name_en: str | None
+    shortlist_size: int | None
+    """The catalogue's: how many of a nomination round's nominees go on to the final."""
+    method: str
+    winners: int
+    max_choices: int | None
+    score_min: int | None
+    score_max: int | None
+    trim: int | None
+    quorum: int
+    disclosure: str
+    own: bool
+
+    @property
+    def counting(self) -> Counting:
+        return Counting.of(self)
+
+
+async def categories_in_round(session: AsyncSession, round_id: int) -> list[CategoryInRound]:
+    """The round's categories in the season's order, each with the settings it is counted by."""
+    found = await session.execute(
+        select(Category, RoundCategory)
+        .join(RoundCategory, RoundCategory.category_id == Category.id)
+        .where(RoundCategory.round_id == round_id)
+        .order_by(Category.position, Category.id)
+    )
+    return [
+        CategoryInRound(
+            category.id,
+            category.code,
+            category.name,
+            category.name_en,
+            category.shortlist_size,
+            **asdict(Counting.of(row if row.method is not None else category)),
+            own=row.method is not None,
+        )
+        for category, row in found.tuples()
+    ]
 
 
 async def round_categories(session: AsyncSession, round_id: int) -> list[Category]:
@@ -269,11 +318,12 @@ async def next_due(session: AsyncSession) -> datetime | None:
     return min(times) if times else None
 
 
-async def frozen_categories(session: AsyncSession, category_ids: Sequence[int]) -> dict[int, str]:
-    """{category id: name of a round that opened with it} for those an open or closed round has
-    frozen."""
+async def frozen_categories(
+    session: AsyncSession, category_ids: Sequence[int]
+) -> dict[int, Message]:
+    """{category id: why it can no longer change} for those an open or closed round has frozen."""
     found = await session.execute(
-        select(RoundCategory.category_id, Round.name)
+        select(RoundCategory.category_id, Round.name, Round.state)
         .join(Round, RoundCategory.round_id == Round.id)
         .where(
             RoundCategory.category_id.in_(list(category_ids)),
@@ -281,16 +331,22 @@ async def frozen_categories(session: AsyncSession, category_ids: Sequence[int]) 
         )
         .order_by(Round.id)
     )
-    frozen: dict[int, str] = {}
-    for category_id, round_name in found:
-        frozen.setdefault(category_id, round_name)
+    frozen: dict[int, Message] = {}
+    for category_id, round_name, state in found:
+        why = FROZEN_BY_OPEN if state == "open" else FROZEN_BY_CLOSED
+        frozen.setdefault(category_id, Message(why, round=round_name))
     return frozen
 
 
-FROZEN = N_("The round “%(round)s” has opened with this category: it can no longer change.")
+FROZEN_BY_OPEN = N_("The round “%(round)s” is open with this category: it can no longer change.")
+# Issue 11: this said "has opened" (in Chinese 已开启, "is open") of a round long closed.
+FROZEN_BY_CLOSED = N_(
+    "The round “%(round)s” has ended with this category: it can no longer change. A later "
+    "round counts it with settings of its own, set on that round's page."
+)
 
 
 async def ensure_category_not_frozen(session: AsyncSession, category_id: int) -> None:
     """Refuse changes to a category that an open or closed round has frozen."""
     if frozen := (await frozen_categories(session, [category_id])).get(category_id):
-        raise Frozen(FROZEN, round=frozen)
+        raise Frozen(frozen.msgid, **frozen.params)

@@ -47,7 +47,7 @@ def test_a_good_record_is_tallied_and_verified(awards, tmp_path):
     record = _file(tmp_path, _approval())
     code, out, _err = awards("tally", "--record", record, "--full")  # one ballot: a small jury
     assert code == 0
-    assert "有效票 1，弃权 1" in out
+    assert "有效票 1 张，弃权 1 张" in out
     results = _file(tmp_path, _results_for(_approval()), "results.json")
     assert awards("verify", "--record", record, "--results", results)[0] == 0
 
