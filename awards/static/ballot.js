@@ -117,9 +117,11 @@ function setUpRanking(fieldset, words) {
     const tools = document.createElement("div");
     tools.className = "rank-tools";
     const add = toolButton("add", words.add, `${words.add}: ${name}`);
-    const up = toolButton("up", `↑ ${words.up}`, `${words.up}: ${name}`);
-    const down = toolButton("down", `↓ ${words.down}`, `${words.down}: ${name}`);
-    const remove = toolButton("remove", words.remove, `${words.remove}: ${name}`);
+    // Short words on the buttons, so that the three fit a phone's width; full ones for screen
+    // readers.
+    const up = toolButton("up", `↑ ${words.short.up}`, `${words.up}: ${name}`);
+    const down = toolButton("down", `↓ ${words.short.down}`, `${words.down}: ${name}`);
+    const remove = toolButton("remove", words.short.remove, `${words.remove}: ${name}`);
     tools.append(add, up, down, remove);
     item.append(tools);
     const move = (by, button) => {
