@@ -24,7 +24,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from awards import hosts, i18n
+from awards import hosts, i18n, notices
 from awards.accounts import password_rules
 from awards.accounts.juror_pages import JurorAuthController, JurorPasswordController
 from awards.accounts.login_pages import AuthController, return_path
@@ -35,6 +35,7 @@ from awards.audit_pages import AuditController
 from awards.catalogue.category_pages import CategoryController
 from awards.catalogue.drama_pages import DramaController
 from awards.catalogue.dramas import DRAMA_KINDS
+from awards.catalogue.file_pages import ImportTemplateController
 from awards.catalogue.nominee_pages import NomineeController
 from awards.catalogue.season_pages import SeasonController
 from awards.database import Database
@@ -42,6 +43,7 @@ from awards.errors import Busy, Conflict, DomainError
 from awards.i18n import N_
 from awards.jury.declaration_pages import DeclarationController
 from awards.jury.roster_pages import JuryController
+from awards.notices import NoticeMiddleware
 from awards.results.public_pages import PublicController
 from awards.settings import TEMPLATES_DIR, Settings
 from awards.voting import lifecycle
@@ -50,6 +52,7 @@ from awards.voting.ballot_pages import BallotController
 from awards.voting.round_category_pages import RoundCategoryController
 from awards.voting.round_pages import RoundController
 from awards.voting.shortlist_pages import ShortlistController
+from awards.voting.turnout_pages import TurnoutController
 from awards.web import (
     AwardsRequest,
     EnrolmentRequired,
@@ -64,6 +67,7 @@ from awards.web import (
     provide_passwords,
     provide_settings,
     provide_transaction,
+    way_back,
 )
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -77,7 +81,12 @@ def _wants_json(request: Request) -> bool:
 def _error_response(request: Request, status: int, message: str, **extra: Any) -> Response:
     if _wants_json(request):
         return Response({"error": message, **extra}, status_code=status, media_type=MediaType.JSON)
-    context = {"status": status, "message": message, "fields": extra.get("fields") or {}}
+    context = {
+        "status": status,
+        "message": message,
+        "fields": extra.get("fields") or {},
+        "back": way_back(request),
+    }
     return Template("error.html", context=context, status_code=status)
 
 
@@ -146,10 +155,12 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
     env.globals["DRAMA_KINDS"] = DRAMA_KINDS
     env.globals["PASSWORD_MIN_LENGTH"] = password_rules.MIN_LENGTH
     env.globals["PASSWORD_MAX_LENGTH"] = password_rules.MAX_LENGTH
-    env.globals["TIMEZONE"] = settings.timezone
+    # The zone named as people say it (北京时间), in the reader's language, at render time.
+    env.globals["zone_name"] = lambda: i18n.zone_name(settings.timezone)
     env.globals["ROUND_STATE_LABELS"] = lifecycle.LABELS
     env.globals["current_locale"] = i18n.current_locale
     env.globals["in_language"] = i18n.in_language
+    env.globals["notice"] = notices.shown
 
 
 def logging_config(settings: Settings) -> LoggingConfig:
@@ -199,11 +210,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     CategoryController,
                     DramaController,
                     NomineeController,
+                    ImportTemplateController,
                     AuditController,
                     JuryController,
                     RoundController,
                     ShortlistController,
                     RoundCategoryController,
+                    TurnoutController,
                     JurorAuthController,
                     JurorPasswordController,
                     DeclarationController,
@@ -230,6 +243,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(hosts.AllowedHostsMiddleware, settings=settings, refuse=_domain_error),
             ScheduleMiddleware,
             PrincipalMiddleware,
+            NoticeMiddleware,
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

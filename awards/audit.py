@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.models import AuditEvent, AuditHead, Base
@@ -37,10 +37,12 @@ class Action:
 
     SEASON_CREATED = "season.created"
     SEASON_UPDATED = "season.updated"
+    SEASON_REMOVED = "season.removed"
     CATEGORY_CREATED = "category.created"
     CATEGORY_UPDATED = "category.updated"
     CATEGORY_PANELS_SET = "category.panels_set"
     CATEGORY_REORDERED = "category.reordered"  # on the season: its categories' order
+    CATEGORY_REMOVED = "category.removed"
     DRAMA_CREATED = "drama.created"
     DRAMA_UPDATED = "drama.updated"
     DRAMA_DELETED = "drama.deleted"
@@ -49,8 +51,10 @@ class Action:
     NOMINEE_REMOVED = "nominee.removed"
     NOMINEE_IMPORTED = "nominee.imported"  # on the season: one event per file
     PANEL_CREATED = "panel.created"
+    PANEL_REMOVED = "panel.removed"
     JUROR_CREATED = "juror.created"
     JUROR_UPDATED = "juror.updated"
+    JUROR_REMOVED = "juror.removed"  # off the season's panels; gone when on no panel at all
     JUROR_IMPORTED = "juror.imported"  # on the season: one event per file
     JUROR_CODES_ISSUED = "juror.codes_issued"  # on "jurors": how many, and which
     JUROR_ACTIVATED = "juror.activated"  # the juror chose a password with a code
@@ -71,6 +75,8 @@ class Action:
     ROUND_NOMINEE_ADDED = "round.nominee_added"  # onto a final's shortlist, before it opens
     ROUND_NOMINEE_REMOVED = "round.nominee_removed"  # off a final's shortlist, before it opens
     ROUND_PUBLISHED = "round.published"
+    ROUND_EXTENDED = "round.extended"  # staff moved an open round's closing time later
+    ROUND_REMINDED = "round.reminded"  # reminder e-mails: to whom, and whom the server refused
     ROUND_LAPSED = "round.lapsed"  # the schedule found its voting window already passed
     ROUND_OPEN_FAILED = "round.open_failed"  # the schedule could not open it
     ROUND_CLOSE_FAILED = "round.close_failed"  # the schedule could not close it
@@ -190,29 +196,6 @@ async def verify(session: AsyncSession) -> ChainReport:
     events = await session.stream_scalars(select(AuditEvent).order_by(AuditEvent.seq))
     collected = [event async for event in events]
     return verify_chain(collected, await head(session))
-
-
-PAGE_SIZE = 100
-
-
-@dataclass(frozen=True)
-class LogPage:
-    """One page of the log for staff, newest first, with the state of the whole chain."""
-
-    events: list[AuditEvent]
-    pages: int
-    report: ChainReport
-
-
-async def log_page(session: AsyncSession, page: int) -> LogPage:
-    total = await session.scalar(select(func.count()).select_from(AuditEvent)) or 0
-    events = await session.scalars(
-        select(AuditEvent)
-        .order_by(AuditEvent.seq.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    )
-    return LogPage(list(events), max(1, -(-total // PAGE_SIZE)), await verify(session))
 
 
 def snapshot(obj: Base, **related: Any) -> dict[str, Any]:

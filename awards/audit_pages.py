@@ -1,14 +1,17 @@
-"""Staff: the audit log, newest first, with the state of the hash chain."""
+"""Staff: the audit log, newest first, filtered, with the state of the hash chain."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from litestar import Controller, get
 from litestar.params import QueryParameter
 from litestar.response import Template
 
-from awards import audit
-from awards.handlers import Session
+from awards import audit_view
+from awards.errors import FormInvalid
+from awards.handlers import AppSettings, SearchText, Session
 from awards.web import requires_staff
+
+Short = Annotated[str, QueryParameter(max_length=64)]
 
 
 class AuditController(Controller):
@@ -17,15 +20,30 @@ class AuditController(Controller):
 
     @get("/", name="audit")
     async def show(
-        self, session: Session, page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1
+        self,
+        session: Session,
+        settings: AppSettings,
+        page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
+        action: Short = "",
+        actor: SearchText = "",
+        since: Short = "",
+        until: Short = "",
     ) -> Template:
-        found = await audit.log_page(session, page)
-        return Template(
-            "audit/list.html",
-            context={
-                "events": found.events,
-                "page": page,
-                "pages": found.pages,
-                "report": found.report,
-            },
-        )
+        values = {"action": action, "actor": actor, "since": since, "until": until}
+        labels: dict[str, Any] = {
+            "action_labels": audit_view.ACTION_LABELS,
+            "actor_labels": audit_view.ACTOR_LABELS,
+        }
+        try:
+            shown = audit_view.AuditFilter.parse(action, actor, since, until)
+        except FormInvalid as exc:
+            context: dict[str, Any] = {
+                "found": None,
+                "values": values,
+                "errors": exc.errors,
+                **labels,
+            }
+            return Template("audit/list.html", context=context, status_code=400)
+        found = await audit_view.log_page(session, shown, page, settings.timezone)
+        context = {"found": found, "shown": shown, "values": values, "errors": {}, **labels}
+        return Template("audit/list.html", context=context)

@@ -95,6 +95,8 @@ class Fields:
             self.fail(name, Message("This field is required."))
         elif len(value) > max_length:
             self.fail(name, Message("At most %(n)s characters.", n=max_length))
+        elif not multiline and ("\n" in value or "\r" in value):
+            self.fail(name, Message("Line breaks are not allowed here: put it on one line."))
         elif (_BAD_TEXT if multiline else _BAD_LINE).search(value):
             self.fail(name, Message("Contains control characters."))
         else:

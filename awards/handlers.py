@@ -1,11 +1,13 @@
 """What every controller (the *_pages.py of each feature) uses: the named dependencies, typed
-path and query parameters, the redirect after a POST, a form shown again with its errors, and
+path and query parameters, the redirect after a POST and the confirmation it carries, a form
+shown again with its errors, the confirmation page before an action that cannot be undone, and
 an uploaded file read before the transaction writes.
 Handlers parse input, call one domain function, and render or redirect (POST, 303, GET)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Generic, TypeVar, cast
+from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.datastructures import UploadFile
@@ -15,10 +17,12 @@ from litestar.params import Body, PathParameter, QueryParameter
 from litestar.response import Redirect, Response, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awards import notices
 from awards.accounts.passwords import Passwords
 from awards.database import Database
 from awards.errors import FormInvalid
 from awards.forms import PLAIN_LINE, Fields
+from awards.i18n import Message
 from awards.settings import Settings
 from awards.spreadsheets import Limits, read_in_thread
 from awards.web import rollback_only
@@ -44,8 +48,21 @@ FormData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.URL_ENC
 SearchText = Annotated[str, QueryParameter(max_length=200, pattern=PLAIN_LINE)]
 
 
-def see_other(request: Request, route: str, **params: Any) -> Redirect:
-    return Redirect(path=request.app.route_reverse(route, **params), status_code=303)
+def see_other(
+    request: Request,
+    route: str,
+    *,
+    done: Message | None = None,
+    query: Mapping[str, str] | None = None,
+    **params: Any,
+) -> Redirect:
+    """The redirect after a POST to the page `route` names (`params` fill its path, `query` its
+    query string: a search to come back to); `done` says what happened, shown once on the next
+    page (see `awards.notices`)."""
+    path = request.app.route_reverse(route, **params)
+    search = {key: value for key, value in (query or {}).items() if value}
+    redirect = Redirect(path=f"{path}?{urlencode(search)}" if search else path, status_code=303)
+    return notices.attach(redirect, request, done, path) if done is not None else redirect
 
 
 async def form_error(
@@ -64,6 +81,41 @@ async def form_error(
         template_name=template,
         context={**context, "errors": exc.errors, "values": exc.values},
         status_code=status_code,
+    )
+
+
+def confirmed(data: dict[str, Any] | None) -> bool:
+    """The confirmation page's button was pressed. An action that cannot be undone acts only
+    then; its form without this field (the old one-click button, a stale page) only asks."""
+    return data is not None and data.get("confirm") == "yes"
+
+
+def confirmation(
+    *,
+    title: str | Message,
+    action: str,
+    button: str | Message,
+    back: str,
+    consequences: Sequence[str | Message] = (),
+    checks: Any = None,
+    fields: Sequence[tuple[str, str]] = (),
+    danger: bool = True,
+) -> Template:
+    """The page that asks before `action` (a POST URL) acts: what will happen, the checks (a
+    `readiness.Readiness`: with a problem there is no button), the form's own `fields` sent on
+    with the confirmation, and a way back to `back`. No JavaScript: a form and a link."""
+    return Template(
+        "confirm.html",
+        context={
+            "title": title,
+            "action": action,
+            "button": button,
+            "back": back,
+            "consequences": consequences,
+            "checks": checks,
+            "fields": fields,
+            "danger": danger,
+        },
     )
 
 

@@ -106,8 +106,41 @@ def in_language(name: str, name_en: str | None) -> str:
     return name_en if name_en and current_locale() == "en" else name
 
 
+# Zones people name by a word rather than by their offset; any other zone shows its offset.
+ZONE_LABELS = {
+    "Asia/Shanghai": N_("Beijing time"),
+    "Asia/Chongqing": N_("Beijing time"),
+    "Asia/Harbin": N_("Beijing time"),
+    "Asia/Urumqi": N_("Xinjiang time"),
+    "Asia/Hong_Kong": N_("Hong Kong time"),
+    "Asia/Macau": N_("Macau time"),
+    "Asia/Taipei": N_("Taipei time"),
+    "UTC": "UTC",
+    "Etc/UTC": "UTC",
+}
+
+
+def zone_label(zone: str, at: datetime) -> str:
+    """The zone as people name it, at the instant `at`: 北京时间 / "Beijing time" for China's
+    zone (and a few others by name), else its offset then ("UTC+01:00"), never its tz
+    database name."""
+    label = ZONE_LABELS.get(zone)
+    if label is None:
+        offset = at.astimezone(ZoneInfo(zone)).strftime("%z")  # +0100
+        label = f"UTC{offset[:3]}:{offset[3:]}"
+    return gettext(label)
+
+
+def zone_name(zone: str) -> str:
+    """The zone for a time not yet typed (a form's label): 北京时间 where people have a name for
+    it, else its tz database name ("Europe/Berlin"), since its offset may differ by season."""
+    label = ZONE_LABELS.get(zone)
+    return zone if label is None else gettext(label)
+
+
 def local_time(value: datetime | None, zone: str) -> str:
-    """An aware datetime shown in the association's zone, with the zone named."""
+    """An aware datetime shown in the association's zone, with the zone named as people say it:
+    "2024-05-01 20:00 北京时间" (see `zone_label`)."""
     if value is None:
         return ""
-    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M ") + zone
+    return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M ") + zone_label(zone, value)

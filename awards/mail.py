@@ -1,6 +1,7 @@
-"""Sending activation codes by e-mail, where `AWARDS_SMTP_HOST` is set (stdlib smtplib, run in a
-worker thread). The message goes to the juror alone; the code is in it and nowhere else: not in
-a log line, an audit event or the page staff see afterwards.
+"""Sending activation codes (and reminders to vote, `awards.voting.reminders`) by e-mail, where
+`AWARDS_SMTP_HOST` is set (stdlib smtplib, run in a worker thread). The message goes to the
+juror alone; a code is in it and nowhere else: not in a log line, an audit event or the page
+staff see afterwards.
 
 The connection is encrypted with STARTTLS and the server must prove its name: its certificate
 is checked against the system's trusted authorities (or `AWARDS_SMTP_CA_FILE` alone, for a
@@ -124,8 +125,14 @@ def _send(smtp: SmtpSettings, messages: list[EmailMessage]) -> tuple[list[bool],
     return accepted, None
 
 
+async def send(smtp: SmtpSettings, messages: list[EmailMessage]) -> tuple[list[bool], str | None]:
+    """Which messages the server accepted, and why none could be sent, if so (`_send`, in a
+    worker thread)."""
+    return await anyio.to_thread.run_sync(_send, smtp, messages)
+
+
 async def send_codes(smtp: SmtpSettings, issued: list[IssuedCode], login_url: str) -> Delivery:
     """E-mail each code to its juror."""
     messages = [activation_message(item, smtp.sender, login_url) for item in issued]
-    accepted, problem = await anyio.to_thread.run_sync(_send, smtp, messages)
+    accepted, problem = await send(smtp, messages)
     return Delivery([item for item, ok in zip(issued, accepted, strict=True) if not ok], problem)

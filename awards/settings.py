@@ -73,6 +73,9 @@ class Settings:
     activation_days: int = 30
     sqlite_busy_timeout_ms: int = 10_000
     timezone: str = "Asia/Shanghai"
+    contact: str = ""
+    """Whom jurors ask about their account or the vote (office, person, phone, e-mail): printed
+    on the activation letters."""
     records_dir: Path = PROJECT_ROOT / "var" / "records"
     small_jury_threshold: int = 5
     smtp_host: str = ""
@@ -125,6 +128,7 @@ FROM_ENVIRONMENT = (
     "import_max_unzipped_bytes",
     "activation_days",
     "timezone",
+    "contact",
     "records_dir",
     "small_jury_threshold",
     "smtp_host",

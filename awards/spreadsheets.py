@@ -45,6 +45,20 @@ T = TypeVar("T")
 _MAX_PARTS = 1000  # a workbook has a dozen; each costs a central directory entry to parse
 _CHUNK = 1 << 16
 _DAMAGED = N_("The file is not a readable XLSX workbook: it is damaged or incomplete.")
+# What to do instead, for the files Excel makes that this reader does not take.
+_XLS = N_(
+    "This is an old Excel workbook (.xls). Open it in Excel, choose File › Save As, pick"
+    " “Excel Workbook (*.xlsx)” and upload the new file."
+)
+_UTF16 = N_(
+    "This file is UTF-16 text (Excel's “Unicode Text”). Open it in Excel, choose File › Save"
+    " As, pick “CSV UTF-8 (Comma delimited) (*.csv)” and upload the new file."
+)
+_NOT_TEXT = N_(
+    "This file is neither UTF-8 nor GB18030 text, nor an XLSX workbook. In Excel, choose File ›"
+    " Save As and pick “CSV UTF-8 (Comma delimited) (*.csv)” or “Excel Workbook (*.xlsx)”."
+)
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # how .xls (and other old Office) files begin
 
 
 @dataclass(frozen=True)
@@ -52,6 +66,8 @@ class RowError:
     line: int
     column: str
     message: str | Message
+    value: str = ""
+    """The cell as the file has it, quoted beside the message so that staff find it."""
 
 
 class ImportRejected(DomainError):
@@ -105,20 +121,27 @@ async def read_in_thread(work: Callable[..., T], *args: Any) -> T:
 def _decode(data: bytes) -> str:
     if data.startswith(b"\xef\xbb\xbf"):
         return data[3:].decode("utf-8")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # what Excel saves as "Unicode text"
+        raise _refused(Message(_UTF16))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise _refused(Message(_NOT_TEXT)) from None
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, list[Any]]]:
+    text = _decode(data)
     try:
-        reader = csv.reader(io.StringIO(_decode(data), newline=""))
+        reader = csv.reader(io.StringIO(text, newline=""))
         start = 1
         for row in reader:
             yield start, [read_cell(cell) for cell in row]
             start = reader.line_num + 1
-    except (UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
         raise _refused(Message("The file cannot be read: %(why)s", why=exc)) from None
 
 
@@ -232,6 +255,8 @@ def read_table(
                 positions[field], headers[field] = index, str(header).strip()
         return max(positions.values(), default=-1) + 1
 
+    if data.startswith(_OLE2) or filename.lower().endswith(".xls"):
+        raise _refused(Message(_XLS))
     is_xlsx = filename.lower().endswith(".xlsx") or data.startswith(b"PK\x03\x04")
     if is_xlsx:
         _check_zip(data, limits)
@@ -267,3 +292,19 @@ def read_table(
             ]
         )
     return Table(headers, body, f"{filename} sha256:{file_digest(data)}")
+
+
+def row_errors(
+    table: Table, line: int, row: dict[str, Any], errors: dict[str, Any]
+) -> list[RowError]:
+    """A row's errors (a field's message each, as `awards.forms.Fields` collects them), each
+    under the column's header as the file spells it and with the cell it is about."""
+    return [
+        RowError(line, table.headers.get(field, field), message, _shown(row.get(field)))
+        for field, message in errors.items()
+    ]
+
+
+def _shown(cell: Any) -> str:
+    text = "" if cell is None else str(cell)
+    return text if len(text) <= 80 else text[:79] + "…"

@@ -12,6 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Request
 from litestar.connection import ASGIConnection
@@ -19,7 +20,9 @@ from litestar.datastructures import State
 from litestar.exceptions import (
     ClientException,
     HTTPException,
+    MethodNotAllowedException,
     NotAuthorizedException,
+    NotFoundException,
     PermissionDeniedException,
 )
 from litestar.handlers.base import BaseRouteHandler
@@ -130,6 +133,33 @@ async def check_path_ids(request: Request) -> None:
         name = part[1:-1] if part.startswith("{") else None
         if name is not None and type(params.get(name)) is int and parse_id(raw) is None:
             raise NotFound("This page does not exist.")
+
+
+def way_back(request: Request) -> str:
+    """Where an error page links back to: the page the request came from (the Referer, when it
+    is this site's and not the failing URL itself), else the nearest page above the failing
+    URL (`/staff/rounds/5/close` -> `/staff/rounds/5`), else the home page. Only a path of this
+    site: never a link to wherever a forged Referer points."""
+    here = request.url.path
+    referer = urlsplit(request.headers.get("referer", ""))
+    base = urlsplit(str(request.base_url))
+    if (referer.scheme, referer.netloc) == (base.scheme, base.netloc) and referer.path.startswith(
+        "/"
+    ):
+        came_from = referer.path + (f"?{referer.query}" if referer.query else "")
+        if referer.path != here or request.method not in _READ_METHODS:
+            return came_from
+    parts = here.rstrip("/").split("/")
+    router = request.app.asgi_router
+    while len(parts) > 1:
+        parts.pop()
+        above = "/".join(parts) or "/"
+        try:
+            router.handle_routing(above, "GET")
+        except (NotFoundException, MethodNotAllowedException):
+            continue
+        return above
+    return "/"
 
 
 class HttpMiddleware(ABC):

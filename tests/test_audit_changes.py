@@ -213,7 +213,7 @@ def round_categories(staff, settings, election):
 
 def round_schedule(staff, settings, election):
     seq = _head(settings)
-    form = {"opens_at": "2031-01-01T08:00", "closes_at": "2031-01-02T08:00"}
+    form = {"opens_at": "2031-01-01T08:00", "closes_at": "2031-01-02T08:00", "confirm": "yes"}
     _ok(staff.post(f"/staff/rounds/{election.round_id}/schedule", form))
     return (
         seq,
@@ -233,7 +233,7 @@ def recusal(staff, settings, election):
     url = f"/staff/seasons/{election.season_id}/jurors/{juror_id}/recusals"
     seq = _head(settings)
     _ok(staff.post(url, {"nominee_id": str(nominee_id), "decision": "recuse", "reason": "亲属"}))
-    _ok(staff.post(url, {"nominee_id": str(nominee_id), "decision": "lift", "reason": "已核实"}))
+    _ok(staff.post(url, {"nominee_id": str(nominee_id), "decision": "lift", "note": "已核实"}))
     return (
         seq,
         "recusal_decision",
@@ -242,7 +242,8 @@ def recusal(staff, settings, election):
             "juror_id": [None, juror_id],
             "nominee_id": [None, nominee_id],
             "recused": [None, False],
-            "reason": [None, "已核实"],
+            "public_reason": [None, ""],
+            "private_note": [None, "已核实"],
         },
     )
 
@@ -281,13 +282,13 @@ def test_no_event_holds_a_secret(staff, settings):
     )
     codes = staff.post(
         f"/staff/seasons/{election.season_id}/jurors/codes",
-        {"juror_ids": [str(election.juror_ids[0])], "format": "letters"},
+        {"juror_ids": [str(election.juror_ids[0])], "format": "letters", "confirm": "yes"},
     )
     assert codes.status_code == 200
     juror_page = f"/staff/seasons/{election.season_id}/jurors/{election.juror_ids[0]}"
     _ok(staff.post(juror_page, {**JUROR_AFTER, "panels": ["main"]}))
     round_schedule(staff, settings, election)
-    _ok(staff.post(f"/staff/rounds/{election.round_id}/open"))
+    _ok(staff.post(f"/staff/rounds/{election.round_id}/open", {"confirm": "yes"}))
 
     async def secrets(s):
         from awards.models import ActivationCode

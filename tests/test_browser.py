@@ -59,7 +59,7 @@ def test_a_juror_votes_in_a_real_browser(settings, tmp_path):
         page.fill("#f-password", PASSWORD)
         page.fill("#f-password_repeat", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_url("**/juror/login")
+        page.wait_for_url("**/juror/login?activated=1")
 
         page.fill("#f-username", election.emails[0])
         page.fill("#f-password", PASSWORD)

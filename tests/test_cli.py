@@ -11,7 +11,7 @@ from sqlalchemy import select
 from awards.cli import awards, main
 from awards.i18n import DEFAULT_LOCALE, current_locale
 from awards.models import StaffUser
-from tests.factories import run_cli, run_db
+from tests.factories import make_season, run_cli, run_db
 from tests.records import one_category_record
 
 # The console script that `pip install` made from the entry point, beside this interpreter.
@@ -152,3 +152,21 @@ def test_short_passwords_and_duplicates_are_refused(settings, tmp_path):
 
 def test_no_account_exists_until_one_is_created(settings):
     assert run_db(settings, lambda s: s.scalars(select(StaffUser)), write=False).all() == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("export", "dramas", "{tmp}/no-such-folder/dramas.xlsx", "--season", "2024"),
+        ("export", "dramas", "{tmp}", "--season", "2024"),  # a folder, not a file
+        ("import", "dramas", "{tmp}/missing.csv", "--season", "2024"),
+    ],
+)
+def test_a_file_that_cannot_be_used_is_one_line_not_a_traceback(settings, tmp_path, args):
+    """Issue 11: `awards export` into a missing folder ended in a traceback; every command
+    says which file and why, and exits 2."""
+    run_db(settings, make_season)
+    done = run_cli(settings, tmp_path, *(a.format(tmp=tmp_path) for a in args))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert str(tmp_path) in done.stderr

@@ -132,7 +132,7 @@ def test_a_path_id_is_ascii_digits_within_bounds(staff, settings, election, bad)
     """`{round_id:int}` took whatever `int()` takes: `/staff/rounds/+1/open` opened round 1."""
     assert election.round_id == 1
     before = table_counts(settings)
-    response = staff.post(f"/staff/rounds/{bad}/open")
+    response = staff.post(f"/staff/rounds/{bad}/open", {"confirm": "yes"})
     assert 400 <= response.status_code < 500
     assert staff.get(f"/staff/rounds/{bad}").status_code in (400, 404)
     assert table_counts(settings) == before

@@ -41,7 +41,7 @@ def _vote(client, election, round_id: int, choices: list[int]) -> None:
 
 
 def _close_and_check(staff, client, settings, tmp_path, round_id: int) -> dict:
-    assert staff.post(f"/staff/rounds/{round_id}/close").status_code == 303
+    assert staff.post(f"/staff/rounds/{round_id}/close", {"confirm": "yes"}).status_code == 303
     round_ = run_db(settings, lambda s: s.get(Round, round_id), write=False)
     [record_file] = list(settings.records_dir.glob(f"{round_.record_file}.record.json"))
     data = record_file.read_bytes()
@@ -94,7 +94,9 @@ def test_a_whole_season(staff, client, settings, tmp_path):
         kind="nomination",
     )
     run_db(settings, lambda s: s.execute(update(Category).values(shortlist_size=2)))
-    assert staff.post(f"/staff/rounds/{election.round_id}/open").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/open", {"confirm": "yes"}).status_code == 303
+    )
     _vote(client, election, election.round_id, [1, 1, 2, 3])
     staff.login("editor", "correct horse battery staple")
     nomination = _close_and_check(staff, client, settings, tmp_path, election.round_id)
@@ -105,7 +107,7 @@ def test_a_whole_season(staff, client, settings, tmp_path):
     )
     assert final.status_code == 303
     final_id = int(final.headers["location"].rsplit("/", 1)[1])
-    assert staff.post(f"/staff/rounds/{final_id}/open").status_code == 303
+    assert staff.post(f"/staff/rounds/{final_id}/open", {"confirm": "yes"}).status_code == 303
     ballot = Browser(client)
     juror_login(ballot, election.emails[0])
     page = ballot.get(f"/juror/rounds/{final_id}/ballot").text
@@ -125,10 +127,15 @@ def _closed_round(staff, client, settings, disclosure: str, jurors: int = 6):
     election = build_election(settings, jurors=jurors, methods=("approval",), open_round=False)
     run_db(settings, lambda s: s.execute(update(Category).values(disclosure=disclosure)))
     staff.login("editor", "correct horse battery staple")
-    assert staff.post(f"/staff/rounds/{election.round_id}/open").status_code == 303  # frozen now
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/open", {"confirm": "yes"}).status_code == 303
+    )  # frozen now
     _vote_approval(client, election)
     staff.login("editor", "correct horse battery staple")
-    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+        == 303
+    )
     return election
 
 
@@ -157,20 +164,23 @@ def test_results_are_shown_only_when_published_and_per_disclosure_level(
     assert "结果将在协会公布后显示" in before
     assert "剧目0" not in before
     assert public.get(f"/rounds/{election.round_id}/files/results").status_code == 403
-    assert staff.post(f"/staff/rounds/{election.round_id}/publish").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/publish", {"confirm": "yes"}).status_code
+        == 303
+    )
     page = public.get(results_url).text
     assert "剧目0" in page
     assert "有效票 6 张，弃权 0 张。" in page
     assert public.get(f"/rounds/{election.round_id}/files/results").status_code == 200
     assert public.get(f"/rounds/{election.round_id}/files/record").status_code == 403  # only "full"
-    again = staff.post(f"/staff/rounds/{election.round_id}/publish")
+    again = staff.post(f"/staff/rounds/{election.round_id}/publish", {"confirm": "yes"})
     assert again.status_code == 409
 
 
 def test_small_juries_never_show_counts(staff, client, second_browser, settings):
     public = second_browser.client
     election = _closed_round(staff, client, settings, "full", jurors=3)
-    staff.post(f"/staff/rounds/{election.round_id}/publish")
+    staff.post(f"/staff/rounds/{election.round_id}/publish", {"confirm": "yes"})
     page = public.get(f"/rounds/{election.round_id}/results").text
     assert "<th>结果</th>" not in page  # 3 valid ballots < the threshold of 5
     assert public.get(f"/rounds/{election.round_id}/files/record").status_code == 403
@@ -180,7 +190,7 @@ def test_a_juror_finds_the_tracker_in_the_record(staff, second_browser, client, 
     election = build_election(settings, jurors=2, methods=("approval",))
     trackers = _vote_approval(second_browser.client, election)
     staff.login("editor", "correct horse battery staple")
-    staff.post(f"/staff/rounds/{election.round_id}/close")
+    staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"})
     found = client.get(f"/rounds/{election.round_id}/results", params={"tracker": trackers[0]}).text
     assert "你的选票已被计入" in found
     missing = client.get(f"/rounds/{election.round_id}/results", params={"tracker": "0" * 32}).text
@@ -205,7 +215,7 @@ def test_the_auditor_always_gets_the_full_record(client, settings, staff):
 
 def test_a_record_changed_on_disk_after_the_seal_is_refused(staff, client, settings):
     election = _closed_round(staff, client, settings, "full")
-    staff.post(f"/staff/rounds/{election.round_id}/publish")
+    staff.post(f"/staff/rounds/{election.round_id}/publish", {"confirm": "yes"})
     [record_file] = settings.records_dir.glob("*.record.json")
     original = record_file.read_bytes()
     assert b'"winners":3' in original
@@ -219,7 +229,7 @@ def test_a_download_checks_the_bytes_it_sends_against_the_seal(staff, client, se
     """The parsed files are kept per process after the first page; a download still hashes what
     it sends, so a file changed since then is refused, not served."""
     election = _closed_round(staff, client, settings, "full")
-    staff.post(f"/staff/rounds/{election.round_id}/publish")
+    staff.post(f"/staff/rounds/{election.round_id}/publish", {"confirm": "yes"})
     assert client.get(f"/rounds/{election.round_id}/results").status_code == 200
     for kind, edit in (("results", (b'"valid":6', b'"valid":7')), ("record", (b"3", b"4"))):
         [path] = settings.records_dir.glob(f"*.{kind}.json")

@@ -35,7 +35,7 @@ def _codes_stored(settings) -> int:
 def _issue(staff: Browser, election, form: str, **kw):
     return staff.post(
         f"/staff/seasons/{election.season_id}/jurors/codes",
-        {"juror_ids": [str(j) for j in election.juror_ids], "format": form},
+        {"juror_ids": [str(j) for j in election.juror_ids], "format": form, "confirm": "yes"},
         **kw,
     )
 

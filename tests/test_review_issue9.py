@@ -159,7 +159,7 @@ def test_a_schedule_at_the_end_of_the_calendar_is_refused_not_a_server_error(sta
     election = build_election(settings, jurors=1, methods=("approval",), open_round=False)
     answer = staff.post(
         f"/staff/rounds/{election.round_id}/schedule",
-        {"opens_at": "9999-12-31T19:00Z", "closes_at": "9999-12-31T20:00Z"},
+        {"opens_at": "9999-12-31T19:00Z", "closes_at": "9999-12-31T20:00Z", "confirm": "yes"},
     )
     assert answer.status_code in (303, 422), answer.text
     page = staff.get(f"/staff/rounds/{election.round_id}")

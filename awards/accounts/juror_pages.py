@@ -5,7 +5,7 @@ activates staff and jurors alike.)"""
 from typing import Annotated
 
 from litestar import Controller, Request, get, post
-from litestar.params import QueryParameter
+from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from awards.accounts import password_change, sessions, throttle
@@ -30,10 +30,14 @@ class JurorAuthController(Controller):
 
     @get("/login", name="juror.login")
     async def login_page(
-        self, next_: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None
+        self,
+        next_: Annotated[str | None, QueryParameter(name="next", max_length=2000)] = None,
+        activated: FromQuery[bool] = False,
     ) -> Template:
+        """`activated`: the juror has just set a password with the code (see the activation)."""
         return Template(
-            "juror/login.html", context={"next": safe_next(next_, "juror"), "values": {}}
+            "juror/login.html",
+            context={"next": safe_next(next_, "juror"), "values": {}, "activated": activated},
         )
 
     @get("/activate", name="juror.activate")

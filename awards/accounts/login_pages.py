@@ -7,7 +7,7 @@ from urllib.parse import quote, urlsplit
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
-from litestar.params import FromPath, QueryParameter
+from litestar.params import FromPath, FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -167,9 +167,14 @@ class AuthController(Controller):
 
     @get("/login", name="login")
     async def login_page(
-        self, next_: Annotated[str | None, QueryParameter(name="next")] = None
+        self,
+        next_: Annotated[str | None, QueryParameter(name="next")] = None,
+        activated: FromQuery[bool] = False,
     ) -> Template:
-        return Template("auth/login.html", context={"next": safe_next(next_), "values": {}})
+        return Template(
+            "auth/login.html",
+            context={"next": safe_next(next_), "values": {}, "activated": activated},
+        )
 
     @post(["/login", "/juror/login"], name="login.submit")
     async def login(
@@ -268,7 +273,9 @@ class AuthController(Controller):
                 FormInvalid({"code": i18n.gettext(exc.message, **exc.params)}, values),
                 status_code=429 if isinstance(exc, activation.TooManyAttempts) else 422,
             )
-        return see_other(request, "juror.login" if kind == "juror" else "login")
+        # The login page they land on says that the account is ready (`activated`).
+        path = request.app.route_reverse("juror.login" if kind == "juror" else "login")
+        return Redirect(path=f"{path}?activated=1", status_code=303)
 
     @post("/logout", name="logout")
     async def logout(self, request: Request, session: Session) -> Redirect:

@@ -1,13 +1,15 @@
-"""Staff: award categories of a season (create, edit, order)."""
+"""Staff: award categories of a season (create, edit, order, remove while unused)."""
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awards import removal
 from awards.catalogue import categories, seasons
 from awards.errors import FormInvalid
 from awards.forms import Fields
 from awards.handlers import FormData, PathId, Session, form_error, see_other
+from awards.i18n import Message
 from awards.jury import jurors
 from awards.models.catalogue import DISCLOSURES, METHODS, SUBJECTS
 from awards.web import requires_staff
@@ -81,7 +83,8 @@ class CategoryController(Controller):
                 category=None,
                 **await _choices(session, season.id),
             )
-        return see_other(request, "categories", season_id=season.id)
+        done = Message("Category “%(name)s” created.", name=created.name)
+        return see_other(request, "categories", season_id=season.id, done=done)
 
     @get("/categories/{category_id:int}/edit", name="category.edit")
     async def edit_category(self, category_id: PathId, session: Session) -> Template:
@@ -121,7 +124,8 @@ class CategoryController(Controller):
                 category=category,
                 **await _choices(session, season.id),
             )
-        return see_other(request, "categories", season_id=category.season_id)
+        done = Message("Category “%(name)s” saved.", name=category.name)
+        return see_other(request, "categories", season_id=category.season_id, done=done)
 
     @post("/categories/{category_id:int}/move", name="category.move")
     async def move_category(
@@ -132,4 +136,14 @@ class CategoryController(Controller):
         fields.finish()
         category = await categories.get_category(session, category_id)
         await categories.move_category(session, category, step, request.user.name)
-        return see_other(request, "categories", season_id=category.season_id)
+        done = Message("Order of categories saved.")
+        return see_other(request, "categories", season_id=category.season_id, done=done)
+
+    @post("/categories/{category_id:int}/remove", name="category.remove")
+    async def remove_category(
+        self, request: Request, category_id: PathId, session: Session
+    ) -> Redirect:
+        category = await categories.get_category(session, category_id)
+        await removal.remove_category(session, category, request.user.name)
+        done = Message("Category “%(name)s” removed.", name=category.name)
+        return see_other(request, "categories", season_id=category.season_id, done=done)

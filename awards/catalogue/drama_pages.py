@@ -16,13 +16,15 @@ from awards.handlers import (
     PathId,
     SearchText,
     Session,
+    confirmation,
+    confirmed,
     download,
     form_error,
     read_upload,
     see_other,
     upload_name,
 )
-from awards.i18n import _
+from awards.i18n import Message, _
 from awards.spreadsheets import ImportRejected
 from awards.web import requires_staff, rollback_only
 
@@ -86,12 +88,13 @@ class DramaController(Controller):
     ) -> Template | Redirect:
         season = await seasons.get_season(session, season_id)
         try:
-            await dramas.create_drama(
+            created = await dramas.create_drama(
                 session, season.id, dramas.DramaForm.parse(data), request.user.name
             )
         except FormInvalid as exc:
             return await form_error(session, "dramas/edit.html", exc, season=season, drama=None)
-        return see_other(request, "dramas", season_id=season.id)
+        done = Message("Drama “%(title)s” added.", title=created.title)
+        return see_other(request, "dramas", season_id=season.id, done=done)
 
     @get("/dramas/{drama_id:int}/edit", name="drama.edit")
     async def edit_drama(self, drama_id: PathId, session: Session) -> Template:
@@ -119,10 +122,21 @@ class DramaController(Controller):
             )
         except FormInvalid as exc:
             return await form_error(session, "dramas/edit.html", exc, season=season, drama=drama)
-        return see_other(request, "dramas", season_id=drama.season_id)
+        done = Message("Drama “%(title)s” saved.", title=drama.title)
+        return see_other(request, "dramas", season_id=drama.season_id, done=done)
+
+    @get("/dramas/{drama_id:int}/delete", name="drama.delete.confirm")
+    async def confirm_delete(
+        self, request: Request, drama_id: PathId, session: Session
+    ) -> Template:
+        return await _deleting_page(request, session, drama_id)
 
     @post("/dramas/{drama_id:int}/delete", name="drama.delete")
-    async def delete_drama(self, request: Request, drama_id: PathId, session: Session) -> Redirect:
+    async def delete_drama(
+        self, request: Request, drama_id: PathId, data: FormData, session: Session
+    ) -> Template | Redirect:
+        if not confirmed(data):
+            return await _deleting_page(request, session, drama_id)
         drama = await dramas.get_drama(session, drama_id)
         season_id = drama.season_id
         await dramas.delete_drama(session, drama, request.user.name)
@@ -159,8 +173,8 @@ class DramaController(Controller):
         except ImportRejected as exc:
             rollback_only(session)
             return _import_refused(season, exc, upload.filename)
-        context = {"season": season, "columns": catalogue_files.DRAMA_COLUMNS}
-        return Template("dramas/import.html", context={**context, "imported": count})
+        done = Message("Dramas imported: %(n)s added.", n=count)
+        return see_other(request, "dramas", season_id=season.id, done=done)
 
     @get("/seasons/{season_id:int}/dramas/export/{fmt:str}", name="drama.export")
     async def export(
@@ -171,3 +185,21 @@ class DramaController(Controller):
             raise FormInvalid({"format": _("Export as csv or xlsx.")})
         content = await catalogue_files.export_dramas(session, season, fmt)
         return download(content, f"dramas-{season.code}.{fmt}")
+
+
+async def _deleting_page(request: Request, session: Any, drama_id: int) -> Template:
+    """Asks before deleting (refusing first a drama that cannot be deleted)."""
+    drama = await dramas.get_drama(session, drama_id)
+    await dramas.ensure_deletable(session, drama)
+    return confirmation(
+        title=Message("Delete “%(title)s”", title=drama.title),
+        action=request.app.route_reverse("drama.delete", drama_id=drama_id),
+        button=Message("Delete the drama"),
+        back=request.app.route_reverse("drama.edit", drama_id=drama_id),
+        consequences=[
+            Message(
+                "The drama “%(title)s” is removed from the catalogue. This cannot be undone.",
+                title=drama.title,
+            )
+        ],
+    )

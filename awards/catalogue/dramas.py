@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Dialect, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit
+from awards import audit, collation
 from awards.audit import Action
 from awards.database import get_or_404
 from awards.errors import Conflict
@@ -100,7 +100,8 @@ class DramaPage:
 async def search_dramas(
     session: AsyncSession, season_id: int, *, query: str = "", kind: str = "", page: int = 1
 ) -> DramaPage:
-    """One page of the catalogue, by title; `query` matches titles and companies."""
+    """One page of the catalogue, by title (`awards.collation`); `query` matches titles and
+    companies."""
     where = [Drama.season_id == season_id]
     if kind in DRAMA_KINDS:
         where.append(Drama.kind == kind)
@@ -113,17 +114,17 @@ async def search_dramas(
                 Drama.companies.ilike(pattern, escape="\\"),
             )
         )
-    total = await session.scalar(select(func.count()).select_from(Drama).where(*where)) or 0
+    # In pinyin order, which SQL cannot sort by: every match's title, then one page's dramas.
+    found = collation.by_name(
+        (await session.execute(select(Drama.id, Drama.title).where(*where))).tuples(),
+        lambda row: row[1],
+    )
+    total = len(found)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    dramas = await session.scalars(
-        select(Drama)
-        .where(*where)
-        .order_by(Drama.title, Drama.id)
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    )
-    return DramaPage(list(dramas), total, page, pages)
+    ids = [drama_id for drama_id, _title in found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]
+    dramas = {d.id: d for d in await session.scalars(select(Drama).where(Drama.id.in_(ids)))}
+    return DramaPage([dramas[i] for i in ids], total, page, pages)
 
 
 async def get_drama(session: AsyncSession, drama_id: int) -> Drama:
@@ -159,12 +160,16 @@ async def update_drama(session: AsyncSession, drama: Drama, form: DramaForm, act
     await audit.record_change(session, drama, before, actor=actor, action=Action.DRAMA_UPDATED)
 
 
-async def delete_drama(session: AsyncSession, drama: Drama, actor: str) -> None:
+async def ensure_deletable(session: AsyncSession, drama: Drama) -> None:
     nominated = await session.scalar(select(func.count()).where(Nominee.drama_id == drama.id))
     if nominated:
         raise Conflict(
             "This drama is nominated and cannot be deleted; remove its nominations first."
         )
+
+
+async def delete_drama(session: AsyncSession, drama: Drama, actor: str) -> None:
+    await ensure_deletable(session, drama)
     await audit.record_change(
         session,
         drama,

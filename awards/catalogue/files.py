@@ -17,14 +17,14 @@ from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from awards import audit
+from awards import audit, collation
 from awards.audit import Action
 from awards.catalogue.dramas import DRAMA_KINDS, DramaForm, add_dramas, existing_titles
 from awards.csv_files import csv_bytes
 from awards.forms import Fields
 from awards.i18n import Message
 from awards.models import Category, Drama, Nominee, Season
-from awards.spreadsheets import ImportRejected, Limits, RowError, Table, read_table
+from awards.spreadsheets import ImportRejected, Limits, RowError, Table, read_table, row_errors
 from awards.voting.rounds import frozen_categories
 
 Progress = Callable[[int, int], None]
@@ -70,12 +70,10 @@ def read_dramas(
     for done, (line, row) in enumerate(table.rows, start=1):
         fields = Fields(row)
         form = DramaForm.read(fields)
-        for field, message in fields.errors.items():
-            errors.append(RowError(line, table.headers.get(field, field), message))
+        errors += row_errors(table, line, row, fields.errors)
         if form.title and form.title in seen:
-            errors.append(
-                RowError(line, column, Message("Same title as line %(n)s.", n=seen[form.title]))
-            )
+            same = Message("Same title as line %(n)s.", n=seen[form.title])
+            errors.append(RowError(line, column, same, form.title))
         seen.setdefault(form.title, line)
         forms.append((line, form))
         if progress and done % 500 == 0:
@@ -90,7 +88,7 @@ async def import_dramas(session: AsyncSession, season: Season, file: DramaFile, 
     taken = await existing_titles(session, season.id)
     column = file.table.headers["title"]
     errors = file.errors + [
-        RowError(line, column, Message("This title is already in the catalogue."))
+        RowError(line, column, Message("This title is already in the catalogue."), form.title)
         for line, form in file.forms
         if form.title in taken
     ]
@@ -164,8 +162,7 @@ async def import_nominees(session: AsyncSession, season: Season, table: Table, a
                     "person_role": role,
                 }
             )
-        for field, message in fields.errors.items():
-            errors.append(RowError(line, table.headers.get(field, field), message))
+        errors += row_errors(table, line, row, fields.errors)
     if errors:
         raise ImportRejected(errors)
     if rows:
@@ -203,20 +200,35 @@ def _text_cell(sheet: Any, value: Any) -> Any:
     return value
 
 
+def table_bytes(fmt: str, sheet_name: str, header: list[str], rows: list[list[Any]]) -> bytes:
+    """A table as CSV (see `awards.csv_files`) or XLSX."""
+    if fmt != "xlsx":
+        return csv_bytes(header, rows)
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(sheet_name)
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_text_cell(sheet, value) for value in row])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def blank_file(
+    columns: dict[str, tuple[str, ...]], fmt: str, sheet_name: str, chinese: bool
+) -> bytes:
+    """A file to fill in for an import: its header row only, in Chinese (each column's first
+    spelling) or in English (its second); the importer reads both."""
+    return table_bytes(
+        fmt, sheet_name, [names[0 if chinese else 1] for names in columns.values()], []
+    )
+
+
 async def export_dramas(session: AsyncSession, season: Season, fmt: str) -> bytes:
-    """The season's catalogue as CSV (see `awards.csv_files`) or XLSX."""
-    dramas = await session.scalars(
-        select(Drama).where(Drama.season_id == season.id).order_by(Drama.title, Drama.id)
+    """The season's catalogue as CSV or XLSX, in the order of `awards.collation`."""
+    dramas = collation.by_name(
+        await session.scalars(select(Drama).where(Drama.season_id == season.id)),
+        lambda d: d.title,
     )
     header = [names[0] for names in DRAMA_COLUMNS.values()]
-    rows = [_drama_cells(d) for d in dramas]
-    if fmt == "xlsx":
-        workbook = openpyxl.Workbook(write_only=True)
-        sheet = workbook.create_sheet("dramas")
-        sheet.append(header)
-        for row in rows:
-            sheet.append([_text_cell(sheet, value) for value in row])
-        buffer = io.BytesIO()
-        workbook.save(buffer)
-        return buffer.getvalue()
-    return csv_bytes(header, rows)
+    return table_bytes(fmt, "dramas", header, [_drama_cells(d) for d in dramas])

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from awards import audit
+from awards import audit, collation
 from awards.audit import Action
+from awards.catalogue.dramas import DRAMA_KINDS
 from awards.database import get_or_404
 from awards.errors import FormInvalid
 from awards.forms import Fields, ensure_free
@@ -41,6 +42,26 @@ class NomineeForm:
         return cls(drama_id=drama_id or 0, person_name=person_name, person_role=person_role)
 
 
+def expected_kind(category: Category) -> str | None:
+    """The kind of drama a category's name names ("最佳电视剧", "Best Web Drama"), when it names
+    exactly one: staff are warned about a nominee of another kind, not stopped (a category
+    may mean more than its name says). "其他" is left out: it names no kind in "其他奖项"."""
+    names = f"{category.name} {category.name_en or ''}".casefold()
+    found = {
+        code
+        for code, kind in DRAMA_KINDS.items()
+        if code != "other"
+        and any(s.casefold() in names for s in (kind.file_label, kind.label, *kind.spellings))
+    }
+    return found.pop() if len(found) == 1 else None
+
+
+def fits(category: Category, drama: Drama) -> bool:
+    """Whether the drama is of the kind the category's name names (or it names none)."""
+    kind = expected_kind(category)
+    return kind is None or drama.kind == kind
+
+
 class _Labels(TypedDict):
     """Beside the ids in a nominee's audit event: what staff know them by. A TypedDict, so
     that its keys, passed as keywords, are known not to be `record_change`'s own."""
@@ -54,14 +75,15 @@ def _labels(category: Category, drama: Drama) -> _Labels:
 
 
 async def list_nominees(session: AsyncSession, category_id: int) -> list[Nominee]:
-    return list(
-        await session.scalars(
-            select(Nominee)
-            .join(Drama)
-            .where(Nominee.category_id == category_id)
-            .options(selectinload(Nominee.drama))
-            .order_by(Drama.title, Nominee.person_name)
-        )
+    """A category's nominees by title, then name (`awards.collation`)."""
+    found = await session.scalars(
+        select(Nominee)
+        .where(Nominee.category_id == category_id)
+        .options(selectinload(Nominee.drama))
+    )
+    return sorted(
+        found,
+        key=lambda n: (collation.sort_key(n.drama.title), collation.sort_key(n.person_name)),
     )
 
 
@@ -82,7 +104,7 @@ async def add_nominee(
     )
     nominee = Nominee(
         category_id=category.id,
-        drama_id=drama.id,
+        drama=drama,
         person_name=form.person_name,
         person_role=form.person_role,
     )
@@ -96,7 +118,9 @@ async def add_nominee(
 
 async def remove_nominee(
     session: AsyncSession, category: Category, nominee_id: int, actor: str
-) -> None:
+) -> Nominee:
+    """Remove a nominee of a category not yet frozen by a round; the removed nominee, its drama
+    loaded, says what was removed."""
     nominee = await get_or_404(
         session,
         Nominee,
@@ -117,3 +141,4 @@ async def remove_nominee(
     )
     await session.delete(nominee)
     await ensure_schedules_hold(session, category.season_id)
+    return nominee

@@ -1,11 +1,13 @@
-"""Staff: seasons."""
+"""Staff: seasons (create, edit, remove while empty)."""
 
 from litestar import Controller, Request, get, post
 from litestar.response import Redirect, Template
 
+from awards import removal
 from awards.catalogue import seasons
 from awards.errors import FormInvalid
 from awards.handlers import FormData, PathId, Session, form_error, see_other
+from awards.i18n import Message
 from awards.web import requires_staff
 
 
@@ -37,7 +39,8 @@ class SeasonController(Controller):
             )
         except FormInvalid as exc:
             return await form_error(session, "seasons/edit.html", exc, season=None)
-        return see_other(request, "categories", season_id=season.id)
+        done = Message("Season “%(name)s” created.", name=season.name)
+        return see_other(request, "categories", season_id=season.id, done=done)
 
     @get("/seasons/{season_id:int}/edit", name="season.edit")
     async def edit_season(self, season_id: PathId, session: Session) -> Template:
@@ -58,4 +61,15 @@ class SeasonController(Controller):
             )
         except FormInvalid as exc:
             return await form_error(session, "seasons/edit.html", exc, season=season)
-        return see_other(request, "seasons")
+        return see_other(
+            request, "seasons", done=Message("Season “%(name)s” saved.", name=season.name)
+        )
+
+    @post("/seasons/{season_id:int}/remove", name="season.remove")
+    async def remove_season(
+        self, request: Request, season_id: PathId, session: Session
+    ) -> Redirect:
+        season = await seasons.get_season(session, season_id)
+        await removal.remove_season(session, season, request.user.name)
+        done = Message("Season “%(name)s” removed.", name=season.name)
+        return see_other(request, "seasons", done=done)

@@ -1,14 +1,15 @@
 """The `awards` command (click), one module per command group. Each subcommand is one
 transaction at the script boundary, and its exit status means the same everywhere: 0 done, 1 a
 check failed or a file was refused, 2 the command could not be carried out as given (a usage
-error, a domain error such as an unknown season, a file that cannot be read)."""
+error, a domain error such as an unknown season, a file that cannot be read or written), said in
+one line, never as a traceback."""
 
 from typing import Any
 
 import click
 
 from awards.cli.audit import audit
-from awards.cli.boundary import InOrder, err
+from awards.cli.boundary import InOrder, err, files_problem
 from awards.cli.catalogue import export_file, import_file
 from awards.cli.counting import tally_command, verify_command
 from awards.cli.db import db
@@ -32,6 +33,9 @@ class Awards(InOrder):
             ctx.exit(2)
         except DomainError as exc:
             err.print(f"[red]{gettext(exc.message, **exc.params)}[/red]")
+            ctx.exit(2)
+        except OSError as exc:  # a file named on the command line: missing, a folder, locked...
+            err.print(files_problem(exc), style="red", markup=False)
             ctx.exit(2)
         ctx.exit(status or 0)
 

@@ -31,6 +31,13 @@ class InOrder(click.Group):
         return list(self.commands)
 
 
+def files_problem(exc: OSError) -> str:
+    """What went wrong with a file, in one line: "cannot use PATH: No such file or directory"."""
+    if exc.filename is None:
+        return str(exc)
+    return f"cannot use {exc.filename}: {exc.strerror or exc}"
+
+
 def run(settings: Settings, work: Callable[[Database], Awaitable[Any]]) -> Any:
     """`work` on a database opened for it, closed after."""
 

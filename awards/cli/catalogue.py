@@ -44,7 +44,9 @@ def import_file(what: str, file: Path, season: str) -> int:
     except catalogue_files.ImportRejected as exc:
         err.print(f"[red]{file}: nothing imported, {len(exc.errors)} problems[/red]")
         for error in exc.errors:
-            err.print(f"  line {error.line}, column {error.column or '-'}: {error.message}")
+            value = f" “{error.value}”" if error.value else ""
+            where = f"  line {error.line}, column {error.column or '-'}{value}"
+            err.print(f"{where}: {error.message}", markup=False)
         return 1
     console.print(f"{count} {what} imported from {file}")
     return 0

@@ -95,15 +95,30 @@ async def withdraw(session: AsyncSession, juror_id: int, affiliation_id: int) ->
     await session.delete(affiliation)
 
 
+PUBLIC_REASON_MAX = 100
+# Offered on the form as public reasons: general enough to publish beside a juror's name.
+PUBLIC_REASONS = (
+    N_("Family tie with someone in the work"),
+    N_("Works for a company of the work"),
+    N_("Took part in the work"),
+    N_("Financial interest in the work"),
+    N_("Other conflict of interest"),
+)
+NOTE_MAX = 1000
+
+
 async def decide(
     session: AsyncSession,
     juror: Juror,
     nominee_id: int,
     recused: bool | None,
-    reason: str,
+    public_reason: str,
+    note: str,
     actor: str,
 ) -> None:
-    """Staff: recuse (True), lift a derived recusal (False), or drop the decision (None)."""
+    """Staff: recuse (True), lift a derived recusal (False), or drop the decision (None). A
+    recusal needs its public reason (published in the register); a lift needs a note (why,
+    for staff: nothing of a lift is published). The note is never published."""
     nominee = await get_or_404(
         session,
         Nominee,
@@ -111,11 +126,27 @@ async def decide(
         N_("No such nominee."),
         options=[selectinload(Nominee.category)],
     )
-    reason = reason.strip()
-    if recused is not None and not reason:
-        raise FormInvalid({"reason": Message("Give the reason; it is published in the register.")})
-    if len(reason) > 300:
-        raise FormInvalid({"reason": Message("At most %(n)s characters.", n=300)})
+    public_reason, note = public_reason.strip(), note.strip()
+    if recused:
+        if not public_reason:
+            raise FormInvalid(
+                {
+                    "reason": Message(
+                        "Give the public reason: it is published in the register of recusals"
+                        " beside the juror's name. Keep private details for the note."
+                    )
+                }
+            )
+    elif recused is False:
+        public_reason = ""  # a lift publishes nothing
+        if not note:
+            raise FormInvalid(
+                {"note": Message("Note why the recusal is lifted (for staff, not published).")}
+            )
+    if len(public_reason) > PUBLIC_REASON_MAX:
+        raise FormInvalid({"reason": Message("At most %(n)s characters.", n=PUBLIC_REASON_MAX)})
+    if len(note) > NOTE_MAX:
+        raise FormInvalid({"note": Message("At most %(n)s characters.", n=NOTE_MAX)})
     decision = await session.get(RecusalDecision, (juror.id, nominee_id))
     before = {} if decision is None else audit.snapshot(decision)
     if recused is None:
@@ -128,7 +159,8 @@ async def decide(
         if decision is None:
             decision = RecusalDecision(juror_id=juror.id, nominee_id=nominee_id)
             session.add(decision)
-        decision.recused, decision.reason = recused, reason
+        decision.recused = recused
+        decision.public_reason, decision.private_note = public_reason, note
         await session.flush()
         await audit.record_change(
             session, decision, before, actor=actor, action=Action.RECUSAL_DECIDED
@@ -147,6 +179,8 @@ class JurorConflicts:
     decisions: dict[int, RecusalDecision]
     """nominee id -> the staff decision taken, in any season."""
     affiliations: list[Affiliation]
+    titles: dict[int, str]
+    """drama id -> title, of the works declared."""
 
 
 async def juror_conflicts(session: AsyncSession, juror_id: int, season_id: int) -> JurorConflicts:
@@ -156,17 +190,20 @@ async def juror_conflicts(session: AsyncSession, juror_id: int, season_id: int) 
             .join(Nominee.category)
             .where(Nominee.category.has(season_id=season_id))
             .options(selectinload(Nominee.drama), selectinload(Nominee.category))
+            .order_by(Category.position, Category.id, Nominee.id)
         )
     )
     recusals = await effective_recusals(session, [juror_id], nominees)
     decisions = await session.scalars(
         select(RecusalDecision).where(RecusalDecision.juror_id == juror_id)
     )
+    affiliations = await list_affiliations(session, juror_id)
     return JurorConflicts(
         nominees,
         {nominee_id: r for (_juror, nominee_id), r in recusals.items()},
         {d.nominee_id: d for d in decisions},
-        await list_affiliations(session, juror_id),
+        affiliations,
+        await _titles(session, affiliations),
     )
 
 
@@ -191,6 +228,56 @@ async def ranked_left_out(
     return list(left_out.values())
 
 
+SHOWN = ("recused", "all")
+ROWS_PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class RecusalRows:
+    """One page of the nominees staff decide on, filtered."""
+
+    nominees: list[Nominee]
+    page: int
+    pages: int
+    matching: int
+
+
+def recusal_rows(found: JurorConflicts, q: str, show: str, page: int) -> RecusalRows:
+    """The nominees whose category, title (Chinese or English) or person holds `q`; `show`
+    "recused": only those with a recusal in force or a staff decision. A page past the end is
+    the last page."""
+    wanted = _folded(q)
+    rows = [
+        n
+        for n in found.nominees
+        if (show == "all" or n.id in found.recusals or n.id in found.decisions)
+        and (not wanted or wanted in _searchable(n))
+    ]
+    pages = max(1, -(-len(rows) // ROWS_PER_PAGE))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * ROWS_PER_PAGE
+    return RecusalRows(rows[start : start + ROWS_PER_PAGE], page, pages, len(rows))
+
+
+def _folded(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def _searchable(nominee: Nominee) -> str:
+    drama = nominee.drama
+    return _folded(
+        " ".join((nominee.category.name, nominee.label, drama.title, drama.title_en or ""))
+    )
+
+
+async def _titles(session: AsyncSession, declared: list[Affiliation]) -> dict[int, str]:
+    wanted = {a.drama_id for a in declared if a.drama_id}
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Drama.id, Drama.title).where(Drama.id.in_(wanted)))
+    return dict(rows.tuples().all())
+
+
 @dataclass(frozen=True)
 class Declarations:
     """A juror's own page of declarations."""
@@ -204,12 +291,7 @@ class Declarations:
 
 async def declarations(session: AsyncSession, juror_id: int, q: str = "") -> Declarations:
     declared = await list_affiliations(session, juror_id)
-    wanted = {a.drama_id for a in declared if a.drama_id}
-    titles = dict(
-        (await session.execute(select(Drama.id, Drama.title).where(Drama.id.in_(wanted))))
-        .tuples()
-        .all()
-    )
+    titles = await _titles(session, declared)
     found = []
     if q.strip():
         found = list(

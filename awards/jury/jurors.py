@@ -13,13 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from awards import audit
+from awards import audit, collation
 from awards.audit import Action
 from awards.database import get_or_404
 from awards.forms import Fields, ensure_free
 from awards.i18n import N_, Message
 from awards.models import Juror, Panel, Season, juror_panel
-from awards.spreadsheets import ImportRejected, Limits, RowError, Table, read_table
+from awards.spreadsheets import ImportRejected, Limits, RowError, Table, read_table, row_errors
 from awards.voting.opening import ensure_schedules_hold
 
 EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -110,8 +110,8 @@ async def create_panel(session: AsyncSession, season: Season, form: PanelForm, a
 
 
 async def list_jurors(session: AsyncSession, season_id: int) -> list[Juror]:
-    """Jurors on any panel of the season, by name."""
-    return list(
+    """Jurors on any panel of the season, by name (`awards.collation`)."""
+    return collation.by_name(
         await session.scalars(
             select(Juror)
             .where(
@@ -120,8 +120,15 @@ async def list_jurors(session: AsyncSession, season_id: int) -> list[Juror]:
                 )
             )
             .options(selectinload(Juror.panels))
-            .order_by(Juror.name, Juror.id)
-        )
+            .order_by(Juror.id)
+        ),
+        lambda juror: juror.name,
+    )
+
+
+async def get_panel(session: AsyncSession, season_id: int, panel_id: int) -> Panel:
+    return await get_or_404(
+        session, Panel, panel_id, N_("No such panel."), Panel.season_id == season_id
     )
 
 
@@ -197,7 +204,7 @@ def read_roster(filename: str, data: bytes, limits: Limits) -> RosterFile:
         if form.email and form.email in seen:
             fields.fail("email", Message("Same e-mail as line %(n)s.", n=seen[form.email]))
         seen.setdefault(form.email, line)
-        errors += [RowError(line, table.headers.get(f, f), m) for f, m in fields.errors.items()]
+        errors += row_errors(table, line, row, fields.errors)
         forms.append((line, form))
     return RosterFile(table, forms, errors)
 
@@ -209,7 +216,7 @@ async def import_roster(
     known = {p.code for p in await list_panels(session, season.id)}
     column = roster.table.headers.get("panels", "panels")
     errors = roster.errors + [
-        RowError(line, column, message)
+        RowError(line, column, message, "；".join(form.panel_codes))
         for line, form in roster.forms
         if (message := unknown_panel(form.panel_codes, known))
     ]

@@ -1,10 +1,11 @@
 """Recusals: which jurors are recused from which nominees.
 
 A juror is recused from a nominee whose drama lists a company the juror declared, or which is a
-work the juror declared. Staff decisions (with a reason) add recusals or lift derived ones, and
-win over the derivation. Counting treats a recusal as "no opinion", never as a low mark; with a
-ranked method a juror recused from any nominee of a category does not vote in that category.
-Opening freezes the recusals in force into the round.
+work the juror declared. Staff decisions add recusals (with their public reason) or lift derived
+ones, and win over the derivation. A recusal's `reason` is public (the register, the juror's
+ballot); a staff decision's private note is never part of it. Counting treats a recusal as "no
+opinion", never as a low mark; with a ranked method a juror recused from any nominee of a
+category does not vote in that category. Opening freezes the recusals in force into the round.
 """
 
 from collections.abc import Iterable
@@ -65,7 +66,7 @@ async def effective_recusals(
     for decision in decisions:
         key = (decision.juror_id, decision.nominee_id)
         if decision.recused:
-            found[key] = Recusal(decision.juror_id, decision.nominee_id, decision.reason)
+            found[key] = Recusal(decision.juror_id, decision.nominee_id, decision.public_reason)
         else:
             found.pop(key, None)
     return found

@@ -80,8 +80,11 @@ class Affiliation(Base):
 
 
 class RecusalDecision(Base):
-    """Staff's word on one juror and nominee: recused (added) or not (a derived recusal lifted),
-    always with a reason. It wins over what the declarations derive."""
+    """Staff's word on one juror and nominee: recused (added) or not (a derived recusal lifted).
+    It wins over what the declarations derive. A recusal has a public reason, the one the
+    register publishes beside the juror's name; a lift has none (nothing is published). The
+    private note is staff's own record of why, and goes nowhere else: not into the round's
+    frozen recusals, the election record or any public page."""
 
     __tablename__ = "recusal_decision"
 
@@ -92,4 +95,7 @@ class RecusalDecision(Base):
         ForeignKey("nominee.id", ondelete="CASCADE"), primary_key=True
     )
     recused: Mapped[bool]
-    reason: Mapped[str] = mapped_column(Text)
+    public_reason: Mapped[str] = mapped_column(String(300), default="")
+    """Published in the register of recusals (a recusal's; "" for a lift)."""
+    private_note: Mapped[str] = mapped_column(Text, default="")
+    """For staff only, never published."""

@@ -361,11 +361,15 @@ def find_tracker(record: ElectionRecord, tracker: str) -> str | None:
     return None
 
 
-async def publish(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
+def ensure_publishable(round_: Round) -> None:
     if round_.state != "closed" or not round_.record_sha256:
         raise Conflict(N_("Only a closed and sealed round can be published."))
     if round_.published_at is not None:
         raise Conflict(N_("These results are published already."))
+
+
+async def publish(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
+    ensure_publishable(round_)
     before = audit.snapshot(round_)
     round_.published_at = now
     await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_PUBLISHED)

@@ -1,10 +1,11 @@
 """Opening a round: the checks, the freeze and the manifest.
 
 `plan` reads what opening would freeze; `OpeningPlan.problems` says why the round could not
-open. Opening refuses on the first problem, scheduling checks the same list, and every change to
-what a scheduled round would freeze (nominees, panels, category settings, jurors' panels, the
-round's categories) re-checks the season's scheduled rounds, so that a round the schedule is due
-to open never fails for a reason staff could have been told about.
+open (`awards.voting.readiness` adds the warnings staff confirm before opening). Opening refuses
+on the first problem, scheduling checks the same list, and every change to what a scheduled
+round would freeze (nominees, panels, category settings, jurors' panels, the round's
+categories) re-checks the season's scheduled rounds, so that a round the schedule is due to open
+never fails for a reason staff could have been told about.
 
 Opening copies the round's nominees, eligible jurors (per category) and recusals into the
 round's own tables, keeps the configuration (canonical JSON of what the ballot shows and how it
@@ -92,6 +93,19 @@ class OpeningPlan:
             elif not item.eligible:
                 message = N_("No juror may vote in “%(name)s”: give it a panel with jurors.")
                 found.append(Problem(message, named))
+            elif item.category.quorum > len(item.eligible):
+                # A quorum no turnout can reach: the category could name no winner, and once
+                # open its settings are frozen, so this is put right now or never.
+                message = N_(
+                    "“%(name)s” needs %(quorum)s ballots (its quorum), but only %(eligible)s "
+                    "jurors may vote in it: it could name no winner."
+                )
+                found.append(
+                    Problem(
+                        message,
+                        {**named, "quorum": item.category.quorum, "eligible": len(item.eligible)},
+                    )
+                )
         return found
 
 

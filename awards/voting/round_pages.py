@@ -1,10 +1,12 @@
-"""Staff: voting rounds (categories, schedule, open, close) and turnout."""
+"""Staff: voting rounds (categories, schedule, open, extend, close, publish). Opening, closing
+and publishing cannot be undone: each asks first on a confirmation page (`handlers.confirmation`),
+as does scheduling, which opens the round by itself later."""
 
 from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.background_tasks import BackgroundTask
-from litestar.response import Redirect, Response, Template
+from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards.catalogue import categories, seasons
@@ -16,13 +18,24 @@ from awards.handlers import (
     FormData,
     PathId,
     Session,
-    download,
+    confirmation,
+    confirmed,
     form_error,
     see_other,
 )
+from awards.i18n import Message
 from awards.models.base import utcnow
 from awards.results import publication
-from awards.voting import closing, opening, rounds, schedule, turnout
+from awards.voting import (
+    closing,
+    consequences,
+    extension,
+    lifecycle,
+    opening,
+    readiness,
+    rounds,
+    schedule,
+)
 from awards.web import requires_staff
 
 
@@ -94,10 +107,10 @@ class RoundController(Controller):
         session: Session,
         settings: AppSettings,
     ) -> Template | Redirect:
+        """Scheduling opens the round later by itself, so it asks first, showing the checks."""
         round_ = await rounds.get_round(session, round_id, lock=True)
         try:
             form = rounds.ScheduleForm.parse(data, settings.timezone, utcnow())
-            await opening.schedule(session, round_, form, request.user.name)
         except FormInvalid as exc:
             return await form_error(
                 session,
@@ -105,6 +118,23 @@ class RoundController(Controller):
                 exc,
                 **await _context(session, round_id, values=False),
             )
+        if not confirmed(data):
+            lifecycle.check(round_, "schedule")
+            checks = await readiness.review(session, round_, None)
+            checks.ensure_no_problems()
+            return confirmation(
+                title=Message("Schedule “%(name)s”", name=round_.name),
+                action=request.app.route_reverse("round.schedule", round_id=round_id),
+                button=Message("Schedule the round"),
+                back=request.app.route_reverse("round", round_id=round_id),
+                consequences=consequences.of_scheduling(
+                    form.opens_at, form.closes_at, settings.timezone
+                ),
+                checks=checks,
+                fields=[("opens_at", data["opens_at"]), ("closes_at", data["closes_at"])],
+                danger=False,
+            )
+        await opening.schedule(session, round_, form, request.user.name)
         return see_other(request, "round", round_id=round_id)
 
     @post("/rounds/{round_id:int}/unschedule", name="round.unschedule")
@@ -114,8 +144,23 @@ class RoundController(Controller):
         )
         return see_other(request, "round", round_id=round_id)
 
+    @get("/rounds/{round_id:int}/open", name="round.open.confirm")
+    async def confirm_open(
+        self, request: Request, round_id: PathId, session: Session, settings: AppSettings
+    ) -> Template:
+        return await _opening_page(request, session, round_id, settings.timezone)
+
     @post("/rounds/{round_id:int}/open", name="round.open")
-    async def open_round(self, request: Request, round_id: PathId, session: Session) -> Redirect:
+    async def open_round(
+        self,
+        request: Request,
+        round_id: PathId,
+        data: FormData,
+        session: Session,
+        settings: AppSettings,
+    ) -> Template | Redirect:
+        if not confirmed(data):
+            return await _opening_page(request, session, round_id, settings.timezone)
         await opening.open_round(
             session,
             await rounds.get_round(session, round_id, lock=True),
@@ -124,34 +169,67 @@ class RoundController(Controller):
         )
         return see_other(request, "round", round_id=round_id)
 
+    @get("/rounds/{round_id:int}/close", name="round.close.confirm")
+    async def confirm_close(self, request: Request, round_id: PathId, session: Session) -> Template:
+        return await _closing_page(request, session, round_id)
+
     @post("/rounds/{round_id:int}/close", name="round.close")
     async def close_round(
-        self, request: Request, round_id: PathId, db: DatabaseService, settings: AppSettings
-    ) -> Redirect:
+        self,
+        request: Request,
+        round_id: PathId,
+        data: FormData,
+        db: DatabaseService,
+        settings: AppSettings,
+    ) -> Template | Redirect:
         """The close runs in a transaction of its own (see `awards.voting.closing`); the scrub of
         the storage after the answer has gone."""
+        if not confirmed(data):
+            async with db.transaction(write=False) as session:
+                return await _closing_page(request, session, round_id)
         await closing.close(db, round_id, utcnow(), request.user.name, settings)
         redirect = see_other(request, "round", round_id=round_id)
         redirect.background = BackgroundTask(closing.scrub_closed, db, utcnow(), request.user.name)
         return redirect
 
+    @post("/rounds/{round_id:int}/extend", name="round.extend")
+    async def extend(
+        self,
+        request: Request,
+        round_id: PathId,
+        data: FormData,
+        session: Session,
+        settings: AppSettings,
+    ) -> Template | Redirect:
+        round_ = await rounds.get_round(session, round_id, lock=True)
+        try:
+            await extension.extend(
+                session, round_, data, settings.timezone, utcnow(), request.user.name
+            )
+        except FormInvalid as exc:
+            return await form_error(
+                session,
+                "rounds/detail.html",
+                exc,
+                **await _context(session, round_id, values=False),
+            )
+        return see_other(request, "round", round_id=round_id)
+
+    @get("/rounds/{round_id:int}/publish", name="round.publish.confirm")
+    async def confirm_publish(
+        self, request: Request, round_id: PathId, session: Session
+    ) -> Template:
+        return await _publishing_page(request, session, round_id)
+
     @post("/rounds/{round_id:int}/publish", name="round.publish")
-    async def publish(self, request: Request, round_id: PathId, session: Session) -> Redirect:
+    async def publish(
+        self, request: Request, round_id: PathId, data: FormData, session: Session
+    ) -> Template | Redirect:
+        if not confirmed(data):
+            return await _publishing_page(request, session, round_id)
         round_ = await rounds.get_round(session, round_id, lock=True)
         await publication.publish(session, round_, utcnow(), request.user.name)
         return see_other(request, "public.results", round_id=round_id)
-
-    @get("/rounds/{round_id:int}/turnout", name="round.turnout")
-    async def show_turnout(self, round_id: PathId, session: Session) -> Template:
-        round_ = await rounds.get_round(session, round_id)
-        panels = await turnout.turnout(session, round_id, round_.season_id)
-        return Template("rounds/turnout.html", context={"round": round_, "panels": panels})
-
-    @get("/rounds/{round_id:int}/turnout/not-voted.csv", name="round.turnout.csv")
-    async def export_not_voted(self, round_id: PathId, session: Session) -> Response[bytes]:
-        round_ = await rounds.get_round(session, round_id)
-        panels = await turnout.turnout(session, round_id, round_.season_id)
-        return download(turnout.not_voted_csv(panels), f"not-voted-{round_.code}.csv")
 
 
 async def _context(session: AsyncSession, round_id: int, values: bool = True) -> dict[str, Any]:
@@ -163,6 +241,10 @@ async def _context(session: AsyncSession, round_id: int, values: bool = True) ->
         "all_categories": await categories.list_categories(session, season.id),
         "chosen": {c.id for c in await rounds.round_categories(session, round_id)},
         "schedule_problem": schedule.problem_of(round_),
+        "checks": await readiness.review(session, round_, utcnow())
+        if round_.state in lifecycle.PREPARING
+        else None,
+        "first_closes_at": await extension.first_closing_time(session, round_id),
     }
     # A final's categories may count otherwise than the catalogue says.
     context["in_round"] = await rounds.categories_in_round(session, round_id)
@@ -170,3 +252,48 @@ async def _context(session: AsyncSession, round_id: int, values: bool = True) ->
     if values:
         context.update(values={}, errors={})
     return context
+
+
+# The confirmation pages: each refuses first what the action would refuse (409, with a way back),
+# so that a page never offers a button that cannot work.
+
+
+async def _opening_page(
+    request: Request, session: AsyncSession, round_id: int, zone: str
+) -> Template:
+    round_ = await rounds.get_round(session, round_id)
+    lifecycle.check(round_, "open")
+    checks = await readiness.review(session, round_, utcnow())
+    return confirmation(
+        title=Message("Open “%(name)s” now", name=round_.name),
+        action=request.app.route_reverse("round.open", round_id=round_id),
+        button=Message("Open the round"),
+        back=request.app.route_reverse("round", round_id=round_id),
+        consequences=consequences.of_opening(checks.plan, round_, zone),
+        checks=checks,
+    )
+
+
+async def _closing_page(request: Request, session: AsyncSession, round_id: int) -> Template:
+    round_ = await rounds.get_round(session, round_id)
+    lifecycle.check(round_, "close")
+    missing = await consequences.not_voted(session, round_id)
+    return confirmation(
+        title=Message("Close “%(name)s” now", name=round_.name),
+        action=request.app.route_reverse("round.close", round_id=round_id),
+        button=Message("Close the round"),
+        back=request.app.route_reverse("round", round_id=round_id),
+        consequences=consequences.of_closing(round_, missing, utcnow()),
+    )
+
+
+async def _publishing_page(request: Request, session: AsyncSession, round_id: int) -> Template:
+    round_ = await rounds.get_round(session, round_id)
+    publication.ensure_publishable(round_)
+    return confirmation(
+        title=Message("Publish the results of “%(name)s”", name=round_.name),
+        action=request.app.route_reverse("round.publish", round_id=round_id),
+        button=Message("Publish the results"),
+        back=request.app.route_reverse("round", round_id=round_id),
+        consequences=consequences.of_publishing(),
+    )

@@ -173,7 +173,7 @@ def test_create_edit_and_delete_a_drama(staff, settings, season):
     assert response.status_code == 303
     drama = run_db(settings, lambda s: s.scalar(select(Drama)), write=False)
     assert (drama.kind, drama.episodes) == ("web", None)
-    assert staff.post(f"/staff/dramas/{drama.id}/delete").status_code == 303
+    assert staff.post(f"/staff/dramas/{drama.id}/delete", {"confirm": "yes"}).status_code == 303
     assert _count(settings, Drama) == 0
 
 
@@ -209,7 +209,7 @@ def test_nominated_drama_cannot_be_deleted(staff, settings, season):
         return drama.id
 
     drama_id = run_db(settings, build)
-    response = staff.post(f"/staff/dramas/{drama_id}/delete")
+    response = staff.post(f"/staff/dramas/{drama_id}/delete", {"confirm": "yes"})
     assert response.status_code == 409
     assert "该剧目已被提名" in response.text
     assert _count(settings, Drama) == 1

@@ -204,8 +204,8 @@ def test_upload_form_imports_and_reports(staff, settings, season):
     assert "无法识别的值“电影”。" in bad.text
     assert _dramas(settings) == {}
     good = staff.upload(f"/staff/seasons/{season.id}/dramas/import", "good.csv", csv_bytes(ROWS))
-    assert good.status_code == 200
-    assert "已导入 4 部剧目。" in good.text
+    assert good.status_code == 303
+    assert "已导入剧目：新增 4 部。" in staff.get(good.headers["location"]).text
     assert len(_dramas(settings)) == 4
     exported = staff.get(f"/staff/seasons/{season.id}/dramas/export/xlsx")
     assert exported.status_code == 200

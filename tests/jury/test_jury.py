@@ -83,7 +83,10 @@ def test_roster_import_all_or_nothing(staff, settings, season):
 
 def _issue(staff, settings, season, fmt="letters"):
     ids = [str(j.id) for j in _jurors(settings)]
-    return staff.post(f"/staff/seasons/{season.id}/jurors/codes", {"juror_ids": ids, "format": fmt})
+    return staff.post(
+        f"/staff/seasons/{season.id}/jurors/codes",
+        {"juror_ids": ids, "format": fmt, "confirm": "yes"},
+    )
 
 
 def test_codes_are_shown_once_and_stored_only_as_hashes(staff, settings, season):
@@ -275,7 +278,7 @@ def test_declared_conflicts_derive_recusals_and_staff_decide(second_browser, sta
     assert no_reason.status_code == 422
     staff.post(
         f"/staff/seasons/{election.season_id}/jurors/{juror_id}/recusals",
-        {"nominee_id": str(nominee_ids[0]), "decision": "lift", "reason": "已离职三年"},
+        {"nominee_id": str(nominee_ids[0]), "decision": "lift", "note": "已离职三年"},
     )
     staff.post(
         f"/staff/seasons/{election.season_id}/jurors/{juror_id}/recusals",
@@ -324,7 +327,11 @@ def _issue_by_mail(settings, staff_user, election, port: int):
         staff.login(staff_user, STAFF_PASSWORD)
         return staff.post(
             f"/staff/seasons/{election.season_id}/jurors/codes",
-            {"juror_ids": [str(j) for j in election.juror_ids], "format": "email"},
+            {
+                "juror_ids": [str(j) for j in election.juror_ids],
+                "format": "email",
+                "confirm": "yes",
+            },
         )
 
 

@@ -90,7 +90,11 @@ def _issue_by_mail(settings, staff_user, port: int, **smtp):
         assert staff.login(staff_user, STAFF_PASSWORD).status_code == 303
         return staff.post(
             f"/staff/seasons/{election.season_id}/jurors/codes",
-            {"juror_ids": [str(j) for j in election.juror_ids], "format": "email"},
+            {
+                "juror_ids": [str(j) for j in election.juror_ids],
+                "format": "email",
+                "confirm": "yes",
+            },
         )
 
 

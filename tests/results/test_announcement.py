@@ -16,7 +16,9 @@ def _single_juror_round(staff, second_browser, settings) -> tuple[int, list[str]
     """A Borda category counted from one ballot: its ranking would be that juror's ballot."""
     election = build_election(settings, jurors=1, methods=("borda",), open_round=False)
     run_db(settings, lambda s: s.execute(update(Category).values(winners=1, disclosure="full")))
-    assert staff.post(f"/staff/rounds/{election.round_id}/open").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/open", {"confirm": "yes"}).status_code == 303
+    )
     juror_login(second_browser, election.emails[0])
     cid = election.categories["borda"]
     page = second_browser.get(f"/juror/rounds/{election.round_id}/ballot").text
@@ -25,8 +27,14 @@ def _single_juror_round(staff, second_browser, settings) -> tuple[int, list[str]
     order = sorted(keys)[::-1]  # the juror's own order: the highest key first
     form = {f"c{cid}.{key}": str(rank) for rank, key in enumerate(order, start=1)}
     assert second_browser.post(f"/juror/rounds/{election.round_id}/cast", form).status_code == 200
-    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
-    assert staff.post(f"/staff/rounds/{election.round_id}/publish").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+        == 303
+    )
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/publish", {"confirm": "yes"}).status_code
+        == 303
+    )
     return election.round_id, [labels[k] for k in order]
 
 

@@ -26,7 +26,9 @@ def _published_round(staff, juror, settings, kind: str = "final", **category) ->
         first.title_en = "The Return"
 
     run_db(settings, name)
-    assert staff.post(f"/staff/rounds/{election.round_id}/open").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/open", {"confirm": "yes"}).status_code == 303
+    )
     cid = election.categories["approval"]
     for i, email in enumerate(election.emails):
         juror.client.cookies.clear()
@@ -36,8 +38,14 @@ def _published_round(staff, juror, settings, kind: str = "final", **category) ->
         chosen = keys[:2] if i < 2 else keys[:1]
         cast = juror.post(f"/juror/rounds/{election.round_id}/cast", {f"c{cid}": chosen})
         assert cast.status_code == 200, cast.text[-300:]
-    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
-    assert staff.post(f"/staff/rounds/{election.round_id}/publish").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+        == 303
+    )
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/publish", {"confirm": "yes"}).status_code
+        == 303
+    )
     return election.round_id
 
 

@@ -102,7 +102,10 @@ def _vote_and_close(settings, browser: Browser, jurors: int) -> ClosedRound:
         assert len(shown[juror_id]) == len(METHODS)
     browser.client.cookies.clear()
     assert browser.login("editor", STAFF_PASSWORD).status_code == 303
-    assert browser.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
+    assert (
+        browser.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+        == 303
+    )
     return ClosedRound(
         election, shown, [juror_id for juror_id, _ in voters], time.perf_counter() - started
     )

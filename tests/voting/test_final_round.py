@@ -70,7 +70,9 @@ def _nomination(settings, staff, voters, approvals: list[list[int]], **kw) -> ob
         kind="nomination",
     )
     run_db(settings, lambda s: s.execute(update(Category).values(shortlist_size=2, **kw)))
-    assert staff.post(f"/staff/rounds/{election.round_id}/open").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/open", {"confirm": "yes"}).status_code == 303
+    )
     approval, borda = election.categories["approval"], election.categories["borda"]
     keys = election.nominees["approval"]
     _cast(
@@ -79,7 +81,10 @@ def _nomination(settings, staff, voters, approvals: list[list[int]], **kw) -> ob
         election.round_id,
         [{f"c{approval}": [keys[i] for i in a], f"c{borda}.abstain": "on"} for a in approvals],
     )
-    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+        == 303
+    )
     return election
 
 
@@ -117,11 +122,11 @@ def test_a_final_round_ranks_what_the_nomination_round_approved(
     assert json.loads(event.changes)["method"] == ["approval", "borda"]
 
     assert "波达计数" in staff.get(f"/staff/rounds/{final_id}").text
-    times = {"opens_at": "2999-01-01T10:00", "closes_at": "2999-01-02T10:00"}
+    times = {"opens_at": "2999-01-01T10:00", "closes_at": "2999-01-02T10:00", "confirm": "yes"}
     assert staff.post(f"/staff/rounds/{final_id}/schedule", times).status_code == 303
     assert "波达计数" in staff.get(f"/rounds/{final_id}").text  # the public page, too
 
-    assert staff.post(f"/staff/rounds/{final_id}/open").status_code == 303
+    assert staff.post(f"/staff/rounds/{final_id}/open", {"confirm": "yes"}).status_code == 303
     refused = staff.post(settings_url, {"method": "irv", "winners": "1", "quorum": "0"})
     assert refused.status_code == 409  # frozen at opening
     ballot = Browser(second_browser.client)
@@ -136,7 +141,7 @@ def test_a_final_round_ranks_what_the_nomination_round_approved(
         final_id,
         [{f"c{approval}.{first}": "1", f"c{approval}.{second}": "2"}] * 4,
     )
-    assert staff.post(f"/staff/rounds/{final_id}/close").status_code == 303
+    assert staff.post(f"/staff/rounds/{final_id}/close", {"confirm": "yes"}).status_code == 303
     round_ = _round(settings, final_id)
     record_file = settings.records_dir / f"{round_.record_file}.record.json"
     results_file = settings.records_dir / f"{round_.record_file}.results.json"
@@ -294,6 +299,6 @@ def test_staff_add_back_and_remove_nominees_of_the_final_until_it_opens(
     staff.post(f"{base}/nominees/remove", {"nominee_id": str(nominee_id_of(keys[1]))})
     last = staff.post(f"{base}/nominees/remove", {"nominee_id": str(nominee_id_of(keys[2]))})
     assert last.status_code == 409
-    assert staff.post(f"/staff/rounds/{final_id}/open").status_code == 303
+    assert staff.post(f"/staff/rounds/{final_id}/open", {"confirm": "yes"}).status_code == 303
     late = staff.post(f"{base}/nominees/add", {"nominee_id": str(nominee_id_of(keys[0]))})
     assert late.status_code == 409

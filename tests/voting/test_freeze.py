@@ -84,7 +84,10 @@ def test_a_renamed_drama_keeps_its_frozen_label_on_ballots_and_in_the_record(
     assert "改过的剧名" not in page
     assert "新台" not in page  # card details are frozen too
     _cast_one(second_browser, election, nominee)
-    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+        == 303
+    )
     record_bytes, results_bytes = _sealed_pair(settings, election.round_id)
     assert "改过的剧名".encode() not in record_bytes
     labels = [n["label"] for n in json.loads(record_bytes)["categories"][0]["nominees"]]
@@ -103,7 +106,10 @@ def test_renaming_the_season_and_moving_categories_leave_an_open_round_alone(sta
     assert renamed.status_code == 303
     moved = staff.post(f"/staff/categories/{election.categories['irv']}/move", {"direction": "up"})
     assert moved.status_code == 303
-    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+        == 303
+    )
     record_bytes, results_bytes = _sealed_pair(settings, election.round_id)
     record = json.loads(record_bytes)
     assert record["season"]["name"] == season.name
@@ -137,7 +143,10 @@ def test_tally_of_a_round_and_the_shortlist_read_the_sealed_files(
     election = build_election(settings, jurors=2, methods=("approval",), kind="nomination")
     juror_login(second_browser, election.emails[0])
     _cast_one(second_browser, election, election.nominees["approval"][1])
-    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+        == 303
+    )
     round_ = _round(settings, election.round_id)
     [record_file] = [
         p
@@ -174,7 +183,9 @@ def test_the_public_register_names_nominees_as_opening_froze_them(staff, client,
         await conflicts.declare(s, election.juror_ids[0], company="公司0")
 
     run_db(settings, declare)
-    assert staff.post(f"/staff/rounds/{election.round_id}/open").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/open", {"confirm": "yes"}).status_code == 303
+    )
     drama = _drama_of(settings, election.nominees["approval"][0])
     renamed = staff.post(f"/staff/dramas/{drama.id}/edit", _drama_form(drama, title="改过的剧名"))
     assert renamed.status_code == 303
@@ -189,7 +200,10 @@ def test_the_shortlist_in_the_audit_log_is_not_a_ranking(staff, second_browser, 
     election = build_election(settings, jurors=1, methods=("approval",), kind="nomination")
     juror_login(second_browser, election.emails[0])
     _cast_one(second_browser, election, election.nominees["approval"][2])
-    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+        == 303
+    )
     final = staff.post(f"/staff/rounds/{election.round_id}/final", {"code": "f", "name": "终评"})
     assert final.status_code == 303
     [changes] = run_db(

@@ -27,7 +27,7 @@ def test_staff_create_and_open_a_round(staff, settings, draft):
     page = staff.get(f"/staff/rounds/{draft.round_id}")
     assert page.status_code == 200
     assert "开启本轮投票" in page.text
-    assert staff.post(f"/staff/rounds/{draft.round_id}/open").status_code == 303
+    assert staff.post(f"/staff/rounds/{draft.round_id}/open", {"confirm": "yes"}).status_code == 303
     opened = _round(settings, draft.round_id)
     assert opened.state == "open"
     assert opened.eligible_jurors == 3
@@ -44,8 +44,16 @@ def test_staff_create_and_open_a_round(staff, settings, draft):
     assert opened.config_sha256 in public
     assert opened.audit_head_at_open in public
     assert opened.seed not in public
-    assert staff.post(f"/staff/rounds/{draft.round_id}/close").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{draft.round_id}/close", {"confirm": "yes"}).status_code == 303
+    )
     assert _round(settings, draft.round_id).state == "closed"
+
+
+def test_the_schedule_form_names_the_zone_as_people_say_it(staff, draft):
+    page = staff.get(f"/staff/rounds/{draft.round_id}").text
+    assert "开启时间（北京时间）" in page
+    assert "Asia/Shanghai" not in page
 
 
 @pytest.mark.parametrize(
@@ -61,9 +69,9 @@ def test_staff_create_and_open_a_round(staff, settings, draft):
 )
 def test_illegal_transitions_change_nothing(staff, settings, draft, state, action, message):
     if state in ("open", "closed"):
-        staff.post(f"/staff/rounds/{draft.round_id}/open")
+        staff.post(f"/staff/rounds/{draft.round_id}/open", {"confirm": "yes"})
     if state == "closed":
-        staff.post(f"/staff/rounds/{draft.round_id}/close")
+        staff.post(f"/staff/rounds/{draft.round_id}/close", {"confirm": "yes"})
     before = _round(settings, draft.round_id)
     response = staff.post(f"/staff/rounds/{draft.round_id}/{action}")
     assert response.status_code == 409
@@ -78,10 +86,10 @@ def test_illegal_transitions_change_nothing(staff, settings, draft, state, actio
 
 
 def test_schedule_and_categories_cannot_change_once_open(staff, settings, draft):
-    staff.post(f"/staff/rounds/{draft.round_id}/open")
+    staff.post(f"/staff/rounds/{draft.round_id}/open", {"confirm": "yes"})
     response = staff.post(
         f"/staff/rounds/{draft.round_id}/schedule",
-        {"opens_at": "2030-01-01T10:00", "closes_at": "2030-01-02T10:00"},
+        {"opens_at": "2030-01-01T10:00", "closes_at": "2030-01-02T10:00", "confirm": "yes"},
     )
     assert response.status_code == 409
     cats = staff.post(f"/staff/rounds/{draft.round_id}/categories", {"categories": []})
@@ -89,7 +97,7 @@ def test_schedule_and_categories_cannot_change_once_open(staff, settings, draft)
 
 
 def test_opening_freezes_categories_and_nominees(staff, settings, draft):
-    staff.post(f"/staff/rounds/{draft.round_id}/open")
+    staff.post(f"/staff/rounds/{draft.round_id}/open", {"confirm": "yes"})
     category_id = draft.categories["approval"]
     edit = staff.post(
         f"/staff/categories/{category_id}/edit",
@@ -117,7 +125,7 @@ def test_opening_freezes_categories_and_nominees(staff, settings, draft):
 
 def test_opening_needs_categories_nominees_and_jurors(staff, settings, draft):
     staff.post(f"/staff/rounds/{draft.round_id}/categories", {})
-    response = staff.post(f"/staff/rounds/{draft.round_id}/open")
+    response = staff.post(f"/staff/rounds/{draft.round_id}/open", {"confirm": "yes"})
     assert response.status_code == 409
     assert "请先为本轮投票添加奖项" in response.text
     assert _round(settings, draft.round_id).state == "draft"
@@ -126,18 +134,18 @@ def test_opening_needs_categories_nominees_and_jurors(staff, settings, draft):
 def test_schedule_validation(staff, settings, draft):
     bad = staff.post(
         f"/staff/rounds/{draft.round_id}/schedule",
-        {"opens_at": "2030-01-02T10:00", "closes_at": "2030-01-01T10:00"},
+        {"opens_at": "2030-01-02T10:00", "closes_at": "2030-01-01T10:00", "confirm": "yes"},
     )
     assert bad.status_code == 422
     assert "结束时间必须晚于开启时间。" in bad.text
     past = staff.post(
         f"/staff/rounds/{draft.round_id}/schedule",
-        {"opens_at": "2020-01-01T10:00", "closes_at": "2020-01-02T10:00"},
+        {"opens_at": "2020-01-01T10:00", "closes_at": "2020-01-02T10:00", "confirm": "yes"},
     )
     assert "结束时间已过。" in past.text
     ok = staff.post(
         f"/staff/rounds/{draft.round_id}/schedule",
-        {"opens_at": "2030-01-01T10:00", "closes_at": "2030-01-02T10:00"},
+        {"opens_at": "2030-01-01T10:00", "closes_at": "2030-01-02T10:00", "confirm": "yes"},
     )
     assert ok.status_code == 303
     scheduled = _round(settings, draft.round_id)
@@ -293,7 +301,8 @@ def test_a_scheduled_round_is_public(browser, settings, draft):
 
 def _schedule(browser, round_id: int, opens_at: str, closes_at: str = "2031-12-01T12:00"):
     return browser.post(
-        f"/staff/rounds/{round_id}/schedule", {"opens_at": opens_at, "closes_at": closes_at}
+        f"/staff/rounds/{round_id}/schedule",
+        {"opens_at": opens_at, "closes_at": closes_at, "confirm": "yes"},
     )
 
 

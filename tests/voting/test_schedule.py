@@ -70,7 +70,7 @@ def test_a_window_that_passed_unopened_lapses_and_other_rounds_go_on(
     assert "未按时开启" in page
     again = staff.post(
         f"/staff/rounds/{missed.round_id}/schedule",
-        {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00"},
+        {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00", "confirm": "yes"},
     )
     assert again.status_code == 303  # staff schedule a lapsed round again
     assert _round(settings, missed.round_id).state == "scheduled"
@@ -122,7 +122,9 @@ def test_a_scheduled_close_that_fails_is_reported_once_and_blocks_nothing(
     page = staff.get(f"/staff/rounds/{stuck.round_id}").text
     assert "核验" in page
     run_db(settings, lambda s: s.execute(delete(Ballot).where(Ballot.tracker == "cd" * 16)))
-    assert staff.post(f"/staff/rounds/{stuck.round_id}/close").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{stuck.round_id}/close", {"confirm": "yes"}).status_code == 303
+    )
     closed = _round(settings, stuck.round_id)
     assert (closed.state, closed.schedule_problem) == ("closed", None)
 
@@ -142,10 +144,10 @@ def test_scheduling_refuses_what_opening_would_refuse(staff, settings):
     cid = draft.categories["approval"]
     for key in draft.nominees["approval"]:
         assert staff.post(f"/staff/categories/{cid}/nominees/{key[1:]}/remove").status_code == 303
-    opened = staff.post(f"/staff/rounds/{draft.round_id}/open")
+    opened = staff.post(f"/staff/rounds/{draft.round_id}/open", {"confirm": "yes"})
     scheduled = staff.post(
         f"/staff/rounds/{draft.round_id}/schedule",
-        {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00"},
+        {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00", "confirm": "yes"},
     )
     assert (opened.status_code, scheduled.status_code) == (409, 409)
     assert "没有候选" in opened.text
@@ -159,7 +161,7 @@ def test_a_change_that_would_stop_a_scheduled_round_from_opening_is_refused(staf
     )
     scheduled = staff.post(
         f"/staff/rounds/{draft.round_id}/schedule",
-        {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00"},
+        {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00", "confirm": "yes"},
     )
     assert scheduled.status_code == 303
     cid = draft.categories["approval"]
@@ -242,7 +244,7 @@ def test_a_staff_recusal_that_would_stop_a_scheduled_round_is_refused(staff, set
     assert (
         staff.post(
             f"/staff/rounds/{draft.round_id}/schedule",
-            {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00"},
+            {"opens_at": "2031-01-01T10:00", "closes_at": "2031-01-02T10:00", "confirm": "yes"},
         ).status_code
         == 303
     )

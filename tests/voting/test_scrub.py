@@ -35,7 +35,7 @@ def _scrubbed(settings, round_id: int):
 
 def _timed_close(staff, round_id: int) -> float:
     started = time.monotonic()
-    assert staff.post(f"/staff/rounds/{round_id}/close").status_code == 303
+    assert staff.post(f"/staff/rounds/{round_id}/close", {"confirm": "yes"}).status_code == 303
     return time.monotonic() - started
 
 

@@ -46,8 +46,14 @@ def test_rounds_whose_codes_join_to_the_same_name_keep_their_own_files(
     second = build_election(settings, jurors=1, methods=("approval",), season_code="2024-x")
     _recode(settings, second, "2024-x", "y")
     for election in (first, second):
-        assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
-        assert staff.post(f"/staff/rounds/{election.round_id}/publish").status_code == 303
+        assert (
+            staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+            == 303
+        )
+        assert (
+            staff.post(f"/staff/rounds/{election.round_id}/publish", {"confirm": "yes"}).status_code
+            == 303
+        )
     for election in (first, second):
         round_ = _round(settings, election.round_id)
         assert client.get(f"/rounds/{election.round_id}/results").status_code == 200
@@ -65,8 +71,8 @@ def test_rounds_whose_codes_join_to_the_same_name_keep_their_own_files(
 
 def test_renaming_a_season_after_close_moves_no_sealed_file(staff, client, settings):
     election = build_election(settings, jurors=1, methods=("approval",))
-    staff.post(f"/staff/rounds/{election.round_id}/close")
-    staff.post(f"/staff/rounds/{election.round_id}/publish")
+    staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"})
+    staff.post(f"/staff/rounds/{election.round_id}/publish", {"confirm": "yes"})
     renamed = staff.post(
         f"/staff/seasons/{election.season_id}/edit",
         {"code": "2024-renamed", "name": "改名", "year": "2024"},
@@ -125,13 +131,16 @@ def test_a_close_that_fails_after_writing_leaves_no_file_and_the_round_open(
         return await real_record(session, action=action, **kw)
 
     monkeypatch.setattr(audit, "record", failing)
-    response = staff.post(f"/staff/rounds/{election.round_id}/close")
+    response = staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"})
     assert response.status_code == 500
     monkeypatch.setattr(audit, "record", real_record)
     assert _round(settings, election.round_id).state == "open"
     leftovers = list(settings.records_dir.glob("*")) if settings.records_dir.exists() else []
     assert leftovers == []
-    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+        == 303
+    )
     assert _round(settings, election.round_id).record_sha256
 
 
@@ -140,7 +149,7 @@ def test_a_record_that_fails_its_own_verification_is_not_sealed(staff, settings,
     count could not take: the close is refused, says why, and the round stays open."""
     election = build_election(settings, jurors=1, methods=("approval",))
     plant_ballot(settings, election, '{"abstain":1}', voter=False)  # a ballot nobody cast
-    response = staff.post(f"/staff/rounds/{election.round_id}/close")
+    response = staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"})
     assert response.status_code == 409
     assert "核验" in response.text  # the record failed verification
     assert _round(settings, election.round_id).state == "open"
@@ -153,7 +162,7 @@ def test_a_refused_seal_names_no_tracker_and_no_ballot_content(staff, client, se
     election = build_election(settings, jurors=1, methods=("approval",))
     secret_content, tracker = "n999999", "ab" * 16
     plant_ballot(settings, election, f'{{"approve":["{secret_content}"]}}', tracker)
-    refused = staff.post(f"/staff/rounds/{election.round_id}/close")
+    refused = staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"})
     assert refused.status_code == 409
     run_db(
         settings,
@@ -176,7 +185,7 @@ def test_a_refused_seal_names_no_tracker_and_no_ballot_content(staff, client, se
 def test_a_ballot_the_count_cannot_take_refuses_the_close_instead_of_failing(staff, settings):
     election = build_election(settings, jurors=1, methods=("approval",))
     plant_ballot(settings, election, '{"abstain":1}')  # counted as a vote, it crashed the count
-    response = staff.post(f"/staff/rounds/{election.round_id}/close")
+    response = staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"})
     assert response.status_code == 409
     assert "核验" in response.text
     assert _round(settings, election.round_id).state == "open"

@@ -75,7 +75,10 @@ def test_after_close_no_order_or_system_column_links_ballots_to_jurors(client, s
         # Before close the heap does follow the casting order: what the rewrite must undo.
         assert _physical_order(settings) == cast_order
     staff.login("editor", "correct horse battery staple")
-    assert staff.post(f"/staff/rounds/{election.round_id}/close").status_code == 303
+    assert (
+        staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"}).status_code
+        == 303
+    )
     after = _physical_order(settings)
     assert sorted(after) == sorted(cast_order)  # nothing lost, nothing added
     assert after != cast_order
@@ -163,7 +166,7 @@ def test_no_secret_reaches_any_log(settings, staff_user):
             assert len(trackers) == 2
             letters = staff.post(
                 f"/staff/seasons/{election.season_id}/jurors/codes",
-                {"juror_ids": [str(election.juror_ids[1])], "format": "letters"},
+                {"juror_ids": [str(election.juror_ids[1])], "format": "letters", "confirm": "yes"},
             )
             [code] = re.findall(r'<span class="code">([A-Z2-7-]+)</span>', letters.text)
             new_password = "另一位评委的新密码 2024"
@@ -172,7 +175,7 @@ def test_no_secret_reaches_any_log(settings, staff_user):
                 {"code": code, "password": new_password, "password_repeat": new_password},
             )
             staff_session = staff.client.cookies["awards_session"]
-            staff.post(f"/staff/rounds/{election.round_id}/close")
+            staff.post(f"/staff/rounds/{election.round_id}/close", {"confirm": "yes"})
             juror.client.get("/no/such/page")
         finally:
             root.removeHandler(handler)

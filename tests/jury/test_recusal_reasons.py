@@ -1,0 +1,92 @@
+"""Issue 11 (staff pages): the register of recusals publishes a public reason; what staff write
+as the private note ("与该剧导演为夫妻") stays with staff: never on a public page, never in the
+round's frozen recusals or its election record. The form says which is which."""
+
+import re
+
+from sqlalchemy import select
+
+from awards.models import RecusalDecision, RoundRecusal
+from awards.models.base import utcnow
+from tests.factories import build_election, run_db
+
+PRIVATE = "与该剧导演为夫妻"
+PUBLIC = "亲属关系"
+
+
+def _url(election) -> str:
+    return f"/staff/seasons/{election.season_id}/jurors/{election.juror_ids[0]}/recusals"
+
+
+def _nominee(election, i: int = 0) -> int:
+    return int(election.nominees["approval"][i].removeprefix("n"))
+
+
+def test_only_the_public_reason_is_published(staff, settings):
+    election = build_election(settings, jurors=2, methods=("approval",), open_round=False)
+    answer = staff.post(
+        _url(election),
+        {
+            "nominee_id": str(_nominee(election)),
+            "decision": "recuse",
+            "reason": PUBLIC,
+            "note": PRIVATE,
+        },
+    )
+    assert answer.status_code == 303, answer.text
+    [decision] = run_db(settings, lambda s: s.scalars(select(RecusalDecision)), False).all()
+    assert (decision.public_reason, decision.private_note) == (PUBLIC, PRIVATE)
+    juror_page = staff.get(
+        f"/staff/seasons/{election.season_id}/jurors/{election.juror_ids[0]}"
+    ).text
+    assert PRIVATE in juror_page  # staff keep it
+
+    async def open_round(s):
+        from awards.models import Round
+        from awards.voting import opening
+
+        await opening.open_round(s, await s.get(Round, election.round_id), utcnow(), "test")
+
+    run_db(settings, open_round)
+    frozen = run_db(settings, lambda s: s.scalars(select(RoundRecusal)), False).all()
+    assert [r.reason for r in frozen] == [PUBLIC]
+    register = staff.get(f"/rounds/{election.round_id}").text
+    assert PUBLIC in register
+    assert PRIVATE not in register
+
+
+def test_the_form_says_what_is_published_and_what_is_not(staff, settings):
+    election = build_election(settings, jurors=1, methods=("approval",), open_round=False)
+    page = staff.get(
+        f"/staff/seasons/{election.season_id}/jurors/{election.juror_ids[0]}",
+        params={"q": "剧目0"},
+    ).text
+    public = re.search(r'<label[^>]*for="reason-[^"]*"[^>]*>(.*?)</label>', page, re.S)
+    private = re.search(r'<label[^>]*for="note-[^"]*"[^>]*>(.*?)</label>', page, re.S)
+    assert public is not None
+    assert private is not None
+    assert "公开" in public[1]
+    assert "不公开" in private[1]
+
+
+def test_a_recusal_needs_a_public_reason_and_a_lift_a_note(staff, settings):
+    election = build_election(settings, jurors=1, methods=("approval",), open_round=False)
+    nominee = str(_nominee(election))
+    only_note = staff.post(
+        _url(election), {"nominee_id": nominee, "decision": "recuse", "note": PRIVATE}
+    )
+    assert only_note.status_code == 422
+    assert "公开" in only_note.text
+    lift = staff.post(_url(election), {"nominee_id": nominee, "decision": "lift", "reason": ""})
+    assert lift.status_code == 422
+    assert run_db(settings, lambda s: s.scalars(select(RecusalDecision)), False).all() == []
+    lifted = staff.post(
+        _url(election), {"nominee_id": nominee, "decision": "lift", "note": "已离职三年"}
+    )
+    assert lifted.status_code == 303
+    [decision] = run_db(settings, lambda s: s.scalars(select(RecusalDecision)), False).all()
+    assert (decision.recused, decision.public_reason, decision.private_note) == (
+        False,
+        "",
+        "已离职三年",
+    )
