@@ -106,7 +106,9 @@ def _recused_election(settings):
 
     async def recuse_and_open(s):
         juror = await s.get(Juror, election.juror_ids[0])
-        await conflicts.decide(s, juror, nominee_id_of(recused_key), True, "与该剧导演为夫妻", "t")
+        await conflicts.decide(
+            s, juror, nominee_id_of(recused_key), True, "与该剧有亲属关系", "与该剧导演为夫妻", "t"
+        )
         round_ = await s.get(Round, election.round_id)
         await opening.open_round(s, round_, utcnow(), "test")
 
@@ -122,7 +124,8 @@ def test_a_ranked_category_the_juror_does_not_vote_in_is_shown_with_the_reason(s
     irv = election.categories["irv"]
     assert f'id="cat-{irv}"' in page
     assert "你不参加本奖项的投票" in page
-    assert "与该剧导演为夫妻" in page
+    assert "与该剧有亲属关系" in page  # the public reason
+    assert "与该剧导演为夫妻" not in page  # never staff's private note
     assert f'name="c{irv}.' not in page  # nothing to fill in
     # The juror casts the other category alone.
     approval = election.categories["approval"]
