@@ -24,7 +24,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from awards import hosts, i18n, notices
+from awards import compression, hosts, i18n, notices
 from awards.accounts import password_rules
 from awards.accounts.juror_pages import JurorAuthController, JurorPasswordController
 from awards.accounts.login_pages import AuthController, return_path
@@ -266,6 +266,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             IntegrityError: _integrity,
             Exception: _server_error,
         },
+        compression_config=compression.config(),
         request_max_body_size=settings.max_body_bytes,
         logging_config=logging_config(settings),
         openapi_config=OpenAPIConfig(

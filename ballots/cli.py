@@ -2,7 +2,8 @@
 nothing installed but Python (numpy, where it is installed, only makes large counts faster).
 
     python -m ballots tally --record FILE [--out FILE]
-    python -m ballots verify --record FILE --results FILE
+    python -m ballots verify --record FILE --results FILE [--public FILE]
+    python -m ballots verify --public FILE
 
 `awards tally --record` and `awards verify` run these same functions, so that the service and
 an auditor who trusts nothing of it read, check and count a file with the same code. Exit codes
@@ -15,12 +16,14 @@ record must not be able to send a terminal an escape sequence that hides or rewr
 """
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
 from typing import TextIO
 
-from ballots.canonical import canonical_json, gc_paused
+from ballots.canonical import canonical_json, gc_paused, sha256_hex
+from ballots.public import check_public, verify_with_public
 from ballots.record import ElectionRecord, RecordError, parse_record
 from ballots.tally import count
 from ballots.verify import Failure, check_ballots
@@ -103,12 +106,39 @@ def tally(record_path: str, out: str | None = None) -> int:
     return 0
 
 
-def verify(record_path: str, results_path: str) -> int:
-    """Every check of the spec on a record and its results."""
+def verify(record_path: str, results_path: str, public_path: str | None = None) -> int:
+    """Every check of the spec on a record and its results; with `public_path`, also that the
+    public record is exactly what they give."""
     record, results = _read(record_path), _read(results_path)
-    if record is None or results is None:
+    public = _read(public_path) if public_path is not None else b""
+    if record is None or results is None or public is None:
         return 2
-    failures = verify_files(record, results)
+    if public_path is None:
+        failures = verify_files(record, results)
+    else:
+        failures = verify_with_public(record, results, public)
+    return _verdict(failures)
+
+
+def verify_public(public_path: str) -> int:
+    """What anyone can check of a public record alone; its SHA-256 and the seals it names are
+    printed, to be compared with those on the round's public page."""
+    data = _read(public_path)
+    if data is None:
+        return 2
+    checked = check_public(data)
+    if not checked.failures:
+        document = json.loads(data)  # it reads: check_public found no fault
+        print(f"public record: SHA-256 {sha256_hex(data)}")
+        print(f"it names the record {document['record_sha256']}")
+        print(f"and the results {document['results_sha256']}")
+        total = len(checked.recounted) + len(checked.withheld)
+        ids = ", ".join(map(_printable, checked.recounted))
+        print(f"recounted: {len(checked.recounted)} of {total} categories ({ids})")
+    return _verdict(checked.failures)
+
+
+def _verdict(failures: list[Failure]) -> int:
     _print_failures(failures)
     if failures:
         print(f"{len(failures)} checks failed", file=sys.stderr)
@@ -130,14 +160,26 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="write the results document to this file instead (as the service seals it)",
     )
-    checking = sub.add_parser("verify", help="check a record and its results; exit 0 if all pass")
-    checking.add_argument("--record", required=True, metavar="FILE")
-    checking.add_argument("--results", required=True, metavar="FILE")
+    checking = sub.add_parser(
+        "verify",
+        help="check a record and its results, or a public record; exit 0 if all pass",
+        description="--record and --results: the auditor's check of the full files (with "
+        "--public, also that the public record is what they give); --public alone: what anyone "
+        "can check of the public record.",
+    )
+    checking.add_argument("--record", metavar="FILE", help="the election record")
+    checking.add_argument("--results", metavar="FILE", help="its results")
+    checking.add_argument("--public", metavar="FILE", help="the public record")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.command == "tally":
         return tally(args.record, args.out)
-    return verify(args.record, args.results)
+    if args.record is None and args.results is None and args.public is not None:
+        return verify_public(args.public)
+    if args.record is None or args.results is None:
+        parser.error("verify needs --record and --results (the auditor's), or --public alone")
+    return verify(args.record, args.results, args.public)

@@ -28,14 +28,7 @@ def config_mismatches(record: ElectionRecord) -> list[tuple[str, str]]:
     config = record.config
     if config is None:
         return []
-    found = []
-    if sha256_hex(canonical_json(config)) != record.round["config_sha256"]:
-        found.append(("round", "the configuration does not match its published SHA-256"))
-    if not _same(config["season"], record.season):
-        found.append(("season", "differs from the published configuration"))
-    for key in ("id", "name", "kind"):
-        if not _same(config["round"][key], record.round[key]):
-            found.append(("round", f"{key} differs from the published configuration"))
+    found = header_mismatches(config, record.season, record.round)
     published = {c["id"]: c for c in config["categories"]}
     if list(published) != [c.id for c in record.categories]:
         found.append(
@@ -43,13 +36,36 @@ def config_mismatches(record: ElectionRecord) -> list[tuple[str, str]]:
         )
     for category in record.categories:
         entry = published.get(category.id)
-        if entry is None:
-            continue
-        where = f"category {category.id}"
-        for key in (*AGREED, *SETTINGS.get(category.method, ())):
-            if key not in entry or not _same(entry[key], category.raw[key]):
-                found.append((where, f"{key} differs from the published configuration"))
-        offered = [(n["id"], n["label"]) for n in entry["nominees"]]
-        if offered != [(n["id"], n["label"]) for n in category.nominees]:
-            found.append((where, "the nominees differ from the published configuration"))
+        if entry is not None:
+            found.extend(category_mismatches(entry, category.raw))
+    return found
+
+
+def header_mismatches(
+    config: dict[str, Any], season: Any, round_: dict[str, Any]
+) -> list[tuple[str, str]]:
+    """The configuration's hash, season and round against those of a record (or of a public
+    record, which carries the same three)."""
+    found = []
+    if sha256_hex(canonical_json(config)) != round_["config_sha256"]:
+        found.append(("round", "the configuration does not match its published SHA-256"))
+    if not _same(config["season"], season):
+        found.append(("season", "differs from the published configuration"))
+    for key in ("id", "name", "kind"):
+        if not _same(config["round"][key], round_[key]):
+            found.append(("round", f"{key} differs from the published configuration"))
+    return found
+
+
+def category_mismatches(entry: dict[str, Any], raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """A category as read (`raw`, its fields checked) against its configuration entry: the
+    rules it is counted by and its nominees' (id, label), in order."""
+    where = f"category {raw['id']}"
+    found = []
+    for key in (*AGREED, *SETTINGS.get(raw["method"], ())):
+        if key not in entry or not _same(entry[key], raw[key]):
+            found.append((where, f"{key} differs from the published configuration"))
+    offered = [(n["id"], n["label"]) for n in entry["nominees"]]
+    if offered != [(n["id"], n["label"]) for n in raw["nominees"]]:
+        found.append((where, "the nominees differ from the published configuration"))
     return found

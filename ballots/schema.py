@@ -145,9 +145,11 @@ def _check_parts(
     problems: Problems,
     *,
     counted: bool,
+    category_check: Callable[[Any, str, Problems], None] | None = None,
 ) -> None:
     """The season, the round and the categories, of the record or of the configuration it
-    publishes (format 2: the round's name and kind, the categories without ballots)."""
+    publishes (format 2: the round's name and kind, the categories without ballots), or of a
+    public record (`category_check`: how its categories read)."""
     _check_fields(raw, where, PARTS, problems)
     if type(raw.get("season")) is dict:
         _check_fields(raw["season"], prefix + "season", SEASON, problems)
@@ -159,7 +161,10 @@ def _check_parts(
         seen: set[str] = set()
         for index, category in enumerate(raw["categories"]):
             at = _category_where(category, index, prefix)
-            _check_category(category, at, problems, counted=counted)
+            if category_check is None:
+                _check_category(category, at, problems, counted=counted)
+            else:
+                category_check(category, at, problems)
             if type(category) is dict and _id(category.get("id")) is None:
                 if category["id"] in seen:
                     problems.append((at, "the id is used by another category"))
@@ -258,3 +263,45 @@ def _check_ballots(ballots: list, where: str, problems: Problems) -> None:
                 problems.extend(found)
     if named > NAMED_BALLOTS:
         problems.append((where, f"{named - NAMED_BALLOTS} more ballots are not well-formed"))
+
+
+PUBLIC_FORMAT = "awards-public-record/1"
+PUBLIC = {
+    "record_sha256": _hex64,
+    "results_sha256": _hex64,
+    "small_jury_threshold": _whole(0),
+    "config": _object,
+}
+SHOWN = {"shown": _one_of(DISCLOSURES), "withheld": _typed(bool, "true or false")}
+SHOWN_COUNTS = {"participants": _whole(0), "recused": _object, "trackers": _list}
+
+
+def public_record_problems(raw: Any) -> Problems:
+    """Every problem of a public record's fields; [] when it reads. Its round is a format 2
+    record's, its configuration too; each category reads as a record's where it is shown in
+    full, as a configuration's (with the `counts` level's turnout and trackers) where not."""
+    if type(raw) is not dict or raw.get("format") != PUBLIC_FORMAT:
+        return [("public record", f"not a public record of format {PUBLIC_FORMAT}")]
+    problems: Problems = []
+    _check_fields(raw, "public record", PUBLIC, problems)
+    round_fields = ROUND | ROUND_TIMES | {"tie_break": _object} | AUDIT_HEADS
+    round_fields |= {"config_sha256": _hex64}
+    _check_parts(
+        raw, "public record", "", round_fields, problems, counted=True, category_check=_shown
+    )
+    if type(raw.get("config")) is dict:
+        _check_parts(raw["config"], "config", "config, ", ROUND, problems, counted=False)
+    return problems
+
+
+def _shown(raw: Any, where: str, problems: Problems) -> None:
+    if not _check_fields(raw, where, SHOWN | {"results": _object}, problems):
+        _check_category(raw, where, problems, counted=False)
+        return
+    full = raw["shown"] == "full"
+    _check_category(raw, where, problems, counted=full)
+    if raw["shown"] == "counts" and _check_fields(raw, where, SHOWN_COUNTS, problems):
+        if not all(type(t) is str for t in raw["trackers"]):
+            problems.append((where, "a tracker is not a string"))
+        if not all(type(n) is int for n in raw["recused"].values()):
+            problems.append((where, "a recusal count is not a whole number"))

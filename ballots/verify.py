@@ -50,6 +50,7 @@ class Check:
     ROUND = "round"
     CATEGORIES = "categories"
     TALLY = "tally"
+    PUBLIC = "public"
 
 
 CHECKS = frozenset(v for k, v in vars(Check).items() if k.isupper())
@@ -211,15 +212,18 @@ def _tally_failures(record: ElectionRecord, given: object) -> list[Failure]:
         return [Failure("results", Check.CATEGORIES, "the categories differ from the record's")]
     failures = []
     for result in given:
-        want = expected[result["id"]]
-        for key in ("method", "valid", "abstentions", "quorum_met", "ranking", "winners"):
-            # Compared as JSON, by type: 1 == True and 1 == 1.0 in Python, not in the results.
-            if key not in result or canonical_json(result[key]) != canonical_json(want[key]):
-                failures.append(
-                    Failure(
-                        f"results, category {result['id']}",
-                        Check.TALLY,
-                        f"{key} does not match the recount",
-                    )
-                )
+        failures.extend(result_failures(result, expected[result["id"]]))
     return failures
+
+
+TALLIED = ("method", "valid", "abstentions", "quorum_met", "ranking", "winners")
+
+
+def result_failures(result: dict, want: dict) -> list[Failure]:
+    """A category's results entry against its recount (`want`), on the keys verified."""
+    return [
+        Failure(f"results, category {want['id']}", Check.TALLY, f"{key} does not match the recount")
+        for key in TALLIED
+        # Compared as JSON, by type: 1 == True and 1 == 1.0 in Python, not in the results.
+        if key not in result or canonical_json(result[key]) != canonical_json(want[key])
+    ]

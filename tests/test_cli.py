@@ -30,7 +30,7 @@ INTERFACE = {
     "rounds open": (set(), ["round_id"]),
     "rounds close": (set(), ["round_id"]),
     "tally": ({"--record", "--round", "--json", "--html", "--lang", "--csv", "--full"}, []),
-    "verify": ({"--record", "--results"}, []),
+    "verify": ({"--record", "--results", "--public"}, []),
     "audit verify": (set(), []),
 }
 

@@ -81,9 +81,11 @@ def _tally(settings: Settings, args: SimpleNamespace) -> int:
 
 
 def cmd_verify(settings: Settings, args: SimpleNamespace) -> int:
-    """`python -m ballots verify`: exit 0 when every check passes, 1 when one fails, 2 when a
-    file cannot be read."""
-    return ballots.cli.verify(args.record, args.results)
+    """`python -m ballots verify` (the auditor's, or with `--public` alone the public's): exit 0
+    when every check passes, 1 when one fails, 2 when a file cannot be read."""
+    if args.record is None and args.results is None and args.public is not None:
+        return ballots.cli.verify_public(args.public)
+    return ballots.cli.verify(args.record, args.results, args.public)
 
 
 @click.command("tally", help="count a closed round or a record file and announce it")
@@ -115,8 +117,18 @@ def tally_command(**options: Any) -> int:
     return cmd_tally(Settings.from_env(), SimpleNamespace(**options))
 
 
-@click.command("verify", help="check a record and its results; exit 0 only if all pass")
-@click.option("--record", required=True, metavar="FILE", help="the election record file")
-@click.option("--results", required=True, metavar="FILE", help="its results file")
+@click.command(
+    "verify",
+    help="check a record and its results (with --public: and the public record made from "
+    "them), or a public record alone (--public); exit 0 only if all pass",
+)
+@click.option("--record", metavar="FILE", help="the election record file")
+@click.option("--results", metavar="FILE", help="its results file")
+@click.option("--public", metavar="FILE", help="the round's public record")
 def verify_command(**options: Any) -> int:
+    only_public = options["record"] is None and options["results"] is None
+    if not only_public and (options["record"] is None or options["results"] is None):
+        raise click.UsageError("--record and --results go together (or --public alone)")
+    if only_public and options["public"] is None:
+        raise click.UsageError("give --record and --results, or --public")
     return cmd_verify(Settings.from_env(), SimpleNamespace(**options))

@@ -57,6 +57,7 @@ def close_round(round_id: int) -> int:
             f"record: {record_file}",
             f"seal: record {closed.record_sha256}",
             f"      results {closed.results_sha256}",
+            f"      public record {closed.public_record_sha256}",
             "storage scrubbed"
             if scrubbed
             else "storage not scrubbed yet: `awards rounds tick` or the server retries it",

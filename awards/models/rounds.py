@@ -41,7 +41,10 @@ class Round(Base):
     record_sha256: Mapped[str | None] = mapped_column(String(64))
     """The seal, published at close before any result: SHA-256 of the record file..."""
     results_sha256: Mapped[str | None] = mapped_column(String(64))
-    """...and of the results document counted from it."""
+    """...and of the results document counted from it..."""
+    public_record_sha256: Mapped[str | None] = mapped_column(String(64))
+    """...and of the public record made from both (`ballots.public`), served to everyone once
+    the results are published. None for rounds sealed before it existed (migration 0009)."""
     published_at: Mapped[datetime | None]
     """When staff published the results."""
     scrubbed_at: Mapped[datetime | None]

@@ -1,6 +1,6 @@
 """Publishing results: what may be shown of each category, by its disclosure level.
 
-    full     winners, ranking, values, trackers, and the record (with ballots) to download
+    full     winners, ranking, values, trackers, and its ballots to recount
     counts   winners, ranking, values, trackers
     ranking  winners, ranking
     winners  winners
@@ -9,9 +9,12 @@ Small juries leak votes through anything beyond the winners (with one ballot, a 
 is that juror's ballot): a category with fewer valid ballots than `small_jury_threshold` shows
 its winners only, whatever its level. The same rule makes the public results page and every
 announcement (terminal, HTML, CSV); only the auditor's report (`awards tally --full`) shows all.
-The files can be downloaded only when every category allows what they contain (the record holds
-every ballot, the results every value), and only once the results are published. The auditor
-role always gets both files. Rounds never announced (`lifecycle.PUBLIC`) are unknown here.
+Once the results are published, everyone can download the public record (`ballots.public`),
+which holds of each category what its level allows, and recount the `full` ones from it; the
+record and the results themselves only when every category allows what they contain (the record
+holds every ballot, the results every value). The auditor role always gets every file. The
+level of each category is `ballots.public.shown_level`: the public record and these pages say
+the same. Rounds never announced (`lifecycle.PUBLIC`) are unknown here.
 
 Categories and nominees are named as opening froze them, in English where asked for and entered
 (`name_en`, `label_en`). Who goes forward and which ties mattered is `outcome`'s to say; the
@@ -35,9 +38,8 @@ from awards.models import Category, Juror, Round, RoundRecusal, Season
 from awards.results import outcome
 from awards.settings import Settings
 from awards.voting import lifecycle, rounds, sealed_files, sealing
+from ballots.public import shown_level
 from ballots.record import ElectionRecord
-
-LEVELS = ("winners", "ranking", "counts", "full")
 
 
 @dataclass(frozen=True)
@@ -68,14 +70,6 @@ class PublicCategory:
     @property
     def shows_values(self) -> bool:
         return self.level in ("counts", "full")
-
-
-def level_of(disclosure: str, valid: int, threshold: int) -> str:
-    """What a category may show: its disclosure level, or only its winners below the small-jury
-    threshold."""
-    if valid < threshold or disclosure not in LEVELS:
-        return "winners"
-    return disclosure
 
 
 def _named(entry: dict[str, Any], english: bool, key: str) -> str:
@@ -111,7 +105,7 @@ def visible_categories(
             n["id"]: english_labels.get((category.id, n["id"]), n["label"])
             for n in category.nominees
         }
-        level = "full" if full else level_of(category.disclosure, result["valid"], threshold)
+        level = "full" if full else shown_level(category.disclosure, result["valid"], threshold)
         values = level in ("counts", "full")
         size = category.raw.get("shortlist_size", (shortlist_sizes or {}).get(category.id))
         places = outcome.cut(kind, result, size)
@@ -331,21 +325,26 @@ async def results_page(
     return ResultsPage(round_, season, published, found)
 
 
-SEALED_FILES = ("record", "results")
+SEALED_FILES = sealed_files.KINDS
 
 
 async def sealed_file(
     session: AsyncSession, round_id: int, kind: str, settings: Settings, *, auditor: bool
 ) -> tuple[str, bytes]:
     """A sealed file (`kind`: one of SEALED_FILES) as its name and bytes, read again and so
-    checked against the seal again: for everyone where every category allows it once the
-    results are published, always for the auditor."""
+    checked against the seal again: once the results are published, the public record for
+    everyone, the record and the results where every category allows them; always for the
+    auditor."""
     if kind not in SEALED_FILES:
         raise NotFound(N_("No such file."))
     round_, _season, published = await _sealed(
         session, round_id, settings, N_("No such file."), english=False
     )
-    allowed = published.record_public if kind == "record" else published.results_public
+    allowed = {
+        "record": published.record_public,
+        "results": published.results_public,
+        "public": True,
+    }[kind]
     if not auditor and (round_.published_at is None or not allowed):
         raise NotAllowed(N_("This file is not public; the auditor can download it."))
     path, seal = sealed_files.sealed_file(settings.records_dir, round_, kind)

@@ -35,7 +35,14 @@ async def close(
             round_ = await rounds.get_round(session, round_id, lock=True)
             await rounds.close_round(session, round_, now, actor)
             before = audit.snapshot(round_)
-            await sealing.seal(session, round_, settings.timezone, settings.records_dir, created)
+            await sealing.seal(
+                session,
+                round_,
+                settings.timezone,
+                settings.records_dir,
+                created,
+                settings.small_jury_threshold,
+            )
             await audit.record_change(
                 session, round_, before, actor=actor, action=Action.ROUND_SEALED
             )

@@ -1,7 +1,9 @@
-"""The sealed files of a closed round: its election record and its results, written once.
+"""The sealed files of a closed round: its election record, its results and its public record
+(`ballots.public`), written once.
 
-A round's two files share a stem made of the round's database id and the start of the record's
-own SHA-256 (`round-7-3f2a9c1b0d4e5f60.record.json` and `.results.json`), fixed at close and
+A round's files share a stem made of the round's database id and the start of the record's
+own SHA-256 (`round-7-3f2a9c1b0d4e5f60.record.json`, `.results.json`, `.public.json`), fixed at
+close and
 stored on the round. Codes would not do: season `2024` with round `x-y` and season `2024-x`
 with round `y` join to the same name, and staff may edit codes; an id and a hash never change,
 and the hash also keeps apart the files of two databases sharing one folder.
@@ -30,9 +32,13 @@ def stem(round_id: int, record_sha256: str) -> str:
     return f"round-{round_id}-{record_sha256[:16]}"
 
 
-def paths(records_dir: Path, file_stem: str) -> tuple[Path, Path]:
-    """The record file and the results file of a stem."""
-    return records_dir / f"{file_stem}.record.json", records_dir / f"{file_stem}.results.json"
+KINDS = ("record", "results", "public")
+
+
+def paths(records_dir: Path, file_stem: str) -> tuple[Path, Path, Path]:
+    """The record file, the results file and the public record of a stem."""
+    record, results, public = (records_dir / f"{file_stem}.{kind}.json" for kind in KINDS)
+    return record, results, public
 
 
 def write_new(path: Path, data: bytes) -> bool:
@@ -75,15 +81,19 @@ def sealed_bytes(path: Path, seal: str) -> bytes:
 
 
 def sealed_file(records_dir: Path, round_: Round, kind: str) -> tuple[Path, str]:
-    """A closed round's "record" or "results" file, and the seal its bytes must hash to."""
+    """A closed round's file of one of KINDS, and the seal its bytes must hash to."""
     record_seal, results_seal = round_.record_sha256, round_.results_sha256
-    # Sealing stores the file stem and both seals at once: without all three there are no files.
+    # Sealing stores the file stem and the seals at once: without them there are no files.
     if round_.state != "closed" or not round_.record_file or not record_seal or not results_seal:
         raise NotFound(N_("This round has no sealed files yet."))
-    record_file, results_file = paths(records_dir, round_.record_file)
+    record_file, results_file, public_file = paths(records_dir, round_.record_file)
     if kind == "record":
         return record_file, record_seal
-    return results_file, results_seal
+    if kind == "results":
+        return results_file, results_seal
+    if not round_.public_record_sha256:
+        raise NotFound(N_("This round was sealed before public records were made."))
+    return public_file, round_.public_record_sha256
 
 
 def load(records_dir: Path, round_: Round) -> tuple[ElectionRecord, dict]:

@@ -6,7 +6,9 @@ anyone can recompute the `config_sha256` published at opening. It is checked wit
 `awards verify` makes of a record, then counted; only a record that passes is written (see
 `awards.voting.sealed_files`), and the SHA-256 of the record file and of the results are stored on
 the round, which publishes them as a seal before anyone sees a result. The seed, secret until now,
-is revealed inside the record.
+is revealed inside the record. Beside them goes the public record (`ballots.public`): what each
+category's disclosure level lets everyone have, with the small-jury threshold of the close, and
+its SHA-256 with the seal.
 
 Building the file, counting and checking run in a worker thread: a nomination round's record
 takes long enough to stall every other request if it ran on the event loop.
@@ -40,6 +42,7 @@ from awards.models import (
 from awards.voting import sealed_files
 from awards.voting.rounds import nominee_key
 from ballots.canonical import sha256_hex
+from ballots.public import public_document
 from ballots.record import parse_record, record_document
 from ballots.tally import results_bytes
 from ballots.verify import Failure, check_record
@@ -175,12 +178,13 @@ class SealedPair:
     stem: str
     record_sha256: str
     results_sha256: str
+    public_sha256: str
 
 
 def _write_sealed(
-    parts: RecordParts, round_id: int, records_dir: Path, created: list[Path]
+    parts: RecordParts, round_id: int, threshold: int, records_dir: Path, created: list[Path]
 ) -> SealedPair:
-    """Build, count and check the record, then write both files (in a worker thread)."""
+    """Build, count and check the record, then write the three files (in a worker thread)."""
     data = parts.document()
     record = parse_record(data)
     if failures := check_record(record):  # the results are then its count, by construction
@@ -191,25 +195,31 @@ def _write_sealed(
         # The type only: the message of an error about a ballot may quote its content.
         logger.error("a checked record could not be counted: %s", type(exc).__name__)
         raise SealRefused(_REFUSED, what=f"count: {type(exc).__name__}") from None
+    public = public_document(record, results, threshold)
     record_sha256 = sha256_hex(data)
     file_stem = sealed_files.stem(round_id, record_sha256)
     records_dir.mkdir(parents=True, exist_ok=True)
-    record_file, results_file = sealed_files.paths(records_dir, file_stem)
-    for path, content in ((record_file, data), (results_file, results)):
+    files = sealed_files.paths(records_dir, file_stem)
+    for path, content in zip(files, (data, results, public), strict=True):
         if sealed_files.write_new(path, content):
             created.append(path)
-    return SealedPair(file_stem, record_sha256, sha256_hex(results))
+    return SealedPair(file_stem, record_sha256, sha256_hex(results), sha256_hex(public))
 
 
 async def seal(
-    session: AsyncSession, round_: Round, zone: str, records_dir: Path, created: list[Path]
+    session: AsyncSession,
+    round_: Round,
+    zone: str,
+    records_dir: Path,
+    created: list[Path],
+    threshold: int,
 ) -> None:
-    """Write the record and its results; store the file stem and both hashes on the round.
-    Files this call creates are appended to `created`, for the caller to remove should its
-    transaction not commit."""
+    """Write the record, its results and the public record (`threshold`: the small-jury
+    threshold); store the file stem and the three hashes on the round. Files this call creates
+    are appended to `created`, for the caller to remove should its transaction not commit."""
     parts = await record_parts(session, round_, zone)
     work = asyncio.ensure_future(
-        asyncio.to_thread(_write_sealed, parts, round_.id, records_dir, created)
+        asyncio.to_thread(_write_sealed, parts, round_.id, threshold, records_dir, created)
     )
     try:
         pair = await asyncio.shield(work)
@@ -220,3 +230,4 @@ async def seal(
         raise
     round_.record_file = pair.stem
     round_.record_sha256, round_.results_sha256 = pair.record_sha256, pair.results_sha256
+    round_.public_record_sha256 = pair.public_sha256
