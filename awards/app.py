@@ -5,7 +5,7 @@ It does not start without a usable `AWARDS_BASE_URL` (see `awards.hosts`).
 """
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -14,7 +14,12 @@ from urllib.parse import quote
 from litestar import Litestar, MediaType, Request, Response, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
-from litestar.exceptions import HTTPException, NotAuthorizedException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.logging.config import LoggingConfig
 from litestar.middleware import DefineMiddleware
 from litestar.openapi.config import OpenAPIConfig
@@ -24,7 +29,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from awards import compression, hosts, i18n, notices
+from awards import compression, hosts, i18n, notices, refusals
 from awards.accounts import password_rules
 from awards.accounts.juror_pages import JurorAuthController, JurorPasswordController
 from awards.accounts.login_pages import AuthController, return_path
@@ -40,7 +45,7 @@ from awards.catalogue.nominee_pages import NomineeController
 from awards.catalogue.season_pages import SeasonController
 from awards.database import Database
 from awards.errors import Busy, Conflict, DomainError
-from awards.i18n import N_
+from awards.i18n import N_, Message
 from awards.jury.declaration_pages import DeclarationController
 from awards.jury.roster_pages import JuryController
 from awards.notices import NoticeMiddleware
@@ -62,11 +67,13 @@ from awards.web import (
     ScheduleMiddleware,
     SecurityHeadersMiddleware,
     Services,
+    UnreadableBody,
     check_path_ids,
     provide_database,
     provide_passwords,
     provide_settings,
     provide_transaction,
+    request_locale,
     way_back,
 )
 
@@ -119,8 +126,19 @@ def _http_error(request: Request, exc: HTTPException) -> Response:
         405: N_("This action is not available here."),
         413: N_("The upload is too large."),
     }
-    message = messages.get(exc.status_code, N_("The request could not be completed."))
-    return _error_response(request, exc.status_code, i18n.gettext(message))
+    message: str | Message = messages.get(
+        exc.status_code, N_("The request could not be completed.")
+    )
+    if isinstance(exc, UnreadableBody):
+        message = exc.detail  # a message id of ours
+    elif exc.detail == refusals.CSRF_DETAIL:
+        message = refusals.CSRF_API if _wants_json(request) else refusals.CSRF_PAGE
+    elif _wants_json(request) and isinstance(exc, ValidationException):
+        message = refusals.invalid_body(exc.extra)
+    elif _wants_json(request) and isinstance(exc.__cause__, SerializationException):
+        message = refusals.NOT_JSON
+    text = str(message) if isinstance(message, Message) else i18n.gettext(message)
+    return _error_response(request, exc.status_code, text)
 
 
 def _database_busy(request: Request, exc: OperationalError) -> Response:
@@ -142,6 +160,31 @@ def _server_error(request: Request, exc: Exception) -> Response:
         "unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path, exc_info=exc
     )
     return _error_response(request, 500, i18n.gettext("Something went wrong. Nothing was saved."))
+
+
+def _in_readers_language(
+    handler: Callable[[Request, Any], Response],
+) -> Callable[[Request, Any], Response]:
+    """An error handler that answers in the request's language, also where no route matched
+    (an unknown URL, a wrong method): Litestar answers those before any middleware runs, so
+    `LocaleMiddleware` has not chosen the language yet."""
+
+    def answer(request: Request, exc: Any) -> Response:
+        i18n.set_locale(request_locale(request.scope))
+        return handler(request, exc)
+
+    return answer
+
+
+ERROR_HANDLERS: dict[type[Exception], Callable[[Request, Any], Response]] = {
+    DomainError: _domain_error,
+    NotAuthorizedException: _not_authorized,
+    EnrolmentRequired: _enrolment_required,
+    HTTPException: _http_error,
+    OperationalError: _database_busy,
+    IntegrityError: _integrity,
+    Exception: _server_error,
+}
 
 
 def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> None:
@@ -257,15 +300,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             engine=JinjaTemplateEngine,
             engine_callback=lambda engine: _configure_templates(engine, settings),
         ),
-        exception_handlers={
-            DomainError: _domain_error,
-            NotAuthorizedException: _not_authorized,
-            EnrolmentRequired: _enrolment_required,
-            HTTPException: _http_error,
-            OperationalError: _database_busy,
-            IntegrityError: _integrity,
-            Exception: _server_error,
-        },
+        exception_handlers={k: _in_readers_language(h) for k, h in ERROR_HANDLERS.items()},
         compression_config=compression.config(),
         request_max_body_size=settings.max_body_bytes,
         logging_config=logging_config(settings),

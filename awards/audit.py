@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import inspect, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awards.i18n import Message
 from awards.models import AuditEvent, AuditHead, Base
 from awards.models.base import utcnow
 from ballots.canonical import canonical_json, sha256_hex
@@ -169,7 +170,8 @@ class ChainReport:
     events: int
     head: str
     broken_at: int | None = None
-    reason: str = ""
+    reason: "str | Message" = ""
+    """What is wrong, translated where it is shown (the audit page, `awards audit verify`)."""
 
     @property
     def ok(self) -> bool:
@@ -181,14 +183,18 @@ def verify_chain(events: Iterable[AuditEvent], stored_head: tuple[int, str]) -> 
     prev, expected_seq, count = GENESIS, 1, 0
     for event in events:
         if event.seq != expected_seq:
-            return ChainReport(count, prev, expected_seq, f"event {expected_seq} is missing")
+            return ChainReport(
+                count, prev, expected_seq, Message("event %(seq)s is missing", seq=expected_seq)
+            )
         if event.prev_hash != prev:
-            return ChainReport(count, prev, event.seq, "previous hash does not match")
+            return ChainReport(count, prev, event.seq, Message("previous hash does not match"))
         if link_hash(prev, event_body(event)) != event.hash:
-            return ChainReport(count, prev, event.seq, "content does not match its hash")
+            return ChainReport(count, prev, event.seq, Message("content does not match its hash"))
         prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
     if stored_head != (count, prev):
-        return ChainReport(count, prev, count + 1, "the chain ends before the recorded head")
+        return ChainReport(
+            count, prev, count + 1, Message("the chain ends before the recorded head")
+        )
     return ChainReport(count, prev)
 
 

@@ -18,16 +18,29 @@ from litestar import Request, Response
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from awards.errors import DomainError
-from awards.i18n import N_
+from awards.i18n import N_, Message
 from awards.settings import Settings
 
 # A Host header: a name or an IPv4 address, or an IPv6 address in brackets; then a port, or not.
 _HOST = re.compile(r"(?P<name>[a-z0-9_.-]+|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?")
 
 
+class UnusableBaseUrl(ValueError):
+    """A ValueError in English (the app does not start); `message` says it in the reader's
+    language (`awards serve`)."""
+
+    def __init__(self, raw: str) -> None:
+        self.message = Message(
+            "AWARDS_BASE_URL must be the address people open, such as"
+            " https://awards.example.org (it is %(raw)s); links are built from it.",
+            raw=repr(raw),
+        )
+        super().__init__(self.message.msgid % self.message.params)
+
+
 def base_url(settings: Settings) -> str:
-    """The configured base URL, without a trailing slash. ValueError, naming the setting, when it
-    is missing or is not an http(s) address without query, fragment or credentials."""
+    """The configured base URL, without a trailing slash. UnusableBaseUrl, naming the setting,
+    when it is missing or is not an http(s) address without query, fragment or credentials."""
     raw = settings.base_url.strip()
     parts = urlsplit(raw)
     try:
@@ -40,10 +53,7 @@ def base_url(settings: Settings) -> str:
     except ValueError:  # a port that is not a number
         usable = False
     if not usable:
-        raise ValueError(
-            "AWARDS_BASE_URL must be the address people open, such as "
-            f"https://awards.example.org (it is {raw!r}); links are built from it"
-        )
+        raise UnusableBaseUrl(raw)
     return raw.rstrip("/")
 
 

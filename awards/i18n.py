@@ -6,6 +6,7 @@ The request's locale lives in a context variable set by `LocaleMiddleware` (cook
 """
 
 import io
+from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -44,6 +45,26 @@ def translations(locale: str) -> NullTranslations:
     return _catalogues[locale]
 
 
+def accepted(header: str) -> str | None:
+    """The first of our locales an Accept-Language header asks for ("en-GB,en;q=0.9" -> en,
+    "zh-TW" -> zh_CN: the one Chinese there is), by its q values; None if it asks for neither."""
+    ranked = []
+    for position, item in enumerate(header.split(",")):
+        tag, _sep, params = item.strip().partition(";")
+        weight = 1.0
+        if params.strip().startswith("q="):
+            try:
+                weight = float(params.strip()[2:])
+            except ValueError:
+                continue
+        ranked.append((-weight, position, tag.strip().lower().split("-")[0]))
+    for weight, _position, language in sorted(ranked):
+        for locale in LOCALES:
+            if weight < 0 and locale.lower().split("_")[0] == language:
+                return locale
+    return None
+
+
 def set_locale(locale: str) -> None:
     _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
 
@@ -63,6 +84,15 @@ def ngettext(singular: str, plural: str, n: int, **params: Any) -> str:
 
 
 _ = gettext
+
+
+def msgid_of(text: str, msgids: Iterable[str]) -> str | None:
+    """Which of `msgids` reads `text` in some language: text stored in the words of whoever
+    wrote it (an offered reason chosen in English or in Chinese), to show in the reader's."""
+    for msgid in msgids:
+        if any(translations(locale).gettext(msgid) == text for locale in LOCALES):
+            return msgid
+    return None
 
 
 class Message:

@@ -56,6 +56,10 @@ class Services:
     passwords: Passwords
 
 
+class UnreadableBody(ClientException):
+    """A body that cannot be read at all; its detail is a message id, shown translated."""
+
+
 class AwardsRequest(Request):
     """Litestar's request, whose body cannot be malformed enough to break the server (the CSRF
     middleware reads forms through this class too)."""
@@ -67,7 +71,7 @@ class AwardsRequest(Request):
         try:
             return await super().form()
         except (UnicodeDecodeError, LookupError):
-            raise ClientException("A form field is not text in its declared encoding.") from None
+            raise UnreadableBody(N_("A form field is not text in its declared encoding.")) from None
 
     async def json(self) -> Any:
         """Litestar decodes a JSON body into plain Python values first (and only then into the
@@ -77,7 +81,7 @@ class AwardsRequest(Request):
         try:
             return await super().json()
         except RecursionError:
-            raise ClientException("The JSON body is nested too deeply.") from None
+            raise UnreadableBody(N_("The JSON body is nested too deeply.")) from None
 
 
 def services_of(state: State) -> Services:
@@ -293,9 +297,24 @@ async def run_schedule(db: Database, settings: Settings) -> None:
         await schedule.tick(db, now, settings)
 
 
+def request_locale(scope: Scope) -> str:
+    """The reader's language: the `lang` cookie the language switcher sets; without it, for
+    the JSON API (a program, which has no switcher), what Accept-Language asks for. Pages do
+    not follow Accept-Language: the association's language comes first, whatever a phone is
+    set to, until the reader picks English."""
+    chosen = _cookie(scope, i18n.COOKIE_NAME)
+    if chosen is not None and chosen in i18n.LOCALES:
+        return chosen
+    if scope["path"].startswith("/api/"):
+        for key, value in scope["headers"]:
+            if key == b"accept-language":
+                return i18n.accepted(value.decode("latin-1")) or i18n.DEFAULT_LOCALE
+    return i18n.DEFAULT_LOCALE
+
+
 class LocaleMiddleware(HttpMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        i18n.set_locale(_cookie(scope, i18n.COOKIE_NAME) or i18n.DEFAULT_LOCALE)
+        i18n.set_locale(request_locale(scope))
         await self.app(scope, receive, send)
 
 

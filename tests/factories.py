@@ -40,18 +40,28 @@ class Ran:
 
 
 def run_cli(
-    settings: Settings, var_dir: Path, *args: str, stdin: str | None = None, text: bool = True
+    settings: Settings,
+    var_dir: Path,
+    *args: str,
+    stdin: str | None = None,
+    text: bool = True,
+    lang: str | None = None,
 ) -> Ran:
     """`awards ARGS` on the test database, run in this process (a process of its own costs
     two seconds of imports) with what an operator's process would have: its own standard
     input and output, and an environment holding only these settings (every other AWARDS_
-    variable is hidden for the length of the command). An exception fails the test."""
+    variable is hidden for the length of the command) and `lang` as its LANG (the terminal's
+    language: none by default, whatever the machine running the tests has). An exception
+    fails the test."""
     from awards.cli import awards
     from awards.voting import sealed_files
 
     hidden = {name: None for name in os.environ if name.startswith("AWARDS_")}
     env = {
         **hidden,
+        "LC_ALL": None,
+        "LC_MESSAGES": None,
+        "LANG": lang,
         # `awards serve` on loopback sets these two; the runner puts them back afterwards.
         "AWARDS_BASE_URL": None,
         "AWARDS_COOKIE_SECURE": None,

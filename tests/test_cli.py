@@ -1,5 +1,6 @@
 """The `awards` command: help, staff accounts, no defaults."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -126,7 +127,7 @@ def test_staff_create_asks_for_the_password_twice(settings, tmp_path):
     assert "a long enough password" not in differ.stdout  # typed unseen
     same = run_cli(settings, tmp_path, *command, stdin="a long enough password\n" * 2)
     assert same.returncode == 0, same.stderr
-    assert same.stdout.startswith("Password: \nRepeat password: \n"), same.stdout
+    assert same.stdout.startswith("密码：\n再次输入密码：\n"), same.stdout
 
 
 def test_staff_create_refuses_an_empty_password_typed_at_the_prompt(settings, tmp_path):
@@ -135,15 +136,15 @@ def test_staff_create_refuses_an_empty_password_typed_at_the_prompt(settings, tm
     gave up with "Aborted!" (exit 1)."""
     done = run_cli(settings, tmp_path, "staff", "create", "chen", stdin="\n\n")
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "password: 请使用 12 到 128 个字符。" in done.stderr
-    assert done.stdout == "Password: \nRepeat password: \n"
+    assert "密码：请使用 12 到 128 个字符。" in done.stderr
+    assert done.stdout == "密码：\n再次输入密码：\n"
 
 
 def test_short_passwords_and_duplicates_are_refused(settings, tmp_path):
     command = ("staff", "create", "chen", "--password-stdin")
     short = run_cli(settings, tmp_path, *command, stdin="short\n")
     assert short.returncode == 2
-    assert "password" in short.stderr
+    assert "密码：" in short.stderr
     ok = run_cli(settings, tmp_path, *command, stdin="long enough password\n")
     assert ok.returncode == 0
     again = run_cli(settings, tmp_path, *command, stdin="long enough password\n")
@@ -170,3 +171,67 @@ def test_a_file_that_cannot_be_used_is_one_line_not_a_traceback(settings, tmp_pa
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert str(tmp_path) in done.stderr
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize(
+    ("lang", "said"),
+    [
+        (
+            None,
+            {
+                "prompts": "密码：\n再次输入密码：\n",
+                "differ": "两次输入的密码不一致",
+                "done": "已创建工作人员账号 chen。",
+                "missing": "无法使用 {file}：文件或文件夹不存在。",
+                "cell": "第 2 行，“集数”列 “三十”：",
+                "base url": "AWARDS_BASE_URL 必须是大家打开的网址",
+            },
+        ),
+        (
+            "en_GB.UTF-8",
+            {
+                "prompts": "Password: \nRepeat password: \n",
+                "differ": "The passwords do not match.",
+                "done": "Staff account chen created.",
+                "missing": "Cannot use {file}: no such file or folder.",
+                "cell": "line 2, column 集数 “三十”: ",
+                "base url": "AWARDS_BASE_URL must be the address people open",
+            },
+        ),
+    ],
+)
+def test_each_command_speaks_the_terminals_language(settings, tmp_path, lang, said):
+    """Issue 11 (English): a command's own lines, its prompts and the domain's messages it
+    prints are in one language, the terminal's (LANG; Chinese unless it names English):
+    before, English prompts and frames held Chinese messages."""
+    command = ("staff", "create", "chen")
+    differ = run_cli(settings, tmp_path, *command, stdin="long enough password\nother\n", lang=lang)
+    assert differ.stdout == said["prompts"]
+    assert said["differ"] in differ.stderr
+    done = run_cli(settings, tmp_path, *command, stdin="long enough password\n" * 2, lang=lang)
+    assert said["done"] in done.stdout
+    missing = tmp_path / "missing.csv"
+    absent = run_cli(
+        settings, tmp_path, "import", "dramas", str(missing), "--season", "x", lang=lang
+    )
+    assert absent.returncode == 2
+    assert said["missing"].format(file=missing) in absent.stderr
+    source = tmp_path / "d.csv"
+    source.write_text("剧名,类型,集数\n归队,电视剧,三十\n", encoding="utf-8")
+    run_db(settings, lambda s: make_season(s, "2024"))
+    rejected = run_cli(
+        settings, tmp_path, "import", "dramas", str(source), "--season", "2024", lang=lang
+    )
+    assert rejected.returncode == 1
+    assert said["cell"] in rejected.stderr
+    nowhere = run_cli(settings, tmp_path, "serve", "--host", "0.0.0.0", "--no-demo", lang=lang)  # noqa: S104
+    assert nowhere.returncode == 2
+    assert said["base url"] in nowhere.stderr
+    if lang is not None:
+        for ran in (differ, done, absent, nowhere):
+            assert not CJK.search(ran.stdout + ran.stderr), ran
+        [line] = [x for x in rejected.stderr.splitlines() if "line 2" in x]
+        assert not CJK.search(line.replace("集数 “三十”", "")), line

@@ -5,6 +5,7 @@ import click
 from awards import audit as audit_log
 from awards.cli.boundary import InOrder, console, err, run
 from awards.database import Database
+from awards.i18n import gettext
 from awards.settings import Settings
 
 
@@ -21,7 +22,22 @@ def verify() -> int:
 
     report = run(Settings.from_env(), work)
     if report.ok:
-        console.print(f"audit chain intact: {report.events} events, head {report.head}")
+        console.print(
+            gettext(
+                "Audit chain intact: %(events)s events, head %(head)s.",
+                events=report.events,
+                head=report.head,
+            ),
+            markup=False,
+        )
         return 0
-    err.print(f"[red]audit chain broken at event {report.broken_at}: {report.reason}[/red]")
+    err.print(
+        gettext(
+            "Audit chain broken at event %(event)s: %(reason)s",
+            event=report.broken_at,
+            reason=report.reason,
+        ),
+        style="red",
+        markup=False,
+    )
     return 1

@@ -1,16 +1,19 @@
-"""What every command shares at the script boundary: where its output goes, the database it
-opens for its one transaction, and the season it names."""
+"""What every command shares at the script boundary: its language, where its output goes, the
+database it opens for its one transaction, and the season it names."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import errno
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import click
 from rich.console import Console
 from sqlalchemy import select
 
+from awards import i18n
 from awards.database import Database
 from awards.errors import DomainError
+from awards.i18n import N_, gettext
 from awards.models import Season
 from awards.settings import Settings
 
@@ -31,11 +34,37 @@ class InOrder(click.Group):
         return list(self.commands)
 
 
-def files_problem(exc: OSError) -> str:
-    """What went wrong with a file, in one line: "cannot use PATH: No such file or directory"."""
+def terminal_locale(environ: Mapping[str, str]) -> str:
+    """The operator's language, read as Unix tools read it: the first of LC_ALL, LC_MESSAGES
+    and LANG that is set. English where it names English; else Chinese, the association's
+    language (also for C and POSIX, what a server or cron often has). Every line a command
+    prints follows it (`tally --lang` chooses for its announcement and all it prints)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := environ.get(name):
+            return "en" if value.lower().startswith("en") else i18n.DEFAULT_LOCALE
+    return i18n.DEFAULT_LOCALE
+
+
+# The system's words for a file's problems are English whatever the terminal's language.
+_FILE_PROBLEMS = {
+    errno.ENOENT: N_("no such file or folder"),
+    errno.EISDIR: N_("it is a folder"),
+    errno.ENOTDIR: N_("a part of the path is not a folder"),
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("permission denied"),
+    errno.ENOSPC: N_("the disk is full"),
+    errno.EEXIST: N_("something of that name is already there"),
+}
+
+
+def files_problem(exc: OSError, doing: str = N_("Cannot use %(file)s: %(problem)s.")) -> str:
+    """What went wrong with a file, in one line: "Cannot use PATH: no such file or folder."
+    (`doing`: another message with the same parameters, "Cannot write...")."""
+    problem = _FILE_PROBLEMS.get(exc.errno or 0)
+    said = gettext(problem) if problem else (exc.strerror or str(exc))
     if exc.filename is None:
-        return str(exc)
-    return f"cannot use {exc.filename}: {exc.strerror or exc}"
+        return said
+    return gettext(doing, file=exc.filename, problem=said)
 
 
 def run(settings: Settings, work: Callable[[Database], Awaitable[Any]]) -> Any:

@@ -8,13 +8,16 @@ from rich.progress import Progress
 from awards.catalogue import files as catalogue_files
 from awards.cli.boundary import console, err, find_season, run
 from awards.database import Database
+from awards.i18n import gettext, ngettext
 from awards.settings import Settings
 from awards.spreadsheets import Limits
 
 
 @click.command("import", help="import a CSV or XLSX file, all or nothing")
 @click.argument("what", type=click.Choice(["dramas", "nominees"]))
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+# Not click's exists=True: its refusal is English whatever the terminal's language; a missing
+# file is said by `files_problem`, as every command says it.
+@click.argument("file", type=click.Path(path_type=Path))
 @click.option("--season", required=True, metavar="CODE", help="season code, e.g. 2024")
 def import_file(what: str, file: Path, season: str) -> int:
     settings = Settings.from_env()
@@ -28,7 +31,7 @@ def import_file(what: str, file: Path, season: str) -> int:
                 found = await find_season(session, season)
                 return await catalogue_files.import_nominees(session, found, table, "cli")
         with Progress(console=err, transient=True) as bar:
-            task = bar.add_task(f"checking {file.name}", total=None)
+            task = bar.add_task(gettext("Checking %(file)s", file=file.name), total=None)
             dramas = catalogue_files.read_dramas(
                 file.name,
                 data,
@@ -42,13 +45,40 @@ def import_file(what: str, file: Path, season: str) -> int:
     try:
         count = run(settings, work)
     except catalogue_files.ImportRejected as exc:
-        err.print(f"[red]{file}: nothing imported, {len(exc.errors)} problems[/red]")
+        said = ngettext(
+            "%(file)s: nothing imported, %(num)s problem.",
+            "%(file)s: nothing imported, %(num)s problems.",
+            len(exc.errors),
+            file=str(file),
+        )
+        err.print(said, style="red", markup=False)
         for error in exc.errors:
             value = f" “{error.value}”" if error.value else ""
-            where = f"  line {error.line}, column {error.column or '-'}{value}"
-            err.print(f"{where}: {error.message}", markup=False)
+            where = gettext(
+                "line %(line)s, column %(column)s%(value)s",
+                line=error.line,
+                column=error.column or "-",
+                value=value,
+            )
+            err.print(
+                "  " + gettext("%(where)s: %(said)s", where=where, said=error.message),
+                markup=False,
+            )
         return 1
-    console.print(f"{count} {what} imported from {file}")
+    said = ngettext(
+        "%(num)s drama imported from %(file)s.",
+        "%(num)s dramas imported from %(file)s.",
+        count,
+        file=str(file),
+    )
+    if what == "nominees":
+        said = ngettext(
+            "%(num)s nominee imported from %(file)s.",
+            "%(num)s nominees imported from %(file)s.",
+            count,
+            file=str(file),
+        )
+    console.print(said, markup=False)
     return 0
 
 
@@ -67,5 +97,5 @@ def export_file(what: str, file: Path, season: str) -> int:
             )
 
     file.write_bytes(run(settings, work))
-    console.print(f"{what} written to {file}")
+    console.print(gettext("Dramas written to %(file)s.", file=str(file)), markup=False)
     return 0

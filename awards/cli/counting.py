@@ -11,8 +11,9 @@ import click
 
 import ballots.cli
 from awards import i18n
-from awards.cli.boundary import err, record_text, run
+from awards.cli.boundary import err, files_problem, record_text, run
 from awards.database import Database
+from awards.i18n import N_
 from awards.results import announcement as announce
 from awards.results import publication
 from awards.settings import Settings
@@ -44,7 +45,10 @@ def cmd_tally(settings: Settings, args: SimpleNamespace) -> int:
 
 
 def _tally(settings: Settings, args: SimpleNamespace) -> int:
-    i18n.set_locale(args.lang)  # the terminal, the CSV files and the report: one language
+    # Not the terminal's language: an announcement is in the one asked for (Chinese unless
+    # --lang en), and so is all the command prints, the CSV files and the report.
+    i18n.set_locale(args.lang)
+    lang = args.lang
     sizes: dict[str, int | None] = {}
     if args.round:
         record, document, sizes = _sealed_round(args, settings)
@@ -58,7 +62,7 @@ def _tally(settings: Settings, args: SimpleNamespace) -> int:
         document,
         settings.small_jury_threshold,
         full=args.full,
-        english=args.lang == "en",
+        english=lang == "en",
         shortlist_sizes=sizes,
     )
     if args.json:  # the results document is the auditor's: a small jury's counts are in it
@@ -68,14 +72,13 @@ def _tally(settings: Settings, args: SimpleNamespace) -> int:
         announce.print_results(record_text, shown)
     try:
         if args.html:
-            Path(args.html).write_text(
-                announce.html_report(record, shown, args.lang), encoding="utf-8"
-            )
+            Path(args.html).write_text(announce.html_report(record, shown, lang), encoding="utf-8")
         if args.csv:
             announce.write_csv(Path(args.csv), shown)
     except OSError as exc:
-        where = exc.filename or args.html or args.csv
-        err.print(f"cannot write {where}: {exc.strerror or exc}", style="red", markup=False)
+        exc.filename = exc.filename or args.html or args.csv
+        cannot_write = N_("Cannot write %(file)s: %(problem)s.")
+        err.print(files_problem(exc, cannot_write), style="red", markup=False)
         return 2
     return 0
 
@@ -101,7 +104,7 @@ def cmd_verify(settings: Settings, args: SimpleNamespace) -> int:
     "--lang",
     type=click.Choice(["zh_CN", "en"]),
     default="zh_CN",
-    help="the language of the announcement, its CSV files and its report",
+    help="the language of the announcement, its CSV files, its report and all it prints",
 )
 @click.option("--csv", metavar="DIR", help="write one CSV per category into this folder")
 @click.option(

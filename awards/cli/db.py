@@ -4,6 +4,7 @@ import click
 
 from awards import migrate
 from awards.cli.boundary import InOrder, console
+from awards.i18n import gettext
 from awards.settings import Settings
 
 
@@ -16,7 +17,7 @@ def db() -> None:
 @click.argument("revision", default="head")
 def upgrade(revision: str) -> int:
     migrate.upgrade(Settings.from_env(), revision)
-    console.print(f"database at {revision}")
+    console.print(gettext("Database at revision %(revision)s.", revision=revision), markup=False)
     return 0
 
 

@@ -9,6 +9,7 @@ from awards import demo, hosts, migrate
 from awards.accounts.passwords import Passwords
 from awards.cli.boundary import console, err, run
 from awards.database import Database
+from awards.i18n import gettext
 from awards.models import AuditEvent
 from awards.settings import Settings
 
@@ -49,20 +50,29 @@ def serve(host: str, port: int, workers: int, no_demo: bool) -> int:
     settings = Settings.from_env()
     try:
         url = hosts.base_url(settings) + "/"
-    except ValueError as exc:
-        err.print(f"[red]{exc}[/red]")
+    except hosts.UnusableBaseUrl as exc:
+        err.print(str(exc.message), style="red", markup=False)
         return 2
     migrate.upgrade(settings)
     login = None if no_demo else ensure_demo(settings)
-    console.print(f"[bold]Awards[/bold] listening on {host}:{port}, at [link={url}]{url}[/link]")
+    listening = gettext(
+        "Awards listening on %(host)s:%(port)s, at %(url)s", host=host, port=port, url=url
+    )
+    console.print(listening, markup=False)
     if login:
-        console.print("Demo data loaded. Staff login (shown only this once):")
-        console.print(f"  user name: [bold]{login.username}[/bold]")
-        console.print(f"  password:  [bold]{login.password}[/bold]")
-        console.print(f"Demo jurors: activate at {url}juror/activate with these one-time codes:")
+        console.print(gettext("Demo data loaded. Staff login (shown only this once):"))
+        console.print("  " + gettext("User name: %(name)s", name=login.username), markup=False)
+        console.print(
+            "  " + gettext("Password: %(password)s", password=login.password), markup=False
+        )
+        activate = gettext(
+            "Demo jurors: activate at %(url)s with these one-time codes:",
+            url=f"{url}juror/activate",
+        )
+        console.print(activate, markup=False)
         for email, code in login.juror_codes:
             console.print(f"  {email}  [bold]{code}[/bold]")
-        console.print("The demo round 2024 年度终评 is open for them.")
+        console.print(gettext("The demo round %(name)s is open for them.", name="2024 年度终评"))
     uvicorn.run(
         "awards.app:create_app",
         factory=True,

@@ -10,6 +10,7 @@ from awards.accounts.passwords import Passwords
 from awards.cli.boundary import InOrder, console, run
 from awards.database import Database
 from awards.errors import DomainError
+from awards.i18n import gettext
 from awards.models.staff import ADMIN, ROLES
 from awards.settings import Settings
 
@@ -19,13 +20,18 @@ def staff() -> None:
     pass
 
 
+def _ask(prompt: str) -> str:
+    """A password typed unseen; the prompt carries its own colon (Chinese writes "密码："). With
+    default="" an empty answer is a password (too short, refused by the rule) rather than a
+    reason for click to ask again."""
+    return click.prompt(prompt, hide_input=True, default="", show_default=False, prompt_suffix="")
+
+
 def _read_new_password(password_stdin: bool) -> str:
     if password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    # default="": an empty answer is a password (too short, refused by the rule) rather than a
-    # reason for click to ask again.
-    first = click.prompt("Password", hide_input=True, default="", show_default=False)
-    if first != click.prompt("Repeat password", hide_input=True, default="", show_default=False):
+    first = _ask(gettext("Password: "))
+    if first != _ask(gettext("Repeat password: ")):
         raise DomainError("The passwords do not match.")
     return first
 
@@ -53,5 +59,5 @@ def create(username: str, name: str | None, role: str, password_stdin: bool) -> 
             )
 
     run(settings, work)
-    console.print(f"staff account {username} created")
+    console.print(gettext("Staff account %(username)s created.", username=username), markup=False)
     return 0

@@ -96,14 +96,6 @@ async def withdraw(session: AsyncSession, juror_id: int, affiliation_id: int) ->
 
 
 PUBLIC_REASON_MAX = 100
-# Offered on the form as public reasons: general enough to publish beside a juror's name.
-PUBLIC_REASONS = (
-    N_("Family tie with someone in the work"),
-    N_("Works for a company of the work"),
-    N_("Took part in the work"),
-    N_("Financial interest in the work"),
-    N_("Other conflict of interest"),
-)
 NOTE_MAX = 1000
 
 

@@ -3,7 +3,9 @@
 A juror is recused from a nominee whose drama lists a company the juror declared, or which is a
 work the juror declared. Staff decisions add recusals (with their public reason) or lift derived
 ones, and win over the derivation. A recusal's `reason` is public (the register, the juror's
-ballot); a staff decision's private note is never part of it. Counting treats a recusal as "no
+ballot); a staff decision's private note is never part of it. A reason is stored as written
+(the ones the system writes in Chinese, as rounds have always frozen them) and shown in the
+reader's language by `shown_reason`. Counting treats a recusal as "no
 opinion", never as a low mark; with a ranked method a juror recused from any nominee of a
 category does not vote in that category. Opening freezes the recusals in force into the round.
 """
@@ -14,7 +16,41 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from awards import i18n
+from awards.i18n import N_, Message
 from awards.models import Affiliation, Nominee, RecusalDecision
+
+# The reasons the system writes, as stored: rounds opened before froze these very words into
+# `round_recusal.reason` (the seal and the record carry the pairs, not the reasons), so new
+# rows are written the same way and one reader shows old and new in the reader's language.
+DECLARED_WORK = "申报参与作品："
+DECLARED_COMPANY = "申报关联公司："
+BY_STAFF = "工作人员决定回避"  # written by migration 0008 for decisions taken before it
+_WRITTEN = (
+    (DECLARED_WORK, N_("Declared taking part in the work: %(name)s")),
+    (DECLARED_COMPANY, N_("Declared a tie with the company: %(name)s")),
+)
+# Offered on the form as public reasons: general enough to publish beside a juror's name.
+PUBLIC_REASONS = (
+    N_("Family tie with someone in the work"),
+    N_("Works for a company of the work"),
+    N_("Took part in the work"),
+    N_("Financial interest in the work"),
+    N_("Other conflict of interest"),
+    N_("Recused by staff decision"),
+)
+
+
+def shown_reason(reason: str) -> str | Message:
+    """A public reason to show: what the system wrote, and an offered reason chosen in either
+    language, in the reader's language; what staff typed, as typed."""
+    if reason == BY_STAFF:
+        return Message("Recused by staff decision")
+    for prefix, msgid in _WRITTEN:
+        if reason.startswith(prefix):
+            return Message(msgid, name=reason.removeprefix(prefix))
+    offered = i18n.msgid_of(reason, PUBLIC_REASONS)
+    return reason if offered is None else Message(offered)
 
 
 @dataclass(frozen=True)
@@ -22,6 +58,10 @@ class Recusal:
     juror_id: int
     nominee_id: int
     reason: str
+
+    @property
+    def shown(self) -> str | Message:
+        return shown_reason(self.reason)
 
 
 def _folded(name: str) -> str:
@@ -49,13 +89,13 @@ async def effective_recusals(
     for nominee in nominees:
         for affiliation in by_drama.get(nominee.drama_id, []):
             found[(affiliation.juror_id, nominee.id)] = Recusal(
-                affiliation.juror_id, nominee.id, f"申报参与作品：{nominee.drama.title}"
+                affiliation.juror_id, nominee.id, DECLARED_WORK + nominee.drama.title
             )
         for company in nominee.drama.company_list:
             for affiliation in by_company.get(_folded(company), []):
                 found.setdefault(
                     (affiliation.juror_id, nominee.id),
-                    Recusal(affiliation.juror_id, nominee.id, f"申报关联公司：{company}"),
+                    Recusal(affiliation.juror_id, nominee.id, DECLARED_COMPANY + company),
                 )
     decisions = await session.scalars(
         select(RecusalDecision).where(

@@ -29,7 +29,7 @@ from awards.handlers import (
     upload_name,
 )
 from awards.i18n import Message
-from awards.jury import codes, conflicts, jurors
+from awards.jury import codes, conflicts, jurors, recusals
 from awards.models.base import utcnow
 from awards.spreadsheets import ImportRejected
 from awards.web import requires_staff, rollback_only
@@ -339,7 +339,7 @@ async def _juror_context(
         "panels": await jurors.list_panels(session, season_id),
         "rows": conflicts.recusal_rows(found, shown.q, shown.show, shown.page),
         "shown": shown,
-        "public_reasons": conflicts.PUBLIC_REASONS,
+        "public_reasons": recusals.PUBLIC_REASONS,
         "recusals": found.recusals,
         "left_out": await conflicts.ranked_left_out(session, juror.id, found),
         "decisions": found.decisions,

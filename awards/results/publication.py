@@ -33,7 +33,8 @@ from awards import audit
 from awards.audit import Action
 from awards.catalogue import seasons
 from awards.errors import Conflict, NotAllowed, NotFound
-from awards.i18n import N_
+from awards.i18n import N_, Message
+from awards.jury.recusals import shown_reason
 from awards.models import Category, Juror, Round, RoundRecusal, Season
 from awards.results import outcome
 from awards.settings import Settings
@@ -207,7 +208,8 @@ class RegisterEntry:
     juror: str
     category: str
     nominee: str
-    reason: str
+    reason: str | Message
+    """In the reader's language where the system wrote it (see `recusals.shown_reason`)."""
 
 
 async def public_rounds(session: AsyncSession) -> list[Round]:
@@ -260,7 +262,7 @@ async def _categories_and_register(
         .order_by(Juror.name, RoundRecusal.nominee_id)
     ):
         category, label = names[rounds.nominee_key(nominee_id)]
-        register.append(RegisterEntry(juror, category, label, reason))
+        register.append(RegisterEntry(juror, category, label, shown_reason(reason)))
     categories = [{**c, "name": _named(c, english, "name")} for c in config["categories"]]
     return categories, register
 

@@ -23,7 +23,7 @@ from awards import audit
 from awards.audit import Action
 from awards.database import Database
 from awards.errors import DomainError
-from awards.i18n import N_
+from awards.i18n import N_, Message
 from awards.models import Round
 from awards.settings import Settings
 from awards.voting import closing, lifecycle, opening, rounds
@@ -41,26 +41,31 @@ _DATABASE = N_("The database refused it several times in a row (%(error)s); see 
 
 @dataclass
 class TickReport:
-    """What one pass did, as lines for people: round codes, and reasons."""
+    """What one pass did, as lines for people (messages, in the reader's language): round
+    codes, and reasons."""
 
     opened: list[str] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
-    lapsed: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    lapsed: list[Message] = field(default_factory=list)
+    failed: list[Message] = field(default_factory=list)
     scrubbed: list[str] = field(default_factory=list)
 
-    def lines(self) -> list[str]:
+    def lines(self) -> list[Message]:
         return [
-            f"{what}: {item}"
+            Message("%(what)s: %(item)s", what=Message(what), item=item)
             for what, items in (
-                ("opened", self.opened),
-                ("closed", self.closed),
-                ("lapsed", self.lapsed),
-                ("could not close", self.failed),
-                ("storage scrubbed", self.scrubbed),
+                (N_("opened"), self.opened),
+                (N_("closed"), self.closed),
+                (N_("lapsed"), self.lapsed),
+                (N_("could not close"), self.failed),
+                (N_("storage scrubbed"), self.scrubbed),
             )
             for item in items
         ]
+
+
+def _why(code: str, message: str, params: dict[str, Any]) -> Message:
+    return Message("%(code)s (%(why)s)", code=code, why=Message(message, **params))
 
 
 async def tick(db: Database, now: datetime, settings: Settings) -> TickReport:
@@ -100,14 +105,14 @@ async def _open(db: Database, round_id: int, code: str, now: datetime, report: T
                 return  # another process got there first
             if round_.closes_at is not None and round_.closes_at <= now:
                 await _note_problem(session, round_, Action.ROUND_LAPSED, _WINDOW_PASSED, {})
-                report.lapsed.append(f"{code} ({_english(_WINDOW_PASSED, {})})")
+                report.lapsed.append(_why(code, _WINDOW_PASSED, {}))
                 return
             await opening.open_round(session, round_, now, "schedule")
         report.opened.append(code)
         _operational_errors.pop(("open", round_id), None)
     except Exception as exc:
         if explained := _explained(exc, "open", round_id):
-            report.lapsed.append(f"{code} ({_english(*explained)})")
+            report.lapsed.append(_why(code, *explained))
             await _record_failure(db, round_id, Action.ROUND_OPEN_FAILED, *explained)
 
 
@@ -122,7 +127,7 @@ async def _close(
         return  # no longer open: another process closed it meanwhile
     except Exception as exc:
         if explained := _explained(exc, "close", round_id):
-            report.failed.append(f"{code} ({_english(*explained)})")
+            report.failed.append(_why(code, *explained))
             await _record_failure(db, round_id, Action.ROUND_CLOSE_FAILED, *explained)
 
 

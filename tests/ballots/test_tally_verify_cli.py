@@ -19,6 +19,8 @@ from tests.records import one_category_record
 def awards(tmp_path, capsys, monkeypatch):
     """Run `awards ARGS` in this process: (exit code, stdout, stderr)."""
     monkeypatch.setenv("AWARDS_VAR_DIR", str(tmp_path / "var"))
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):  # the terminal's language: the default
+        monkeypatch.delenv(name, raising=False)
 
     def run(*args: str) -> tuple[int, str, str]:
         code = main(list(args))
@@ -199,7 +201,9 @@ def test_an_output_that_cannot_be_written_is_named(awards, tmp_path):
     good = _file(tmp_path, _approval())
     code, _out, err = awards("tally", "--record", good, "--html", str(tmp_path))
     assert code == 2
-    assert f"cannot write {tmp_path}" in err
+    assert f"无法写入 {tmp_path}：这是一个文件夹。" in err
     code, _out, err = awards("tally", "--record", good, "--csv", good)
     assert code == 2
-    assert f"cannot write {good}" in err
+    assert f"无法写入 {good}" in err
+    code, _out, err = awards("tally", "--record", good, "--csv", good, "--lang", "en")
+    assert f"Cannot write {good}: something of that name is already there." in err

@@ -254,8 +254,8 @@ def test_cli_import_and_export(settings, season, tmp_path):
     source.write_bytes(csv_bytes([",,电影,,,,,"]))
     failed = run_cli(settings, tmp_path, "import", "dramas", str(source), "--season", "2024")
     assert failed.returncode == 1
-    assert "nothing imported" in failed.stderr
-    assert "line 2" in failed.stderr
+    assert "未导入任何内容" in failed.stderr
+    assert "第 2 行" in failed.stderr
     source.write_bytes(csv_bytes(ROWS))
     done = run_cli(settings, tmp_path, "import", "dramas", str(source), "--season", "2024")
     assert done.returncode == 0, done.stderr

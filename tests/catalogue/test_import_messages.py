@@ -64,7 +64,7 @@ def test_the_cli_quotes_the_cell_too(settings, season, tmp_path):
     source.write_text("剧名,类型,集数\n归队,电视剧,三十\n", encoding="utf-8")
     done = run_cli(settings, tmp_path, "import", "dramas", str(source), "--season", "2024")
     assert done.returncode == 1
-    assert "line 2, column 集数 “三十”" in done.stderr
+    assert "第 2 行，“集数”列 “三十”：" in done.stderr
 
 
 def test_a_title_with_a_line_break_is_refused_with_a_reason():

@@ -383,5 +383,5 @@ def test_api_deeply_nested_json_is_refused_with_a_message(juror, settings, elect
         headers={"x-csrftoken": juror.csrf(), "content-type": "application/json"},
     )
     assert response.status_code == 400, response.text
-    assert response.json()["error"] == "无法识别该请求。"
+    assert response.json()["error"] == "请求中的 JSON 嵌套层数过多。"
     assert _stored(settings, election) == (0, [])

@@ -203,7 +203,7 @@ def test_the_schedule_opens_and_closes_rounds_on_requests(client, settings, draf
 
 def test_the_schedule_from_the_command_line(settings, draft, tmp_path):
     _schedule_due(settings, draft.round_id, timedelta(minutes=1), timedelta(hours=1))
-    done = run_cli(settings, tmp_path, "rounds", "tick")
+    done = run_cli(settings, tmp_path, "rounds", "tick", lang="en_US.UTF-8")
     assert done.returncode == 0, done.stderr
     assert "opened: final" in done.stdout
     assert _round(settings, draft.round_id).state == "open"

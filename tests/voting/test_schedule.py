@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError
 
 from awards.audit import Action
 from awards.database import Database
+from awards.i18n import Message
 from awards.models import AuditEvent, Ballot, Nominee, RecusalDecision, Round, RoundNominee
 from awards.models.base import utcnow
 from awards.voting import schedule, sealing
@@ -133,8 +134,9 @@ def test_rounds_tick_exits_0_and_says_what_it_did(settings, tmp_path):
     missed, due = _missed_and_due(settings)
     done = run_cli(settings, tmp_path, "rounds", "tick")
     assert done.returncode == 0, done.stderr
-    assert "opened" in done.stdout
-    assert "lapsed" in done.stdout
+    assert "已开启：" in done.stdout
+    assert "已错过：" in done.stdout
+    assert "投票时段已过，未能开启。" in done.stdout
     assert _round(settings, due.round_id).state == "open"
     assert _round(settings, missed.round_id).state == "lapsed"
 
@@ -230,9 +232,9 @@ def test_a_round_closed_meanwhile_by_another_process_is_no_failure(settings):
             await second.dispose()
 
     reports = asyncio.run(two_passes_at_once())
-    assert sorted(line for r in reports for line in r.lines() if "scrubbed" not in line) == [
-        "closed: final"
-    ]
+    scrubbed = Message("storage scrubbed")
+    said = [line for r in reports for line in r.lines() if line.params["what"] != scrubbed]
+    assert said == [Message("%(what)s: %(item)s", what=Message("closed"), item="final")]
     assert Action.ROUND_CLOSE_FAILED not in _events(settings, election.round_id)
 
 
