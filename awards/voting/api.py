@@ -13,7 +13,6 @@ from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from awards.handlers import DatabaseService, PathId
 from awards.i18n import N_, _
-from awards.jury.recusals import shown_reason
 from awards.models.base import utcnow
 from awards.voting import ballot_sheets, casting, trackers
 from awards.voting.booth import juror_sheet, server_secret, session_seconds
@@ -129,7 +128,7 @@ class BallotApiController(Controller):
                             kind=n.kind,
                             companies=n.companies,
                             broadcaster=n.broadcaster,
-                            recused=None if n.recusal is None else str(shown_reason(n.recusal)),
+                            recused=None if n.recusal is None else str(n.recusal),
                         )
                         for n in item.nominees
                     ],

@@ -21,7 +21,8 @@ from sqlalchemy.engine import Connection
 
 from awards.database import Database
 from awards.errors import Conflict, NotFound
-from awards.i18n import N_
+from awards.i18n import N_, Message
+from awards.jury.recusals import shown_reason
 from awards.models import (
     Category,
     Participation,
@@ -49,7 +50,8 @@ class BallotNominee:
     kind: str
     companies: list[str]
     broadcaster: str
-    recusal: str | None
+    recusal: str | Message | None
+    """The public reason, in the reader's language where the system wrote it."""
     label_en: str | None = None
     """The English label, where the drama has an English title."""
     role: str = ""
@@ -115,7 +117,7 @@ class RecusedCategory:
     (see `awards.jury.recusals`). The ballot shows it with the reasons, never silently drops it."""
 
     category: "CategorySnapshot"
-    recusals: list[tuple[BallotNominee, str]]  # the nominee, the reason
+    recusals: list[tuple[BallotNominee, str | Message]]  # the nominee, the reason
 
     @property
     def field(self) -> str:
@@ -246,7 +248,7 @@ def ballot_sheet(
     frozen = _frozen_round(connection, round_)
     params = {"round_id": round_.id, "juror_id": juror_id}
     eligible = set(connection.scalars(_ELIGIBLE, params))
-    recusals = dict(connection.execute(_RECUSALS, params).tuples().all())
+    recusals = {n: shown_reason(r) for n, r in connection.execute(_RECUSALS, params).tuples()}
     sheet = BallotSheet(round_)
     for category in frozen.categories.values():
         if category.id not in eligible:

@@ -187,3 +187,23 @@ def test_the_ballot_api_gives_a_recusals_reason_in_the_requests_language(browser
 
     assert reasons("en") == ["Declared a tie with the company: 公司1"]
     assert reasons("zh_CN") == ["申报关联公司：公司1"]
+
+
+def test_the_ballot_page_gives_a_recusals_reason_in_the_readers_language(browser, settings):
+    from awards.jury import conflicts
+    from awards.voting import opening, rounds
+    from tests.factories import juror_login
+
+    election = build_election(settings, jurors=2, methods=("approval",), open_round=False)
+
+    async def declare_and_open(s):
+        await conflicts.declare(s, election.juror_ids[0], company="公司1")
+        await opening.open_round(s, await rounds.get_round(s, election.round_id), utcnow(), "test")
+
+    run_db(settings, declare_and_open)
+    juror_login(browser, election.emails[0])
+    url = f"/juror/rounds/{election.round_id}/ballot"
+    browser.client.cookies.set("lang", "en")
+    assert "Declared a tie with the company: 公司1" in browser.client.get(url).text
+    browser.client.cookies.set("lang", "zh_CN")
+    assert "申报关联公司：公司1" in browser.client.get(url).text
