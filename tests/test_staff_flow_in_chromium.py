@@ -341,8 +341,12 @@ def test_staff_run_a_season_by_clicks(settings, tmp_path, staff_user, size, loca
         staff.look("staff home")
         _catalogue(staff, tmp_path)
         jurors = _jury(staff, tmp_path, server.url)
-        _nomination(staff, settings, jurors)
-        final_id = _final(staff, settings, jurors)
+        try:
+            _nomination(staff, settings, jurors)
+            final_id = _final(staff, settings, jurors)
+        finally:
+            for juror in jurors:
+                juror.http.close()
 
         public = browser.new_context(locale=locale, viewport=size).new_page()
         public.goto(server.url + ("/lang/en?next=/rounds" if locale == "en" else "/rounds"))
