@@ -12,8 +12,9 @@ axe-playwright-python, no CDN) finds no serious or critical violation.
         findings.assert_none()  # fails with every page's defects
 
 `check_page` resizes the page it is given to each size in turn (both, or the `sizes` given) and
-checks it there; the page is left at the last size (the desk's, by default). With AWARDS_SHOTS=DIR in the environment it also saves a
-full-page screenshot at each size there, named after the page (to look at, not to compare)."""
+checks it there; the page is left at the last size (the desk's, by default). With
+AWARDS_SHOTS=DIR in the environment it also saves a full-page screenshot at each size there,
+named after the page (to look at, not to compare)."""
 
 import os
 import re

@@ -182,6 +182,10 @@ def _catalogue(staff: Staff, tmp: Path) -> None:
             page.locator("tr", has_text=title).locator("form.add-nominee button").click()
     staff.look("nominees added")
     expect(page.locator("td.nominee")).to_have_count(len(DRAMAS))
+    # The search results say which dramas are nominees already, rather than offer to add
+    # them again (and refuse).
+    expect(page.locator("form.add-nominee")).to_have_count(0)
+    expect(page.locator("td.nominated")).to_have_count(len(DRAMAS))
 
     # Best director: the import page.
     staff.click("a[href$='/nominees/import']", "nominee import")
@@ -280,7 +284,7 @@ def _nomination(staff: Staff, settings, jurors: list[Juror]) -> int:
     return round_id
 
 
-def _final(staff: Staff, settings, jurors: list[Juror]) -> int:
+def _final(staff: Staff, settings, jurors: list[Juror]) -> tuple[int, str]:
     """The shortlist reviewed (all the tied in one category, the lot in the other), the final
     created, best drama counted by Borda, opened, voted in, closed and published."""
     page = staff.page
@@ -310,8 +314,12 @@ def _final(staff: Staff, settings, jurors: list[Juror]) -> int:
     assert offered == {drama[t] for t in ("山海情", "人世间", "繁花")}
     on_ballot = [t for t in DIRECTORS if f'value="{director[t]}"' in ballot]
     assert len(on_ballot) == 2  # the lot's first two
-    for index, juror in enumerate(jurors):
-        order = ["山海情", "人世间", "繁花"][index:] + ["山海情", "人世间", "繁花"][:index]
+    orders = [
+        ["山海情", "人世间", "繁花"],
+        ["山海情", "繁花", "人世间"],
+        ["人世间", "山海情", "繁花"],
+    ]
+    for juror, order in zip(jurors, orders, strict=True):
         form = {f"c{drama_id}.{drama[t]}": str(rank) for rank, t in enumerate(order, start=1)}
         juror.cast(final_id, form | {f"c{director_id}": director[on_ballot[0]]})
     page.reload()
@@ -320,7 +328,7 @@ def _final(staff: Staff, settings, jurors: list[Juror]) -> int:
     staff.click("form.confirm button[type=submit]", "final closed")
     staff.click("a.button[href$='/publish']", "publish: the confirmation")
     staff.click("form.confirm button[type=submit]", "final published")
-    return final_id
+    return final_id, on_ballot[0]
 
 
 @pytest.mark.database("sqlite")  # the pages are the same on every database
@@ -343,7 +351,7 @@ def test_staff_run_a_season_by_clicks(settings, tmp_path, staff_user, size, loca
         jurors = _jury(staff, tmp_path, server.url)
         try:
             _nomination(staff, settings, jurors)
-            final_id = _final(staff, settings, jurors)
+            final_id, director = _final(staff, settings, jurors)
         finally:
             for juror in jurors:
                 juror.http.close()
@@ -351,9 +359,12 @@ def test_staff_run_a_season_by_clicks(settings, tmp_path, staff_user, size, loca
         public = browser.new_context(locale=locale, viewport=size).new_page()
         public.goto(server.url + ("/lang/en?next=/rounds" if locale == "en" else "/rounds"))
         watcher = Staff(public, server.url, size)
+        watcher.step = staff.step
         watcher.look("public rounds")
         watcher.click(f"a[href$='/rounds/{final_id}']", "public final")
         watcher.click(f"a[href$='/rounds/{final_id}/results']", "public results")
-        assert "山海情" in public.inner_text("main")
+        cards = public.locator("main section, main .card").all_inner_texts()
+        assert "山海情" in next(c for c in cards if "年度优秀电视剧" in c)  # by Borda: 5, 4, 3
+        assert DIRECTORS[director] in next(c for c in cards if "年度优秀导演" in c)
         staff.findings.failures += watcher.findings.failures
         staff.findings.assert_none()
