@@ -210,7 +210,8 @@ def _jury(staff: Staff, tmp: Path, base: str) -> list[Juror]:
         for letter in page.locator(".letter").all()
     }
     assert len(codes) == len(JURORS)
-    page.goto(roster)  # the letters are printed: back to the roster
+    staff.click(".noprint .crumbs a", "the roster after printing")  # the way back
+    assert page.url == roster
     page.check(f"input[name=juror_ids][aria-label={JURORS[-1]}]")
     staff.click("button[value=letters]", "letters again: confirmation")
     expect(page.locator("form.confirm")).to_be_visible()
