@@ -242,6 +242,12 @@ def _nomination(staff: Staff, settings, jurors: list[Juror]) -> int:
     if "/staff/rounds/" not in page.url:
         staff.click("tbody a[href*='/staff/rounds/']", "the new round")
     round_id = _round_id(page)
+    # Opening a round with no categories: the confirmation lists the problem, and offers no
+    # way to open, only back.
+    staff.click("a.button[href$='/open']", "open too early: the problems")
+    expect(page.locator(".problems li").first).to_be_visible()
+    expect(page.locator("form.confirm")).to_have_count(0)
+    staff.click(".crumbs a", "back to the round")
     for box in page.locator("input[name=categories]").all():
         box.check()
     staff.click("form[action$='/categories'] button[type=submit]", "round's categories saved")
