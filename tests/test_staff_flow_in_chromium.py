@@ -369,6 +369,10 @@ def test_staff_run_a_season_by_clicks(settings, tmp_path, staff_user, size, loca
         watcher = Staff(public, server.url, size)
         watcher.step = staff.step
         watcher.look("public rounds")
+        # Which season each round is of, and where the published results are, at a glance.
+        listed = public.locator("main li", has_text="终评投票")
+        expect(listed).to_contain_text("2026 年度电视剧推优")
+        expect(listed.locator(f"a[href$='/rounds/{final_id}/results']")).to_have_count(1)
         watcher.click(f"a[href$='/rounds/{final_id}']", "public final")
         watcher.click(f"a[href$='/rounds/{final_id}/results']", "public results")
         cards = public.locator("main section, main .card").all_inner_texts()
