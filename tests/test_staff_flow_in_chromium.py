@@ -133,8 +133,7 @@ class Juror:
 def _catalogue(staff: Staff, tmp: Path) -> None:
     """A season, its panel, two categories, the dramas, and their nominees."""
     page = staff.page
-    page.goto(staff.base + "/staff/seasons")
-    staff.look("seasons, none yet")
+    # Staff land on the seasons, none yet.
     staff.click("a.button[href$='/seasons/new']", "new season")
     staff.fill({"#f-code": "2026", "#f-name": "2026 年度电视剧推优", "#f-year": "2026"})
     staff.click("main form button[type=submit]", "season created")
