@@ -11,9 +11,10 @@ axe-playwright-python, no CDN) finds no serious or critical violation.
         ...
         findings.assert_none()  # fails with every page's defects
 
-`check_page` resizes the page it is given to each size in turn and checks it there; the page is
-left at the last size (the desk's). With AWARDS_SHOTS=DIR in the environment it also saves a
-full-page screenshot at each size there, named after the page (to look at, not to compare)."""
+`check_page` resizes the page it is given to each size in turn (both, or the `sizes` given) and
+checks it there; the page is left at the last size (the desk's, by default). With
+AWARDS_SHOTS=DIR in the environment it also saves a full-page screenshot at each size there,
+named after the page (to look at, not to compare)."""
 
 import os
 import re
@@ -134,11 +135,11 @@ def assert_accessible(page: Page, what: str) -> None:
         pytest.fail(f"{what} at {width} px: axe-core finds\n" + "\n".join(lines))
 
 
-def check_page(page: Page, what: str) -> None:
+def check_page(page: Page, what: str, sizes: tuple[dict[str, int], ...] = SIZES) -> None:
     """Every check, at each size in turn; the failure names every one that failed."""
     shots = os.environ.get("AWARDS_SHOTS")
     failures = []
-    for size in SIZES:
+    for size in sizes:
         page.set_viewport_size(size)
         if shots:
             name = re.sub(r"\W+", "-", re.sub(r" \(/.*\)$", "", what)).strip("-")
@@ -159,9 +160,9 @@ class Findings:
     def __init__(self) -> None:
         self.failures: list[str] = []
 
-    def check(self, page: Page, what: str) -> None:
+    def check(self, page: Page, what: str, sizes: tuple[dict[str, int], ...] = SIZES) -> None:
         try:
-            check_page(page, what)
+            check_page(page, what, sizes)
         except pytest.fail.Exception as failed:
             self.failures.append(str(failed))
 

@@ -212,13 +212,16 @@ class RegisterEntry:
     """In the reader's language where the system wrote it (see `recusals.shown_reason`)."""
 
 
-async def public_rounds(session: AsyncSession) -> list[Round]:
-    """Every announced round, the newest first."""
-    return list(
-        await session.scalars(
-            select(Round).where(Round.state.in_(lifecycle.PUBLIC)).order_by(Round.id.desc())
-        )
+async def public_rounds(session: AsyncSession) -> list[tuple[Round, Season]]:
+    """Every announced round with its season (rounds of two seasons share names: 终评), the
+    newest first."""
+    rows = await session.execute(
+        select(Round, Season)
+        .join(Season, Season.id == Round.season_id)
+        .where(Round.state.in_(lifecycle.PUBLIC))
+        .order_by(Round.id.desc())
     )
+    return [(round_, season) for round_, season in rows.tuples()]
 
 
 @dataclass(frozen=True)
