@@ -120,7 +120,12 @@ FORMS: dict[str, Any] = {
     },
     "round.nominee.add": {"nominee_id": ID},
     "round.nominee.remove": {"nominee_id": ID},
-    "jury.codes": {"juror_ids": IDS, "format": ["letters", "csv", "email"], "confirm": ["yes"]},
+    "jury.codes": {
+        "juror_ids": IDS,
+        "who": ["chosen", "inactive", "all"],
+        "format": ["letters", "csv", "email"],
+        "confirm": ["yes"],
+    },
     "round.create": {"code": TEXT, "name": TEXT, "kind": ["nomination", "final"]},
     "round.schedule": {"opens_at": TIME, "closes_at": TIME, "confirm": ["yes"]},
     "round.open": {"confirm": ["yes"]},

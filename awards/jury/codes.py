@@ -20,6 +20,17 @@ from awards.models import ActivationCode, Juror, Round
 from awards.settings import Settings
 
 FORMATS = ("letters", "csv", "email")
+WHO = ("chosen", "inactive", "all")
+"""Whom codes go to: the jurors staff ticked, every juror of the roster who has not activated
+the account yet, or every juror of the roster (a 40-juror roster is not 40 ticks)."""
+
+
+def addressees(roster: list[Juror], ticked: set[int], who: str) -> set[int]:
+    if who == "all":
+        return {juror.id for juror in roster}
+    if who == "inactive":
+        return {juror.id for juror in roster if juror.password_hash is None}
+    return ticked
 
 
 class NoJurorChosen(DomainError):

@@ -38,6 +38,7 @@ UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI
 DECISIONS = {"recuse": "recuse", "lift": "lift", "clear": "clear"}
 RECUSED = {"recuse": True, "lift": False, "clear": None}
 CODE_FORMATS = {how: how for how in codes.FORMATS}
+CODE_ADDRESSEES = {who: who for who in codes.WHO}
 SHOWN = {shown: shown for shown in conflicts.SHOWN}
 
 
@@ -254,9 +255,11 @@ class JuryController(Controller):
         print, one juror per page, or as a CSV file; or e-mailed, each to its juror."""
         context = await self._context(session, season_id)
         fields = Fields(data)
-        wanted = set(fields.ids("juror_ids"))
+        ticked = set(fields.ids("juror_ids"))
+        who = fields.choice("who", CODE_ADDRESSEES, required=False) or "chosen"
         how = fields.choice("format", CODE_FORMATS, required=False) or "letters"
         fields.finish()
+        wanted = codes.addressees(context["jurors"], ticked, who)
         login_url = hosts.public_url(settings, request.app.route_reverse("juror.activate"))
         try:
             if not confirmed(data) and (
@@ -268,7 +271,8 @@ class JuryController(Controller):
                     button=Message("Issue the new codes"),
                     back=request.app.route_reverse("jury", season_id=season_id),
                     consequences=undone,
-                    fields=[("juror_ids", str(j)) for j in sorted(wanted)] + [("format", how)],
+                    fields=[("juror_ids", str(j)) for j in sorted(wanted)]
+                    + [("who", "chosen"), ("format", how)],
                 )
             done = await codes.issue(
                 session,
