@@ -33,6 +33,7 @@ from awards.voting import (
     lifecycle,
     opening,
     readiness,
+    round_categories,
     rounds,
     schedule,
 )
@@ -88,7 +89,7 @@ class RoundController(Controller):
         ids = fields.ids("categories")
         try:
             fields.finish()
-            await opening.set_categories(session, round_, ids, request.user.name)
+            done = await round_categories.set_categories(session, round_, ids, request.user.name)
         except FormInvalid as exc:
             return await form_error(
                 session,
@@ -96,7 +97,7 @@ class RoundController(Controller):
                 exc,
                 **await _context(session, round_id, values=False),
             )
-        return see_other(request, "round", round_id=round_id)
+        return see_other(request, "round", round_id=round_id, done=done)
 
     @post("/rounds/{round_id:int}/schedule", name="round.schedule")
     async def schedule(
