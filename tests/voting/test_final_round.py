@@ -264,6 +264,27 @@ def test_a_category_that_missed_its_quorum_goes_forward_only_when_staff_say(
     assert chosen[borda] == set(election.nominees["borda"])
 
 
+def test_the_final_and_its_changes_are_confirmed_once(staff, second_browser, settings):
+    election = _nomination(settings, staff, second_browser, NO_TIE)
+    approval = election.categories["approval"]
+    keys = election.nominees["approval"]
+    created = staff.post(
+        f"/staff/rounds/{election.round_id}/final", {"code": "final", "name": "终评"}
+    )
+    assert shown_once(staff, created) == (
+        "已创建终评轮次“终评”。开启前请为各奖项设定计票方式并核对候选。"
+    )
+    base = f"{created.headers['location']}/categories/{approval}"
+    saved = staff.post(
+        f"{base}/settings", {"method": "borda", "winners": "1", "quorum": "1", "disclosure": "full"}
+    )
+    assert shown_once(staff, saved) == "已保存本轮“年度优秀电视剧”的设置。"
+    nominee = {"nominee_id": str(nominee_id_of(keys[2]))}
+    assert shown_once(staff, staff.post(f"{base}/nominees/add", nominee)) == "已将“剧目2”加入本轮。"
+    removed = staff.post(f"{base}/nominees/remove", nominee)
+    assert shown_once(staff, removed) == "已将“剧目2”移出本轮。"
+
+
 def test_staff_add_back_and_remove_nominees_of_the_final_until_it_opens(
     staff, second_browser, settings
 ):
