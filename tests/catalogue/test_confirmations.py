@@ -6,7 +6,7 @@ import re
 import pytest
 
 from awards.notices import COOKIE_NAME
-from tests.factories import make_category, make_drama, make_season, notice, run_db
+from tests.factories import make_category, make_drama, make_season, notice, run_db, shown_once
 
 
 def _follow(staff, response) -> str:
@@ -135,3 +135,9 @@ def test_jury_actions_say_what_they_did(staff, season):
     roster = "姓名,邮箱,评审组\r\n李四,li@example.org,main\r\n王五,wang@example.org,main\r\n"
     done = staff.upload(f"/staff/seasons/{season.id}/jurors/import", "r.csv", roster.encode())
     assert notice(_follow(staff, done)) == "已导入评委名单：共 2 人。"
+
+
+def test_a_deleted_drama_is_confirmed_once(staff, settings, season):
+    drama = run_db(settings, lambda s: make_drama(s, season, "归队"))
+    deleted = staff.post(f"/staff/dramas/{drama.id}/delete", {"confirm": "yes"})
+    assert shown_once(staff, deleted) == "已删除剧目“归队”。"
