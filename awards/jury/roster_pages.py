@@ -291,6 +291,7 @@ class JuryController(Controller):
                 login_url,
                 utcnow(),
                 request.user.name,
+                season=context["season"],
             )
         except codes.NoJurorChosen as exc:
             rollback_only(session)
