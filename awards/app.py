@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from awards import compression, hosts, i18n, notices
 from awards.accounts import password_rules
 from awards.accounts.juror_pages import JurorAuthController, JurorPasswordController
-from awards.accounts.login_pages import AuthController
+from awards.accounts.login_pages import AuthController, return_path
 from awards.accounts.passwords import Passwords
 from awards.accounts.second_factor_pages import SecondFactorController, SecondFactorLoginController
 from awards.accounts.staff_pages import StaffAccountController, StaffActivationController
@@ -103,7 +103,8 @@ def _not_authorized(request: Request, exc: NotAuthorizedException) -> Response:
     if _wants_json(request):
         return _error_response(request, 401, i18n.gettext("Please log in."))
     login = "/juror/login" if request.url.path.startswith("/juror") else "/login"
-    return Redirect(path=f"{login}?next={quote(request.url.path)}", status_code=303)
+    back = return_path(request)
+    return Redirect(path=login if back is None else f"{login}?next={quote(back)}", status_code=303)
 
 
 def _enrolment_required(request: Request, exc: EnrolmentRequired) -> Response:
@@ -158,6 +159,7 @@ def _configure_templates(engine: JinjaTemplateEngine, settings: Settings) -> Non
     env.globals["zone_name"] = lambda: i18n.zone_name(settings.timezone)
     env.globals["ROUND_STATE_LABELS"] = lifecycle.LABELS
     env.globals["current_locale"] = i18n.current_locale
+    env.globals["in_language"] = i18n.in_language
     env.globals["notice"] = notices.shown
 
 

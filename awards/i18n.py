@@ -113,6 +113,12 @@ def N_(message: str) -> str:
     return message
 
 
+def in_language(name: str, name_en: str | None) -> str:
+    """A name entered in Chinese and maybe in English (a category's, a drama's): the English
+    one in English mode, where it was entered."""
+    return name_en if name_en and current_locale() == "en" else name
+
+
 # Zones people name by a word rather than by their offset; any other zone shows its offset.
 ZONE_LABELS = {
     "Asia/Shanghai": N_("Beijing time"),

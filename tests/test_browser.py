@@ -74,12 +74,10 @@ def test_a_juror_votes_in_a_real_browser(settings, tmp_path):
         assert approval.locator(".live-count").inner_text() == "2 / 2"  # the script's live count
 
         ranks = page.locator(f"#cat-{election.categories['irv']} input.rank")
-        ranks.nth(0).focus()
-        page.keyboard.type("2")
-        page.keyboard.press("Tab")
-        page.keyboard.type("1")
-        page.keyboard.press("Tab")
-        page.keyboard.type("3")
+        # Typed numbers (the ranking's buttons come between the inputs, see test_ballot_browser)
+        for i, rank in enumerate("213"):
+            ranks.nth(i).focus()
+            page.keyboard.type(rank)
 
         scores = page.locator(f"#cat-{election.categories['score_mean']} input.score")
         scores.nth(0).fill("9")

@@ -2,8 +2,8 @@
 switch."""
 
 from datetime import datetime
-from typing import Annotated
-from urllib.parse import quote
+from typing import Annotated, TypeGuard
+from urllib.parse import quote, urlsplit
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import Cookie
@@ -49,9 +49,27 @@ WRONG_LOGIN = {
 def safe_next(target: object, kind: str = "staff") -> str:
     """Only local paths: `//host` and `/\\host` would send the browser elsewhere. Anything but
     one string (a field sent twice is a list) is no target."""
-    if isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\")):
-        return target
-    return HOME[kind]
+    return target if _is_local(target) else HOME[kind]
+
+
+def _is_local(target: object) -> TypeGuard[str]:
+    return (
+        isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\"))
+    )
+
+
+def return_path(request: Request) -> str | None:
+    """Where a login asked for by this request leads back to: the page itself for a GET; for a
+    form sent without a session (one that ended while the page was open), the page the form
+    was on, as the browser names it (same site only: the Referer policy is same-origin), since
+    the form's own address may answer POST only. None: the account's home."""
+    if request.method in ("GET", "HEAD"):
+        query = request.url.query
+        return request.url.path + (f"?{query}" if query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not _is_local(referer.path):
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
 def _kind(request: Request) -> str:

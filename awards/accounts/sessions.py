@@ -44,6 +44,8 @@ class Principal:
     must_enrol: bool = False
     """Staff only: a second factor is required (AWARDS_STAFF_REQUIRE_TOTP) and not yet set up,
     so the guards open nothing but the enrolment page."""
+    ends_by: datetime | None = None
+    """When the session ends whatever the person does (`session_absolute_hours` after login)."""
 
     @property
     def is_staff(self) -> bool:
@@ -168,12 +170,21 @@ def resolve(
     if _expired(created, last_seen, now, settings):
         return None, False
     principal: Principal | None = None
+    ends_by = created + timedelta(hours=settings.session_absolute_hours)
     if staff_id is not None and staff_active:
         must_enrol = settings.staff_require_totp and not enrolled
-        principal = Principal("staff", staff_id, staff_name, id_hash, role, must_enrol)
+        principal = Principal("staff", staff_id, staff_name, id_hash, role, must_enrol, ends_by)
     elif juror_id is not None and juror_ok:
-        principal = Principal("juror", juror_id, juror_name, id_hash)
+        principal = Principal("juror", juror_id, juror_name, id_hash, ends_by=ends_by)
     return principal, principal is not None and now - last_seen > _touch_every(settings)
+
+
+def seconds_left(principal: Principal, now: datetime, settings: Settings) -> int:
+    """How long the session of a request made `now` lasts at least without another request:
+    the idle limit counts from this request, and the absolute limit may come first."""
+    idle = timedelta(minutes=settings.session_idle_minutes)
+    left = idle if principal.ends_by is None else min(idle, principal.ends_by - now)
+    return max(0, int(left.total_seconds()))
 
 
 def touch(connection: Connection, id_hash: str, now: datetime) -> None:

@@ -17,8 +17,18 @@ from awards.database import get_or_404
 from awards.errors import FormInvalid
 from awards.i18n import N_, Message
 from awards.jury.recusals import Recusal, effective_recusals
-from awards.models import Affiliation, Category, Drama, Juror, Nominee, RecusalDecision
+from awards.models import (
+    Affiliation,
+    Category,
+    Drama,
+    Juror,
+    Nominee,
+    RecusalDecision,
+    category_panel,
+    juror_panel,
+)
 from awards.voting.opening import ensure_schedules_hold
+from ballots.content import RANKED
 
 
 async def list_affiliations(session: AsyncSession, juror_id: int) -> list[Affiliation]:
@@ -195,6 +205,27 @@ async def juror_conflicts(session: AsyncSession, juror_id: int, season_id: int) 
         affiliations,
         await _titles(session, affiliations),
     )
+
+
+async def ranked_left_out(
+    session: AsyncSession, juror_id: int, found: JurorConflicts
+) -> list[tuple[Category, list[Nominee]]]:
+    """The ranked categories of the juror's panels in which the juror does not vote, with the
+    nominees that cause it (a ranking places every nominee, see `awards.jury.recusals`): what
+    the next opening would freeze."""
+    of_panels = set(
+        await session.scalars(
+            select(category_panel.c.category_id)
+            .join(juror_panel, juror_panel.c.panel_id == category_panel.c.panel_id)
+            .where(juror_panel.c.juror_id == juror_id)
+        )
+    )
+    left_out: dict[int, tuple[Category, list[Nominee]]] = {}
+    for nominee in found.nominees:
+        category = nominee.category
+        if nominee.id in found.recusals and category.method in RANKED and category.id in of_panels:
+            left_out.setdefault(category.id, (category, []))[1].append(nominee)
+    return list(left_out.values())
 
 
 SHOWN = ("recused", "all")

@@ -354,6 +354,7 @@ async def _juror_context(
         "shown": shown,
         "public_reasons": conflicts.PUBLIC_REASONS,
         "recusals": found.recusals,
+        "left_out": await conflicts.ranked_left_out(session, juror.id, found),
         "decisions": found.decisions,
         "affiliations": found.affiliations,
         "titles": found.titles,

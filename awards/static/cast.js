@@ -4,13 +4,14 @@
 // ("<tracker>.<signature>", see awards/trackers.py), the cast form carries them back, a repeated
 // cast with the same tokens answers with the same trackers, and the "you have voted" page asks
 // the server which of the kept trackers are in the ballot box. Without this file everything still
-// works, except the keeping.
+// works, except the keeping. Once the ballot is cast, the choices that ballot_session.js kept
+// in this browser while the juror filled it in are removed.
 "use strict";
 
 const PREFIX = "awards.trackers.";
 
-function storageKey(element) {
-  return `${PREFIX}${element.dataset.round}.${element.dataset.juror}`;
+function storageKey(element, prefix = PREFIX) {
+  return `${prefix}${element.dataset.round}.${element.dataset.juror}`;
 }
 
 // Storage may be switched off (a private window): then nothing is kept, nothing breaks.
@@ -152,8 +153,10 @@ document.addEventListener("DOMContentLoaded", () => {
   const form = document.getElementById("cast-form");
   if (form) setUpCastForm(form);
   const trackers = document.getElementById("trackers");
-  if (trackers) setUpTrackers(trackers);
   const kept = document.getElementById("kept");
+  const voted = trackers || kept; // cast, here or on another device: no choices to keep
+  if (voted) forget(storageKey(voted, "awards.ballot."));
+  if (trackers) setUpTrackers(trackers);
   if (kept) setUpKept(kept);
   const stale = document.getElementById("stale"); // tokens the server did not take: drop them
   if (stale) forget(storageKey(stale));

@@ -15,7 +15,7 @@ from awards.handlers import DatabaseService, PathId
 from awards.i18n import N_, _
 from awards.models.base import utcnow
 from awards.voting import ballot_sheets, casting, trackers
-from awards.voting.booth import juror_sheet, server_secret
+from awards.voting.booth import juror_sheet, server_secret, session_seconds
 from awards.web import requires_juror
 
 
@@ -89,6 +89,9 @@ class StatusOut(msgspec.Struct):
     round: int
     state: str
     voted: bool
+    session_seconds: int
+    """How long the juror's login lasts without another request (this one refreshed it): the
+    ballot page asks while the juror works, to keep the login alive and to warn before it ends."""
 
 
 class BallotApiController(Controller):
@@ -183,4 +186,9 @@ class BallotApiController(Controller):
     @get("/{round_id:int}/status", name="api.status")
     async def status(self, request: Request, round_id: PathId, db: DatabaseService) -> StatusOut:
         round_, voted = await db.read(ballot_sheets.voting_status, round_id, request.user.id)
-        return StatusOut(round=round_.id, state=round_.state, voted=voted)
+        return StatusOut(
+            round=round_.id,
+            state=round_.state,
+            voted=voted,
+            session_seconds=session_seconds(request),
+        )

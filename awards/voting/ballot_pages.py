@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from awards.database import Database
 from awards.handlers import (
@@ -13,10 +13,12 @@ from awards.handlers import (
     FormData,
     PathId,
     Session,
+    see_other,
 )
+from awards.i18n import in_language
 from awards.models.base import utcnow
 from awards.voting import ballot_sheets, casting, rounds, trackers
-from awards.voting.booth import juror_sheet, server_secret
+from awards.voting.booth import juror_sheet, server_secret, session_seconds
 from awards.web import requires_juror
 
 
@@ -35,7 +37,14 @@ class BallotController(Controller):
         if voted:
             return await _voted(request, db, round_)
         sheet = await juror_sheet(request, db, round_id)
-        return Template("juror/ballot.html", context={"sheet": sheet, "values": {}, "errors": {}})
+        return _ballot_page(request, sheet, {}, {})
+
+    @get(["/rounds/{round_id:int}/review", "/rounds/{round_id:int}/cast"], name="juror.back")
+    async def back_to_ballot(self, request: Request, round_id: PathId) -> Redirect:
+        """The review and cast addresses reached without their form (a reload, a login after
+        the session ended): the ballot, which this browser fills in again with the choices it
+        kept."""
+        return see_other(request, "juror.ballot", round_id=round_id)
 
     @post("/rounds/{round_id:int}/ballot", name="juror.ballot.edit")
     async def edit(
@@ -43,10 +52,7 @@ class BallotController(Controller):
     ) -> Template:
         """Back from the review page, with the choices made so far."""
         sheet = await juror_sheet(request, db, round_id)
-        values = casting.form_values(sheet, data)
-        return Template(
-            "juror/ballot.html", context={"sheet": sheet, "values": values, "errors": {}}
-        )
+        return _ballot_page(request, sheet, casting.form_values(sheet, data), {})
 
     @post("/rounds/{round_id:int}/review", name="juror.review")
     async def review(
@@ -55,14 +61,14 @@ class BallotController(Controller):
         sheet = await juror_sheet(request, db, round_id)
         try:
             contents = casting.read_form(sheet, data)
-            casting.check(sheet, contents)
         except casting.InvalidBallot as exc:
-            return _ballot_again(sheet, data, exc)
+            return _ballot_again(request, sheet, data, exc)
         tokens = trackers.issue(sheet, request.user.id, server_secret(request))
         return Template(
             "juror/review.html",
             context={
                 "sheet": sheet,
+                "session_seconds": session_seconds(request),
                 "contents": contents,
                 "hidden": _hidden(casting.form_values(sheet, data)),
                 "tokens": [
@@ -90,7 +96,7 @@ class BallotController(Controller):
             )
             done = await db.write(casting.cast, sheet, request.user.id, contents, utcnow(), issued)
         except casting.InvalidBallot as exc:
-            return _ballot_again(sheet, data, exc)
+            return _ballot_again(request, sheet, data, exc)
         except casting.AlreadyVoted:
             return await _voted(request, db, sheet.round, again=True)
         except trackers.TrackersRefused:
@@ -98,7 +104,7 @@ class BallotController(Controller):
             # tells the juror's browser to drop them, so that the next review hands out new ones.
             return Template("juror/stale.html", context={"round": sheet.round}, status_code=422)
         rows = [
-            (trackers.field(item), item.category.name, done.trackers[c], tokens.get(c, ""))
+            (trackers.field(item), _name(item), done.trackers[c], tokens.get(c, ""))
             for item in sheet.categories
             if (c := item.category.id) in done.trackers
         ]
@@ -123,7 +129,7 @@ async def _voted(
     sheet = await db.read(
         ballot_sheets.frozen_sheet, round_.id, request.user.id, server_secret(request)
     )
-    names = {trackers.field(item): item.category.name for item in sheet.categories}
+    names = {trackers.field(item): _name(item) for item in sheet.categories}
     return Template(
         "juror/voted.html",
         context={"round": round_, "again": again, "names": names},
@@ -131,15 +137,37 @@ async def _voted(
     )
 
 
-def _ballot_again(
-    sheet: ballot_sheets.BallotSheet, data: dict[str, Any], exc: casting.InvalidBallot
+def _ballot_page(
+    request: Request,
+    sheet: ballot_sheets.BallotSheet,
+    values: dict[str, Any],
+    errors: dict[Any, Any],
+    status_code: int = 200,
 ) -> Template:
-    """The ballot page with the juror's choices and a message per category."""
     return Template(
         "juror/ballot.html",
-        context={"sheet": sheet, "values": casting.form_values(sheet, data), "errors": exc.errors},
-        status_code=422,
+        context={
+            "sheet": sheet,
+            "values": values,
+            "errors": errors,
+            "session_seconds": session_seconds(request),
+        },
+        status_code=status_code,
     )
+
+
+def _ballot_again(
+    request: Request,
+    sheet: ballot_sheets.BallotSheet,
+    data: dict[str, Any],
+    exc: casting.InvalidBallot,
+) -> Template:
+    """The ballot page with the juror's choices and a message per category."""
+    return _ballot_page(request, sheet, casting.form_values(sheet, data), exc.errors, 422)
+
+
+def _name(item: ballot_sheets.BallotCategory) -> str:
+    return in_language(item.category.name, item.category.name_en)
 
 
 def _hidden(values: dict[str, Any]) -> list[tuple[str, str]]:

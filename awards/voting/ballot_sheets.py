@@ -50,6 +50,10 @@ class BallotNominee:
     companies: list[str]
     broadcaster: str
     recusal: str | None
+    label_en: str | None = None
+    """The English label, where the drama has an English title."""
+    role: str = ""
+    """A person's role in the drama, as staff entered it (e.g. 饰 阿宝)."""
 
 
 @dataclass(frozen=True)
@@ -104,10 +108,28 @@ def round_head(connection: Connection, round_id: int, *, share: bool = False) ->
     return RoundHead(*found)
 
 
+@dataclass(frozen=True)
+class RecusedCategory:
+    """A ranked category of the juror's panel in which the juror does not vote: a ranking
+    places every nominee against the others, so a juror recused from one of them ranks none
+    (see `awards.jury.recusals`). The ballot shows it with the reasons, never silently drops it."""
+
+    category: "CategorySnapshot"
+    recusals: list[tuple[BallotNominee, str]]  # the nominee, the reason
+
+    @property
+    def field(self) -> str:
+        return f"c{self.category.id}"
+
+
 @dataclass
 class BallotSheet:
     round: RoundHead
     categories: list[BallotCategory] = field(default_factory=list)
+    """What the juror votes on: one ballot each."""
+    recused: list[RecusedCategory] = field(default_factory=list)
+    shown: list[BallotCategory | RecusedCategory] = field(default_factory=list)
+    """Both, in the round's order: what the ballot page shows."""
 
 
 def _juror_order(
@@ -149,6 +171,7 @@ class CategorySnapshot:
     max_choices: int | None
     score_min: int | None
     score_max: int | None
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +217,7 @@ def _read_frozen(config: dict, category_ids: dict[str, int]) -> _FrozenRound:
             frozen.get("max_choices"),
             frozen.get("score_min"),
             frozen.get("score_max"),
+            frozen.get("name_en"),  # rounds opened before English names were frozen have none
         )
         nominees[category_id] = [
             (
@@ -206,6 +230,8 @@ def _read_frozen(config: dict, category_ids: dict[str, int]) -> _FrozenRound:
                     companies=n.get("companies", []),
                     broadcaster=n.get("broadcaster", ""),
                     recusal=None,
+                    label_en=n.get("label_en"),
+                    role=n.get("role", ""),
                 ),
             )
             for n in frozen["nominees"]
@@ -224,22 +250,32 @@ def ballot_sheet(
     sheet = BallotSheet(round_)
     for category in frozen.categories.values():
         if category.id not in eligible:
+            # Opening froze recusals only for jurors of the category's panels.
+            reasons = [
+                (card, recusals[nominee_id])
+                for nominee_id, card in frozen.nominees.get(category.id, [])
+                if nominee_id in recusals
+            ]
+            if reasons:
+                sheet.recused.append(RecusedCategory(category, reasons))
+                sheet.shown.append(sheet.recused[-1])
             continue
         ordered = _juror_order(
             secret, round_.id, juror_id, category.id, frozen.nominees.get(category.id, [])
         )
-        shown = [
+        cards = [
             replace(card, recusal=recusals[nominee_id]) if nominee_id in recusals else card
             for nominee_id, card in ordered
         ]
         rules = BallotRules(
             method=category.method,
-            nominees=frozenset(n.key for n in shown if n.recusal is None),
+            nominees=frozenset(n.key for n in cards if n.recusal is None),
             max_choices=category.max_choices,
             score_min=category.score_min,
             score_max=category.score_max,
         )
-        sheet.categories.append(BallotCategory(category, shown, rules))
+        sheet.categories.append(BallotCategory(category, cards, rules))
+        sheet.shown.append(sheet.categories[-1])
     return sheet
 
 

@@ -63,13 +63,14 @@ _BALLOTS = insert(Ballot)
 
 
 def read_form(sheet: BallotSheet, form: Mapping[str, Any]) -> dict[int, dict[str, Any]]:
-    """Ballot contents from the ballot page's fields, each read by `Fields`; InvalidBallot names
-    each bad category.
+    """Ballot contents from the ballot page's fields, each read by `Fields` and checked by
+    `check`; InvalidBallot names every bad category at once (a juror who corrected one
+    category must not then learn of the next one).
 
     Fields: `c{id}.abstain` (abstain), `c{id}` (approval: the approved keys), and
     `c{id}.{key}` (ranked: the rank number; score methods: the score)."""
     contents: dict[int, dict[str, Any]] = {}
-    errors: dict[int, str | Message] = {}
+    errors: dict[Any, str | Message] = {}
     for item in sheet.categories:
         fields = Fields(form)
         try:
@@ -81,6 +82,10 @@ def read_form(sheet: BallotSheet, form: Mapping[str, Any]) -> dict[int, dict[str
             errors[item.category.id] = next(iter(fields.errors.values()))
         else:
             contents[item.category.id] = content
+    try:
+        check(sheet, contents)
+    except InvalidBallot as exc:  # a category not read is missing there: its own message wins
+        errors = {**exc.errors, **errors}
     if errors:
         raise InvalidBallot(errors)
     return contents

@@ -154,16 +154,7 @@ def category_config(item: CategoryPlan) -> dict[str, Any]:
         "quorum": category.quorum,
         "disclosure": category.disclosure,
         "eligible_jurors": len(item.eligible),
-        "nominees": [
-            {
-                "id": nominee_key(n.id),
-                "label": n.label,
-                "kind": n.drama.kind,
-                "companies": n.drama.company_list,
-                "broadcaster": n.drama.broadcaster,
-            }
-            for n in item.nominees
-        ],
+        "nominees": [_nominee_config(n) for n in item.nominees],
     }
     # English names and the shortlist size where set: the results are named and cut by them
     # as opening froze them (records of earlier rounds have none; readers fall back).
@@ -171,15 +162,29 @@ def category_config(item: CategoryPlan) -> dict[str, Any]:
         config["name_en"] = category.name_en
     if category.shortlist_size is not None:
         config["shortlist_size"] = category.shortlist_size
-    for entry, nominee in zip(config["nominees"], item.nominees, strict=True):
-        if nominee.label_en:
-            entry["label_en"] = nominee.label_en
     if category.method == "approval":
         config["max_choices"] = category.max_choices
     if category.method in SCORED:
         config["score_min"], config["score_max"] = category.score_min, category.score_max
     if category.method == "score_trimmed_mean":
         config["trim"] = category.trim
+    return config
+
+
+def _nominee_config(nominee: Nominee) -> dict[str, Any]:
+    """A nominee with the card details the ballot shows; the English label and the role only
+    where entered, so that rounds without them freeze what they always froze."""
+    config: dict[str, Any] = {
+        "id": nominee_key(nominee.id),
+        "label": nominee.label,
+        "kind": nominee.drama.kind,
+        "companies": nominee.drama.company_list,
+        "broadcaster": nominee.drama.broadcaster,
+    }
+    if nominee.label_en:
+        config["label_en"] = nominee.label_en
+    if nominee.person_role:
+        config["role"] = nominee.person_role
     return config
 
 

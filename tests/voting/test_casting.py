@@ -192,8 +192,10 @@ def test_ranked_categories_exclude_a_juror_recused_from_any_nominee(browser, set
     juror_login(browser, election.emails[0])
     page = browser.get(f"/juror/rounds/{election.round_id}/ballot").text
     assert f'id="cat-{election.categories["approval"]}"' in page
-    assert f'id="cat-{election.categories["irv"]}"' not in page
     cid = election.categories["irv"]
+    # Shown with the reason (issue 11: it had vanished without a word), with nothing to fill in.
+    assert f'<section class="category not-voting" id="cat-{cid}">' in page
+    assert f'name="c{cid}.' not in page
     sneaky = {
         f"c{cid}.{election.nominees['irv'][0]}": "1",
         f"c{election.categories['approval']}.abstain": "on",
