@@ -20,7 +20,7 @@ from awards.jury import conflicts, jurors
 from awards.models import Category, Drama, Season
 from awards.models.base import utcnow
 from awards.models.staff import ADMIN
-from awards.voting import opening, rounds
+from awards.voting import opening, round_categories, rounds
 
 ACTOR = "demo"
 DEMO_STAFF = "demo-admin"
@@ -242,7 +242,7 @@ async def load(session: AsyncSession, staff_password_hash: str, password: str) -
     final = await rounds.create_round(
         session, season, rounds.RoundForm("final", "2024 年度终评", "final"), ACTOR
     )
-    await opening.set_categories(
+    await round_categories.set_categories(
         session, final, [c.id for c in await categories.list_categories(session, season.id)], ACTOR
     )
     await opening.schedule(

@@ -6,7 +6,8 @@ The request's locale lives in a context variable set by `LocaleMiddleware` (cook
 """
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
@@ -67,6 +68,17 @@ def accepted(header: str) -> str | None:
 
 def set_locale(locale: str) -> None:
     _current.set(locale if locale in LOCALES else DEFAULT_LOCALE)
+
+
+@contextmanager
+def speaking(locale: str) -> Iterator[None]:
+    """Messages turned to text within are in `locale`: for what is written in more than one
+    language at once (an e-mail in Chinese and English), whatever the reader's own."""
+    token = _current.set(locale)
+    try:
+        yield
+    finally:
+        _current.reset(token)
 
 
 def current_locale() -> str:

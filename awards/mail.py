@@ -12,13 +12,16 @@ Without STARTTLS (a relay on the same machine) no password is ever sent."""
 import logging
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
+from typing import Protocol
 
 import anyio.to_thread
 
 from awards.accounts.activation import IssuedCode
-from awards.i18n import N_
+from awards.i18n import N_, Message, local_time, speaking
 from awards.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -70,19 +73,88 @@ class Delivery:
     """Why nothing could be sent at all (a message id), if that was the case."""
 
 
-def activation_message(item: IssuedCode, sender: str, login_url: str) -> EmailMessage:
+class Window(Protocol):
+    """A round's voting dates, as a letter names them (`awards.jury.codes.VotingWindow`)."""
+
+    @property
+    def round_name(self) -> str: ...
+    @property
+    def opens_at(self) -> datetime: ...
+    @property
+    def closes_at(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class Letter:
+    """What an e-mailed code says besides the code, as the printed letter does."""
+
+    season: str
+    windows: Sequence[Window]
+    contact: str
+    """Whom to ask (`AWARDS_CONTACT`); empty: nobody named."""
+    zone: str
+
+
+def _letter_text(item: IssuedCode, login_url: str, letter: Letter) -> str:
+    """The letter's words in the current language (the printed letter's messages, so that the
+    two never drift apart), times in the association's zone as people name it."""
+    expires = local_time(item.expires_at, letter.zone)
+    lines = [
+        Message("Dear %(name)s,", name=item.juror.name),
+        "",
+        Message("You are invited to the jury. To vote online, activate your account:"),
+        # The letter's numbered steps.
+        f"1. {Message('Open %(url)s', url=login_url)}",
+        f"2. {Message('Enter this activation code and choose a password:')}",
+        f"       {item.code}",
+        "3. "
+        + str(
+            Message(
+                "Then log in with your e-mail address %(email)s and that password.",
+                email=item.juror.email,
+            )
+        ),
+        "",
+        Message("The code works once and expires on %(date)s. Keep it private.", date=expires),
+    ]
+    if letter.windows:
+        lines += ["", Message("Voting dates:")]
+        lines += [
+            Message(
+                "%(round)s: from %(opens)s to %(closes)s",
+                round=w.round_name,
+                opens=local_time(w.opens_at, letter.zone),
+                closes=local_time(w.closes_at, letter.zone),
+            )
+            for w in letter.windows
+        ]
+    if letter.contact:
+        lines += [
+            "",
+            Message(
+                "If you have any question about your account or the vote, please contact: "
+                "%(contact)s",
+                contact=letter.contact,
+            ),
+        ]
+    awards = Message("TV Producers' Awards")
+    lines += ["", f"{awards} · {letter.season}"]
+    return "\n".join(map(str, lines)) + "\n"
+
+
+def activation_message(
+    item: IssuedCode, sender: str, login_url: str, letter: Letter
+) -> EmailMessage:
+    """The code's e-mail to its juror: the printed letter's text in Chinese, then in English."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = item.juror.email
-    message["Subject"] = "评委账号激活码 / Your juror activation code"
-    message.set_content(
-        f"{item.juror.name} 您好：\n\n"
-        f"诚邀您担任评委。请打开 {login_url}，输入下面的激活码并设置密码：\n\n"
-        f"    {item.code}\n\n"
-        f"激活码只能使用一次，{item.expires_at.date().isoformat()} 过期。请勿转告他人。\n\n"
-        f"Dear {item.juror.name}, open {login_url}, enter the code above and choose a password. "
-        f"The code works once and expires on {item.expires_at.date().isoformat()}.\n"
-    )
+    message["Subject"] = f"评委账号激活码 / Your juror activation code · {letter.season}"
+    texts = []
+    for locale in ("zh_CN", "en"):
+        with speaking(locale):
+            texts.append(_letter_text(item, login_url, letter))
+    message.set_content("\n\n".join(texts))
     return message
 
 
@@ -131,8 +203,10 @@ async def send(smtp: SmtpSettings, messages: list[EmailMessage]) -> tuple[list[b
     return await anyio.to_thread.run_sync(_send, smtp, messages)
 
 
-async def send_codes(smtp: SmtpSettings, issued: list[IssuedCode], login_url: str) -> Delivery:
+async def send_codes(
+    smtp: SmtpSettings, issued: list[IssuedCode], login_url: str, letter: Letter
+) -> Delivery:
     """E-mail each code to its juror."""
-    messages = [activation_message(item, smtp.sender, login_url) for item in issued]
+    messages = [activation_message(item, smtp.sender, login_url, letter) for item in issued]
     accepted, problem = await send(smtp, messages)
     return Delivery([item for item, ok in zip(issued, accepted, strict=True) if not ok], problem)

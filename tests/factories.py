@@ -219,6 +219,20 @@ class Browser:
         return self.post("/login", {"username": username, "password": password, "next": "/staff"})
 
 
+def notice(html: str) -> str | None:
+    """The confirmation a page shows after an action (`awards.notices`), as a person reads it."""
+    match = re.search(r'<p class="notice" role="status" id="done">([^<]*)</p>', html)
+    return match[1] if match else None
+
+
+def shown_once(browser: Browser, response: Any) -> str | None:
+    """The confirmation on the page a redirect leads to; the page seen again shows none."""
+    assert response.status_code == 303, response.text[-2000:]
+    said = notice(browser.get(response.headers["location"]).text)
+    assert notice(browser.get(response.headers["location"]).text) is None
+    return said
+
+
 def field_error(html: str, field: str) -> str | None:
     """The message shown next to a form field, as a person would read it."""
     match = re.search(rf'<p class="error" id="e-{field}">([^<]*)</p>', html)
@@ -263,7 +277,7 @@ def build_election(
     from awards.catalogue import nominees
     from awards.jury import jurors as roster
     from awards.models.base import utcnow
-    from awards.voting import opening, rounds
+    from awards.voting import opening, round_categories, rounds
     from awards.voting.rounds import nominee_key
 
     password_hash = Passwords(settings.argon2, 1).hash_sync(JUROR_PASSWORD)
@@ -303,7 +317,7 @@ def build_election(
         round_ = await rounds.create_round(
             s, season, rounds.RoundForm(kind, "终评" if kind == "final" else "提名", kind), "test"
         )
-        await opening.set_categories(s, round_, list(category_ids.values()), "test")
+        await round_categories.set_categories(s, round_, list(category_ids.values()), "test")
         if open_round:
             await opening.open_round(s, round_, utcnow(), "test")
         return Election(

@@ -20,6 +20,7 @@ from awards.handlers import (
     form_error,
     see_other,
 )
+from awards.i18n import Message
 from awards.models.base import utcnow
 from awards.models.staff import ELECTION_STAFF
 from awards.web import requires_staff_admin, rollback_only, services_of
@@ -134,7 +135,12 @@ class StaffAccountController(Controller):
             await staff_accounts.change_role(session, account, role, request.user)
         except (NotAllowed, FormInvalid) as exc:
             return await _refused(session, user_id, exc)
-        return see_other(request, "staff_account", user_id=user_id)
+        done = Message(
+            "The role of %(name)s is now “%(role)s”.",
+            name=account.username,
+            role=Message(ROLE_LABELS[role]),
+        )
+        return see_other(request, "staff_account", user_id=user_id, done=done)
 
     @post("/{user_id:int}/active", name="staff_account.active")
     async def set_active(
@@ -148,7 +154,14 @@ class StaffAccountController(Controller):
             await staff_accounts.set_active(session, account, active, request.user)
         except (NotAllowed, FormInvalid) as exc:
             return await _refused(session, user_id, exc)
-        return see_other(request, "staff_account", user_id=user_id)
+        done = (
+            Message("Account %(name)s enabled.", name=account.username)
+            if active
+            else Message(
+                "Account %(name)s disabled: it can no longer log in.", name=account.username
+            )
+        )
+        return see_other(request, "staff_account", user_id=user_id, done=done)
 
     @post("/{user_id:int}/second-factor/reset", name="staff_account.second_factor_reset")
     async def reset_second_factor(
@@ -159,7 +172,11 @@ class StaffAccountController(Controller):
             await staff_accounts.reset_second_factor(session, account, request.user)
         except NotAllowed as exc:
             return await _refused(session, user_id, exc)
-        return see_other(request, "staff_account", user_id=user_id)
+        done = Message(
+            "Two-step login of %(name)s reset: the password alone logs in next time.",
+            name=account.username,
+        )
+        return see_other(request, "staff_account", user_id=user_id, done=done)
 
     @post("/{user_id:int}/password", name="staff_account.password_reset")
     async def reset_password(

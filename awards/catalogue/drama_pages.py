@@ -138,9 +138,9 @@ class DramaController(Controller):
         if not confirmed(data):
             return await _deleting_page(request, session, drama_id)
         drama = await dramas.get_drama(session, drama_id)
-        season_id = drama.season_id
+        season_id, done = drama.season_id, Message("Drama “%(title)s” deleted.", title=drama.title)
         await dramas.delete_drama(session, drama, request.user.name)
-        return see_other(request, "dramas", season_id=season_id)
+        return see_other(request, "dramas", season_id=season_id, done=done)
 
     @get("/seasons/{season_id:int}/dramas/import", name="drama.import")
     async def import_page(self, season_id: PathId, session: Session) -> Template:

@@ -16,7 +16,7 @@ from awards.accounts import activation
 from awards.csv_files import csv_bytes
 from awards.errors import DomainError, FormInvalid
 from awards.i18n import N_, Message
-from awards.models import ActivationCode, Juror, Round
+from awards.models import ActivationCode, Juror, Round, Season
 from awards.settings import Settings
 
 FORMATS = ("letters", "csv", "email")
@@ -106,6 +106,8 @@ async def issue(
     login_url: str,
     now: datetime,
     actor: str,
+    *,
+    season: Season,
 ) -> IssuedCodes:
     """New codes for the jurors of `roster` (the season's) whose ids are `wanted`, handed out
     `how` (one of FORMATS); `login_url` is the activation page the letters and e-mails name.
@@ -118,10 +120,12 @@ async def issue(
         return IssuedCodes(issued, None)
     # Commit before the first e-mail: a code must be valid when it arrives, and SQLite's
     # write lock must not be held (stalling every cast) while a mail server answers.
-    await session.commit()
-    return IssuedCodes(
-        issued, await mail.send_codes(mail.SmtpSettings.of(settings), issued, login_url)
+    letter = mail.Letter(
+        season.name, await voting_windows(session, season.id), settings.contact, settings.timezone
     )
+    await session.commit()
+    smtp = mail.SmtpSettings.of(settings)
+    return IssuedCodes(issued, await mail.send_codes(smtp, issued, login_url, letter))
 
 
 def codes_csv(issued: list[activation.IssuedCode], login_url: str) -> bytes:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards.errors import FormInvalid
 from awards.forms import Fields
 from awards.handlers import FormData, PathId, SearchText, Session, form_error, see_other
+from awards.i18n import Message
 from awards.jury import conflicts
 from awards.web import requires_juror
 
@@ -44,14 +45,14 @@ class DeclarationController(Controller):
                 exc,
                 **await _context(session, request.user.id),
             )
-        return see_other(request, "juror.affiliations")
+        return see_other(request, "juror.affiliations", done=Message("Declaration recorded."))
 
     @post("/affiliations/{affiliation_id:int}/withdraw", name="juror.affiliations.withdraw")
     async def withdraw(
         self, request: Request, affiliation_id: PathId, session: Session
     ) -> Redirect:
         await conflicts.withdraw(session, request.user.id, affiliation_id)
-        return see_other(request, "juror.affiliations")
+        return see_other(request, "juror.affiliations", done=Message("Declaration withdrawn."))
 
 
 async def _context(session: AsyncSession, juror_id: int, q: str = "") -> dict[str, Any]:

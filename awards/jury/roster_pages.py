@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from typing import Annotated, Any, cast
-from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.enums import RequestEncodingType
@@ -37,6 +36,13 @@ from awards.web import requires_staff, rollback_only
 UploadData = Annotated[dict[str, Any], Body(media_type=RequestEncodingType.MULTI_PART)]
 DECISIONS = {"recuse": "recuse", "lift": "lift", "clear": "clear"}
 RECUSED = {"recuse": True, "lift": False, "clear": None}
+DECIDED = {
+    "recuse": Message(
+        "Recusal recorded: the register of recusals shows it with its public reason."
+    ),
+    "lift": Message("Recusal lifted (the note is for staff only)."),
+    "clear": Message("Decision removed: the declarations decide the recusal again."),
+}
 CODE_FORMATS = {how: how for how in codes.FORMATS}
 CODE_ADDRESSEES = {who: who for who in codes.WHO}
 SHOWN = {shown: shown for shown in conflicts.SHOWN}
@@ -182,8 +188,14 @@ class JuryController(Controller):
                 exc,
                 **context,
             )
-        path = request.app.route_reverse("juror.edit", season_id=season_id, juror_id=juror_id)
-        return Redirect(path=f"{path}?{shown.query}", status_code=303)
+        return see_other(
+            request,
+            "juror.edit",
+            season_id=season_id,
+            juror_id=juror_id,
+            query=shown.params,
+            done=DECIDED[decision],
+        )
 
     @post("/seasons/{season_id:int}/jurors/{juror_id:int}/unlock", name="juror.unlock")
     async def unlock_juror(
@@ -283,6 +295,7 @@ class JuryController(Controller):
                 login_url,
                 utcnow(),
                 request.user.name,
+                season=context["season"],
             )
         except codes.NoJurorChosen as exc:
             rollback_only(session)
@@ -326,8 +339,8 @@ class RecusalFilter:
         return cls(q.strip(), show or ("all" if q.strip() else "recused"), page)
 
     @property
-    def query(self) -> str:
-        return urlencode({"q": self.q, "show": self.show, "page": self.page})
+    def params(self) -> dict[str, str]:
+        return {"q": self.q, "show": self.show, "page": str(self.page)}
 
 
 async def _juror_context(

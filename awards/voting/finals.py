@@ -22,7 +22,7 @@ from awards.forms import Fields
 from awards.i18n import N_, Message
 from awards.models import Round, RoundCategory, RoundNominee, Season
 from awards.settings import Settings
-from awards.voting import lifecycle, opening, rounds, sealed_files, shortlist
+from awards.voting import lifecycle, round_categories, rounds, sealed_files, shortlist
 from awards.voting.shortlist import TIE_CHOICES, Entry, Proposal
 
 
@@ -132,7 +132,7 @@ async def create_final(
         final = await rounds.create_round(
             session, season, rounds.RoundForm(form.code, form.name, "final"), actor, source_id
         )
-        await opening.set_categories(session, final, list(going), actor)
+        await round_categories.set_categories(session, final, list(going), actor)
         for category in await rounds.round_categories(session, final.id):
             await session.execute(
                 update(RoundCategory)

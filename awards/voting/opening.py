@@ -18,26 +18,23 @@ document, so the catalogue may go on changing without touching an open or closed
 
 import hashlib
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from awards import audit
 from awards.audit import Action
-from awards.errors import Conflict, FormInvalid
+from awards.errors import Conflict
 from awards.i18n import N_, Message
 from awards.jury.recusals import Recusal, effective_recusals
 from awards.models import (
-    Category,
     Juror,
     Nominee,
     Round,
-    RoundCategory,
     RoundConfig,
     RoundEligibility,
     RoundNominee,
@@ -239,53 +236,6 @@ async def ensure_can_open(
     if problems := found.problems(round_, now):
         raise lifecycle.IllegalTransition(problems[0].message, **problems[0].params)
     return found
-
-
-async def set_categories(
-    session: AsyncSession, round_: Round, category_ids: Sequence[int], actor: str
-) -> None:
-    lifecycle.require(
-        round_,
-        lifecycle.PREPARING,
-        N_("The round is %(state)s: its categories can no longer change."),
-    )
-    wanted = set(category_ids)
-    valid = set(
-        await session.scalars(
-            select(Category.id).where(
-                Category.season_id == round_.season_id, Category.id.in_(wanted)
-            )
-        )
-    )
-    if wanted - valid:
-        raise FormInvalid({"categories": Message("Choose categories of this round's season.")})
-    chosen = set(
-        await session.scalars(
-            select(RoundCategory.category_id).where(RoundCategory.round_id == round_.id)
-        )
-    )
-    before = audit.snapshot(round_, categories=sorted(chosen))
-    # Row by row, not all anew: a final round's categories keep the settings staff gave them.
-    if gone := chosen - wanted:
-        await session.execute(
-            delete(RoundCategory).where(
-                RoundCategory.round_id == round_.id, RoundCategory.category_id.in_(gone)
-            )
-        )
-    if added := wanted - chosen:
-        await session.execute(
-            insert(RoundCategory),
-            [{"round_id": round_.id, "category_id": c} for c in sorted(added)],
-        )
-    await audit.record_change(
-        session,
-        round_,
-        before,
-        actor=actor,
-        action=Action.ROUND_CATEGORIES_SET,
-        categories=sorted(wanted),
-    )
-    await ensure_schedules_hold(session, round_.season_id)
 
 
 async def schedule(session: AsyncSession, round_: Round, form: ScheduleForm, actor: str) -> None:

@@ -52,13 +52,15 @@ class RoundCategoryController(Controller):
         round_settings.require_editable(round_)  # a frozen round refuses whatever the form says
         try:
             counting = round_settings.parse_counting(data)
-            await round_settings.set_counting(
+            done = await round_settings.set_counting(
                 session, round_, category_id, counting, request.user.name
             )
         except FormInvalid as exc:
             context = await _context(session, round_id, category_id)
             return await form_error(session, "rounds/category.html", exc, **context)
-        return see_other(request, "round.category", round_id=round_id, category_id=category_id)
+        return see_other(
+            request, "round.category", round_id=round_id, category_id=category_id, done=done
+        )
 
     @post("/nominees/add", name="round.nominee.add")
     async def add_nominee(
@@ -95,14 +97,16 @@ async def _change(
     round_ = await rounds.get_round(session, round_id, lock=True)
     try:
         nominee_id = round_settings.parse_nominee(data)
-        await round_settings.change_nominee(
+        done = await round_settings.change_nominee(
             session, round_, category_id, nominee_id, request.user.name, add=add
         )
     except FormInvalid as exc:
         context = await _context(session, round_id, category_id)
         shown = FormInvalid(exc.errors, asdict(context["page"].category.counting))
         return await form_error(session, "rounds/category.html", shown, **context)
-    return see_other(request, "round.category", round_id=round_id, category_id=category_id)
+    return see_other(
+        request, "round.category", round_id=round_id, category_id=category_id, done=done
+    )
 
 
 async def _context(session: AsyncSession, round_id: int, category_id: int) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from awards.handlers import (
     form_error,
     see_other,
 )
-from awards.i18n import Message
+from awards.i18n import Message, local_time
 from awards.models.base import utcnow
 from awards.results import publication
 from awards.voting import (
@@ -33,6 +33,7 @@ from awards.voting import (
     lifecycle,
     opening,
     readiness,
+    round_categories,
     rounds,
     schedule,
 )
@@ -73,7 +74,8 @@ class RoundController(Controller):
                 season=season,
                 rounds=await rounds.list_rounds(session, season_id),
             )
-        return see_other(request, "round", round_id=created.id)
+        done = Message("Round “%(name)s” created.", name=created.name)
+        return see_other(request, "round", round_id=created.id, done=done)
 
     @get("/rounds/{round_id:int}", name="round")
     async def show(self, round_id: PathId, session: Session) -> Template:
@@ -88,7 +90,7 @@ class RoundController(Controller):
         ids = fields.ids("categories")
         try:
             fields.finish()
-            await opening.set_categories(session, round_, ids, request.user.name)
+            done = await round_categories.set_categories(session, round_, ids, request.user.name)
         except FormInvalid as exc:
             return await form_error(
                 session,
@@ -96,7 +98,7 @@ class RoundController(Controller):
                 exc,
                 **await _context(session, round_id, values=False),
             )
-        return see_other(request, "round", round_id=round_id)
+        return see_other(request, "round", round_id=round_id, done=done)
 
     @post("/rounds/{round_id:int}/schedule", name="round.schedule")
     async def schedule(
@@ -135,14 +137,20 @@ class RoundController(Controller):
                 danger=False,
             )
         await opening.schedule(session, round_, form, request.user.name)
-        return see_other(request, "round", round_id=round_id)
+        done = Message(
+            "Round “%(name)s” scheduled: it opens by itself at the time set.", name=round_.name
+        )
+        return see_other(request, "round", round_id=round_id, done=done)
 
     @post("/rounds/{round_id:int}/unschedule", name="round.unschedule")
     async def unschedule(self, request: Request, round_id: PathId, session: Session) -> Redirect:
-        await rounds.unschedule(
-            session, await rounds.get_round(session, round_id, lock=True), request.user.name
+        round_ = await rounds.get_round(session, round_id, lock=True)
+        await rounds.unschedule(session, round_, request.user.name)
+        done = Message(
+            "Round “%(name)s” taken off the schedule: it will not open by itself.",
+            name=round_.name,
         )
-        return see_other(request, "round", round_id=round_id)
+        return see_other(request, "round", round_id=round_id, done=done)
 
     @get("/rounds/{round_id:int}/open", name="round.open.confirm")
     async def confirm_open(
@@ -161,13 +169,10 @@ class RoundController(Controller):
     ) -> Template | Redirect:
         if not confirmed(data):
             return await _opening_page(request, session, round_id, settings.timezone)
-        await opening.open_round(
-            session,
-            await rounds.get_round(session, round_id, lock=True),
-            utcnow(),
-            request.user.name,
-        )
-        return see_other(request, "round", round_id=round_id)
+        round_ = await rounds.get_round(session, round_id, lock=True)
+        await opening.open_round(session, round_, utcnow(), request.user.name)
+        done = Message("Round “%(name)s” is open: jurors can vote now.", name=round_.name)
+        return see_other(request, "round", round_id=round_id, done=done)
 
     @get("/rounds/{round_id:int}/close", name="round.close.confirm")
     async def confirm_close(self, request: Request, round_id: PathId, session: Session) -> Template:
@@ -187,8 +192,9 @@ class RoundController(Controller):
         if not confirmed(data):
             async with db.transaction(write=False) as session:
                 return await _closing_page(request, session, round_id)
-        await closing.close(db, round_id, utcnow(), request.user.name, settings)
-        redirect = see_other(request, "round", round_id=round_id)
+        closed = await closing.close(db, round_id, utcnow(), request.user.name, settings)
+        done = Message("Round “%(name)s” closed and sealed.", name=closed.name)
+        redirect = see_other(request, "round", round_id=round_id, done=done)
         redirect.background = BackgroundTask(closing.scrub_closed, db, utcnow(), request.user.name)
         return redirect
 
@@ -213,7 +219,11 @@ class RoundController(Controller):
                 exc,
                 **await _context(session, round_id, values=False),
             )
-        return see_other(request, "round", round_id=round_id)
+        done = Message(
+            "Closing time extended to %(time)s.",
+            time=local_time(round_.closes_at, settings.timezone),
+        )
+        return see_other(request, "round", round_id=round_id, done=done)
 
     @get("/rounds/{round_id:int}/publish", name="round.publish.confirm")
     async def confirm_publish(
@@ -229,7 +239,8 @@ class RoundController(Controller):
             return await _publishing_page(request, session, round_id)
         round_ = await rounds.get_round(session, round_id, lock=True)
         await publication.publish(session, round_, utcnow(), request.user.name)
-        return see_other(request, "public.results", round_id=round_id)
+        done = Message("Results of “%(name)s” published.", name=round_.name)
+        return see_other(request, "public.results", round_id=round_id, done=done)
 
 
 async def _context(session: AsyncSession, round_id: int, values: bool = True) -> dict[str, Any]:

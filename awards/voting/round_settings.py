@@ -94,10 +94,11 @@ def parse_counting(data: Mapping[str, Any]) -> Counting:
 
 async def set_counting(
     session: AsyncSession, round_: Round, category_id: int, counting: Counting, actor: str
-) -> None:
-    """Give the round's category these settings of its own."""
+) -> Message:
+    """Give the round's category these settings of its own; returns what to tell staff."""
     require_editable(round_)
-    before = asdict((await category_in_round(session, round_, category_id)).counting)
+    category = await category_in_round(session, round_, category_id)
+    before = asdict(category.counting)
     await session.execute(
         update(RoundCategory)
         .where(RoundCategory.round_id == round_.id, RoundCategory.category_id == category_id)
@@ -113,6 +114,7 @@ async def set_counting(
             changes={"category": category_id, **changes},
         )
     await ensure_schedules_hold(session, round_.season_id)
+    return Message("Settings of “%(name)s” in this round saved.", name=category.name)
 
 
 async def _nominee_ids(session: AsyncSession, round_id: int, category_id: int) -> list[int]:
@@ -140,17 +142,20 @@ async def change_nominee(
     actor: str,
     *,
     add: bool,
-) -> None:
-    """Add a nominee of the category to the round's (back onto a shortlist), or take one off.
-    A category keeps at least one nominee: to drop it, take the category out of the round."""
+) -> Message:
+    """Add a nominee of the category to the round's (back onto a shortlist), or take one off;
+    returns what to tell staff. A category keeps at least one nominee: to drop it, take the
+    category out of the round."""
     require_editable(round_)
     await category_in_round(session, round_, category_id)
     before = await _nominee_ids(session, round_.id, category_id)
+    nominee = await session.scalar(
+        select(Nominee)
+        .where(Nominee.id == nominee_id, Nominee.category_id == category_id)
+        .options(selectinload(Nominee.drama))
+    )
     if add:
-        belongs = await session.scalar(
-            select(Nominee.id).where(Nominee.id == nominee_id, Nominee.category_id == category_id)
-        )
-        if belongs is None:
+        if nominee is None:
             message = Message("Choose a nominee of this category.")
             raise FormInvalid({"nominee_id": message})
         if nominee_id not in before:
@@ -183,3 +188,8 @@ async def change_nominee(
             changes={"category": category_id, "nominees": [before, after]},
         )
     await ensure_schedules_hold(session, round_.season_id)
+    if after == before or nominee is None:
+        return Message("Nothing changed: the round's nominees were already so.")
+    if add:
+        return Message("“%(label)s” added to this round.", label=nominee.label)
+    return Message("“%(label)s” taken out of this round.", label=nominee.label)

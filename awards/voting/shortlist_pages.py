@@ -7,6 +7,7 @@ from litestar.response import Redirect, Template
 
 from awards.errors import FormInvalid
 from awards.handlers import AppSettings, DatabaseService, FormData, PathId, form_error, see_other
+from awards.i18n import Message
 from awards.voting import finals
 from awards.web import requires_staff
 
@@ -39,7 +40,12 @@ class ShortlistController(Controller):
                 return await form_error(
                     session, "rounds/shortlist.html", exc, **_context(found, {}, {})
                 )
-        return see_other(request, "round", round_id=final.id)
+        done = Message(
+            "Final round “%(name)s” created: set each category's method and check its "
+            "nominees before opening.",
+            name=final.name,
+        )
+        return see_other(request, "round", round_id=final.id, done=done)
 
 
 def _context(found: finals.Review, values: dict[str, Any], errors: dict[str, Any]) -> dict:

@@ -18,7 +18,7 @@ from awards.models import AuditEvent, StaffUser, WebSession
 from awards.models.staff import ADMIN, AUDITOR, ELECTION_STAFF
 from tests.accounts.test_second_factor import enrol
 from tests.conftest import STAFF_PASSWORD
-from tests.factories import build_election, create_staff_user, juror_login, run_db
+from tests.factories import build_election, create_staff_user, juror_login, run_db, shown_once
 
 NEW_PASSWORD = "a long new password for staff"
 
@@ -232,3 +232,23 @@ def test_two_administrators_demoting_each_other_at_once_leave_one(settings):
     assert sorted(asyncio.run(both())) == ["done", "refused"]
     roles = {_account(settings, name).role for name in ("a", "b")}
     assert roles == {ADMIN, AUDITOR}
+
+
+def test_account_changes_say_what_they_did_once(staff, second_browser, settings):
+    """Issue 11 (a short confirmation after every action). Creating an account and resetting a
+    password answer with the one-time code's page, which says so in its heading."""
+    other = create_staff_user(settings, "li", STAFF_PASSWORD)
+    url = f"/staff/accounts/{other}"
+    role = staff.post(f"{url}/role", {"role": AUDITOR})
+    assert shown_once(staff, role) == "li 的角色已改为“审计员”。"
+    disabled = staff.post(f"{url}/active", {"active": "0"})
+    assert shown_once(staff, disabled) == "已停用账号 li：它不能再登录。"
+    enabled = staff.post(f"{url}/active", {"active": "1"})
+    assert shown_once(staff, enabled) == "已启用账号 li。"
+    second_browser.login("li", STAFF_PASSWORD)
+    enrol(second_browser)
+    reset = staff.post(f"{url}/second-factor/reset")
+    assert shown_once(staff, reset) == "已重置 li 的两步登录：下次只需密码即可登录。"
+    new = staff.post("/staff/accounts/", {"username": "wang", "display_name": "", "role": ADMIN})
+    assert "已创建账号 wang" in new.text
+    assert "为 li 重设密码" in staff.post(f"{url}/password").text

@@ -6,12 +6,7 @@ import re
 import pytest
 
 from awards.notices import COOKIE_NAME
-from tests.factories import make_category, make_drama, make_season, run_db
-
-
-def _notice(html: str) -> str | None:
-    match = re.search(r'<p class="notice" role="status" id="done">([^<]*)</p>', html)
-    return match[1] if match else None
+from tests.factories import make_category, make_drama, make_season, notice, run_db, shown_once
 
 
 def _follow(staff, response) -> str:
@@ -29,14 +24,14 @@ def test_a_created_season_is_confirmed_once(staff):
         "/staff/seasons/new", {"code": "2025", "name": "2025 年度推优", "year": "2025"}
     )
     page = _follow(staff, done)
-    assert _notice(page) == "已创建届次“2025 年度推优”。"
-    assert _notice(staff.get("/staff/seasons").text) is None  # once, not on every page after
+    assert notice(page) == "已创建届次“2025 年度推优”。"
+    assert notice(staff.get("/staff/seasons").text) is None  # once, not on every page after
 
 
 def test_the_confirmation_is_in_the_readers_language(staff):
     staff.get("/lang/en?next=/")
     done = staff.post("/staff/seasons/new", {"code": "2025", "name": "Awards", "year": "2025"})
-    assert _notice(_follow(staff, done)) == "Season “Awards” created."
+    assert notice(_follow(staff, done)) == "Season “Awards” created."
 
 
 def test_a_planted_or_altered_notice_is_not_shown(staff, season):
@@ -46,31 +41,31 @@ def test_a_planted_or_altered_notice_is_not_shown(staff, season):
     value = done.cookies[COOKIE_NAME]
     body, _sep, signature = value.rpartition(".")
     staff.set_cookie(COOKIE_NAME, f"{body}x.{signature}")
-    assert _notice(staff.get("/staff/seasons").text) is None
+    assert notice(staff.get("/staff/seasons").text) is None
     staff.set_cookie(COOKIE_NAME, "eyJtIjoiSGFja2VkIiwicCI6e319.00")
-    assert _notice(staff.get("/staff/seasons").text) is None
+    assert notice(staff.get("/staff/seasons").text) is None
 
 
-def test_only_the_page_redirected_to_shows_the_notice(staff, season):
+def test_only_the_page_redirected_to_shows_thenotice(staff, season):
     """A page opened meanwhile (the public register in another tab) neither shows nor uses
     it up: a test that went there instead of following the redirect saw a changed title in
     the confirmation on the public page."""
     done = staff.post(
         f"/staff/seasons/{season.id}/edit", {"code": "2024", "name": "届", "year": "2024"}
     )
-    assert _notice(staff.get("/rounds").text) is None
-    assert _notice(staff.get("/staff/audit").text) is None
-    assert _notice(staff.get(done.headers["location"]).text) == "已保存届次“届”。"
+    assert notice(staff.get("/rounds").text) is None
+    assert notice(staff.get("/staff/audit").text) is None
+    assert notice(staff.get(done.headers["location"]).text) == "已保存届次“届”。"
 
 
-def test_a_redirect_that_lands_on_another_keeps_the_notice(staff, season):
+def test_a_redirect_that_lands_on_another_keeps_thenotice(staff, season):
     done = staff.post(
         f"/staff/seasons/{season.id}/edit", {"code": "2024", "name": "届", "year": "2024"}
     )
     assert done.status_code == 303
     hop = staff.get("/staff", follow_redirects=False)  # /staff redirects to the seasons list
     assert hop.status_code == 303
-    assert _notice(staff.get(hop.headers["location"]).text) == "已保存届次“届”。"
+    assert notice(staff.get(hop.headers["location"]).text) == "已保存届次“届”。"
 
 
 def test_catalogue_actions_say_what_they_did(staff, settings, season):
@@ -114,29 +109,35 @@ def test_catalogue_actions_say_what_they_did(staff, settings, season):
         ),
     ]
     for url, data, message in steps:
-        assert _notice(_follow(staff, staff.post(url, data))) == message, url
+        assert notice(_follow(staff, staff.post(url, data))) == message, url
 
 
 def test_a_drama_import_says_how_many_were_added(staff, season):
     data = "剧名,类型\r\n归队,电视剧\r\n小日子,网络剧\r\n".encode()
     done = staff.upload(f"/staff/seasons/{season.id}/dramas/import", "d.csv", data)
-    assert _notice(_follow(staff, done)) == "已导入剧目：新增 2 部。"
+    assert notice(_follow(staff, done)) == "已导入剧目：新增 2 部。"
 
 
 def test_jury_actions_say_what_they_did(staff, season):
     panel = staff.post(f"/staff/seasons/{season.id}/panels", {"code": "main", "name": "主评委会"})
-    assert _notice(_follow(staff, panel)) == "已创建评审组“主评委会”。"
+    assert notice(_follow(staff, panel)) == "已创建评审组“主评委会”。"
     juror = staff.post(
         f"/staff/seasons/{season.id}/jurors",
         {"name": "张三", "email": "zhang@example.org", "panels": "main"},
     )
-    assert _notice(_follow(staff, juror)) == "已添加评委“张三”。"
+    assert notice(_follow(staff, juror)) == "已添加评委“张三”。"
     juror_id = re.findall(r"/jurors/(\d+)", staff.get(f"/staff/seasons/{season.id}/jury").text)[0]
     saved = staff.post(
         f"/staff/seasons/{season.id}/jurors/{juror_id}",
         {"name": "张三丰", "email": "zhang@example.org", "panels": "main"},
     )
-    assert _notice(_follow(staff, saved)) == "已保存评委“张三丰”。"
+    assert notice(_follow(staff, saved)) == "已保存评委“张三丰”。"
     roster = "姓名,邮箱,评审组\r\n李四,li@example.org,main\r\n王五,wang@example.org,main\r\n"
     done = staff.upload(f"/staff/seasons/{season.id}/jurors/import", "r.csv", roster.encode())
-    assert _notice(_follow(staff, done)) == "已导入评委名单：共 2 人。"
+    assert notice(_follow(staff, done)) == "已导入评委名单：共 2 人。"
+
+
+def test_a_deleted_drama_is_confirmed_once(staff, settings, season):
+    drama = run_db(settings, lambda s: make_drama(s, season, "归队"))
+    deleted = staff.post(f"/staff/dramas/{drama.id}/delete", {"confirm": "yes"})
+    assert shown_once(staff, deleted) == "已删除剧目“归队”。"

@@ -3,20 +3,24 @@ certificate and its host name; a server that fails either, or offers no STARTTLS
 neither the SMTP password nor any message, and staff are told. Real SMTP (aiosmtpd serving
 STARTTLS) with certificates made for each test by `openssl`."""
 
+import email.policy
 import shutil
 import ssl
 import subprocess
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult
 from litestar.testing import TestClient
+from sqlalchemy import update
 
 from awards.app import create_app
+from awards.models import Round
 from tests.conftest import STAFF_PASSWORD
-from tests.factories import Browser, build_election
+from tests.factories import Browser, build_election, run_db
 from tests.server import free_port
 
 SMTP_USER, SMTP_PASSWORD = "awards-mailer", "smtp password that must stay secret"
@@ -75,8 +79,17 @@ def _serve(fake: FakeServer, cert: tuple[Path, Path] | None) -> tuple[Controller
     return controller, port
 
 
-def _issue_by_mail(settings, staff_user, port: int, **smtp):
+def _issue_by_mail(settings, staff_user, port: int, window=None, **smtp):
+    """`window`: (opens, closes), the round scheduled then; `smtp` may set other settings too."""
     election = build_election(settings, jurors=2, methods=("approval",), open_round=False)
+    if window is not None:
+        scheduled = {"state": "scheduled", "opens_at": window[0], "closes_at": window[1]}
+        run_db(
+            settings,
+            lambda s: s.execute(
+                update(Round).where(Round.id == election.round_id).values(**scheduled)
+            ),
+        )
     mailing = replace(
         settings,
         smtp_host="127.0.0.1",
@@ -182,3 +195,33 @@ def test_a_ca_file_that_cannot_be_read_sends_nothing(settings, staff_user, tmp_p
         controller.stop()
     assert (fake.logins, fake.messages) == ([], [])
     assert "无法读取邮件服务器的 CA 证书文件" in page.text
+
+
+def test_an_emailed_code_says_what_the_printed_letter_says(settings, staff_user, tmp_path):
+    """Issue 11 (letters and activation): the e-mail carried the code and a link only, with the
+    expiry as a UTC date; it now names the voting dates, whom to ask and the activation page,
+    says 您 throughout and gives times in 北京时间, as the letter does, in Chinese then English."""
+    cert = certificate(tmp_path, "mail", "IP:127.0.0.1")
+    fake = FakeServer()
+    controller, port = _serve(fake, cert)
+    window = (datetime(2031, 3, 1, 1, 0, tzinfo=UTC), datetime(2031, 3, 8, 10, 0, tzinfo=UTC))
+    contact = "协会办公室 王老师 010-12345678"
+    try:
+        page = _issue_by_mail(
+            settings, staff_user, port, window, smtp_ca_file=str(cert[0]), contact=contact
+        )
+    finally:
+        controller.stop()
+    assert "已通过电子邮件发出 2 个激活码。" in page.text
+    text = email.message_from_bytes(fake.messages[0], policy=email.policy.default)
+    body = text.get_content()
+    zh, en = body.split("Dear ")
+    assert "评委000 您好" in zh
+    assert "你" not in body
+    assert "http://testserver.local/juror/activate" in zh
+    assert "2031-03-01 09:00 北京时间 至 2031-03-08 18:00 北京时间" in zh
+    assert f"请联系：{contact}" in zh
+    assert "北京时间 过期" in zh
+    assert "Asia/Shanghai" not in body
+    assert "from 2031-03-01 09:00 Beijing time to 2031-03-08 18:00 Beijing time" in en
+    assert contact in en

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from awards.audit import Action
 from awards.models import AuditEvent, Category, Round, RoundNominee
 from awards.voting.rounds import nominee_id_of
-from tests.factories import Browser, build_election, juror_login, run_db
+from tests.factories import Browser, build_election, juror_login, run_db, shown_once
 
 
 def _round(settings, round_id: int) -> Round:
@@ -264,6 +264,27 @@ def test_a_category_that_missed_its_quorum_goes_forward_only_when_staff_say(
     assert chosen[borda] == set(election.nominees["borda"])
 
 
+def test_the_final_and_its_changes_are_confirmed_once(staff, second_browser, settings):
+    election = _nomination(settings, staff, second_browser, NO_TIE)
+    approval = election.categories["approval"]
+    keys = election.nominees["approval"]
+    created = staff.post(
+        f"/staff/rounds/{election.round_id}/final", {"code": "final", "name": "终评"}
+    )
+    assert shown_once(staff, created) == (
+        "已创建终评轮次“终评”。开启前请为各奖项设定计票方式并核对候选。"
+    )
+    base = f"{created.headers['location']}/categories/{approval}"
+    saved = staff.post(
+        f"{base}/settings", {"method": "borda", "winners": "1", "quorum": "1", "disclosure": "full"}
+    )
+    assert shown_once(staff, saved) == "已保存本轮“年度优秀电视剧”的设置。"
+    nominee = {"nominee_id": str(nominee_id_of(keys[2]))}
+    assert shown_once(staff, staff.post(f"{base}/nominees/add", nominee)) == "已将“剧目2”加入本轮。"
+    removed = staff.post(f"{base}/nominees/remove", nominee)
+    assert shown_once(staff, removed) == "已将“剧目2”移出本轮。"
+
+
 def test_staff_add_back_and_remove_nominees_of_the_final_until_it_opens(
     staff, second_browser, settings
 ):
@@ -302,3 +323,40 @@ def test_staff_add_back_and_remove_nominees_of_the_final_until_it_opens(
     assert staff.post(f"/staff/rounds/{final_id}/open", {"confirm": "yes"}).status_code == 303
     late = staff.post(f"{base}/nominees/add", {"nominee_id": str(nominee_id_of(keys[0]))})
     assert late.status_code == 409
+
+
+def test_a_category_taken_out_of_the_final_takes_its_nominees_and_comes_back_as_shortlisted(
+    staff, second_browser, settings
+):
+    """Its nominees leave the round with it (in the same audit event): they would otherwise
+    come back unseen with the category, edits and all. Back, it starts from what the shortlist
+    review decided; a category the review sent nothing from starts empty, and staff are told."""
+    election = _nomination(settings, staff, second_browser, NO_TIE)
+    approval, borda = election.categories["approval"], election.categories["borda"]
+    keys = election.nominees["approval"]
+    final_id = _create_final(staff, election)
+    base = f"/staff/rounds/{final_id}"
+    added = staff.post(
+        f"{base}/categories/{approval}/nominees/add", {"nominee_id": str(nominee_id_of(keys[2]))}
+    )
+    assert added.status_code == 303
+    assert staff.post(f"{base}/categories", {}).status_code == 303
+    assert _final_nominees(settings, final_id) == {}
+    [*_, taken_out] = _events(settings, Action.ROUND_CATEGORIES_SET)
+    assert json.loads(taken_out.changes)["nominees"] == [
+        {str(approval): sorted(nominee_id_of(k) for k in keys[:3])},
+        {},
+    ]
+    back = staff.post(f"{base}/categories", {"categories": [str(approval), str(borda)]})
+    assert back.status_code == 303
+    assert _final_nominees(settings, final_id) == {approval: set(keys[:2])}
+    [*_, put_back] = _events(settings, Action.ROUND_CATEGORIES_SET)
+    assert json.loads(put_back.changes)["nominees"] == [
+        {},
+        {str(approval): sorted(nominee_id_of(k) for k in keys[:2])},
+    ]
+    assert shown_once(staff, back) == (
+        "已保存本轮奖项。以下奖项在本轮还没有候选（入围名单中没有）：年度优秀电视剧。"
+        "请在奖项页面添加。"
+    )
+    assert "奖项“年度优秀电视剧”没有候选。" in staff.get(back.headers["location"]).text
