@@ -6,11 +6,19 @@ Except an answer to a request with a query string. A query is text anyone can pu
 CSRF token. Compressed together, the size of the answer tells an observer of the encrypted
 traffic whether their guess at the token matched the echoed text, one character after another
 (the BREACH attack). A page without a query echoes nothing an outsider chose, so compressing it
-reveals nothing; the ballot page, the stylesheet and the scripts are such pages."""
+reveals nothing; the ballot page, the stylesheet and the scripts are such pages.
+
+Nor an answer that is not a success. A refusal is a full page for any path, including paths
+an outsider typed (`/staff/import-templates/GUESS/csv` answers 404), and the page echoes its
+path (the language link's `?next=`) beside the token. A success is a path the app knows, made
+of its own words and ids."""
+
+from typing import Any, Literal
 
 from litestar.config.compression import CompressionConfig
+from litestar.enums import CompressionEncoding
 from litestar.middleware.compression import CompressionMiddleware
-from litestar.types import Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 
 
 class WithoutQueries(CompressionMiddleware):
@@ -19,6 +27,23 @@ class WithoutQueries(CompressionMiddleware):
             await self.app(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
+
+    def create_compression_send_wrapper(
+        self,
+        send: Send,
+        compression_encoding: Literal[CompressionEncoding.BROTLI, CompressionEncoding.GZIP] | str,
+        scope: Scope,
+    ) -> Send:
+        compressing = super().create_compression_send_wrapper(send, compression_encoding, scope)
+        chosen: dict[str, Any] = {}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                success = 200 <= message["status"] < 300
+                chosen["send"] = compressing if success else send
+            await chosen.get("send", compressing)(message)
+
+        return send_wrapper
 
 
 def config() -> CompressionConfig:
