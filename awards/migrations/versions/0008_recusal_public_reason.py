@@ -11,8 +11,10 @@ reason, 工作人员决定回避 ("recused by staff decision"); a lift needs non
 is published. Keeping the old text as the public reason would have gone on publishing, round
 after round, what was never meant for the public; moving it loses nothing (staff still read it
 on the juror's page) and the register still says that, and by whom, the juror was recused.
-Rounds already opened froze the old text into `round_recusal`; where that text is a staff
-decision's, it is replaced by the same generic reason. That table is not hashed (the manifest
+Rounds already opened froze the old text into `round_recusal`; every frozen text that a
+declaration did not write (those begin 申报参与作品： or 申报关联公司：) came from a staff
+decision, whatever that decision says today (staff may have re-worded or lifted it since), and
+is replaced by the same generic reason. That table is not hashed (the manifest
 and the election record carry the recusal pairs, not their reasons), so no seal or record
 changes; what was shown before cannot be unshown, but the pages stop showing it.
 Staff can then write a better public reason for each decision on the juror's page.
@@ -30,6 +32,10 @@ branch_labels = None
 depends_on = None
 
 GENERIC = "工作人员决定回避"
+# What a declaration writes (awards.jury.recusals, as of this revision: copied, not imported, so
+# that the migration keeps meaning what it meant).
+DECLARED_WORK = "申报参与作品："
+DECLARED_COMPANY = "申报关联公司："
 
 
 def upgrade() -> None:
@@ -40,11 +46,11 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("private_note", sa.Text(), nullable=False, server_default=""))
     op.execute(
         sa.text(
-            "UPDATE round_recusal SET reason = :generic WHERE EXISTS (SELECT 1 FROM"
-            " recusal_decision d WHERE d.juror_id = round_recusal.juror_id AND d.nominee_id ="
-            " round_recusal.nominee_id AND d.recused AND round_recusal.reason ="
-            " substr(d.reason, 1, 300))"
-        ).bindparams(generic=GENERIC)
+            "UPDATE round_recusal SET reason = :generic"
+            " WHERE substr(reason, 1, 7) NOT IN (:declared_work, :declared_company)"
+        ).bindparams(
+            generic=GENERIC, declared_work=DECLARED_WORK, declared_company=DECLARED_COMPANY
+        )
     )
     op.execute(
         sa.text(
