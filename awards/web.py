@@ -11,7 +11,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 from litestar import Request
@@ -139,6 +139,14 @@ async def check_path_ids(request: Request) -> None:
             raise NotFound("This page does not exist.")
 
 
+def is_local_path(target: object) -> TypeGuard[str]:
+    """A path on this site: "/..." but not "//host/..." or "/\\host" (which browsers read as
+    another host's address)."""
+    return (
+        isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\"))
+    )
+
+
 def way_back(request: Request) -> str:
     """Where an error page links back to: the page the request came from (the Referer, when it
     is this site's and not the failing URL itself), else the nearest page above the failing
@@ -147,8 +155,8 @@ def way_back(request: Request) -> str:
     here = request.url.path
     referer = urlsplit(request.headers.get("referer", ""))
     base = urlsplit(str(request.base_url))
-    if (referer.scheme, referer.netloc) == (base.scheme, base.netloc) and referer.path.startswith(
-        "/"
+    if (referer.scheme, referer.netloc) == (base.scheme, base.netloc) and is_local_path(
+        referer.path
     ):
         came_from = referer.path + (f"?{referer.query}" if referer.query else "")
         if referer.path != here or request.method not in _READ_METHODS:

@@ -2,7 +2,7 @@
 switch."""
 
 from datetime import datetime
-from typing import Annotated, TypeGuard
+from typing import Annotated
 from urllib.parse import quote, urlsplit
 
 from litestar import Controller, Request, get, post
@@ -30,7 +30,7 @@ from awards.i18n import N_, _
 from awards.models import Juror, StaffUser
 from awards.models.base import utcnow
 from awards.settings import Settings
-from awards.web import services_of
+from awards.web import is_local_path, services_of
 
 HOME = {"staff": "/staff", "juror": "/juror"}
 PENDING_COOKIE = "awards_pending"
@@ -49,13 +49,7 @@ WRONG_LOGIN = {
 def safe_next(target: object, kind: str = "staff") -> str:
     """Only local paths: `//host` and `/\\host` would send the browser elsewhere. Anything but
     one string (a field sent twice is a list) is no target."""
-    return target if _is_local(target) else HOME[kind]
-
-
-def _is_local(target: object) -> TypeGuard[str]:
-    return (
-        isinstance(target, str) and target.startswith("/") and not target.startswith(("//", "/\\"))
-    )
+    return target if is_local_path(target) else HOME[kind]
 
 
 def return_path(request: Request) -> str | None:
@@ -67,7 +61,7 @@ def return_path(request: Request) -> str | None:
         query = request.url.query
         return request.url.path + (f"?{query}" if query else "")
     referer = urlsplit(request.headers.get("referer", ""))
-    if referer.netloc != request.url.netloc or not _is_local(referer.path):
+    if referer.netloc != request.url.netloc or not is_local_path(referer.path):
         return None
     return referer.path + (f"?{referer.query}" if referer.query else "")
 
