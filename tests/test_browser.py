@@ -4,7 +4,6 @@ the trackers, come back and see "you have voted"."""
 
 import json
 import re
-import shutil
 
 import pytest
 from playwright.sync_api import sync_playwright
@@ -14,25 +13,10 @@ from awards.accounts import activation
 from awards.models import Ballot, Juror
 from awards.models.base import utcnow
 from tests.factories import JUROR_PASSWORD, build_election, run_db
+from tests.pages_in_chromium import CHROMIUM, FLAGS, needs_chromium
 from tests.server import Server
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
-    ),
-]
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+pytestmark = [pytest.mark.browser, needs_chromium]
 PASSWORD = "浏览器里设置的密码 2024"
 
 

@@ -192,5 +192,5 @@ def test_a_form_field_that_is_not_text_is_refused(staff, settings, season, part)
         follow_redirects=False,
     )
     assert response.status_code == 400
-    assert "无法识别该请求。" in response.text
+    assert "表单中有一项不是按其声明的编码写成的文字。" in response.text
     assert table_counts(settings) == before

@@ -1,20 +1,14 @@
 """Printed activation letters in a real Chromium (issue 11): staff's banner and the site's header
 stay on the screen, each letter starts a page of its own, and the QR code prints."""
 
-import shutil
-
 import pytest
 from playwright.sync_api import sync_playwright
 
 from tests.factories import build_election, create_staff_user
+from tests.pages_in_chromium import CHROMIUM, FLAGS, needs_chromium
 from tests.server import Server
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed"),
-]
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+pytestmark = [pytest.mark.browser, needs_chromium]
 PASSWORD = "print letters staff password"
 
 

@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from awards.models import Ballot, WebSession
 from awards.models.base import utcnow
 from tests.factories import JUROR_PASSWORD, build_election, run_db
+from tests.pages_in_chromium import CHROMIUM, FLAGS
 from tests.server import Server
-from tests.test_browser import CHROMIUM, FLAGS
 from tests.voting.test_ballot_pages import english_election
 
 pytestmark = [
