@@ -6,13 +6,12 @@
 //   it has ended, the page says so, with a link to the juror login that leads back to the ballot.
 // - The choices made on the ballot are kept in this browser's storage (never on the server),
 //   filled in again when the ballot is opened afresh (after logging in again), and removed when
-//   the ballot is cast (cast.js), when the juror clears them, and at logging out.
+//   the ballot is cast (cast.js), when the juror clears them, and at logging out (drafts.js).
 // Without this file the ballot works as before; only the keeping and the warning are missing.
-// Loaded with `defer` before ballot.js: it runs once the page is parsed, so that the choices it
-// fills in are there when ballot.js sets up the page.
+// Loaded with `defer` after drafts.js (the base template's: DRAFT_PREFIX, forgetDrafts) and
+// before ballot.js: it runs once the page is parsed, so that the choices it fills in are there
+// when ballot.js sets up the page.
 "use strict";
-
-const DRAFT_PREFIX = "awards.ballot.";
 
 function draftKey(form) {
   return `${DRAFT_PREFIX}${form.dataset.round}.${form.dataset.juror}`;
@@ -32,16 +31,6 @@ function saveDraft(key, value) {
     localStorage.setItem(key, JSON.stringify(value));
   } catch (error) {
     /* not kept */
-  }
-}
-
-function forgetDrafts(key) {
-  try {
-    Object.keys(localStorage)
-      .filter((name) => (key ? name === key : name.startsWith(DRAFT_PREFIX)))
-      .forEach((name) => localStorage.removeItem(name));
-  } catch (error) {
-    /* nothing kept */
   }
 }
 
@@ -82,7 +71,7 @@ function setUpDraft(form) {
   forget.addEventListener("click", () => {
     form.removeEventListener("input", keep);
     form.removeEventListener("change", keep);
-    forgetDrafts(key);
+    forgetDrafts((name) => name !== key); // drafts.js
     window.location.assign(window.location.pathname); // the ballot, empty
   });
 }
@@ -160,6 +149,3 @@ const ballotForm = document.getElementById("ballot");
 if (ballotForm) setUpDraft(ballotForm);
 const sessionBox = document.getElementById("session");
 if (sessionBox) setUpSession(sessionBox);
-document.querySelectorAll('form[action$="/logout"]').forEach((form) => {
-  form.addEventListener("submit", () => forgetDrafts(null));
-});

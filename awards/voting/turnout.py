@@ -4,6 +4,7 @@ helps) or never activated it (only a new code helps), so the two are kept apart.
 from one nominee of a ranked category does not vote in that category at all: turnout names them,
 so that staff know why (they still count in the categories they do vote in)."""
 
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from awards.models import (
     Juror,
     Panel,
     Participation,
+    RoundConfig,
     RoundEligibility,
     RoundNominee,
     RoundRecusal,
@@ -108,7 +110,17 @@ async def turnout(session: AsyncSession, round_id: int, season_id: int) -> Turno
 
 
 async def ranked_recusals(session: AsyncSession, round_id: int) -> list[RankedRecusal]:
-    """Jurors recused (as the round froze it) from a nominee of a ranked category."""
+    """Jurors recused (as the round froze it) from a nominee of a category the round ranks:
+    by the method frozen in its configuration, which a final may set otherwise than the
+    catalogue (an approval category ranked in the final)."""
+    document = await session.scalar(
+        select(RoundConfig.document).where(RoundConfig.round_id == round_id)
+    )
+    if document is None:
+        return []  # not opened: no recusal is frozen yet
+    ranked = sorted(
+        frozen["id"] for frozen in json.loads(document)["categories"] if frozen["method"] in RANKED
+    )
     rows = await session.execute(
         select(Juror, Category.name)
         .join(RoundRecusal, RoundRecusal.juror_id == Juror.id)
@@ -118,7 +130,7 @@ async def ranked_recusals(session: AsyncSession, round_id: int) -> list[RankedRe
             & (RoundNominee.nominee_id == RoundRecusal.nominee_id),
         )
         .join(Category, Category.id == RoundNominee.category_id)
-        .where(RoundRecusal.round_id == round_id, Category.method.in_(sorted(RANKED)))
+        .where(RoundRecusal.round_id == round_id, Category.code.in_(ranked))
         .order_by(Juror.name, Juror.id, Category.position, Category.id)
     )
     found: dict[int, RankedRecusal] = {}
