@@ -24,6 +24,7 @@ from awards.models import Round, RoundCategory, RoundNominee, Season
 from awards.settings import Settings
 from awards.voting import lifecycle, round_categories, rounds, sealed_files, shortlist
 from awards.voting.shortlist import TIE_CHOICES, Entry, Proposal
+from ballots.public import shown_level
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,10 @@ async def review(db: Database, source_id: int, settings: Settings) -> Review:
             "nominees": category.nominees,
         }
         known = categories[category.id]
-        proposals.append((known.id, shortlist.propose(config, result, known.shortlist_size)))
+        # What the public results page may show of it: staff see no more of anyone's vote.
+        level = shown_level(category.disclosure, result["valid"], settings.small_jury_threshold)
+        proposal = shortlist.propose(config, result, known.shortlist_size, level)
+        proposals.append((known.id, proposal))
     return Review(source, proposals)
 
 
@@ -63,7 +67,8 @@ async def source_ranking(
     db: Database, final: Round, category_id: int, settings: Settings
 ) -> dict[int, Entry]:
     """{nominee id: its entry in the nomination round's ranking} for a final's category, so that
-    staff adding a nominee back see who came next; empty for a final not made from a shortlist."""
+    staff adding a nominee back see who came next, as far as the review shows it (`review`);
+    empty for a final not made from a shortlist."""
     if final.source_round_id is None:
         return {}
     found = await review(db, final.source_round_id, settings)

@@ -36,7 +36,7 @@ class RoundCategoryController(Controller):
         # Read from the sealed files, outside any transaction: a large record takes seconds.
         ranked = await finals.source_ranking(db, context["round"], category_id, settings)
         context["ranked"] = ranked
-        context["page"] = context["page"].by_place({n: e.rank for n, e in ranked.items()})
+        context["page"] = context["page"].by_place({n: e.place for n, e in ranked.items()})
         return Template("rounds/category.html", context=context)
 
     @post("/settings", name="round.category.settings")

@@ -12,13 +12,22 @@ import json
 import re
 import subprocess
 import sys
+from dataclasses import replace
 
+import pytest
 from sqlalchemy import select, update
 
 from awards.audit import Action
 from awards.models import AuditEvent, Category, Round, RoundNominee
 from awards.voting.rounds import nominee_id_of
 from tests.factories import Browser, build_election, juror_login, run_db, shown_once
+
+
+@pytest.fixture
+def settings(settings):
+    """A small-jury threshold of 4: these juries of 4 show their counts as their categories say
+    (what staff see below the threshold: tests/voting/test_shortlist_secrecy.py)."""
+    return replace(settings, small_jury_threshold=4)
 
 
 def _round(settings, round_id: int) -> Round:
