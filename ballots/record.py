@@ -1,4 +1,5 @@
-"""The election record (formats 1 and 2) and the results document (docs/election-record.md).
+"""The election record (formats 1 and 2) and the results document (results formats 1 and 2: 2 is
+1 with a salt), docs/election-record.md.
 
 Reading is strict (`ballots.schema` says what each field must be) and keeps the record as plain
 dataclasses; writing produces canonical JSON bytes, so that the same record always gives the

@@ -4,8 +4,8 @@ Every check of the spec (docs/election-record.md), each failure named by where (
 tracker) and what: the record's format (strict reading, `ballots.schema`), ballots sorted by
 tracker and trackers unique, every ballot valid, counts (ballots = participants <= eligible
 jurors, recusals within participants), Merkle roots, the seed against its published hash, in
-format 2 the configuration published at opening, the results' hash of the record, and the
-whole tally.
+format 2 the configuration published at opening, the results' hash of the record and (results
+format 2) their salt, and the whole tally.
 
 `check_record` is the record's checks on their own (the service runs them before it seals a
 round); `check_ballots` those the count depends on (the tally runs them before counting).
