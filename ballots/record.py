@@ -1,4 +1,5 @@
-"""The election record (formats 1 and 2) and the results document (docs/election-record.md).
+"""The election record (formats 1 and 2) and the results document (results formats 1 and 2: 2 is
+1 with a salt), docs/election-record.md.
 
 Reading is strict (`ballots.schema` says what each field must be) and keeps the record as plain
 dataclasses; writing produces canonical JSON bytes, so that the same record always gives the
@@ -19,7 +20,17 @@ from ballots.leaves import category_leaves
 from ballots.merkle import merkle_root
 from ballots.schema import FORMAT_1, FORMAT_2, SETTINGS, record_problems
 
-RESULTS_FORMAT = "awards-results/1"
+RESULTS_FORMAT = "awards-results/2"
+RESULTS_FORMATS = ("awards-results/1", RESULTS_FORMAT)
+"""The results formats `verify` reads: format 1, made before the salt, is read without it."""
+SALT_PREFIX = b"awards-results-salt/1\n"
+
+
+def results_salt(record_data: bytes) -> str:
+    """The results document's salt: SHA-256 of a prefix and the record file's exact bytes. It
+    needs the whole record, with the random trackers of the categories the public record
+    withholds, so that the results' published hash cannot be searched for their ballots."""
+    return hashlib.sha256(SALT_PREFIX + record_data).hexdigest()
 
 
 class RecordError(ValueError):
@@ -87,6 +98,8 @@ class ElectionRecord:
     categories: list[CategoryRecord]
     sha256: str
     """SHA-256 of the file's exact bytes."""
+    salt: str
+    """`results_salt` of the file's exact bytes."""
     config: dict[str, Any] | None = None
     """Format 2: the configuration published when the round opened; None in format 1."""
 
@@ -138,6 +151,7 @@ def _parse_record(data: bytes) -> ElectionRecord:
         raw["round"],
         [_category(c) for c in raw["categories"]],
         hashlib.sha256(data).hexdigest(),
+        results_salt(data),
         raw["config"] if raw["format"] == FORMAT_2 else None,
     )
 

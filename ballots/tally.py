@@ -371,6 +371,7 @@ def _count(record: ElectionRecord) -> dict[str, Any]:
     return {
         "format": RESULTS_FORMAT,
         "record_sha256": record.sha256,
+        "salt": record.salt,
         "round": record.round_id,
         "categories": [count_category(c, record.seed).to_json() for c in record.categories],
     }

@@ -4,8 +4,8 @@ Every check of the spec (docs/election-record.md), each failure named by where (
 tracker) and what: the record's format (strict reading, `ballots.schema`), ballots sorted by
 tracker and trackers unique, every ballot valid, counts (ballots = participants <= eligible
 jurors, recusals within participants), Merkle roots, the seed against its published hash, in
-format 2 the configuration published at opening, the results' hash of the record, and the
-whole tally.
+format 2 the configuration published at opening, the results' hash of the record and (results
+format 2) their salt, and the whole tally.
 
 `check_record` is the record's checks on their own (the service runs them before it seals a
 round); `check_ballots` those the count depends on (the tally runs them before counting).
@@ -22,6 +22,7 @@ from ballots.config import config_mismatches
 from ballots.content import plainly_valid, problem
 from ballots.record import (
     RESULTS_FORMAT,
+    RESULTS_FORMATS,
     CategoryRecord,
     ElectionRecord,
     RecordError,
@@ -47,6 +48,7 @@ class Check:
     MERKLE = "merkle"
     CONFIG = "config"
     RECORD_SHA256 = "record_sha256"
+    SALT = "salt"
     ROUND = "round"
     CATEGORIES = "categories"
     TALLY = "tally"
@@ -186,14 +188,17 @@ def _verify(record_bytes: bytes, results_bytes: bytes) -> list[Failure]:
         results = load_json(results_bytes, "results")
     except RecordError as exc:
         return [*failures, *(Failure(where, Check.FORMAT, what) for where, what in exc.problems)]
-    if type(results) is not dict or results.get("format") != RESULTS_FORMAT:
-        return [
-            *failures,
-            Failure("results", Check.FORMAT, f"not a results document of format {RESULTS_FORMAT}"),
-        ]
+    if type(results) is not dict or results.get("format") not in RESULTS_FORMATS:
+        formats = " or ".join(RESULTS_FORMATS)
+        return [*failures, Failure("results", Check.FORMAT, f"not a results document of {formats}")]
     if results.get("record_sha256") != record.sha256:
         failures.append(
             Failure("results", Check.RECORD_SHA256, "the results were not made from this record")
+        )
+    # Format 1 came before the salt: its seal, published already, is read as it was made.
+    if results["format"] == RESULTS_FORMAT and results.get("salt") != record.salt:
+        failures.append(
+            Failure("results", Check.SALT, "the salt is not the one this record's bytes give")
         )
     if results.get("round") != record.round_id:
         failures.append(Failure("results", Check.ROUND, "the results name another round"))

@@ -20,6 +20,7 @@ from tests.records import counted_both_ways, one_category_record
 EXAMPLE = DATA / "spec-example"
 RECORD = (EXAMPLE / "record-1.json").read_bytes()
 RESULTS = (EXAMPLE / "results-1.json").read_bytes()
+RESULTS_2 = (EXAMPLE / "results-2.json").read_bytes()
 
 
 def test_the_worked_example_counts_exactly():
@@ -32,8 +33,23 @@ def test_the_worked_example_counts_exactly():
     ]
 
 
+def test_the_worked_example_in_results_format_2():
+    """results-2.json is what `python -m ballots tally` makes of the record: the known answer
+    of format 1 (results-1.json) on every verified key, and the salt of the record's bytes."""
+    ours, theirs = json.loads(RESULTS_2), json.loads(RESULTS)
+    assert results_bytes(parse_record(RECORD)) == RESULTS_2
+    assert ours["format"] == "awards-results/2"
+    assert ours["salt"] == hashlib.sha256(b"awards-results-salt/1\n" + RECORD).hexdigest()
+    assert [{k: v for k, v in c.items() if k != "details"} for c in ours["categories"]] == theirs[
+        "categories"
+    ]
+    assert verify(RECORD, RESULTS_2) == []
+    salted = {**theirs, "format": "awards-results/2"}  # format 1's file, but claiming 2
+    assert [f.check for f in verify(RECORD, canonical_json(salted))] == ["salt"]
+
+
 def test_the_worked_example_verifies_and_counts_the_same_every_time():
-    assert verify(RECORD, RESULTS) == []
+    assert verify(RECORD, RESULTS) == []  # format 1, made before the salt, still verifies
     assert results_bytes(parse_record(RECORD)) == results_bytes(parse_record(RECORD))
     assert verify(RECORD, results_bytes(parse_record(RECORD))) == []
 

@@ -11,7 +11,7 @@ import pytest
 from ballots.canonical import canonical_json, sha256_hex
 from ballots.cli import main
 from ballots.public import check_public, public_document, verify_with_public
-from ballots.record import parse_record
+from ballots.record import parse_record, results_salt
 from ballots.tally import results_bytes
 from tests.results.sample import category, record_bytes
 
@@ -237,6 +237,12 @@ def test_the_worked_example():
         "winners",
     ]
     assert verify_with_public(record, results, public) == []
+    # The results are the tally's, byte for byte, salted; the public record names their hash
+    # and carries nothing else of them beyond each category's entry.
+    assert results == results_bytes(parse_record(record))
+    assert json.loads(results)["salt"] == results_salt(record)
+    assert json.loads(public)["results_sha256"] == sha256_hex(results)
+    assert b"salt" not in public
 
 
 def _paths(value, path=()):

@@ -57,6 +57,7 @@ CASES = [
     (Check.MERKLE, lambda r: _category(r).update(merkle_root="0" * 64), None, None),
     (Check.CONFIG, _format_2, None, None),
     (Check.RECORD_SHA256, None, lambda s: s.update(record_sha256="0" * 64), None),
+    (Check.SALT, None, lambda s: s.update(salt="0" * 64), None),
     (Check.ROUND, None, lambda s: s.update(round="other"), None),
     (Check.CATEGORIES, None, lambda s: s.update(categories=[]), None),
     (Check.TALLY, None, lambda s: s["categories"][0].update(winners=[]), None),
