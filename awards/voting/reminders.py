@@ -7,9 +7,8 @@ outside any transaction, so that no database lock waits for a mail server."""
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from zoneinfo import ZoneInfo
 
-from awards import audit, mail
+from awards import audit, i18n, mail
 from awards.audit import Action
 from awards.database import Database
 from awards.errors import Conflict
@@ -50,9 +49,12 @@ def _when(closes_at: datetime | None, zone: str) -> tuple[str, str]:
     """The closing time as the e-mail says it, in Chinese and in English."""
     if closes_at is None:
         return "投票截止前", "before voting closes"
-    local = closes_at.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
-    zh_zone = "北京时间" if zone == "Asia/Shanghai" else zone
-    return f"{zh_zone} {local} 前", f"by {local} ({zone})"
+    # The zone named as people say it (北京时间 / Beijing time), as every page and letter does.
+    with i18n.speaking("zh_CN"):
+        zh = i18n.local_time(closes_at, zone)
+    with i18n.speaking("en"):
+        en = i18n.local_time(closes_at, zone)
+    return f"{zh} 前", f"by {en}"
 
 
 def reminder_message(

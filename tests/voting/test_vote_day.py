@@ -186,6 +186,8 @@ def test_a_reminder_says_when_voting_closes_and_nothing_secret(settings, staff_u
     body = messages[0].get_payload(decode=True).decode()
     assert "终评" in body
     assert "北京时间" in body
+    assert "Beijing time" in body  # the English part names the zone as people say it too
+    assert "Asia/Shanghai" not in body
     assert "/juror/login" in body
 
 
