@@ -79,7 +79,7 @@ def build(settings: Settings, nominees: int) -> tuple[int, str]:
     from awards.catalogue import nominees as nominee_rules
     from awards.jury import jurors
     from awards.models.base import utcnow
-    from awards.voting import opening, rounds
+    from awards.voting import opening, round_categories, rounds
 
     password_hash = Passwords(settings.argon2, 1).hash_sync(JUROR_PASSWORD)
 
@@ -113,7 +113,7 @@ def build(settings: Settings, nominees: int) -> tuple[int, str]:
         round_ = await rounds.create_round(
             s, season, rounds.RoundForm("nomination", "提名", "nomination"), "b"
         )
-        await opening.set_categories(s, round_, made, "b")
+        await round_categories.set_categories(s, round_, made, "b")
         await opening.open_round(s, round_, utcnow(), "b")
         return round_.id, juror.email
 

@@ -56,7 +56,7 @@ from awards.jury import jurors as roster
 from awards.models import Drama
 from awards.models.base import utcnow
 from awards.settings import Argon2Params, Settings
-from awards.voting import casting, opening, sealed_files
+from awards.voting import casting, opening, round_categories, sealed_files
 from awards.voting import rounds as round_domain
 from awards.voting.ballot_sheets import BallotCategory, load_sheet
 from ballots.content import ABSTAIN, RANKED
@@ -172,12 +172,12 @@ async def build_round(
         juror = await roster.save_juror(s, season, form, "bench")
         if i % 20 == 7:  # a few conflicts of interest, so the record carries recusals
             company = f"出品公司{(i // 20) % COMPANIES}"
-            await conflicts.declare(s, juror, company=company, role="监制")
+            await conflicts.declare(s, juror.id, company=company, role="监制")
         juror_ids.append(juror.id)
     round_ = await round_domain.create_round(
         s, season, round_domain.RoundForm(ROUND, "提名评选", "nomination"), "bench"
     )
-    await opening.set_categories(s, round_, category_ids, "bench")
+    await round_categories.set_categories(s, round_, category_ids, "bench")
     await opening.open_round(s, round_, utcnow(), "bench")
     return round_.id, juror_ids
 
@@ -272,7 +272,9 @@ async def close_while_probed(
         await asyncio.sleep(BASELINE_SECONDS)
         cpu_before = cpu_seconds(server_pid)
         started = time.perf_counter()
-        answer = await staff.post(f"/staff/rounds/{round_id}/close", data={"_csrf_token": token})
+        answer = await staff.post(
+            f"/staff/rounds/{round_id}/close", data={"_csrf_token": token, "confirm": "yes"}
+        )
         ended = time.perf_counter()
         server_cpu = cpu_seconds(server_pid) - cpu_before
         await asyncio.sleep(AFTER_SECONDS)
@@ -332,7 +334,7 @@ def one_run(args: argparse.Namespace, run: int) -> dict[str, Any]:
                 close_while_probed(server.url, round_id, args.probe, server.process.pid)
             )
         closed = run_db(settings, lambda s: round_domain.get_round(s, round_id), write=False)
-        record_file, results_file = sealed_files.round_paths(var / "records", closed)
+        record_file, results_file, _public = sealed_files.paths(var / "records", closed.record_file)
         if figures["close_status"] != 303 or not figures["shown_closed"]:
             raise SystemExit(
                 f"the close failed: {figures['close_status']} {figures['location']}; "
