@@ -3,6 +3,7 @@
 import csv
 import hashlib
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -227,7 +228,7 @@ def test_turnout_shows_names_only_and_exports_reminders(staff, second_browser, s
         == 200
     )
     page = staff.get(f"/staff/rounds/{election.round_id}/turnout").text
-    assert "3 人中已有 1 人投票" in page
+    assert re.search(r"<h2>[^<]+：3 人中已有 1 人投票（33%）</h2>", page)  # full-width in Chinese
     voted = page.split('class="voted"')[1].split("</ul>")[0]
     assert "评委001" in voted
     assert "评委000" not in voted
