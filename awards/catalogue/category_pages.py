@@ -54,14 +54,17 @@ class CategoryController(Controller):
     @get("/seasons/{season_id:int}/categories/new", name="category.new")
     async def new_category(self, season_id: PathId, session: Session) -> Template:
         season = await seasons.get_season(session, season_id)
+        choices = await _choices(session, season.id)
+        # A season with one panel: that panel votes in the new category unless staff untick it.
+        only = [p.code for p in choices["panels"]] if len(choices["panels"]) == 1 else []
         return Template(
             "categories/edit.html",
             context={
                 "season": season,
                 "category": None,
-                "values": NEW_CATEGORY,
+                "values": {**NEW_CATEGORY, "panels": only},
                 "errors": {},
-                **await _choices(session, season.id),
+                **choices,
             },
         )
 

@@ -339,3 +339,22 @@ def test_unknown_pages_answer_a_readable_404(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "页面不存在。" in response.text
+
+
+def test_a_new_category_takes_the_seasons_only_panel_unless_told(staff, settings, season):
+    """Found by the staff-flow browser test: with one panel, a new category had no one voting in
+    it until staff noticed the unticked box (the check before opening caught it, late)."""
+    from awards.models import Panel
+
+    def add_panel(code):
+        async def work(s):
+            s.add(Panel(season_id=season.id, code=code, name=f"评审组 {code}"))
+
+        run_db(settings, work)
+
+    add_panel("main")
+    page = staff.get(f"/staff/seasons/{season.id}/categories/new").text
+    assert re.search(r'name="panels" value="main" checked', page)
+    add_panel("second")  # with two, staff choose: nothing is ticked for them
+    page = staff.get(f"/staff/seasons/{season.id}/categories/new").text
+    assert not re.search(r'name="panels" value="\w+" checked', page)
