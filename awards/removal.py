@@ -9,6 +9,7 @@ the removed row held.
 
 from collections.abc import Sequence
 from functools import reduce
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +43,14 @@ def _refuse(what: Message, reasons: Sequence[Message]) -> None:
         raise Conflict("%(what)s cannot be removed: %(reasons)s.", what=what, reasons=joined)
 
 
+async def _audited_removal(session: AsyncSession, row: Any, action: str, actor: str) -> None:
+    """The row as it was goes into the audit log, then the row goes."""
+    await audit.record_change(
+        session, row, audit.snapshot(row), actor=actor, action=action, removed=True
+    )
+    await session.delete(row)
+
+
 async def _count(session: AsyncSession, *where: ColumnElement[bool]) -> int:
     return await session.scalar(select(func.count()).where(*where)) or 0
 
@@ -59,15 +68,7 @@ async def remove_season(session: AsyncSession, season: Season, actor: str) -> No
     ]
     what = Message("Season “%(name)s”", name=season.name)
     _refuse(what, [Message(text, n=n) for n, text in counts if n])
-    await audit.record_change(
-        session,
-        season,
-        audit.snapshot(season),
-        actor=actor,
-        action=Action.SEASON_REMOVED,
-        removed=True,
-    )
-    await session.delete(season)
+    await _audited_removal(session, season, Action.SEASON_REMOVED, actor)
 
 
 async def remove_category(session: AsyncSession, category: Category, actor: str) -> None:
@@ -85,16 +86,9 @@ async def remove_category(session: AsyncSession, category: Category, actor: str)
     if rounds:
         reasons.append(Message("it is in round %(rounds)s", rounds="、".join(rounds)))
     _refuse(Message("Category “%(name)s”", name=category.name), reasons)
-    await audit.record_change(
-        session,
-        category,
-        audit.snapshot(category),
-        actor=actor,
-        action=Action.CATEGORY_REMOVED,
-        removed=True,
-    )
+    # Its panel links first: the category's own delete is flushed with the next statement.
     await session.execute(delete(category_panel).where(category_panel.c.category_id == category.id))
-    await session.delete(category)
+    await _audited_removal(session, category, Action.CATEGORY_REMOVED, actor)
     await ensure_schedules_hold(session, category.season_id)
 
 
@@ -107,15 +101,7 @@ async def remove_panel(session: AsyncSession, panel: Panel, actor: str) -> None:
     if categories:
         reasons.append(Message("categories are voted on by it (%(n)s)", n=categories))
     _refuse(Message("Panel “%(name)s”", name=panel.name), reasons)
-    await audit.record_change(
-        session,
-        panel,
-        audit.snapshot(panel),
-        actor=actor,
-        action=Action.PANEL_REMOVED,
-        removed=True,
-    )
-    await session.delete(panel)
+    await _audited_removal(session, panel, Action.PANEL_REMOVED, actor)
 
 
 async def remove_juror(session: AsyncSession, season: Season, juror_id: int, actor: str) -> bool:
