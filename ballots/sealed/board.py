@@ -1,0 +1,96 @@
+"""The board: every encrypted ballot cast in a sealed round, by category, under its tracker
+(the spec's "The board").
+
+An entry is what the ballot box stores while the round is open and what the board publishes
+after the close: the tracker, the ballot (one ciphertext per part of the category's layout) and a
+proof that whoever made it knows the randomness of every ciphertext, bound to the round, the
+category and the tracker, so that an entry copied to another place fails. The board commits to a
+category's entries with the same Merkle tree as a record commits to its ballots.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ballots.canonical import canonical_json
+from ballots.merkle import merkle_root
+from ballots.sealed.elgamal import Ciphertext, encrypt, vector_from_json, vector_to_json
+from ballots.sealed.encoding import Layout, encode
+from ballots.sealed.group import NotAPoint, Point, random_scalar
+from ballots.sealed.proofs import VectorProof, knows_all, prove_knowledge_all
+
+BALLOT_DOMAIN = "awards-sealed/1/ballot"
+
+
+@dataclass(frozen=True)
+class Entry:
+    tracker: str
+    ballot: tuple[Ciphertext, ...]
+    proof: VectorProof
+
+    def sealed(self) -> dict[str, Any]:
+        """What the ballot box stores under the tracker."""
+        return {"ballot": vector_to_json(list(self.ballot)), "proof": self.proof.to_json()}
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tracker": self.tracker, **self.sealed()}
+
+    @classmethod
+    def from_json(cls, value: Any) -> "Entry":
+        """Strict: raises ValueError for anything but an entry of valid points and scalars."""
+        if not isinstance(value, dict) or set(value) != {"tracker", "ballot", "proof"}:
+            raise ValueError("an entry is exactly {tracker, ballot, proof}")
+        if not isinstance(value["tracker"], str):
+            raise ValueError("a tracker is a string")
+        return cls(
+            value["tracker"],
+            tuple(vector_from_json(value["ballot"])),
+            VectorProof.from_json(value["proof"]),
+        )
+
+
+def entry_context(round_context: dict[str, Any], category: str, tracker: str) -> dict[str, Any]:
+    return {**round_context, "category": category, "tracker": tracker}
+
+
+def seal(
+    key: Point,
+    lay: Layout,
+    content: dict[str, Any],
+    round_context: dict[str, Any],
+    category: str,
+    tracker: str,
+    rng: Callable[[], int] = random_scalar,
+) -> Entry:
+    """Encrypt a valid ballot content to the election key, with its proof."""
+    randomness = [rng() for _ in range(lay.width)]
+    ballot = tuple(
+        encrypt(key, point, r) for point, r in zip(encode(lay, content), randomness, strict=True)
+    )
+    proof = prove_knowledge_all(
+        BALLOT_DOMAIN, entry_context(round_context, category, tracker), randomness
+    )
+    return Entry(tracker, ballot, proof)
+
+
+def check_entry(round_context: dict[str, Any], category: str, width: int, entry: Entry) -> bool:
+    if len(entry.ballot) != width:
+        return False
+    try:
+        return knows_all(
+            BALLOT_DOMAIN,
+            entry_context(round_context, category, entry.tracker),
+            [c.a for c in entry.ballot],
+            entry.proof,
+        )
+    except NotAPoint:
+        return False
+
+
+def leaf(category: str, entry: dict[str, Any]) -> bytes:
+    return canonical_json({"category": category, **entry})
+
+
+def board_root(category: str, entries: Sequence[dict[str, Any]]) -> str:
+    """The Merkle root of a category's entries, in tracker order."""
+    return merkle_root([leaf(category, e) for e in entries])
