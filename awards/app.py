@@ -51,6 +51,7 @@ from awards.jury.roster_pages import JuryController
 from awards.notices import NoticeMiddleware
 from awards.results.public_pages import PublicController
 from awards.settings import TEMPLATES_DIR, Settings
+from awards.trustees.pages import TrusteeController
 from awards.voting import lifecycle
 from awards.voting.api import BallotApiController
 from awards.voting.ballot_pages import BallotController
@@ -257,6 +258,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     AuditController,
                     JuryController,
                     RoundController,
+                    TrusteeController,
                     ShortlistController,
                     RoundCategoryController,
                     TurnoutController,

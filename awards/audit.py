@@ -81,6 +81,10 @@ class Action:
     ROUND_LAPSED = "round.lapsed"  # the schedule found its voting window already passed
     ROUND_OPEN_FAILED = "round.open_failed"  # the schedule could not open it
     ROUND_CLOSE_FAILED = "round.close_failed"  # the schedule could not close it
+    ROUND_TRUSTEES_SET = "round.trustees_set"  # a draft made sealed (or plain again)
+    TRUSTEE_DOCUMENT_RECEIVED = "trustee.document_received"  # its phase and SHA-256
+    ROUND_KEY_MADE = "round.key_made"  # the trustees' ceremony checked: key and fingerprint
+    ROUND_BOX_SEALED = "round.box_sealed"  # a sealed round's board and first mix, at close
     STAFF_CREATED = "staff.created"
     STAFF_CODE_ISSUED = "staff.code_issued"  # a one-time code to set the password with
     STAFF_ACTIVATED = "staff.activated"  # the staff member chose a password with that code

@@ -26,7 +26,7 @@ from ballots.canonical import canonical_json, gc_paused, sha256_hex
 from ballots.public import check_public, verify_with_public
 from ballots.record import ElectionRecord, RecordError, parse_record
 from ballots.tally import count
-from ballots.verify import Failure, check_ballots
+from ballots.verify import Check, Failure, check_ballots
 from ballots.verify import verify as verify_files
 
 _RED, _PLAIN = "\x1b[31m", "\x1b[0m"
@@ -106,18 +106,49 @@ def tally(record_path: str, out: str | None = None) -> int:
     return 0
 
 
-def verify(record_path: str, results_path: str, public_path: str | None = None) -> int:
+def verify(
+    record_path: str,
+    results_path: str,
+    public_path: str | None = None,
+    annex_path: str | None = None,
+) -> int:
     """Every check of the spec on a record and its results; with `public_path`, also that the
-    public record is exactly what they give."""
+    public record is exactly what they give; with `annex_path`, that a sealed round's record
+    holds exactly the ballots its trustees decrypted from the box (`ballots.sealed.annex`:
+    this needs coincurve)."""
     record, results = _read(record_path), _read(results_path)
     public = _read(public_path) if public_path is not None else b""
-    if record is None or results is None or public is None:
+    annex = _read(annex_path) if annex_path is not None else b""
+    if record is None or results is None or public is None or annex is None:
         return 2
     if public_path is None:
         failures = verify_files(record, results)
     else:
         failures = verify_with_public(record, results, public)
+    if annex_path is not None:
+        failures += _annex_failures(record, annex)
+    elif b'"sealed":' in record and _is_sealed(record):
+        print("this record is of a sealed round: give --annex FILE to check its decryption")
     return _verdict(failures)
+
+
+def _is_sealed(data: bytes) -> bool:
+    try:
+        return isinstance(parse_record(data).round.get("sealed"), dict)
+    except RecordError:
+        return False
+
+
+def _annex_failures(record_bytes: bytes, annex: bytes) -> list[Failure]:
+    try:
+        from ballots.sealed.annex import verify_annex  # noqa: PLC0415 (needs coincurve)
+    except ImportError:
+        return [Failure("annex", Check.SEALED, "checking an annex needs coincurve installed")]
+    try:
+        record = parse_record(record_bytes)
+    except RecordError:
+        return []  # its problems are the record's failures already
+    return [Failure(where, Check.SEALED, what) for where, what in verify_annex(record, annex)]
 
 
 def verify_public(public_path: str) -> int:
@@ -170,6 +201,12 @@ def build_parser() -> argparse.ArgumentParser:
     checking.add_argument("--record", metavar="FILE", help="the election record")
     checking.add_argument("--results", metavar="FILE", help="its results")
     checking.add_argument("--public", metavar="FILE", help="the public record")
+    checking.add_argument(
+        "--annex", metavar="FILE", help="a sealed round's annex: its box, mixes and decryptions"
+    )
+    from ballots.trustee import add_parser  # noqa: PLC0415 (its own imports are lazy too)
+
+    add_parser(sub)
     return parser
 
 
@@ -178,8 +215,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "tally":
         return tally(args.record, args.out)
+    if args.command == "trustee":
+        from ballots.trustee import run  # noqa: PLC0415 (needs coincurve and PyNaCl)
+
+        return run(args)
     if args.record is None and args.results is None and args.public is not None:
         return verify_public(args.public)
     if args.record is None or args.results is None:
         parser.error("verify needs --record and --results (the auditor's), or --public alone")
-    return verify(args.record, args.results, args.public)
+    return verify(args.record, args.results, args.public, args.annex)

@@ -53,6 +53,7 @@ class Check:
     CATEGORIES = "categories"
     TALLY = "tally"
     PUBLIC = "public"
+    SEALED = "sealed"
 
 
 CHECKS = frozenset(v for k, v in vars(Check).items() if k.isupper())

@@ -29,6 +29,7 @@ from awards.models.staff import (
     StaffUser,
     WebSession,
 )
+from awards.models.trustees import RoundBoard, RoundMix, Trustee
 
 __all__ = [
     "ActivationCode",
@@ -47,15 +48,18 @@ __all__ = [
     "PendingLogin",
     "RecusalDecision",
     "Round",
+    "RoundBoard",
     "RoundCategory",
     "RoundConfig",
     "RoundEligibility",
+    "RoundMix",
     "RoundNominee",
     "RoundRecusal",
     "Season",
     "StaffActivationCode",
     "StaffRecoveryCode",
     "StaffUser",
+    "Trustee",
     "WebSession",
     "category_panel",
     "juror_panel",

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from awards.models.base import SECRET, Base
 
 ROUND_KINDS = ("nomination", "final")
-ROUND_STATES = ("draft", "scheduled", "lapsed", "open", "closed")
+ROUND_STATES = ("draft", "scheduled", "lapsed", "open", "counting", "closed")
 """`lapsed`: scheduled, but the schedule could not open it (its window passed first, or opening
 failed); staff schedule it again."""
 
@@ -53,6 +53,15 @@ class Round(Base):
     record_file: Mapped[str | None] = mapped_column(String(200))
     """The sealed files' common stem in the records folder, fixed at close
     (`<stem>.record.json`, `<stem>.results.json`): no later edit of a code moves them."""
+    trustee_threshold: Mapped[int | None]
+    """A sealed round (`awards.trustees`): how many of its trustees must take part to decrypt.
+    None: a plain round."""
+    election_key: Mapped[str | None] = mapped_column(String(66))
+    """A sealed round: the election key its trustees made, set when their ceremony checks."""
+    key_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    """...and its fingerprint, on the manifest from opening; every trustee confirmed it."""
+    board_sha256: Mapped[str | None] = mapped_column(String(64))
+    """A sealed round: SHA-256 of its board, sealed at close."""
     schedule_problem: Mapped[str | None] = mapped_column(Text)
     """Why the schedule could not open or close the round (JSON: message id and parameters),
     shown to staff; the schedule leaves the round alone until staff act."""

@@ -32,8 +32,9 @@ from awards.models import (
     RoundEligibility,
     RoundRecusal,
 )
+from awards.trustees.box import Box, box
 from awards.voting import lifecycle
-from awards.voting.rounds import nominee_id_of
+from awards.voting.rounds import nominee_id_of, nominee_key
 from ballots.content import BallotRules
 
 _T = TypeVar("_T")
@@ -132,6 +133,8 @@ class BallotSheet:
     recused: list[RecusedCategory] = field(default_factory=list)
     shown: list[BallotCategory | RecusedCategory] = field(default_factory=list)
     """Both, in the round's order: what the ballot page shows."""
+    box: Box | None = None
+    """A sealed round's: casting stores only the encryption of each ballot."""
 
 
 def _juror_order(
@@ -180,11 +183,15 @@ class CategorySnapshot:
 class _FrozenRound:
     categories: dict[int, CategorySnapshot]
     nominees: dict[int, list[tuple[int, BallotNominee]]]  # category -> (nominee id, card)
+    box: Box | None = None
+    """A sealed round's encrypted box: what casting encrypts to."""
 
 
 # A round's configuration never changes once opened, so each process reads it once.
 _frozen: dict[tuple[int, str], _FrozenRound] = {}
 _CONFIG = select(RoundConfig.document).where(RoundConfig.round_id == bindparam("round_id"))
+_SEALED = select(Round.election_key).where(Round.id == bindparam("round_id"))
+_RECUSED = select(RoundRecusal.nominee_id).where(RoundRecusal.round_id == bindparam("round_id"))
 _CATEGORY_IDS = (
     select(Category.code, Category.id)
     .join(RoundCategory, RoundCategory.category_id == Category.id)
@@ -199,9 +206,13 @@ def _frozen_round(connection: Connection, round_: RoundHead) -> _FrozenRound:
     if key not in _frozen:
         params = {"round_id": round_.id}
         config = json.loads(connection.execute(_CONFIG, params).scalar_one())
-        _frozen[key] = _read_frozen(
+        frozen = _read_frozen(
             config, dict(connection.execute(_CATEGORY_IDS, params).tuples().all())
         )
+        if election_key := connection.execute(_SEALED, params).scalar_one():
+            recused = {nominee_key(n) for n in connection.scalars(_RECUSED, params)}
+            frozen = replace(frozen, box=box(config, election_key, recused))
+        _frozen[key] = frozen
     return _frozen[key]
 
 
@@ -249,7 +260,7 @@ def ballot_sheet(
     params = {"round_id": round_.id, "juror_id": juror_id}
     eligible = set(connection.scalars(_ELIGIBLE, params))
     recusals = {n: shown_reason(r) for n, r in connection.execute(_RECUSALS, params).tuples()}
-    sheet = BallotSheet(round_)
+    sheet = BallotSheet(round_, box=frozen.box)
     for category in frozen.categories.values():
         if category.id not in eligible:
             # Opening froze recusals only for jurors of the category's panels.

@@ -31,6 +31,7 @@ from awards.errors import Conflict, DomainError, NotAllowed
 from awards.forms import Fields, parse_integer
 from awards.i18n import N_, Message
 from awards.models import Ballot, Participation
+from awards.trustees.box import seal_contents
 from awards.voting import trackers as tracking
 from awards.voting.ballot_sheets import BallotCategory, BallotSheet, ensure_open, round_head
 from ballots.canonical import canonical_json
@@ -204,6 +205,18 @@ def _explain(found: Problem, item: BallotCategory) -> Message:
             return Message("This ballot is not valid.")
 
 
+def _stored(
+    sheet: BallotSheet, contents: Mapping[int, Mapping[str, Any]], trackers: Mapping[int, str]
+) -> dict[int, str]:
+    """What the box keeps of each checked ballot: its canonical JSON in a plain round; in a
+    sealed round only its encryption (`awards.trustees.box`), so the plaintext is never
+    written."""
+    if sheet.box is None:
+        return {c: canonical_json(dict(content)).decode() for c, content in contents.items()}
+    codes = {item.category.id: item.category.code for item in sheet.categories}
+    return seal_contents(sheet.box, codes, contents, trackers)
+
+
 @dataclass(frozen=True)
 class Cast:
     trackers: dict[int, str]
@@ -242,13 +255,8 @@ def cast(
     connection.execute(
         _BALLOTS,
         [
-            {
-                "tracker": trackers[c],
-                "round_id": round_id,
-                "category_id": c,
-                "content": canonical_json(dict(content)).decode(),
-            }
-            for c, content in contents.items()
+            {"tracker": trackers[c], "round_id": round_id, "category_id": c, "content": stored}
+            for c, stored in _stored(sheet, contents, trackers).items()
         ],
     )
     return Cast(dict(trackers), again=False)

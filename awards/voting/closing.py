@@ -15,13 +15,15 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from awards import audit
 from awards.audit import Action
 from awards.database import Database
 from awards.models import Round
 from awards.settings import Settings
-from awards.voting import rounds, scrubbing, sealed_files, sealing
+from awards.trustees import counting
+from awards.voting import lifecycle, rounds, scrubbing, sealed_files, sealing
 
 logger = logging.getLogger(__name__)
 
@@ -29,29 +31,63 @@ logger = logging.getLogger(__name__)
 async def close(
     db: Database, round_id: int, now: datetime, actor: str, settings: Settings
 ) -> Round:
+    """Close the round and seal its record; a sealed round's box instead, for its trustees
+    (its record is sealed by `count`)."""
     created: list[Path] = []
     try:
         async with db.transaction() as session:
             round_ = await rounds.get_round(session, round_id, lock=True)
             await rounds.close_round(session, round_, now, actor)
-            before = audit.snapshot(round_)
-            await sealing.seal(
-                session,
-                round_,
-                settings.timezone,
-                settings.records_dir,
-                created,
-                settings.small_jury_threshold,
-            )
-            await audit.record_change(
-                session, round_, before, actor=actor, action=Action.ROUND_SEALED
-            )
+            if round_.trustee_threshold:
+                await counting.seal_box(session, round_, actor)
+            else:
+                await _seal(session, round_, settings, created, actor)
     except BaseException:
         if created and not await _carries_seal(db, round_id, created, settings.records_dir):
             for path in created:
                 path.unlink(missing_ok=True)
         raise
     return round_
+
+
+async def count(
+    db: Database, round_id: int, now: datetime, actor: str, settings: Settings
+) -> Round:
+    """A sealed round: open its box with the trustees' decryptions and seal its record."""
+    created: list[Path] = []
+    try:
+        async with db.transaction() as session:
+            round_ = await rounds.get_round(session, round_id, lock=True)
+            opened = await counting.opened(session, round_)
+            lifecycle.move(round_, "count")
+            await _seal(session, round_, settings, created, actor, opened)
+    except BaseException:
+        if created and not await _carries_seal(db, round_id, created, settings.records_dir):
+            for path in created:
+                path.unlink(missing_ok=True)
+        raise
+    return round_
+
+
+async def _seal(
+    session: AsyncSession,
+    round_: Round,
+    settings: Settings,
+    created: list[Path],
+    actor: str,
+    opened: sealing.Opened | None = None,
+) -> None:
+    before = audit.snapshot(round_)
+    await sealing.seal(
+        session,
+        round_,
+        settings.timezone,
+        settings.records_dir,
+        created,
+        settings.small_jury_threshold,
+        opened,
+    )
+    await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_SEALED)
 
 
 async def _carries_seal(db: Database, round_id: int, files: list[Path], records_dir: Path) -> bool:

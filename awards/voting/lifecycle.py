@@ -7,6 +7,9 @@ and the states it may start from. Nothing else assigns `Round.state`.
     lapse        scheduled                   lapsed    the schedule could not open it
     open         draft, scheduled, lapsed    open      by hand, or by the schedule at its time
     close        open                        closed    final
+    seal_box     open                        counting  a sealed round: voting over, the box
+                                                       sealed, its trustees to decrypt it
+    count        counting                    closed    the trustees' decryption counted
 
 A transition that may not start from the round's state changes nothing and says why (409).
 """
@@ -24,6 +27,7 @@ class State(StrEnum):
     SCHEDULED = "scheduled"
     LAPSED = "lapsed"
     OPEN = "open"
+    COUNTING = "counting"
     CLOSED = "closed"
 
 
@@ -32,13 +36,14 @@ LABELS = {
     State.SCHEDULED: N_("Scheduled"),
     State.LAPSED: N_("Lapsed"),
     State.OPEN: N_("Open"),
+    State.COUNTING: N_("Counting"),
     State.CLOSED: N_("Closed"),
 }
 
 # Before opening: what opening freezes (categories, nominees, jury) may still change.
 PREPARING = (State.DRAFT, State.SCHEDULED, State.LAPSED)
 # States in which a round is anyone's business beyond staff (jurors, the public pages).
-PUBLIC = (State.SCHEDULED, State.OPEN, State.CLOSED)
+PUBLIC = (State.SCHEDULED, State.OPEN, State.COUNTING, State.CLOSED)
 
 
 class IllegalTransition(Conflict):
@@ -72,6 +77,16 @@ TRANSITIONS = {
         (State.OPEN,),
         State.CLOSED,
         N_("The round is %(state)s: only an open round can be closed."),
+    ),
+    "seal_box": Transition(
+        (State.OPEN,),
+        State.COUNTING,
+        N_("The round is %(state)s: only an open round can be closed."),
+    ),
+    "count": Transition(
+        (State.COUNTING,),
+        State.CLOSED,
+        N_("The round is %(state)s: only a round awaiting its trustees can be counted."),
     ),
 }
 

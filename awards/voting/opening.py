@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from ballots.sealed.ceremony import CeremonyError
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -43,6 +44,7 @@ from awards.models import (
     category_panel,
     juror_panel,
 )
+from awards.trustees import ceremony as ceremonies
 from awards.voting import lifecycle
 from awards.voting.rounds import CategoryInRound, ScheduleForm, categories_in_round, nominee_key
 from ballots.canonical import canonical_json, sha256_hex
@@ -83,6 +85,9 @@ class OpeningPlan:
             )
         if not self.categories:
             found.append(Problem(N_("Add categories to the round before opening it."), {}))
+        if round_.trustee_threshold and not round_.election_key:
+            message = N_("The trustees' key ceremony is not complete: the round has no key yet.")
+            found.append(Problem(message, {}))
         for item in self.categories:
             named = {"name": item.category.name}
             if not item.nominees:
@@ -256,9 +261,14 @@ async def open_round(session: AsyncSession, round_: Round, now: datetime, actor:
     await _freeze(session, round_, found)
     document = config_document(found, round_)
     session.add(RoundConfig(round_id=round_.id, document=document.decode()))
-    seed = secrets.token_bytes(32)
-    round_.seed = seed.hex()
-    round_.seed_sha256 = hashlib.sha256(seed).hexdigest()
+    if round_.trustee_threshold:
+        # A sealed round's seed is the trustees' (their seed ciphertexts, decrypted at the
+        # count): the key ceremony, checked again now, must be for this very round.
+        await _ensure_ceremony(session, round_)
+    else:
+        seed = secrets.token_bytes(32)
+        round_.seed = seed.hex()
+        round_.seed_sha256 = hashlib.sha256(seed).hexdigest()
     round_.config_sha256 = sha256_hex(document)
     round_.eligible_jurors = len(set().union(*(item.eligible for item in found.categories)))
     lifecycle.move(round_, "open")
@@ -266,6 +276,22 @@ async def open_round(session: AsyncSession, round_: Round, now: datetime, actor:
     round_.audit_head_at_open = (await audit.head(session))[1]
     # The seed itself is a secret column: only its hash is in the event.
     await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_OPENED)
+
+
+async def _ensure_ceremony(session: AsyncSession, round_: Round) -> None:
+    try:
+        ceremony = await ceremonies.ceremony_of(session, round_)
+    except CeremonyError:
+        raise lifecycle.IllegalTransition(
+            N_(
+                "The trustees' key was made for another season or round code: run the key "
+                "ceremony again."
+            )
+        ) from None
+    if ceremony.fingerprint != round_.key_fingerprint:
+        raise lifecycle.IllegalTransition(
+            N_("The trustees' key has changed: open the round again.")
+        )
 
 
 async def ensure_schedules_hold(session: AsyncSession, season_id: int) -> None:

@@ -26,6 +26,7 @@ from awards.handlers import (
 from awards.i18n import Message, local_time
 from awards.models.base import utcnow
 from awards.results import publication
+from awards.trustees import ceremony
 from awards.voting import (
     closing,
     consequences,
@@ -194,6 +195,11 @@ class RoundController(Controller):
                 return await _closing_page(request, session, round_id)
         closed = await closing.close(db, round_id, utcnow(), request.user.name, settings)
         done = Message("Round “%(name)s” closed and sealed.", name=closed.name)
+        if closed.trustee_threshold:
+            done = Message(
+                "Round “%(name)s” closed: its encrypted box is sealed and awaits the trustees.",
+                name=closed.name,
+            )
         redirect = see_other(request, "round", round_id=round_id, done=done)
         redirect.background = BackgroundTask(closing.scrub_closed, db, utcnow(), request.user.name)
         return redirect
@@ -257,6 +263,13 @@ async def _context(session: AsyncSession, round_id: int, values: bool = True) ->
         else None,
         "first_closes_at": await extension.first_closing_time(session, round_id),
     }
+    named = await ceremony.trustees(session, round_id)
+    context["trustees"] = named
+    context["ceremony_phase"] = next(
+        (i for i, p in enumerate(ceremony.PHASES, 1) if any(getattr(t, p) is None for t in named)),
+        3,
+    )
+    context["decryptions"] = sum(1 for t in named if t.partial)
     # A final's categories may count otherwise than the catalogue says.
     context["in_round"] = await rounds.categories_in_round(session, round_id)
     context["counted_by"] = {c.id: c.method for c in context["in_round"]}

@@ -260,10 +260,13 @@ async def unschedule(session: AsyncSession, round_: Round, actor: str) -> None:
 
 
 async def close_round(session: AsyncSession, round_: Round, now: datetime, actor: str) -> None:
-    lifecycle.check(round_, "close")
+    """Close the round for voting: a plain round is then closed; a sealed round counting,
+    until its trustees decrypt its box (`awards.trustees.counting`)."""
+    transition = "seal_box" if round_.trustee_threshold else "close"
+    lifecycle.check(round_, transition)
     await rewrite_box(session, round_.id)
     before = audit.snapshot(round_)
-    lifecycle.move(round_, "close")
+    lifecycle.move(round_, transition)
     round_.closed_at, round_.schedule_problem = now, None
     await audit.record_change(session, round_, before, actor=actor, action=Action.ROUND_CLOSED)
     # The head after the close's own event, which therefore cannot name it: the seal does.

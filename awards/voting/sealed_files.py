@@ -41,6 +41,11 @@ def paths(records_dir: Path, file_stem: str) -> tuple[Path, Path, Path]:
     return record, results, public
 
 
+def annex_path(records_dir: Path, file_stem: str) -> Path:
+    """A sealed round's annex (`ballots.sealed.annex`), whose SHA-256 its record names."""
+    return records_dir / f"{file_stem}.annex.json"
+
+
 def write_new(path: Path, data: bytes) -> bool:
     """Write `path` durably unless it exists; True when this call created it. An existing file
     with other bytes is never replaced: that refuses the seal (Conflict)."""

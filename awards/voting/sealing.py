@@ -87,7 +87,22 @@ class RecordParts:
         return record_document(self.config["season"], self.round, categories, config=self.config)
 
 
-async def record_parts(session: AsyncSession, round_: Round, zone: str) -> RecordParts:
+@dataclass(frozen=True)
+class Opened:
+    """A sealed round's count: the ballots its trustees decrypted, by category code, each
+    `{"tracker", "content"}` with the content as JSON text (`awards.trustees.counting`), and
+    the annex that shows them to be the box's, with what the record names of it."""
+
+    ballots: dict[str, list[dict[str, Any]]]
+    annex: bytes
+    sealed: dict[str, Any]
+
+
+async def record_parts(
+    session: AsyncSession, round_: Round, zone: str, opened: Opened | None = None
+) -> RecordParts:
+    """`opened`: a sealed round's decrypted ballots, instead of its box (which holds only
+    ciphertexts)."""
     config = await frozen_config(session, round_.id)
     category_ids = dict(
         (
@@ -126,6 +141,8 @@ async def record_parts(session: AsyncSession, round_: Round, zone: str) -> Recor
         )
     ):
         boxes.setdefault(category_id, []).append({"tracker": tracker, "content": content})
+    if opened is not None:
+        boxes = {category_ids[code]: ballots for code, ballots in opened.ballots.items()}
     categories = []
     for frozen in config["categories"]:
         category_id = category_ids[frozen["id"]]
@@ -154,6 +171,8 @@ async def record_parts(session: AsyncSession, round_: Round, zone: str) -> Recor
         "audit_head_at_close": round_.audit_head_at_close,
         "config_sha256": round_.config_sha256,
     }
+    if opened is not None:
+        round_json["sealed"] = opened.sealed
     return RecordParts(config, round_json, categories)
 
 
@@ -182,9 +201,15 @@ class SealedPair:
 
 
 def _write_sealed(
-    parts: RecordParts, round_id: int, threshold: int, records_dir: Path, created: list[Path]
+    parts: RecordParts,
+    round_id: int,
+    threshold: int,
+    records_dir: Path,
+    created: list[Path],
+    annex: bytes | None,
 ) -> SealedPair:
-    """Build, count and check the record, then write the three files (in a worker thread)."""
+    """Build, count and check the record, then write the three files and a sealed round's
+    annex (in a worker thread)."""
     data = parts.document()
     record = parse_record(data)
     if failures := check_record(record):  # the results are then its count, by construction
@@ -199,8 +224,12 @@ def _write_sealed(
     record_sha256 = sha256_hex(data)
     file_stem = sealed_files.stem(round_id, record_sha256)
     records_dir.mkdir(parents=True, exist_ok=True)
-    files = sealed_files.paths(records_dir, file_stem)
-    for path, content in zip(files, (data, results, public), strict=True):
+    files = list(sealed_files.paths(records_dir, file_stem))
+    written = [data, results, public]
+    if annex is not None:
+        files.append(sealed_files.annex_path(records_dir, file_stem))
+        written.append(annex)
+    for path, content in zip(files, written, strict=True):
         if sealed_files.write_new(path, content):
             created.append(path)
     return SealedPair(file_stem, record_sha256, sha256_hex(results), sha256_hex(public))
@@ -213,13 +242,16 @@ async def seal(
     records_dir: Path,
     created: list[Path],
     threshold: int,
+    opened: Opened | None = None,
 ) -> None:
     """Write the record, its results and the public record (`threshold`: the small-jury
-    threshold); store the file stem and the three hashes on the round. Files this call creates
-    are appended to `created`, for the caller to remove should its transaction not commit."""
-    parts = await record_parts(session, round_, zone)
+    threshold), and a sealed round's annex; store the file stem and the three hashes on the
+    round. Files this call creates are appended to `created`, for the caller to remove should
+    its transaction not commit."""
+    parts = await record_parts(session, round_, zone, opened)
+    annex = opened.annex if opened else None
     work = asyncio.ensure_future(
-        asyncio.to_thread(_write_sealed, parts, round_.id, threshold, records_dir, created)
+        asyncio.to_thread(_write_sealed, parts, round_.id, threshold, records_dir, created, annex)
     )
     try:
         pair = await asyncio.shield(work)

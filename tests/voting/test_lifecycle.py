@@ -16,7 +16,8 @@ ALLOWED = {
     State.DRAFT: {"schedule", "open"},
     State.SCHEDULED: {"schedule", "unschedule", "lapse", "open"},
     State.LAPSED: {"schedule", "unschedule", "open"},
-    State.OPEN: {"close"},
+    State.OPEN: {"close", "seal_box"},
+    State.COUNTING: {"count"},
     State.CLOSED: set(),
 }
 
