@@ -336,3 +336,27 @@ def test_the_verifier_needs_no_nacl(three: Run) -> None:
     )
     assert result.stdout.strip() == three.confirmations[0]["fingerprint"]
     assert scalar_hex(three.keys[0]) not in documents
+
+
+def test_commitments_to_different_thresholds_are_refused(three: Run) -> None:
+    commitments, shares, confirmations = three.documents()
+    commitments[1]["threshold"] = 3
+    commitments[1]["coefficients"].append(_other_point())
+    with pytest.raises(CeremonyError) as refused:
+        check_ceremony(ROUND, commitments, shares, confirmations)
+    assert refused.value.problems == [
+        (i, f"its threshold is {t}") for i, t in [(1, 2), (2, 3), (3, 2)]
+    ]
+
+
+def test_seeds_that_cancel_out_are_refused(three: Run) -> None:
+    """The second parts of the seeds are under no proof: a crafted one can make their sum the
+    point at infinity, which has no encoding to fingerprint."""
+    commitments, shares, confirmations = three.documents()
+    others = total(Point.from_hex(shares[i]["seed"]["ciphertext"][1]) for i in (0, 2))
+    shares[1]["seed"]["ciphertext"][1] = (-others).hex()
+    with pytest.raises(CeremonyError) as refused:
+        check_ceremony(ROUND, commitments, shares, confirmations)
+    assert refused.value.problems == [
+        (None, "the commitments or the seeds sum to the point at infinity")
+    ]
