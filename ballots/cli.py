@@ -141,7 +141,7 @@ def _is_sealed(data: bytes) -> bool:
 
 def _annex_failures(record_bytes: bytes, annex: bytes) -> list[Failure]:
     try:
-        from ballots.sealed.annex import verify_annex  # noqa: PLC0415 (needs coincurve)
+        from ballots.sealed.annex import verify_annex
     except ImportError:
         return [Failure("annex", Check.SEALED, "checking an annex needs coincurve installed")]
     try:
@@ -204,7 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
     checking.add_argument(
         "--annex", metavar="FILE", help="a sealed round's annex: its box, mixes and decryptions"
     )
-    from ballots.trustee import add_parser  # noqa: PLC0415 (its own imports are lazy too)
+    from ballots.sealed.command import add_parser
 
     add_parser(sub)
     return parser
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "tally":
         return tally(args.record, args.out)
     if args.command == "trustee":
-        from ballots.trustee import run  # noqa: PLC0415 (needs coincurve and PyNaCl)
+        from ballots.sealed.command import run
 
         return run(args)
     if args.record is None and args.results is None and args.public is not None:

@@ -195,7 +195,7 @@ async def receive(
     """A trustee's mix or partial decryption, checked against the box as it stands; its kind
     ("mix" or "partial")."""
     _require_counting(round_)
-    kind = {MIX_FORMAT: "mix", PARTIAL_FORMAT: "partial"}.get(document.get("format"))
+    kind = {MIX_FORMAT: "mix", PARTIAL_FORMAT: "partial"}.get(str(document.get("format")))
     if kind is None:
         raise DocumentRefused(N_("After the close, only a trustee's mix or decryption is taken."))
     config = await frozen_config(session, round_.id)

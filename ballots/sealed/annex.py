@@ -338,9 +338,12 @@ def verify_annex(record: ElectionRecord, annex_bytes: bytes) -> list[tuple[str, 
     ceremony = annex.get("ceremony")
     if not isinstance(ceremony, dict):
         return [("annex", "ceremony is not an object")]
-    phases = [ceremony.get(k) for k in ("commitments", "shares", "confirmations")]
-    if not all(isinstance(p, list) for p in phases):
-        return [("annex", "the ceremony's documents are not lists")]
+    phases: list[list[Any]] = []
+    for key in ("commitments", "shares", "confirmations"):
+        listed = ceremony.get(key)
+        if not isinstance(listed, list):
+            return [("annex", "the ceremony's documents are not lists")]
+        phases.append(listed)
     mixes, partials = annex.get("mixes"), annex.get("partials")
     if not isinstance(mixes, list) or not isinstance(partials, list):
         return [("annex", "mixes and partials are lists")]

@@ -80,6 +80,7 @@ class Ceremony:
     verification_keys: tuple[Point, ...]  # trustee j's at index j - 1
     seed: Ciphertext  # the sum of the trustees' seed ciphertexts
     fingerprint: str
+    transcript: str  # transcript_sha256 of the commitments and shares
 
     @property
     def trustees(self) -> int:
@@ -95,13 +96,14 @@ class Ceremony:
             "verification_keys": [key.hex() for key in self.verification_keys],
             "seed": self.seed.to_json(),
             "fingerprint": self.fingerprint,
+            "transcript_sha256": self.transcript,
         }
 
     @classmethod
     def from_json(cls, value: Any) -> "Ceremony":
         """Raises ValueError unless the fields are well formed and give the fingerprint."""
         fields = {"context", "threshold", "trustees", "names", "election_key"}
-        fields |= {"verification_keys", "seed", "fingerprint"}
+        fields |= {"verification_keys", "seed", "fingerprint", "transcript_sha256"}
         if not isinstance(value, dict) or set(value) != fields:
             raise ValueError(f"a ceremony has exactly the fields {sorted(fields)}")
         names, keys = value["names"], value["verification_keys"]
@@ -121,6 +123,7 @@ class Ceremony:
             tuple(Point.from_hex(key) for key in keys),
             Ciphertext.from_json(value["seed"]),
             value["fingerprint"],
+            value["transcript_sha256"],
         )
         if ceremony.fingerprint != fingerprint(
             ceremony.context,
@@ -128,6 +131,7 @@ class Ceremony:
             ceremony.election_key,
             ceremony.verification_keys,
             ceremony.seed,
+            ceremony.transcript,
         ):
             raise ValueError("the fingerprint is not that of the ceremony's keys and seed")
         return ceremony
@@ -139,8 +143,12 @@ def fingerprint(
     election_key: Point,
     verification_keys: Sequence[Point],
     seed: Ciphertext,
+    transcript: str,
 ) -> str:
-    """What every trustee confirms and the round's manifest shows."""
+    """What every trustee confirms and the round's manifest shows. `transcript` (the hash of
+    the commitments and shares documents, `transcript_sha256`) binds every byte of the two
+    phases, those no proof covers too (names, box keys, the sealed shares), so that no part of
+    the published ceremony can be changed after the trustees confirmed it."""
     return sha256_hex(
         canonical_json(
             {
@@ -149,9 +157,15 @@ def fingerprint(
                 "election_key": election_key.hex(),
                 "verification_keys": [key.hex() for key in verification_keys],
                 "seed": seed.to_json(),
+                "transcript_sha256": transcript,
             }
         )
     )
+
+
+def transcript_sha256(commitments: Sequence[Any], shares: Sequence[Any]) -> str:
+    """SHA-256 of the canonical JSON of [commitments, shares], each list in trustee order."""
+    return sha256_hex(canonical_json([list(commitments), list(shares)]))
 
 
 def lagrange(indices: Sequence[int], j: int) -> int:
@@ -227,9 +241,12 @@ def public_parts(
         raise CeremonyError(
             [(None, "the commitments or the seeds sum to the point at infinity")]
         ) from None
-    fp = fingerprint(context, threshold, election_key, keys, seed)
+    transcript = transcript_sha256(commitments, shares)
+    fp = fingerprint(context, threshold, election_key, keys, seed, transcript)
     names = tuple(dealer.name for dealer in dealers)
-    return dealers, Ceremony(dict(context), threshold, names, election_key, keys, seed, fp)
+    return dealers, Ceremony(
+        dict(context), threshold, names, election_key, keys, seed, fp, transcript
+    )
 
 
 def checked_commitments(context: Mapping[str, Any], commitments: Sequence[Any]) -> list[Dealer]:

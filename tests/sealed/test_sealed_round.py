@@ -54,8 +54,14 @@ def ceremony(staff: Browser, round_id: int, code: str, keys: Path) -> None:
             out = keys / f"{step}-{n}.json"
             extra = ["--trustee", str(n)] if step == "begin" else []
             trustee(
-                step, "--ceremony", str(bundle), *extra, "--key", str(keys / f"t{n}.key"),
-                "--out", str(out),
+                step,
+                "--ceremony",
+                str(bundle),
+                *extra,
+                "--key",
+                str(keys / f"t{n}.key"),
+                "--out",
+                str(out),
             )
             upload(staff, round_id, out)
 
@@ -93,7 +99,8 @@ def test_a_sealed_round_from_its_trustees_to_a_verified_record(
     keys.mkdir()
     ceremony(staff, round_id, "final", keys)
     sealed = run_db(settings, lambda s: s.get(Round, round_id), write=False)
-    assert sealed.key_fingerprint and sealed.election_key
+    assert sealed.key_fingerprint
+    assert sealed.election_key
     assert staff.post(f"/staff/rounds/{round_id}/open", {"confirm": "yes"}).status_code == 303
     vote(client, election, round_id)
 
@@ -105,21 +112,34 @@ def test_a_sealed_round_from_its_trustees_to_a_verified_record(
 
     assert staff.post(f"/staff/rounds/{round_id}/close", {"confirm": "yes"}).status_code == 303
     counting = run_db(settings, lambda s: s.get(Round, round_id), write=False)
-    assert counting.state == "counting" and counting.record_file is None
+    assert counting.state == "counting"
+    assert counting.record_file is None
     box = download(staff, f"/staff/rounds/{round_id}/trustees/box.json", tmp_path / "box.json")
     for n in (3, 1):  # any two of the three
-        trustee("decrypt", "--box", str(box), "--key", str(keys / f"t{n}.key"),
-                "--out", str(tmp_path / f"partial-{n}.json"))
+        trustee(
+            "decrypt",
+            "--box",
+            str(box),
+            "--key",
+            str(keys / f"t{n}.key"),
+            "--out",
+            str(tmp_path / f"partial-{n}.json"),
+        )
         upload(staff, round_id, tmp_path / f"partial-{n}.json")
     assert staff.post(f"/staff/rounds/{round_id}/count", {"confirm": "yes"}).status_code == 303
 
     counted = run_db(settings, lambda s: s.get(Round, round_id), write=False)
     assert counted.state == "closed"
     stem = settings.records_dir / counted.record_file
-    record, results, annex = (Path(f"{stem}.{kind}.json") for kind in ("record", "results", "annex"))
-    assert ballots_main(
-        ["verify", "--record", str(record), "--results", str(results), "--annex", str(annex)]
-    ) == 0
+    record, results, annex = (
+        Path(f"{stem}.{kind}.json") for kind in ("record", "results", "annex")
+    )
+    assert (
+        ballots_main(
+            ["verify", "--record", str(record), "--results", str(results), "--annex", str(annex)]
+        )
+        == 0
+    )
     document = json.loads(record.read_bytes())
     assert document["round"]["sealed"]["decrypted_by"] == [1, 3]
     for category in document["categories"]:
