@@ -22,8 +22,8 @@ from typing import Any
 
 from ballots.sealed.elgamal import Ciphertext, reencrypt, vector_to_json
 from ballots.sealed.group import (
-    G,
     ORDER,
+    G,
     NotAPoint,
     Point,
     base,
