@@ -11,7 +11,9 @@ docs/sealed-annex.md, "The mixes":
   own randomness and the same permutation, so t4 and s4 become one per component (as Verificatum
   does for wide ciphertexts) while everything about the permutation stays as it is.
 
-A verifier sees only the inputs, the outputs, the key, the context and the proof. Every
+The responses are the paper's, s = ω - c x (checked as t = s G + c X), the opposite sign to
+ballots.sealed.proofs; openCHVote, by the same authors, has the same. A verifier sees only the
+inputs, the outputs, the key, the context and the proof. Every
 Fiat-Shamir challenge hashes the context, so a proof is valid for one category, mix and round.
 `rng` is the only source of randomness (the permutation too), so a test can pin it.
 """
@@ -197,12 +199,12 @@ def shuffle(
         t3=t3,
         t4=t4,
         t_hat=t_hat,
-        s1=(w1 + c * r_bar) % ORDER,
-        s2=(w2 + c * r_hat_sum) % ORDER,
-        s3=(w3 + c * r_tilde) % ORDER,
-        s4=tuple((w4[k] + c * r_prime[k]) % ORDER for k in range(width)),
-        s_hat=tuple((w_hat[i] + c * r_hat[i]) % ORDER for i in range(n)),
-        s_prime=tuple((w_prime[i] + c * u_out[i]) % ORDER for i in range(n)),
+        s1=(w1 - c * r_bar) % ORDER,
+        s2=(w2 - c * r_hat_sum) % ORDER,
+        s3=(w3 - c * r_tilde) % ORDER,
+        s4=tuple((w4[k] - c * r_prime[k]) % ORDER for k in range(width)),
+        s_hat=tuple((w_hat[i] - c * r_hat[i]) % ORDER for i in range(n)),
+        s_prime=tuple((w_prime[i] - c * u_out[i]) % ORDER for i in range(n)),
     )
     return outputs, proof
 
@@ -231,8 +233,6 @@ def check_shuffle(
     c = _challenge(
         context, statement, proof.chain, proof.t1, proof.t2, proof.t3, proof.t4, proof.t_hat
     )
-    minus_c = -c % ORDER
-
     u_product = 1
     for x in u:
         u_product = u_product * x % ORDER
@@ -245,12 +245,12 @@ def check_shuffle(
         return list(zip(proof.s_prime, points, strict=True))
 
     expected: list[tuple[Point, Point | None]] = [
-        (proof.t1, _combination([(minus_c, c_bar), (proof.s1, G)])),
-        (proof.t2, _combination([(minus_c, c_hat), (proof.s2, G)])),
-        (proof.t3, _combination([(minus_c, c_tilde), (proof.s3, G), *by_s_prime(hs)])),
+        (proof.t1, _combination([(c, c_bar), (proof.s1, G)])),
+        (proof.t2, _combination([(c, c_hat), (proof.s2, G)])),
+        (proof.t3, _combination([(c, c_tilde), (proof.s3, G), *by_s_prime(hs)])),
     ]
     for i in range(n):
-        t_hat = [(minus_c, proof.chain[i]), (proof.s_hat[i], G), (proof.s_prime[i], previous[i])]
+        t_hat = [(c, proof.chain[i]), (proof.s_hat[i], G), (proof.s_prime[i], previous[i])]
         expected.append((proof.t_hat[i], _combination(t_hat)))
     if any(given != computed for given, computed in expected):
         return False
@@ -259,8 +259,8 @@ def check_shuffle(
         b_in = _combination((x, ballot[k].b) for x, ballot in zip(u, inputs, strict=True))
         a_out = by_s_prime(ballot[k].a for ballot in outputs)
         b_out = by_s_prime(ballot[k].b for ballot in outputs)
-        t4_a = _combination([(minus_c, a_in), (-proof.s4[k], G), *a_out])
-        t4_b = _combination([(minus_c, b_in), (-proof.s4[k], key), *b_out])
+        t4_a = _combination([(c, a_in), (-proof.s4[k], G), *a_out])
+        t4_b = _combination([(c, b_in), (-proof.s4[k], key), *b_out])
         if proof.t4[k] != (t4_a, t4_b):
             return False
     return True

@@ -111,24 +111,24 @@ def _check(key: str, inputs: list, outputs: list, proof: dict[str, Any], context
     c_hat = combination((1, c_hat_0_to_n[n]), (-u_all, h))
     c_tilde = combination(*zip(u, cs, strict=True))
 
-    if not equal(proof["t1"], combination((s1, curve.G), (-c, c_bar))):
+    if not equal(proof["t1"], combination((s1, curve.G), (c, c_bar))):
         return False
-    if not equal(proof["t2"], combination((s2, curve.G), (-c, c_hat))):
+    if not equal(proof["t2"], combination((s2, curve.G), (c, c_hat))):
         return False
-    t3 = combination((s3, curve.G), (-c, c_tilde), *zip(s_prime, hs, strict=True))
+    t3 = combination((s3, curve.G), (c, c_tilde), *zip(s_prime, hs, strict=True))
     if not equal(proof["t3"], t3):
         return False
     for k in range(w):
         a_k = combination(*[(u[i], e[i][k][0]) for i in range(n)])
         b_k = combination(*[(u[i], e[i][k][1]) for i in range(n)])
         t_a = combination(
-            (-s4[k], curve.G), (-c, a_k), *[(s_prime[i], e_out[i][k][0]) for i in range(n)]
+            (-s4[k], curve.G), (c, a_k), *[(s_prime[i], e_out[i][k][0]) for i in range(n)]
         )
-        t_b = combination((-s4[k], Y), (-c, b_k), *[(s_prime[i], e_out[i][k][1]) for i in range(n)])
+        t_b = combination((-s4[k], Y), (c, b_k), *[(s_prime[i], e_out[i][k][1]) for i in range(n)])
         if not (equal(proof["t4"][k][0], t_a) and equal(proof["t4"][k][1], t_b)):
             return False
     for i in range(n):
-        t_hat = combination((s_hat[i], curve.G), (-c, chain[i]), (s_prime[i], c_hat_0_to_n[i]))
+        t_hat = combination((s_hat[i], curve.G), (c, chain[i]), (s_prime[i], c_hat_0_to_n[i]))
         if not equal(proof["t_hat"][i], t_hat):
             return False
     return True
