@@ -13,9 +13,9 @@ docs/sealed-annex.md, "The mixes":
 
 The responses are the paper's, s = ω - c x (checked as t = s G + c X), the opposite sign to
 ballots.sealed.proofs; openCHVote, by the same authors, has the same. A verifier sees only the
-inputs, the outputs, the key, the context and the proof. Every
-Fiat-Shamir challenge hashes the context, so a proof is valid for one category, mix and round.
-`rng` is the only source of randomness (the permutation too), so a test can pin it.
+inputs, the outputs, the key, the context and the proof. Every Fiat-Shamir challenge hashes the
+context, so a proof is valid for one category, mix and round. `rng` is the only source of
+randomness (the permutation too), so a test can pin it.
 """
 
 from collections.abc import Callable, Iterable, Sequence
