@@ -16,7 +16,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ballots.sealed.ceremony import Ceremony, CeremonyError, check_ceremony
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,6 +26,7 @@ from awards.i18n import N_, Message
 from awards.models import Round, Season, Trustee
 from awards.voting import lifecycle
 from ballots.canonical import canonical_json, sha256_hex
+from ballots.sealed.ceremony import Ceremony, CeremonyError, check_ceremony
 
 PHASES = ("commitment", "shares", "confirmation")
 FORMATS = {
@@ -34,8 +34,11 @@ FORMATS = {
     "awards-trustee-shares/1": "shares",
     "awards-trustee-confirmation/1": "confirmation",
 }
+ACCEPTED = {*FORMATS, "awards-sealed-mix/1", "awards-sealed-partial/1"}
+"""What a trustee sends: the ceremony's documents, and after the close a mix or a decryption
+(`awards.trustees.counting`)."""
 MAX_TRUSTEES = 9
-MAX_DOCUMENT = 2_000_000  # bytes: a confirmation is 1 KB, the shares of 9 trustees some 5 KB
+MAX_DOCUMENT = 8 * 1024 * 1024  # bytes, as an upload: a nomination round's mix is some 4 MB
 
 
 class DocumentRefused(DomainError):
@@ -120,7 +123,7 @@ def parse_document(text: str) -> dict[str, Any]:
         document = json.loads(text)
     except ValueError:
         document = None
-    if not isinstance(document, dict) or document.get("format") not in FORMATS:
+    if not isinstance(document, dict) or document.get("format") not in ACCEPTED:
         raise DocumentRefused(
             N_("This is not a document of the trustee command (ceremony, mix or decryption).")
         )

@@ -20,8 +20,6 @@ import hashlib
 import json
 from typing import Any
 
-from ballots.sealed.ceremony import Ceremony
-from ballots.sealed.decryption import Partial, check_partial
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -60,6 +58,8 @@ from ballots.sealed.annex import (
     open_box,
     record_ballots,
 )
+from ballots.sealed.ceremony import Ceremony
+from ballots.sealed.decryption import Partial, check_partial
 
 BOX_FORMAT = "awards-sealed-box/1"
 PARTIAL_FORMAT = "awards-sealed-partial/1"

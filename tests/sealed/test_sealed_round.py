@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from awards.models import Ballot, Round
 from ballots.cli import main as ballots_main
+from tests.conftest import STAFF_PASSWORD
 from tests.factories import Browser, build_election, juror_login, run_db
 
 PASSPHRASE = "correct horse battery staple"
@@ -86,7 +87,7 @@ def vote(client, election, round_id: int) -> None:
 
 
 def test_a_sealed_round_from_its_trustees_to_a_verified_record(
-    staff, client, settings, tmp_path, passphrase
+    staff, staff_user, client, settings, tmp_path, passphrase
 ):
     election = build_election(settings, jurors=4, methods=METHODS, open_round=False)
     round_id = election.round_id
@@ -104,12 +105,16 @@ def test_a_sealed_round_from_its_trustees_to_a_verified_record(
     assert staff.post(f"/staff/rounds/{round_id}/open", {"confirm": "yes"}).status_code == 303
     vote(client, election, round_id)
 
-    stored = run_db(settings, lambda s: s.scalars(select(Ballot.content)).all(), write=False)
+    async def box(session):
+        return (await session.scalars(select(Ballot.content))).all()
+
+    stored = run_db(settings, box, write=False)
     assert len(stored) == 4 * len(METHODS)
     for content in stored:  # only ciphertexts and proofs: no choice, no nominee key, no score
         assert set(json.loads(content)) == {"ballot", "proof"}
         assert not re.search(r"approve|ranking|scores|abstain|\"n\d+\"", content)
 
+    staff.login(staff_user, STAFF_PASSWORD)  # the jurors logged in on the same client
     assert staff.post(f"/staff/rounds/{round_id}/close", {"confirm": "yes"}).status_code == 303
     counting = run_db(settings, lambda s: s.get(Round, round_id), write=False)
     assert counting.state == "counting"
