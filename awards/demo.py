@@ -8,6 +8,7 @@ others of the same year; companies are illustrative, not a statement about who p
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from awards.jury import conflicts, jurors
 from awards.models import Category, Drama, Season
 from awards.models.base import utcnow
 from awards.models.staff import ADMIN
+from awards.trustees import demo as demo_trustees
 from awards.voting import opening, round_categories, rounds
 
 ACTOR = "demo"
@@ -167,13 +169,18 @@ class DemoLogin:
     password: str
     juror_codes: list[tuple[str, str]] = field(default_factory=list)
     """(e-mail, activation code), shown once."""
+    trustee_keys: list[Path] = field(default_factory=list)
+    """The demo trustees' key files (`awards.trustees.demo`)."""
 
 
 async def is_empty(session: AsyncSession) -> bool:
     return not await session.scalar(select(func.count()).select_from(Season))
 
 
-async def load(session: AsyncSession, staff_password_hash: str, password: str) -> DemoLogin:
+async def load(
+    session: AsyncSession, staff_password_hash: str, password: str, trustee_dir: Path
+) -> DemoLogin:
+    """`trustee_dir`: where the demo trustees' key files go (the final round is sealed)."""
     season = await seasons.create_season(
         session, seasons.SeasonForm(code="2024", name="2024 年度推优", year=2024), ACTOR
     )
@@ -245,6 +252,7 @@ async def load(session: AsyncSession, staff_password_hash: str, password: str) -
     await round_categories.set_categories(
         session, final, [c.id for c in await categories.list_categories(session, season.id)], ACTOR
     )
+    keys = await demo_trustees.seal(session, final, trustee_dir, ACTOR)
     await opening.schedule(
         session, final, rounds.ScheduleForm(now, now + timedelta(days=14)), ACTOR
     )
@@ -252,7 +260,7 @@ async def load(session: AsyncSession, staff_password_hash: str, password: str) -
     await audit.record(
         session, actor=ACTOR, action=Action.DEMO_LOADED, object_type="season", object_id=season.id
     )
-    return DemoLogin(DEMO_STAFF, password, [(c.juror.email, c.code) for c in codes])
+    return DemoLogin(DEMO_STAFF, password, [(c.juror.email, c.code) for c in codes], keys)
 
 
 def random_password() -> str:

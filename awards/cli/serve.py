@@ -1,6 +1,7 @@
 """`awards serve`: migrate, load the demo season into an empty database, serve with uvicorn."""
 
 import os
+import sys
 
 import click
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from awards.database import Database
 from awards.i18n import gettext
 from awards.models import AuditEvent
 from awards.settings import Settings
+from awards.trustees import demo as demo_trustees
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
@@ -28,9 +30,37 @@ def ensure_demo(settings: Settings) -> demo.DemoLogin | None:
                 return None
             password = demo.random_password()
             password_hash = Passwords(settings.argon2, 1).hash_sync(password)
-            return await demo.load(session, password_hash, password)
+            directory = settings.records_dir.parent / "demo-trustees"
+            return await demo.load(session, password_hash, password, directory)
 
     return run(settings, work)
+
+
+def _print_trustees(login: demo.DemoLogin, url: str) -> None:
+    """The demo round is sealed: how its demo trustees decrypt it once staff have closed it."""
+    console.print(
+        gettext(
+            "It is a sealed round. Its three demo trustees' key files (DEMO ONLY: a real "
+            "trustee keeps their own, on their own computer) are in %(folder)s.",
+            folder=login.trustee_keys[0].parent,
+        ),
+        markup=False,
+    )
+    console.print(
+        gettext(
+            "After closing it, download the box file from the round's page and let two "
+            "trustees decrypt it, then upload both files there and count:"
+        ),
+        markup=False,
+    )
+    python = os.path.relpath(sys.executable)  # .venv/bin/python, from ./scripts/serve
+    for key in login.trustee_keys[:2]:
+        console.print(
+            f"  AWARDS_TRUSTEE_PASSPHRASE={demo_trustees.PASSPHRASE} {python} -m ballots "
+            f"trustee decrypt --box box-final.json --key {key}",
+            markup=False,
+            soft_wrap=True,
+        )
 
 
 @click.command(help="migrate, load demo data into an empty database, serve")
@@ -73,6 +103,7 @@ def serve(host: str, port: int, workers: int, no_demo: bool) -> int:
         for email, code in login.juror_codes:
             console.print(f"  {email}  [bold]{code}[/bold]")
         console.print(gettext("The demo round %(name)s is open for them.", name="2024 年度终评"))
+        _print_trustees(login, url)
     uvicorn.run(
         "awards.app:create_app",
         factory=True,

@@ -61,7 +61,9 @@ class Round(Base):
     key_fingerprint: Mapped[str | None] = mapped_column(String(64))
     """...and its fingerprint, on the manifest from opening; every trustee confirmed it."""
     board_sha256: Mapped[str | None] = mapped_column(String(64))
-    """A sealed round: SHA-256 of its board, sealed at close."""
+    """A sealed round: SHA-256 of its board, sealed at close..."""
+    annex_sha256: Mapped[str | None] = mapped_column(String(64))
+    """...and of its annex file, written with the record at the count, which names it."""
     schedule_problem: Mapped[str | None] = mapped_column(Text)
     """Why the schedule could not open or close the round (JSON: message id and parameters),
     shown to staff; the schedule leaves the round alone until staff act."""

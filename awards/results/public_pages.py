@@ -9,6 +9,7 @@ from litestar.response import Response, Template
 from awards import i18n
 from awards.handlers import AppSettings, PathId, SearchText, Session, download
 from awards.results import display, publication
+from awards.trustees import board, ceremony
 
 
 class PublicController(Controller):
@@ -31,6 +32,7 @@ class PublicController(Controller):
                 "season": page.season,
                 "register": page.register,
                 "categories": page.categories,
+                "trustees": await ceremony.trustees(session, round_id),
             },
         )
 
@@ -57,6 +59,12 @@ class PublicController(Controller):
                 "views": [display.view(c) for c in page.published.categories],
             },
         )
+
+    @get("/{round_id:int}/board.json", name="public.board")
+    async def board(self, round_id: PathId, session: Session) -> Response[bytes]:
+        """A sealed round's board, for anyone from the close."""
+        name, content = await board.board_bytes(session, round_id)
+        return download(content, name)
 
     @get("/{round_id:int}/files/{kind:str}", name="public.download")
     async def download(

@@ -38,6 +38,7 @@ from awards.jury.recusals import shown_reason
 from awards.models import Category, Juror, Round, RoundRecusal, Season
 from awards.results import outcome
 from awards.settings import Settings
+from awards.trustees import board
 from awards.voting import lifecycle, rounds, sealed_files, sealing
 from ballots.public import shown_level
 from ballots.record import ElectionRecord
@@ -324,7 +325,11 @@ async def results_page(
     round_, season, published = await _sealed(
         session, round_id, settings, N_("No results yet."), english=english
     )
-    found = find_tracker(published.record, tracker) if tracker else None
+    found = None
+    if tracker and round_.board_sha256:  # a sealed round: the juror's tracker is on the board
+        found = await board.find_tracker(session, round_.id, tracker)
+    elif tracker:
+        found = find_tracker(published.record, tracker)
     if found is not None:  # named as the page names it (in English, its English name)
         found = next(c.name for c in published.categories if c.id == found)
     return ResultsPage(round_, season, published, found)
@@ -349,6 +354,7 @@ async def sealed_file(
         "record": published.record_public,
         "results": published.results_public,
         "public": True,
+        "annex": published.record_public,  # once decrypted, it shows what the record shows
     }[kind]
     if not auditor and (round_.published_at is None or not allowed):
         raise NotAllowed(N_("This file is not public; the auditor can download it."))

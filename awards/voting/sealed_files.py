@@ -32,12 +32,12 @@ def stem(round_id: int, record_sha256: str) -> str:
     return f"round-{round_id}-{record_sha256[:16]}"
 
 
-KINDS = ("record", "results", "public")
+KINDS = ("record", "results", "public", "annex")
 
 
 def paths(records_dir: Path, file_stem: str) -> tuple[Path, Path, Path]:
     """The record file, the results file and the public record of a stem."""
-    record, results, public = (records_dir / f"{file_stem}.{kind}.json" for kind in KINDS)
+    record, results, public = (records_dir / f"{file_stem}.{kind}.json" for kind in KINDS[:3])
     return record, results, public
 
 
@@ -92,6 +92,10 @@ def sealed_file(records_dir: Path, round_: Round, kind: str) -> tuple[Path, str]
     if round_.state != "closed" or not round_.record_file or not record_seal or not results_seal:
         raise NotFound(N_("This round has no sealed files yet."))
     record_file, results_file, public_file = paths(records_dir, round_.record_file)
+    if kind == "annex":
+        if not round_.annex_sha256:
+            raise NotFound(N_("Only a sealed round has an annex."))
+        return annex_path(records_dir, round_.record_file), round_.annex_sha256
     if kind == "record":
         return record_file, record_seal
     if kind == "results":

@@ -263,3 +263,5 @@ async def seal(
     round_.record_file = pair.stem
     round_.record_sha256, round_.results_sha256 = pair.record_sha256, pair.results_sha256
     round_.public_record_sha256 = pair.public_sha256
+    if opened is not None:
+        round_.annex_sha256 = opened.sealed["annex_sha256"]

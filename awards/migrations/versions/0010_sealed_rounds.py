@@ -19,6 +19,7 @@ COLUMNS = (
     ("election_key", sa.String(length=66)),
     ("key_fingerprint", sa.String(length=64)),
     ("board_sha256", sa.String(length=64)),
+    ("annex_sha256", sa.String(length=64)),
 )
 
 

@@ -1,0 +1,33 @@
+"""A sealed round's board, as the public pages serve it: from the close, anyone may download it
+and look up a tracker there (the encrypted ballot under it; nothing links it to a decrypted
+ballot of the record, which is the point of the shuffle)."""
+
+import json
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from awards.errors import NotFound
+from awards.i18n import N_
+from awards.models import Round, RoundBoard
+from awards.voting import lifecycle
+from ballots.canonical import canonical_json
+
+
+async def board_bytes(session: AsyncSession, round_id: int) -> tuple[str, bytes]:
+    """The board's file name and bytes: canonical JSON, whose SHA-256 the round publishes."""
+    round_ = await session.get(Round, round_id)
+    text = await session.scalar(select(RoundBoard.document).where(RoundBoard.round_id == round_id))
+    if round_ is None or round_.state not in lifecycle.PUBLIC or text is None:
+        raise NotFound(N_("This round has no board: it is not a sealed round, or not closed yet."))
+    return f"board-round-{round_id}.json", canonical_json(json.loads(text))
+
+
+async def find_tracker(session: AsyncSession, round_id: int, tracker: str) -> str | None:
+    """The id of the category whose board entries hold this tracker, if any."""
+    text = await session.scalar(select(RoundBoard.document).where(RoundBoard.round_id == round_id))
+    wanted = tracker.strip().lower()
+    for category in json.loads(text or '{"categories": []}')["categories"]:
+        if any(entry["tracker"] == wanted for entry in category["entries"]):
+            return str(category["id"])
+    return None
