@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards import audit
 from awards.audit import Action
 from awards.errors import Conflict, DomainError
-from awards.i18n import N_, Message
+from awards.i18n import N_
 from awards.models import Round, Season, Trustee
 from awards.voting import lifecycle
 from ballots.canonical import canonical_json, sha256_hex
@@ -202,8 +202,9 @@ async def _complete(session: AsyncSession, round_: Round, named: list[Trustee], 
 
 
 def _who(named: list[Trustee], position: Any) -> str:
+    """A trustee's name; a fault no single document shows is the ceremony's (`position` None)."""
     found = next((t.name for t in named if t.position == position), None)
-    return found or str(Message("the ceremony"))
+    return found or "—"
 
 
 def documents(named: list[Trustee]) -> tuple[list[dict[str, Any]], ...]:
