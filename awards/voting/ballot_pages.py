@@ -115,6 +115,7 @@ class BallotController(Controller):
                 "round": sheet.round,
                 "trackers": rows,
                 "again": done.again,
+                "sealed": sheet.box is not None,
                 "download": "data:text/plain;charset=utf-8," + quote("\r\n".join(lines) + "\r\n"),
             },
         )

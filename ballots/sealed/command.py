@@ -234,9 +234,9 @@ def _checked_box(path: str, fingerprint: str | None = None) -> tuple[dict[str, A
         raise Refused(f"the box does not check: {exc}") from None
     if not box["mixes"]:
         raise Refused("the box was never shuffled")
-    print(
-        f"checked: the ceremony, the board ({box['board_sha256'][:16]}), {len(box['mixes'])} mixes"
-    )
+    print(f"checked: the ceremony, the board and {len(box['mixes'])} mixes")
+    print(f"the board's SHA-256 is {box['board_sha256']}:")
+    print("check that the round's public page shows exactly this seal")
     return box, ceremony, current
 
 
