@@ -48,12 +48,13 @@ def _print_trustees(login: demo.DemoLogin, url: str) -> None:
     )
     console.print(
         gettext(
-            "After closing it, download the box file from the round's page and let two "
-            "trustees decrypt it, then upload both files there and count:"
+            "After closing it, download the box file from the round's page and, in the folder "
+            "it was saved to, let two trustees decrypt it; then upload both files there and "
+            "count:"
         ),
         markup=False,
     )
-    python = os.path.relpath(sys.executable)  # .venv/bin/python, from ./scripts/serve
+    python = sys.executable  # the project's .venv/bin/python: it works from any folder
     for key in login.trustee_keys[:2]:
         console.print(
             f"  AWARDS_TRUSTEE_PASSPHRASE={demo_trustees.PASSPHRASE} {python} -m ballots "

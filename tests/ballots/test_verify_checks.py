@@ -82,8 +82,9 @@ def test_each_check_is_produced_for_its_case(check, edit, edit_results, ballot):
 
 
 def test_every_check_has_its_case():
-    """`public` is the public record's (its cases: tests/ballots/test_public_record.py)."""
-    assert {check for check, *_ in CASES} == CHECKS - {Check.PUBLIC}
+    """`public` is the public record's (its cases: tests/ballots/test_public_record.py), `sealed`
+    a sealed round's annex's (tests/sealed/)."""
+    assert {check for check, *_ in CASES} == CHECKS - {Check.PUBLIC, Check.SEALED}
 
 
 def test_a_failure_about_a_ballot_prints_where_it_is():

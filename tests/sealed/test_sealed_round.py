@@ -5,6 +5,7 @@ count, and the auditor's verifier checks the record against the annex. On the wa
 never holds a plaintext ballot, and the results are those a plain count of the same ballots
 gives."""
 
+import hashlib
 import json
 import re
 from pathlib import Path
@@ -67,7 +68,9 @@ def ceremony(staff: Browser, round_id: int, code: str, keys: Path) -> None:
             upload(staff, round_id, out)
 
 
-def vote(client, election, round_id: int) -> None:
+def vote(client, election, round_id: int) -> list[str]:
+    """Every juror votes; the trackers the first was given."""
+    trackers: list[str] = []
     for index, email in enumerate(election.emails):
         browser = Browser(client)
         browser.client.cookies.clear()
@@ -84,10 +87,12 @@ def vote(client, election, round_id: int) -> None:
                     form[f"c{category}.{key}"] = str(rank + 1)
         response = browser.post(f"/juror/rounds/{round_id}/cast", form)
         assert response.status_code == 200, response.text[-500:]
+        trackers = trackers or re.findall(r'<code class="tracker">([0-9a-f]{32})</code>', response.text)
+    return trackers
 
 
 def test_a_sealed_round_from_its_trustees_to_a_verified_record(
-    staff, staff_user, client, settings, tmp_path, passphrase
+    staff, staff_user, client, second_browser, settings, tmp_path, passphrase
 ):
     election = build_election(settings, jurors=4, methods=METHODS, open_round=False)
     round_id = election.round_id
@@ -103,7 +108,8 @@ def test_a_sealed_round_from_its_trustees_to_a_verified_record(
     assert sealed.key_fingerprint
     assert sealed.election_key
     assert staff.post(f"/staff/rounds/{round_id}/open", {"confirm": "yes"}).status_code == 303
-    vote(client, election, round_id)
+    trackers = vote(client, election, round_id)
+    assert len(trackers) == len(METHODS)
 
     async def box(session):
         return (await session.scalars(select(Ballot.content))).all()
@@ -119,6 +125,12 @@ def test_a_sealed_round_from_its_trustees_to_a_verified_record(
     counting = run_db(settings, lambda s: s.get(Round, round_id), write=False)
     assert counting.state == "counting"
     assert counting.record_file is None
+    public = second_browser.client  # anyone: the manifest names the key and seals the board
+    page = public.get(f"/rounds/{round_id}").text
+    assert counting.key_fingerprint in page
+    assert counting.board_sha256 in page
+    board = public.get(f"/rounds/{round_id}/board.json")
+    assert hashlib.sha256(board.content).hexdigest() == counting.board_sha256
     box = download(staff, f"/staff/rounds/{round_id}/trustees/box.json", tmp_path / "box.json")
     for n in (3, 1):  # any two of the three
         trustee(
@@ -145,6 +157,10 @@ def test_a_sealed_round_from_its_trustees_to_a_verified_record(
         )
         == 0
     )
+    assert staff.post(f"/staff/rounds/{round_id}/publish", {"confirm": "yes"}).status_code == 303
+    found = public.get(f"/rounds/{round_id}/results", params={"tracker": trackers[0]}).text
+    assert "This tracker is on the sealed board" in found or "在已封存的公告板上" in found
+    assert trackers[0] not in record.read_text()  # the board's trackers are not the record's
     document = json.loads(record.read_bytes())
     assert document["round"]["sealed"]["decrypted_by"] == [1, 3]
     for category in document["categories"]:
