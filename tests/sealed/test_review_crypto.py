@@ -11,8 +11,10 @@ should have and FAILS while the finding stands; the report says why and what to 
 
 import hashlib
 
+import pytest
+
 from ballots.sealed import trustee
-from ballots.sealed.annex import board_box, board_document, mix_document, mixed_box
+from ballots.sealed.annex import AnnexError, board_box, board_document, mix_document, mixed_box
 from ballots.sealed.board import check_entry, seal
 from ballots.sealed.ceremony import check_ceremony
 from ballots.sealed.decryption import check_partial, combine, decrypt_partially
@@ -124,3 +126,23 @@ def test_a_relay_playing_the_other_trustees_cannot_read_the_box() -> None:
     c = encrypt(done.election_key, secret, random_scalar())
     # Fails today: the relay decrypts under the key that the round (world 1) is sealed with.
     assert c.b - x * c.a != secret
+
+
+def test_a_mix_with_fields_beyond_its_format_is_refused() -> None:
+    """`mixed_box` never looks at a mix's key set: any extra field (or a NaN, or a `by` naming
+    a trustee who did not make it) passes the checks and goes into the annex as it came."""
+    done, _ = ceremony()
+    lay = layout(ENTRY)
+    entries = [
+        seal(done.election_key, lay, {"approve": ["n1"]}, ROUND, "best", t * 32).to_json()
+        for t in "ab"
+    ]
+    board = board_document(ROUND, "cfg", done, {"best": []}, {"best": entries})
+    box = board_box(ROUND, CONFIG, done, board, "cfg")
+    mix = mix_document(ROUND, done.election_key, 1, "server", board, box)
+    mix["note"] = float("nan")
+    try:
+        mixed_box(ROUND, done.election_key, 1, board, box, mix)
+    except AnnexError:
+        return
+    pytest.fail("a mix with a field its format does not have was accepted")
