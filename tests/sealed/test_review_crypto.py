@@ -16,11 +16,12 @@ import pytest
 from ballots.sealed import trustee
 from ballots.sealed.annex import AnnexError, board_box, board_document, mix_document, mixed_box
 from ballots.sealed.board import check_entry, seal
-from ballots.sealed.ceremony import check_ceremony
+from ballots.sealed.ceremony import SEED_DOMAIN, check_ceremony, checked_commitments, lagrange
 from ballots.sealed.decryption import check_partial, combine, decrypt_partially
 from ballots.sealed.elgamal import Ciphertext, encrypt
 from ballots.sealed.encoding import decode, layout
-from ballots.sealed.group import Point, base, random_scalar
+from ballots.sealed.group import Point, base, random_scalar, total
+from ballots.sealed.proofs import prove_knowledge
 
 ROUND = {"season": "2026", "round": "final"}
 ENTRY = {
@@ -119,8 +120,6 @@ def test_a_relay_playing_the_other_trustees_cannot_read_the_box() -> None:
     # shows exactly this fingerprint"): the check the command asks for passes for all three.
     assert len(set(confirmed.values())) == 3
     done, held = worlds[1]
-    from ballots.sealed.ceremony import lagrange
-
     x = sum(lagrange(list(held), j) * s for j, s in held.items())
     secret = base(random_scalar())
     c = encrypt(done.election_key, secret, random_scalar())
@@ -146,3 +145,32 @@ def test_a_mix_with_fields_beyond_its_format_is_refused() -> None:
     except AnnexError:
         return
     pytest.fail("a mix with a field its format does not have was accepted")
+
+
+def test_a_relay_cannot_choose_the_tie_break_seed() -> None:
+    """The relay replaces the seed in every shares document with its own encryption (its own
+    Schnorr proof passes: the proof's context names only the round and the trustee). No trustee
+    checks that its own shares document is the one it dealt, so every `accept` passes with one
+    and the same fingerprint, and the relay chose the seed before the round opened (README:
+    "nobody, the operator included, can read it before the count")."""
+    n, t = 3, 2
+    begun = [
+        trustee.begin(ROUND, trustee=i, trustees=n, threshold=t, name=f"评审 {i}")
+        for i in range(1, n + 1)
+    ]
+    commitments, secrets = [c for c, _ in begun], [s for _, s in begun]
+    shares = [trustee.deal(ROUND, i, secrets[i - 1], commitments) for i in range(1, n + 1)]
+    election_key = total(d.coefficients[0] for d in checked_commitments(ROUND, commitments))
+    messages = [base(random_scalar()) for _ in shares]
+    for i, (document, message) in enumerate(zip(shares, messages, strict=True), start=1):
+        r = random_scalar()
+        document["seed"] = {
+            "ciphertext": encrypt(election_key, message, r).to_json(),
+            "proof": prove_knowledge(SEED_DOMAIN, {**ROUND, "trustee": i}, r).to_json(),
+        }
+    accepted = [trustee.accept(ROUND, j, secrets[j - 1], commitments, shares) for j in (1, 2, 3)]
+    assert len({c["fingerprint"] for c, _ in accepted}) == 1  # every trustee confirms
+    done = check_ceremony(ROUND, commitments, shares, [c for c, _ in accepted])
+    x = sum(lagrange([1, 2], j) * int(accepted[j - 1][1]["share"], 16) for j in (1, 2))
+    # Fails today: the seed the trustees decrypt at the count is the relay's choice.
+    assert done.seed.b - x * done.seed.a != total(messages)
