@@ -120,14 +120,20 @@ def parse_document(text: str) -> dict[str, Any]:
     if len(text.encode()) > MAX_DOCUMENT:
         raise DocumentRefused(N_("This file is too large to be a trustee's document."))
     try:
-        document = json.loads(text)
-    except ValueError:
+        document = json.loads(text, parse_constant=_not_json)
+        canonical_json(document)  # a lone surrogate can be neither stored nor hashed
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         document = None
     if not isinstance(document, dict) or document.get("format") not in ACCEPTED:
         raise DocumentRefused(
             N_("This is not a document of the trustee command (ceremony, mix or decryption).")
         )
     return document
+
+
+def _not_json(constant: str) -> None:
+    """NaN and Infinity, which Python's json reads but JSON has not."""
+    raise ValueError(f"{constant} is not JSON")
 
 
 async def receive(

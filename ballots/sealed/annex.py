@@ -370,6 +370,12 @@ def _against_record(
     found = []
     if sealed.get("board_sha256") != document_sha256(annex["board"]):
         found.append(("round", "the board is not the one sealed at close"))
+    # The fingerprint the manifest showed and the trustees compared: the board (checked) is
+    # under the annex's ceremony, whose fingerprint it names.
+    if sealed.get("fingerprint") != annex["board"]["fingerprint"]:
+        found.append(("round", "the fingerprint is not that of the annex's key ceremony"))
+    if sealed.get("decrypted_by") != list(opened.decrypted_by):
+        found.append(("round", "decrypted_by does not name the annex's decrypting trustees"))
     if opened.seed != record.seed:
         found.append(("round", "the seed is not the trustees' decrypted seed"))
     context = {"season": record.season["id"], "round": record.round["id"]}

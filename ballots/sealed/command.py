@@ -84,8 +84,14 @@ def _write(path: Path, document: Any, *, new: bool = False) -> None:
     if new and path.exists():
         raise Refused(f"{path} exists already: it may be your key; choose another name")
     temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(canonical_json(document))
-    os.chmod(temporary, 0o600)
+    temporary.unlink(missing_ok=True)  # a stale one, or a link planted there
+    # Created exclusively with mode 0600, never through a link nor readable for a moment.
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise Refused(f"{temporary} appeared while writing: write {path} elsewhere") from None
+    with os.fdopen(descriptor, "wb") as file:
+        file.write(canonical_json(document))
     temporary.replace(path)
 
 
