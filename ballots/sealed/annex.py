@@ -224,6 +224,8 @@ class Opened:
     content under the layout)."""
     seed: bytes
     decrypted_by: tuple[int, ...]
+    fingerprint: str
+    """The ceremony's: what the round's page published at opening and each trustee confirmed."""
 
 
 def open_box(
@@ -279,7 +281,7 @@ def open_box(
         for category, ballots in points.items()
     }
     seed = hashlib.sha256(seed_point.to_bytes()).digest()
-    return Opened(contents, seed, tuple(sorted(trustees)))
+    return Opened(contents, seed, tuple(sorted(trustees)), ceremony.fingerprint)
 
 
 def record_ballots(context: dict[str, Any], opened: Opened) -> dict[str, list[dict[str, Any]]]:
@@ -368,6 +370,14 @@ def _against_record(
     record: ElectionRecord, sealed: dict[str, Any], annex: dict[str, Any], opened: Opened
 ) -> list[tuple[str, str]]:
     found = []
+    # A whole other ceremony of the same round (a server that ran one with trustees of its own
+    # making) checks in every other way: only the fingerprint published at opening tells.
+    if sealed.get("fingerprint") != opened.fingerprint:
+        found.append(("round", "the fingerprint is not the key ceremony's"))
+    if sealed.get("decrypted_by") != list(opened.decrypted_by):
+        found.append(
+            ("round", "decrypted_by is not the trustees whose decryptions are in the annex")
+        )
     if sealed.get("board_sha256") != document_sha256(annex["board"]):
         found.append(("round", "the board is not the one sealed at close"))
     if opened.seed != record.seed:
