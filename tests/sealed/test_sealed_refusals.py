@@ -1,0 +1,63 @@
+"""The trustee command refuses a box it should not decrypt: exit 1, a message that says why, and
+nothing written. (The service's refusals are not covered here yet.)"""
+
+import json
+
+import pytest
+
+from ballots.cli import main as ballots_main
+from tests.sealed.sealed_run import SealedRun, sealed_run, trustee_environment
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory, sqlite_template) -> SealedRun:
+    return sealed_run(tmp_path_factory.mktemp("sealed"), sqlite_template)
+
+
+@pytest.fixture(scope="module")
+def other_round_run(tmp_path_factory, sqlite_template) -> SealedRun:
+    return sealed_run(tmp_path_factory.mktemp("other"), sqlite_template, season_code="2025")
+
+
+def decrypt(box: dict, key, tmp_path, capsys) -> tuple[int, str]:
+    (tmp_path / "box.json").write_text(json.dumps(box))
+    out = tmp_path / "partial.json"
+    with trustee_environment():
+        argv = ["--box", str(tmp_path / "box.json"), "--key", str(key), "--out", str(out)]
+        code = ballots_main(["trustee", "decrypt", *argv])
+    assert not out.exists()
+    return code, capsys.readouterr().err
+
+
+def test_a_box_whose_board_is_not_the_sealed_one(run, tmp_path, capsys):
+    box = json.loads(run.box)
+    box["board_sha256"] = "0" * 64
+    code, err = decrypt(box, run.keys / "t1.key", tmp_path, capsys)
+    assert (code, err) == (1, "refused: the board is not the one sealed at close\n")
+
+
+def test_a_box_whose_participants_differ_from_the_board(run, tmp_path, capsys):
+    box = json.loads(run.box)
+    box["participants"]["approval"] = 4
+    code, err = decrypt(box, run.keys / "t1.key", tmp_path, capsys)
+    assert code == 1
+    assert "are not the participants" in err
+
+
+def test_a_box_under_another_ceremony_than_the_key_file(run, other_round_run, tmp_path, capsys):
+    code, err = decrypt(json.loads(other_round_run.box), run.keys / "t1.key", tmp_path, capsys)
+    assert (code, err) == (
+        1,
+        "refused: this box is not under the key you confirmed: do not decrypt it\n",
+    )
+
+
+def test_a_wrong_passphrase(run, tmp_path, capsys, monkeypatch):
+    (tmp_path / "box.json").write_bytes(run.box)
+    out = tmp_path / "partial.json"
+    monkeypatch.setenv("AWARDS_TRUSTEE_PASSPHRASE", "not the passphrase")
+    monkeypatch.setenv("AWARDS_TRUSTEE_KEY_COST", "interactive")
+    argv = ["--box", str(tmp_path / "box.json"), "--key", str(run.keys / "t1.key")]
+    assert ballots_main(["trustee", "decrypt", *argv, "--out", str(out)]) == 1
+    assert capsys.readouterr().err == "refused: wrong passphrase or damaged file\n"
+    assert not out.exists()
