@@ -262,3 +262,27 @@ def test_a_board_entry_whose_b_is_changed_and_the_chain_remade(files, run):
     entry["ballot"] = vector_to_json(shifted)
     files.reroot("approval")
     assert has(files.failures(), "board, category approval", f"entry {entry['tracker']}")
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("trustees", [{"trustee": 1, "name": "赵六"}, {"trustee": 2, "name": "李四"}]),
+        ("trustees", [{"trustee": n, "name": f"{n}"} for n in (1, 2, 3)]),
+        ("threshold", 1),
+        ("fingerprint", "0" * 64),
+        ("context", {"season": "2025", "round": "final"}),
+    ],
+)
+def test_the_annex_ceremony_file_says_other_than_its_documents(files, field, value):
+    """The ceremony file's own fields (the names a reader sees, the threshold, the fingerprint)
+    are those of the documents that make the key."""
+    files.annex["ceremony"][field] = value
+    assert files.failures() == [("annex", f"the ceremony's {field} is not its documents'")]
+
+
+def test_a_record_category_the_board_does_not_have(files):
+    """verify_annex never raises: here it did (StopIteration), and the command with it."""
+    files.record["categories"][0]["id"] = "approval-2"
+    found = files.failures(plain_checks_pass=False)
+    assert ("category approval-2", "the ballots are not the decryption of the box") in found
