@@ -394,7 +394,7 @@ def _against_record(
             found.append((where, "the ballots are not the decryption of the box"))
         if category.participants != len(opened.contents.get(category.id, [])):
             found.append((where, "participants differ from the ballots on the board"))
-        isolated = next(
+        isolated: list[str] = next(
             (c["isolated"] for c in annex["board"]["categories"] if c["id"] == category.id), []
         )
         # Every nominee a participant was recused from has a part of its own (a recused juror
