@@ -1,5 +1,5 @@
 """The trustee command refuses a box it should not decrypt: exit 1, a message that says why, and
-nothing written. (The service's refusals are not covered here yet.)"""
+nothing written. (The round page's are in test_sealed_service_refusals.)"""
 
 import json
 
@@ -61,3 +61,37 @@ def test_a_wrong_passphrase(run, tmp_path, capsys, monkeypatch):
     assert ballots_main(["trustee", "decrypt", *argv, "--out", str(out)]) == 1
     assert capsys.readouterr().err == "refused: wrong passphrase or damaged file\n"
     assert not out.exists()
+
+
+def test_a_key_file_of_another_round(run, other_round_run, tmp_path, capsys):
+    box = json.loads(run.box)
+    code, err = decrypt(box, other_round_run.keys / "t1.key", tmp_path, capsys)
+    assert (code, err) == (1, "refused: this key file is for another round\n")
+
+
+MALFORMED = {
+    "no ceremony": lambda box: box.pop("ceremony"),
+    "no context": lambda box: box.pop("context"),
+    "a ceremony that is a list": lambda box: box.update(ceremony=[]),
+    "commitments that are a number": lambda box: box.update(ceremony={"commitments": 5}),
+    "no board": lambda box: box.update(board=None),
+    "a board that is a list": lambda box: box.update(board=[]),
+    "a board hash that is a number": lambda box: box.update(board_sha256=5),
+    "mixes that are a number": lambda box: box.update(mixes=5),
+    "a mix that is a number": lambda box: box.update(mixes=[5]),
+    "no participants": lambda box: box.update(participants=None),
+    "no configuration": lambda box: box.update(config=None),
+    "categories that are a number": lambda box: box.update(config={"categories": 5}),
+    "an entry that is a number": lambda box: box["board"]["categories"][0].update(entries=[5]),
+    "isolated that is a number": lambda box: box["board"]["categories"][0].update(isolated=5),
+    "a mix's ballots a number": lambda box: box["mixes"][0]["categories"][0].update(ballots=5),
+}
+
+
+@pytest.mark.parametrize("change", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_box_file_is_refused_not_a_traceback(run, tmp_path, capsys, change):
+    box = json.loads(run.box)
+    change(box)
+    code, err = decrypt(box, run.keys / "t1.key", tmp_path, capsys)
+    assert code == 1
+    assert err.startswith("refused: ")
