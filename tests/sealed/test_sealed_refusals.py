@@ -15,6 +15,12 @@ def run(tmp_path_factory, sqlite_template) -> SealedRun:
 
 
 @pytest.fixture(scope="module")
+def same_context_run(tmp_path_factory, sqlite_template) -> SealedRun:
+    """A round of the same season and round codes, with a key ceremony of its own."""
+    return sealed_run(tmp_path_factory.mktemp("again"), sqlite_template)
+
+
+@pytest.fixture(scope="module")
 def other_round_run(tmp_path_factory, sqlite_template) -> SealedRun:
     return sealed_run(tmp_path_factory.mktemp("other"), sqlite_template, season_code="2025")
 
@@ -44,8 +50,8 @@ def test_a_box_whose_participants_differ_from_the_board(run, tmp_path, capsys):
     assert "are not the participants" in err
 
 
-def test_a_box_under_another_ceremony_than_the_key_file(run, other_round_run, tmp_path, capsys):
-    code, err = decrypt(json.loads(other_round_run.box), run.keys / "t1.key", tmp_path, capsys)
+def test_a_box_under_another_ceremony_than_the_key_file(run, same_context_run, tmp_path, capsys):
+    code, err = decrypt(json.loads(same_context_run.box), run.keys / "t1.key", tmp_path, capsys)
     assert (code, err) == (
         1,
         "refused: this box is not under the key you confirmed: do not decrypt it\n",
