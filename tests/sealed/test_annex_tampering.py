@@ -8,8 +8,10 @@ import json
 
 import pytest
 
+from ballots.canonical import canonical_json, sha256_hex
 from ballots.cli import main as ballots_main
-from ballots.sealed.annex import layouts, mix_document
+from ballots.record import parse_record
+from ballots.sealed.annex import layouts, mix_document, verify_annex
 from ballots.sealed.board import seal
 from ballots.sealed.ceremony import check_ceremony
 from ballots.sealed.elgamal import vector_from_json, vector_to_json
@@ -215,9 +217,6 @@ def test_the_annex_of_another_round(files, other_round_run):
 
 def test_an_annex_not_the_one_the_record_names(run):
     record = json.loads(run.record)
-    from ballots.record import parse_record
-    from ballots.sealed.annex import verify_annex
-
     assert verify_annex(parse_record(run.record), run.annex + b" ") == [
         ("annex", "this is not the annex the record names")
     ]
@@ -286,3 +285,37 @@ def test_a_record_category_the_board_does_not_have(files):
     files.record["categories"][0]["id"] = "approval-2"
     found = files.failures(plain_checks_pass=False)
     assert ("category approval-2", "the ballots are not the decryption of the box") in found
+
+
+JUNK_ANNEXES = {
+    "not JSON": b"{",
+    "too deep": b"[" * 100_000 + b"]" * 100_000,
+    "a list": b"[]",
+    "a huge number": b"1" * 5000,
+    "no ceremony": b'{"format": "awards-sealed-annex/1", "context": {"round": "final", '
+    b'"season": "2024"}}',
+}
+
+
+@pytest.mark.parametrize("annex", JUNK_ANNEXES.values(), ids=JUNK_ANNEXES.keys())
+def test_a_junk_annex_is_a_failure_never_an_exception(files, annex):
+    files.sealed()
+    files.record["round"]["sealed"]["annex_sha256"] = sha256_hex(annex)
+    record = parse_record(canonical_json(files.record))
+    assert verify_annex(record, annex)
+
+
+@pytest.mark.parametrize(
+    ("part", "value"),
+    [
+        ("board", []),
+        ("board", {"format": "awards-sealed-board/1", "categories": 5}),
+        ("mixes", [[]]),
+        ("mixes", [{"format": "awards-sealed-mix/1", "categories": [{"id": 5}]}]),
+        ("partials", [5]),
+        ("partials", [{"trustee": 10**400}]),
+    ],
+)
+def test_a_malformed_part_of_the_annex_is_named(files, part, value):
+    files.annex[part] = value
+    assert files.failures()
