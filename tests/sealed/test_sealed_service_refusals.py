@@ -7,7 +7,10 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from awards.models import Round
+from ballots.cli import main as ballots_main
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import Browser, build_election, run_db
 from tests.sealed.sealed_run import METHODS
@@ -226,3 +229,58 @@ def test_no_malformed_document_gives_a_server_error_in_the_ceremony(
         documents += [json.dumps({**commitment, field: value}) for value in values]
     answers = {text[:80]: send(staff, election.round_id, text).status_code for text in documents}
     assert {text: code for text, code in answers.items() if not 400 <= code < 500} == {}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("coefficients", 5),
+        ("coefficients", ["zz"]),
+        ("box_key", 5),
+        ("threshold", "2"),
+        ("proof", []),
+    ],
+)
+def test_a_malformed_commitment_relayed_to_the_other_trustees(
+    staff, settings, tmp_path, passphrase, capsys, field, value
+):
+    """The server takes a commitment on its format, round and trustee; the other trustees'
+    command is what refuses its content, naming it, before it deals a share to it."""
+    election = build_election(settings, jurors=3, methods=METHODS, open_round=False)
+    round_id = election.round_id
+    names = {"names": "张三\n李四", "threshold": "2"}
+    assert staff.post(f"/staff/rounds/{round_id}/trustees", names).status_code == 303
+    for n in (1, 2):
+        bundle = download(
+            staff, f"/staff/rounds/{round_id}/trustees/ceremony.json", tmp_path / "c.json"
+        )
+        out = tmp_path / f"begin-{n}.json"
+        trustee(
+            "begin",
+            "--ceremony",
+            str(bundle),
+            "--trustee",
+            str(n),
+            "--key",
+            str(tmp_path / f"t{n}.key"),
+            "--out",
+            str(out),
+        )
+        if n == 2:
+            out.write_text(json.dumps({**json.loads(out.read_text()), field: value}))
+        assert send(staff, round_id, out.read_text()).status_code == 303
+    bundle = download(
+        staff, f"/staff/rounds/{round_id}/trustees/ceremony.json", tmp_path / "c.json"
+    )
+    capsys.readouterr()
+    argv = [
+        "--ceremony",
+        str(bundle),
+        "--key",
+        str(tmp_path / "t1.key"),
+        "--out",
+        str(tmp_path / "d.json"),
+    ]
+    assert ballots_main(["trustee", "deal", *argv]) == 1
+    assert capsys.readouterr().err.startswith("refused: ")
+    assert not (tmp_path / "d.json").exists()
