@@ -69,7 +69,7 @@ def test_opening_before_the_ceremony_completes(staff, settings, passphrase):
     assert staff.post(f"/staff/rounds/{election.round_id}/trustees", names).status_code == 303
     response = staff.post(f"/staff/rounds/{election.round_id}/open", {"confirm": "yes"})
     assert response.status_code == 409
-    assert "the round has no key yet" in page_text(response) or "密钥" in page_text(response)
+    assert "key ceremony is not complete: the round has no key yet" in page_text(response)
     state = run_db(settings, lambda s: s.get(Round, election.round_id), write=False).state
     assert state == "draft"
 
@@ -83,6 +83,9 @@ def test_opening_after_the_round_code_changed(staff, settings, tmp_path, passphr
     run_db(settings, recode)
     response = staff.post(f"/staff/rounds/{election.round_id}/open", {"confirm": "yes"})
     assert response.status_code == 409
+    assert "made for another season or round code: run the key ceremony again" in page_text(
+        response
+    )
     state = run_db(settings, lambda s: s.get(Round, election.round_id), write=False).state
     assert state == "draft"
 
@@ -284,3 +287,12 @@ def test_a_malformed_commitment_relayed_to_the_other_trustees(
     assert ballots_main(["trustee", "deal", *argv]) == 1
     assert capsys.readouterr().err.startswith("refused: ")
     assert not (tmp_path / "d.json").exists()
+
+
+def test_the_same_mix_sent_twice(staff, staff_user, client, settings, tmp_path, passphrase):
+    round_id, box = counting_round(staff, staff_user, client, settings, tmp_path)
+    trustee("mix", "--box", str(box), "--trustee", "2", "--out", str(tmp_path / "mix-2.json"))
+    upload(staff, round_id, tmp_path / "mix-2.json")
+    response = send(staff, round_id, (tmp_path / "mix-2.json").read_text())
+    assert response.status_code == 422
+    assert "mix 3: it says it is mix 2" in page_text(response)
