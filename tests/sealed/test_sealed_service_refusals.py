@@ -296,3 +296,38 @@ def test_the_same_mix_sent_twice(staff, staff_user, client, settings, tmp_path, 
     response = send(staff, round_id, (tmp_path / "mix-2.json").read_text())
     assert response.status_code == 422
     assert "mix 3: it says it is mix 2" in page_text(response)
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"names": "张三\n李四", "threshold": "9" * 5000},
+        {"names": "张三\n李四", "threshold": "1e400"},
+        {"names": "张三\n李四", "threshold": "-1"},
+        {"names": "张三\n李四", "threshold": ""},
+        {"names": "张三\n李四"},
+        {"names": "张三\n张三", "threshold": "1"},
+        {"names": "\n".join(f"t{n}" for n in range(10)), "threshold": "2"},
+        {"names": "x" * 201, "threshold": "1"},
+        {"names": "", "threshold": "1"},
+    ],
+)
+def test_naming_trustees_badly_is_refused(staff, settings, form):
+    election = build_election(settings, jurors=3, methods=METHODS, open_round=False)
+    response = staff.post(f"/staff/rounds/{election.round_id}/trustees", form)
+    assert response.status_code == 422
+    assert (
+        run_db(settings, lambda s: s.get(Round, election.round_id), write=False).trustee_threshold
+        is None
+    )
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe{", b" " * (8 * 1024 * 1024 + 1)])
+def test_an_uploaded_file_that_is_no_document(staff, settings, content):
+    election = build_election(settings, jurors=3, methods=METHODS, open_round=False)
+    names = {"names": "张三\n李四", "threshold": "2"}
+    assert staff.post(f"/staff/rounds/{election.round_id}/trustees", names).status_code == 303
+    response = staff.upload(
+        f"/staff/rounds/{election.round_id}/trustees/documents", "x.json", content
+    )
+    assert 400 <= response.status_code < 500
