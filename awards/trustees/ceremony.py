@@ -124,7 +124,8 @@ def parse_document(text: str) -> dict[str, Any]:
         canonical_json(document)  # a lone surrogate can be neither stored nor hashed
     except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
         document = None
-    if not isinstance(document, dict) or document.get("format") not in ACCEPTED:
+    # A format that is a list or an object is no format (and cannot be looked up in a set).
+    if not isinstance(document, dict) or str(document.get("format")) not in ACCEPTED:
         raise DocumentRefused(
             N_("This is not a document of the trustee command (ceremony, mix or decryption).")
         )
@@ -145,7 +146,11 @@ async def receive(
         lifecycle.PREPARING,
         N_("The round is %(state)s: its key ceremony is over."),
     )
-    phase = FORMATS[document["format"]]
+    phase = FORMATS.get(document["format"])
+    if phase is None:
+        raise DocumentRefused(
+            N_("Before the close, only a trustee's documents of the key ceremony are taken.")
+        )
     if document.get("context") != await context_of(session, round_):
         raise DocumentRefused(N_("This document is for another round."))
     named = await trustees(session, round_.id)

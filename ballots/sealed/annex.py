@@ -224,6 +224,7 @@ class Opened:
     content under the layout)."""
     seed: bytes
     decrypted_by: tuple[int, ...]
+    ceremony: Ceremony
 
 
 def open_box(
@@ -279,7 +280,7 @@ def open_box(
         for category, ballots in points.items()
     }
     seed = hashlib.sha256(seed_point.to_bytes()).digest()
-    return Opened(contents, seed, tuple(sorted(trustees)))
+    return Opened(contents, seed, tuple(sorted(trustees)), ceremony)
 
 
 def record_ballots(context: dict[str, Any], opened: Opened) -> dict[str, list[dict[str, Any]]]:
@@ -367,7 +368,19 @@ def verify_annex(record: ElectionRecord, annex_bytes: bytes) -> list[tuple[str, 
 def _against_record(
     record: ElectionRecord, sealed: dict[str, Any], annex: dict[str, Any], opened: Opened
 ) -> list[tuple[str, str]]:
-    found = []
+    found = [
+        ("annex", f"the ceremony's {field} is not its documents'")
+        for field, value in _ceremony_file_fields(opened.ceremony).items()
+        if annex["ceremony"].get(field) != value
+    ]
+    # A whole other ceremony of the same round (a server that ran one with trustees of its own
+    # making) checks in every other way: only the fingerprint published at opening tells.
+    if sealed.get("fingerprint") != opened.ceremony.fingerprint:
+        found.append(("round", "the fingerprint is not the key ceremony's"))
+    if sealed.get("decrypted_by") != list(opened.decrypted_by):
+        found.append(
+            ("round", "decrypted_by is not the trustees whose decryptions are in the annex")
+        )
     if sealed.get("board_sha256") != document_sha256(annex["board"]):
         found.append(("round", "the board is not the one sealed at close"))
     # The fingerprint the manifest showed and the trustees compared: the board (checked) is
@@ -387,11 +400,24 @@ def _against_record(
             found.append((where, "the ballots are not the decryption of the box"))
         if category.participants != len(opened.contents.get(category.id, [])):
             found.append((where, "participants differ from the ballots on the board"))
-        isolated = next(
-            c["isolated"] for c in annex["board"]["categories"] if c["id"] == category.id
+        isolated: list[str] = next(
+            (c["isolated"] for c in annex["board"]["categories"] if c["id"] == category.id), []
         )
         # Every nominee a participant was recused from has a part of its own (a recused juror
         # who did not vote may have isolated others).
         if category.method not in RANKED and not set(category.recused) <= set(isolated):
             found.append((where, "a nominee with a recusal has no part of its own"))
     return found
+
+
+def _ceremony_file_fields(ceremony: Ceremony) -> dict[str, Any]:
+    """What the ceremony file says beside its documents, as they give it: a reader of the annex
+    takes the trustees' names from here."""
+    return {
+        "context": ceremony.context,
+        "threshold": ceremony.threshold,
+        "trustees": [
+            {"trustee": n, "name": name} for n, name in enumerate(ceremony.names, start=1)
+        ],
+        "fingerprint": ceremony.fingerprint,
+    }

@@ -208,14 +208,42 @@ def _accept(args: argparse.Namespace) -> int:
     return 0
 
 
-def _checked_box(path: str, fingerprint: str | None = None) -> tuple[dict[str, Any], Any, Any]:
-    """The box file, every step in it checked: (file, ceremony, the box after the last mix)."""
-    from ballots.sealed.annex import AnnexError, board_box, document_sha256, mixed_box
-    from ballots.sealed.ceremony import CeremonyError, check_ceremony
+_BOX_FIELDS = {
+    "context": dict,
+    "config": dict,
+    "config_sha256": str,
+    "participants": dict,
+    "ceremony": dict,
+    "board_sha256": str,
+    "board": dict,
+    "mixes": list,
+}
 
+
+def _box_file(path: str) -> dict[str, Any]:
     box = _load(path)
     if not isinstance(box, dict) or box.get("format") != "awards-sealed-box/1":
         raise Refused(f"{path} is not a box file (download it from the round page)")
+    wrong = [k for k, kind in _BOX_FIELDS.items() if not isinstance(box.get(k), kind)]
+    if "ceremony" not in wrong:
+        phases = ("commitments", "shares", "confirmations")
+        wrong += [f"ceremony.{k}" for k in phases if not isinstance(box["ceremony"].get(k), list)]
+    if wrong:
+        raise Refused(f"{path} is not a whole box file: {', '.join(wrong)} missing or malformed")
+    return box
+
+
+def _checked_box(
+    path: str, fingerprint: str | None = None, context: Any = None
+) -> tuple[dict[str, Any], Any, Any]:
+    """The box file, every step in it checked: (file, ceremony, the box after the last mix).
+    With `fingerprint` and `context` (a key file's), refused unless under that key."""
+    from ballots.sealed.annex import AnnexError, board_box, document_sha256, mixed_box
+    from ballots.sealed.ceremony import CeremonyError, check_ceremony
+
+    box = _box_file(path)
+    if context is not None and box["context"] != context:
+        raise Refused("this key file is for another round")
     context, bundle = box["context"], box["ceremony"]
     try:
         ceremony = check_ceremony(
@@ -238,6 +266,10 @@ def _checked_box(path: str, fingerprint: str | None = None) -> tuple[dict[str, A
             previous = mix
     except (CeremonyError, AnnexError) as exc:
         raise Refused(f"the box does not check: {exc}") from None
+    except (KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        # A part the checks above read before checking its shape (the configuration's
+        # categories, say): the server sent a box no server of this program makes.
+        raise Refused(f"the box does not check: it cannot be read ({type(exc).__name__})") from None
     if not box["mixes"]:
         raise Refused("the box was never shuffled")
     print(f"checked: the ceremony, the board and {len(box['mixes'])} mixes")
@@ -271,11 +303,9 @@ def _decrypt(args: argparse.Namespace) -> int:
     from ballots.sealed.group import scalar_from_hex
 
     header, secrets = _secrets(args.key)
-    box, ceremony, current = _checked_box(args.box, secrets.get("fingerprint"))
+    box, ceremony, current = _checked_box(args.box, secrets.get("fingerprint"), header["context"])
     if "share" not in secrets:
         raise Refused("this key file has no share: its key ceremony was not finished")
-    if header["context"] != box["context"]:
-        raise Refused("this key file is for another round")
     number = header["trustee"]
     partial = decrypt_partially(
         box["context"],
