@@ -16,8 +16,9 @@ uploads are (`awards.trustees.ceremony.receive`); the round then opens.
 Measured, with time.perf_counter:
 
 1. casting: every juror's sheet and cast through the casting unit (`ballot_sheets.load_sheet`,
-   then `casting.cast` run by `Database.write`), first in a plain round, then in the sealed one
-   on a database of its own, with the same ballots: casts per second of each, and their ratio;
+   then `casting.cast` run by `Database.write`), in a plain round and in the sealed one, each on
+   a database of its own, with the same ballots, juror by juror in turn (so that another load on
+   the machine weighs on both alike): casts per second of each, and their ratio;
 2. the close (`closing.close`: the board, its check and the server's mix 1, in the closing
    transaction), and a trustee's extra mix 2 (`annex.mix_document`);
 3. a trustee's checks of the box file (the ceremony, the board, every mix), as `python -m
@@ -167,26 +168,27 @@ def ballot(item: BallotCategory, rng: random.Random) -> dict[str, Any]:
     return {"scores": {k: rng.randint(SCORE_MIN, SCORE_MAX) for k in keys}}
 
 
-async def cast_all(
-    settings: Settings, round_id: int, juror_ids: list[int], seed: int
-) -> tuple[float, int]:
-    """Every juror casts once through the casting unit; (seconds of sheets and casts, casts).
-    The ballots follow `seed` alone, so a plain and a sealed round get the same ones."""
-    rng = random.Random(seed)
-    db = Database.from_settings(settings)
-    spent = 0.0
-    try:
-        for juror_id in juror_ids:
+async def cast_all(rounds: list[tuple["Bench", int, list[int]]], seed: int) -> list[float]:
+    """Every juror casts once through the casting unit, in each of `rounds` (bench, round id,
+    juror ids) in turn, juror by juror, so that a load on the machine weighs on all alike; the
+    seconds of each round's sheets and casts. The ballots follow `seed` alone, so rounds of the
+    same categories get the same ones."""
+    rngs = [random.Random(seed) for _ in rounds]
+    spent = [0.0 for _ in rounds]
+    for bench, round_id, juror_ids in rounds:  # the configuration, read once by each process
+        await load_sheet(bench.db, round_id, juror_ids[0], bench.settings.secret_key, utcnow())
+    for turn in zip(*(juror_ids for _b, _r, juror_ids in rounds), strict=True):
+        for index, ((bench, round_id, _ids), juror_id) in enumerate(zip(rounds, turn, strict=True)):
             started = time.perf_counter()
-            sheet = await load_sheet(db, round_id, juror_id, settings.secret_key, utcnow())
-            spent += time.perf_counter() - started
-            contents = {item.category.id: ballot(item, rng) for item in sheet.categories}
+            sheet = await load_sheet(
+                bench.db, round_id, juror_id, bench.settings.secret_key, utcnow()
+            )
+            spent[index] += time.perf_counter() - started
+            contents = {item.category.id: ballot(item, rngs[index]) for item in sheet.categories}
             started = time.perf_counter()
-            await db.write(casting.cast, sheet, juror_id, contents, utcnow())
-            spent += time.perf_counter() - started
-    finally:
-        await db.dispose()
-    return spent, len(juror_ids)
+            await bench.db.write(casting.cast, sheet, juror_id, contents, utcnow())
+            spent[index] += time.perf_counter() - started
+    return spent
 
 
 class Bench:
@@ -370,13 +372,13 @@ def seconds_rows(figures: Figures, targets: dict[str, float]) -> list[tuple[str,
 def full_round(args: argparse.Namespace, var: Path) -> list[tuple[str, ...]]:
     sizes = (args.jurors, args.categories, args.nominees)
     plain = Bench(var, "plain")
-    round_id, juror_ids, _ = asyncio.run(prepare(plain, "nom-plain", sizes, None))
-    plain_cast = asyncio.run(cast_all(plain.settings, round_id, juror_ids, args.seed))
-    print(f"plain round: {plain_cast[1]} casts in {plain_cast[0]:.1f} s", flush=True)
+    plain_round, plain_jurors, _ = asyncio.run(prepare(plain, "nom-plain", sizes, None))
     sealed = Bench(var, "sealed")
     round_id, juror_ids, shares = asyncio.run(prepare(sealed, "nom", sizes, (5, 3)))
-    sealed_cast = asyncio.run(cast_all(sealed.settings, round_id, juror_ids, args.seed))
-    print(f"sealed round: {sealed_cast[1]} casts in {sealed_cast[0]:.1f} s", flush=True)
+    rounds = [(plain, plain_round, plain_jurors), (sealed, round_id, juror_ids)]
+    plain_seconds, sealed_seconds = asyncio.run(cast_all(rounds, args.seed))
+    print(f"{len(juror_ids)} casts: {plain_seconds:.1f} s plain, {sealed_seconds:.1f} s sealed")
+    plain_cast, sealed_cast = (plain_seconds, len(juror_ids)), (sealed_seconds, len(juror_ids))
     figures, counted = asyncio.run(
         close_to_results(sealed, round_id, shares, (1, 3, 5), extra_mix=True)
     )
@@ -400,7 +402,7 @@ def demo_round(args: argparse.Namespace, var: Path) -> list[tuple[str, ...]]:
     sizes = (args.demo_jurors, args.demo_categories, args.demo_nominees)
     demo = Bench(var, "demo")
     round_id, juror_ids, shares = asyncio.run(prepare(demo, "demo", sizes, (3, 2)))
-    asyncio.run(cast_all(demo.settings, round_id, juror_ids, args.seed))
+    asyncio.run(cast_all([(demo, round_id, juror_ids)], args.seed))
     figures, _counted = asyncio.run(
         close_to_results(demo, round_id, shares, (1, 2), extra_mix=False)
     )
