@@ -68,7 +68,10 @@ def seal(
         encrypt(key, point, r) for point, r in zip(encode(lay, content), randomness, strict=True)
     )
     proof = prove_knowledge_all(
-        BALLOT_DOMAIN, entry_context(round_context, category, tracker), randomness
+        BALLOT_DOMAIN,
+        entry_context(round_context, category, tracker),
+        randomness,
+        [c.a for c in ballot],
     )
     return Entry(tracker, ballot, proof)
 

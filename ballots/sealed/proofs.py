@@ -113,13 +113,20 @@ class VectorProof:
         )
 
 
-def prove_knowledge_all(domain: str, context: Any, secrets: Sequence[int]) -> VectorProof:
+def prove_knowledge_all(
+    domain: str, context: Any, secrets: Sequence[int], publics: Sequence[Point]
+) -> VectorProof:
     """The randomness of every ciphertext of an encrypted ballot: X_k are the ciphertexts'
     first parts, so whoever made the ballot knows what it encrypts, and a ballot copied from
-    another place (another tracker, category or round) fails, because the context differs."""
-    publics = [base(x).hex() for x in secrets]
+    another place (another tracker, category or round) fails, because the context differs.
+
+    `publics` are the X_k = x_k * G, which the caller has just computed for the ciphertexts:
+    computing them again here would cost a third of a ballot's encryption. (X_k that are not
+    the secrets' only make a proof that fails.)"""
+    if len(publics) != len(secrets):
+        raise ValueError("one public point per secret")
     nonces = [random_scalar() for _ in secrets]
-    c = hash_to_scalar(domain, context, publics, [base(w).hex() for w in nonces])
+    c = hash_to_scalar(domain, context, [x.hex() for x in publics], [base(w).hex() for w in nonces])
     return VectorProof(c, tuple((w + c * x) % ORDER for w, x in zip(nonces, secrets, strict=True)))
 
 
