@@ -55,6 +55,7 @@ class PublicController(Controller):
                 "published": page.published,
                 "tracker": tracker,
                 "found": page.found,
+                "receipt": page.receipt,
                 "visible": page.visible,
                 "views": [display.view(c) for c in page.published.categories],
             },

@@ -306,6 +306,8 @@ class ResultsPage:
     published: Published
     found: str | None
     """The category whose ballots hold the tracker looked for, if any."""
+    receipt: str | None = None
+    """A sealed round's: the receipt of the board entry under that tracker."""
 
     @property
     def visible(self) -> bool:
@@ -325,14 +327,15 @@ async def results_page(
     round_, season, published = await _sealed(
         session, round_id, settings, N_("No results yet."), english=english
     )
-    found = None
+    found, receipt = None, None
     if tracker and round_.board_sha256:  # a sealed round: the juror's tracker is on the board
-        found = await board.find_tracker(session, round_.id, tracker)
+        on_board = await board.find_tracker(session, round_.id, tracker)
+        found, receipt = on_board if on_board else (None, None)
     elif tracker:
         found = find_tracker(published.record, tracker)
     if found is not None:  # named as the page names it (in English, its English name)
         found = next(c.name for c in published.categories if c.id == found)
-    return ResultsPage(round_, season, published, found)
+    return ResultsPage(round_, season, published, found, receipt)
 
 
 SEALED_FILES = sealed_files.KINDS

@@ -12,6 +12,7 @@ from awards.i18n import N_
 from awards.models import Round, RoundBoard
 from awards.voting import lifecycle
 from ballots.canonical import canonical_json
+from ballots.sealed.board import receipt
 
 
 async def board_bytes(session: AsyncSession, round_id: int) -> tuple[str, bytes]:
@@ -23,11 +24,15 @@ async def board_bytes(session: AsyncSession, round_id: int) -> tuple[str, bytes]
     return f"board-round-{round_id}.json", canonical_json(json.loads(text))
 
 
-async def find_tracker(session: AsyncSession, round_id: int, tracker: str) -> str | None:
-    """The id of the category whose board entries hold this tracker, if any."""
+async def find_tracker(
+    session: AsyncSession, round_id: int, tracker: str
+) -> tuple[str, str] | None:
+    """The id of the category whose board entries hold this tracker, and the entry's receipt
+    (`ballots.sealed.board.receipt`), for the juror to compare with theirs; None if none."""
     text = await session.scalar(select(RoundBoard.document).where(RoundBoard.round_id == round_id))
     wanted = tracker.strip().lower()
     for category in json.loads(text or '{"categories": []}')["categories"]:
-        if any(entry["tracker"] == wanted for entry in category["entries"]):
-            return str(category["id"])
+        for entry in category["entries"]:
+            if entry["tracker"] == wanted:
+                return str(category["id"]), receipt(category["id"], entry)
     return None

@@ -72,6 +72,9 @@ class CastIn(msgspec.Struct, forbid_unknown_fields=True):
 class CastOut(msgspec.Struct):
     trackers: dict[str, str]
     """{category id: tracker}: stored nowhere with the juror."""
+    receipts: dict[str, str] = msgspec.field(default_factory=dict)
+    """A sealed round's: {category id: the receipt of the encrypted ballot}, which the board
+    shows beside the tracker; {} in a plain round."""
 
 
 class TrackersIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -165,7 +168,10 @@ class BallotApiController(Controller):
             raise casting.InvalidBallot(
                 {codes.get(c, str(c)): str(m) for c, m in exc.errors.items()}
             ) from None
-        answer = CastOut(trackers={codes[c]: t for c, t in done.trackers.items()})
+        answer = CastOut(
+            trackers={codes[c]: t for c, t in done.trackers.items()},
+            receipts={codes[c]: r for c, r in done.receipts.items()},
+        )
         return Response(answer, status_code=HTTP_200_OK if done.again else HTTP_201_CREATED)
 
     @post("/{round_id:int}/trackers", name="api.trackers", status_code=HTTP_200_OK)

@@ -104,11 +104,20 @@ class BallotController(Controller):
             # tells the juror's browser to drop them, so that the next review hands out new ones.
             return Template("juror/stale.html", context={"round": sheet.round}, status_code=422)
         rows = [
-            (trackers.field(item), _name(item), done.trackers[c], tokens.get(c, ""))
+            (
+                trackers.field(item),
+                _name(item),
+                done.trackers[c],
+                tokens.get(c, ""),
+                done.receipts.get(c, ""),
+            )
             for item in sheet.categories
             if (c := item.category.id) in done.trackers
         ]
-        lines = [sheet.round.name] + [f"{name}\t{tracker}" for _f, name, tracker, _t in rows]
+        lines = [sheet.round.name] + [
+            "\t".join(filter(None, (name, tracker, receipt)))
+            for _f, name, tracker, _t, receipt in rows
+        ]
         return Template(
             "juror/trackers.html",
             context={

@@ -80,12 +80,20 @@ class RoundHead:
     opened_at: datetime | None
     closes_at: datetime | None
     config_sha256: str | None
+    election_key: str | None = None
+    """A sealed round's key (set before opening, never changed after)."""
 
 
 # The statements of the voting path are built once, with bound parameters: building one per
 # call costs its construction and its cache key on every request.
 _ROUND_HEAD = select(
-    Round.id, Round.name, Round.state, Round.opened_at, Round.closes_at, Round.config_sha256
+    Round.id,
+    Round.name,
+    Round.state,
+    Round.opened_at,
+    Round.closes_at,
+    Round.config_sha256,
+    Round.election_key,
 ).where(Round.id == bindparam("round_id"))
 # FOR SHARE on PostgreSQL: casts run side by side while a close (FOR UPDATE) waits for them, and
 # they for it. SQLite leaves it out; its writers are serialised anyway.
@@ -187,10 +195,10 @@ class _FrozenRound:
     """A sealed round's encrypted box: what casting encrypts to."""
 
 
-# A round's configuration never changes once opened, so each process reads it once.
-_frozen: dict[tuple[int, str], _FrozenRound] = {}
+# A round's configuration never changes once opened, so each process reads it once; the key
+# names the configuration and the election key, the two things a frozen round is made of.
+_frozen: dict[tuple[int, str, str | None], _FrozenRound] = {}
 _CONFIG = select(RoundConfig.document).where(RoundConfig.round_id == bindparam("round_id"))
-_SEALED = select(Round.election_key).where(Round.id == bindparam("round_id"))
 _RECUSED = select(RoundRecusal.nominee_id).where(RoundRecusal.round_id == bindparam("round_id"))
 _CATEGORY_IDS = (
     select(Category.code, Category.id)
@@ -202,16 +210,16 @@ _CATEGORY_IDS = (
 def _frozen_round(connection: Connection, round_: RoundHead) -> _FrozenRound:
     if round_.config_sha256 is None:
         raise RoundNotOpen(N_("This round is not open for voting."))
-    key = (round_.id, round_.config_sha256)
+    key = (round_.id, round_.config_sha256, round_.election_key)
     if key not in _frozen:
         params = {"round_id": round_.id}
         config = json.loads(connection.execute(_CONFIG, params).scalar_one())
         frozen = _read_frozen(
             config, dict(connection.execute(_CATEGORY_IDS, params).tuples().all())
         )
-        if election_key := connection.execute(_SEALED, params).scalar_one():
+        if round_.election_key:
             recused = {nominee_key(n) for n in connection.scalars(_RECUSED, params)}
-            frozen = replace(frozen, box=box(config, election_key, recused))
+            frozen = replace(frozen, box=box(config, round_.election_key, recused))
         _frozen[key] = frozen
     return _frozen[key]
 

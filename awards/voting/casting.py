@@ -17,12 +17,13 @@ server only compares what the juror's own browser sends with the ballot box.
 which on SQLite runs on the thread that owns the process's writing connection.
 """
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
@@ -36,6 +37,7 @@ from awards.voting import trackers as tracking
 from awards.voting.ballot_sheets import BallotCategory, BallotSheet, ensure_open, round_head
 from ballots.canonical import canonical_json
 from ballots.content import ABSTAIN, RANKED, SCORED, Code, Problem, new_tracker, problem
+from ballots.sealed.board import receipt
 
 
 class AlreadyVoted(Conflict):
@@ -221,6 +223,9 @@ def _stored(
 class Cast:
     trackers: dict[int, str]
     """{category id: tracker}, to be shown to the juror."""
+    receipts: dict[int, str]
+    """A sealed round's: {category id: the receipt of the encrypted ballot}
+    (`ballots.sealed.board.receipt`), shown with the tracker; {} in a plain round."""
     again: bool
     """This submission had been stored already (a repeat): nothing new was written."""
 
@@ -248,15 +253,38 @@ def cast(
     )
     if marked.scalar_one_or_none() is None:  # the row was there already: nothing inserted
         if trackers is not None and tracking.stored(connection, round_id, trackers):
-            return Cast(dict(trackers), again=True)
+            return Cast(dict(trackers), _receipts(sheet, _in_box(connection, trackers)), True)
         raise AlreadyVoted(N_("You have already voted in this round. A ballot is cast only once."))
     if trackers is None:
         trackers = {category_id: new_tracker() for category_id in contents}
+    stored = _stored(sheet, contents, trackers)
     connection.execute(
         _BALLOTS,
         [
-            {"tracker": trackers[c], "round_id": round_id, "category_id": c, "content": stored}
-            for c, stored in _stored(sheet, contents, trackers).items()
+            {"tracker": trackers[c], "round_id": round_id, "category_id": c, "content": text}
+            for c, text in stored.items()
         ],
     )
-    return Cast(dict(trackers), again=False)
+    boxed = {c: (trackers[c], text) for c, text in stored.items()}
+    return Cast(dict(trackers), _receipts(sheet, boxed), again=False)
+
+
+_CONTENTS = select(Ballot.category_id, Ballot.tracker, Ballot.content).where(
+    Ballot.tracker.in_(bindparam("trackers", expanding=True))
+)
+
+
+def _in_box(connection: Connection, trackers: Mapping[int, str]) -> dict[int, tuple[str, str]]:
+    found = connection.execute(_CONTENTS, {"trackers": list(trackers.values())}).tuples()
+    return {category_id: (tracker, text) for category_id, tracker, text in found}
+
+
+def _receipts(sheet: BallotSheet, boxed: Mapping[int, tuple[str, str]]) -> dict[int, str]:
+    """A sealed round's receipts of what the box holds under the juror's trackers."""
+    if sheet.box is None:
+        return {}
+    codes = {item.category.id: item.category.code for item in sheet.categories}
+    return {
+        c: receipt(codes[c], {"tracker": tracker, **json.loads(text)})
+        for c, (tracker, text) in boxed.items()
+    }

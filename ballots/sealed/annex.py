@@ -26,6 +26,7 @@ from ballots.sealed.shuffle import ShuffleProof, check_shuffle, shuffle
 ANNEX_FORMAT = "awards-sealed-annex/1"
 BOARD_FORMAT = "awards-sealed-board/1"
 MIX_FORMAT = "awards-sealed-mix/1"
+MIX_FIELDS = frozenset({"format", "context", "mix", "by", "input_sha256", "categories"})
 
 Box = dict[str, list[list[Ciphertext]]]
 """By category id: the encrypted ballots, in order."""
@@ -184,6 +185,10 @@ def mixed_box(
     if not isinstance(mix, dict) or mix.get("format") != MIX_FORMAT:
         raise AnnexError([(where, f"not a mix of format {MIX_FORMAT}")])
     problems = []
+    if set(mix) != MIX_FIELDS:
+        problems.append((where, f"a mix has exactly the fields {sorted(MIX_FIELDS)}"))
+    if not isinstance(mix.get("by"), str):
+        problems.append((where, "by is not a string"))
     if mix.get("context") != context:
         problems.append((where, "made for another round"))
     if mix.get("mix") != position:
@@ -198,6 +203,9 @@ def mixed_box(
     box: Box = {}
     for category in categories:
         at = f"{where}, category {category['id']}"
+        if set(category) != {"id", "ballots", "proof"}:
+            problems.append((at, "a mix's category has exactly the fields id, ballots and proof"))
+            continue
         try:
             outputs = [vector_from_json(b) for b in category.get("ballots")]
             proof = ShuffleProof.from_json(category.get("proof"))
@@ -383,12 +391,6 @@ def _against_record(
         )
     if sealed.get("board_sha256") != document_sha256(annex["board"]):
         found.append(("round", "the board is not the one sealed at close"))
-    # The fingerprint the manifest showed and the trustees compared: the board (checked) is
-    # under the annex's ceremony, whose fingerprint it names.
-    if sealed.get("fingerprint") != annex["board"]["fingerprint"]:
-        found.append(("round", "the fingerprint is not that of the annex's key ceremony"))
-    if sealed.get("decrypted_by") != list(opened.decrypted_by):
-        found.append(("round", "decrypted_by does not name the annex's decrypting trustees"))
     if opened.seed != record.seed:
         found.append(("round", "the seed is not the trustees' decrypted seed"))
     context = {"season": record.season["id"], "round": record.round["id"]}

@@ -8,6 +8,7 @@ category and the tracker, so that an entry copied to another place fails. The bo
 category's entries with the same Merkle tree as a record commits to its ballots.
 """
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -72,6 +73,7 @@ def seal(
         entry_context(round_context, category, tracker),
         randomness,
         [c.a for c in ballot],
+        vector_to_json(list(ballot)),
     )
     return Entry(tracker, ballot, proof)
 
@@ -85,6 +87,7 @@ def check_entry(round_context: dict[str, Any], category: str, width: int, entry:
             entry_context(round_context, category, entry.tracker),
             [c.a for c in entry.ballot],
             entry.proof,
+            vector_to_json(list(entry.ballot)),
         )
     except NotAPoint:
         return False
@@ -92,6 +95,14 @@ def check_entry(round_context: dict[str, Any], category: str, width: int, entry:
 
 def leaf(category: str, entry: dict[str, Any]) -> bytes:
     return canonical_json({"category": category, **entry})
+
+
+def receipt(category: str, entry: dict[str, Any]) -> str:
+    """What the juror is given at the cast with the tracker: the first 32 hex digits of the
+    SHA-256 of the entry's leaf. The board shows it beside the tracker, so an entry replaced
+    under the juror's tracker (by whoever could write the box: a fresh encryption passes every
+    proof, the election key being public) shows another receipt than the juror's."""
+    return hashlib.sha256(leaf(category, entry)).hexdigest()[:32]
 
 
 def board_root(category: str, entries: Sequence[dict[str, Any]]) -> str:

@@ -158,6 +158,13 @@ def _begin(args: argparse.Namespace) -> int:
     _write(key, locked, new=True)
     out = Path(args.out or f"commitment-{args.trustee}.json")
     _write(out, commitment)
+    names = ", ".join(f"{n}. {named[n]}" for n in sorted(named))
+    print(f"you are trustee {args.trustee} of {len(named)}: {names}")
+    print(
+        f"the threshold is {bundle['threshold']}: any {bundle['threshold']} of the {len(named)} "
+        "trustees can decrypt the box, and fewer cannot; check with the others that this is "
+        "what the association decided"
+    )
     print(f"your key file: {key} (keep it, and its passphrase; it never leaves you)")
     print(f"send {out} to the association: it is step 1 of 3")
     return 0
@@ -203,7 +210,11 @@ def _accept(args: argparse.Namespace) -> int:
     out = Path(args.out or f"confirmation-{number}.json")
     _write(out, confirmation)
     print(f"the round's key fingerprint: {confirmation['fingerprint']}")
-    print("check that the round's public page shows exactly this fingerprint once it opens")
+    print(
+        "compare it with every other trustee directly (by phone or in person: not through the "
+        "association's server, which relays the documents), and check that the round's public "
+        "page shows exactly this fingerprint once it opens"
+    )
     print(f"send {out} to the association: it is step 3 of 3")
     return 0
 
@@ -273,6 +284,14 @@ def _checked_box(
     if not box["mixes"]:
         raise Refused("the box was never shuffled")
     print(f"checked: the ceremony, the board and {len(box['mixes'])} mixes")
+    shuffled_by = [str(mix.get("by")) for mix in box["mixes"]]
+    print(f"the box was shuffled by: {', '.join(shuffled_by)}")
+    if all(by == "server" for by in shuffled_by):
+        print(
+            "warning: only the server has shuffled this box; whoever runs it could link a "
+            "board's tracker to its decrypted ballot. A trustee's mix first (trustee mix) "
+            "removes that: only a trustee who mixed knows their own shuffle."
+        )
     print(f"the board's SHA-256 is {box['board_sha256']}:")
     print("check that the round's public page shows exactly this seal")
     return box, ceremony, current

@@ -114,7 +114,7 @@ class VectorProof:
 
 
 def prove_knowledge_all(
-    domain: str, context: Any, secrets: Sequence[int], publics: Sequence[Point]
+    domain: str, context: Any, secrets: Sequence[int], publics: Sequence[Point], statement: Any
 ) -> VectorProof:
     """The randomness of every ciphertext of an encrypted ballot: X_k are the ciphertexts'
     first parts, so whoever made the ballot knows what it encrypts, and a ballot copied from
@@ -122,15 +122,22 @@ def prove_knowledge_all(
 
     `publics` are the X_k = x_k * G, which the caller has just computed for the ciphertexts:
     computing them again here would cost a third of a ballot's encryption. (X_k that are not
-    the secrets' only make a proof that fails.)"""
+    the secrets' only make a proof that fails.) `statement` is the whole of what is proved
+    about (the ciphertexts, both their parts): hashed too, so that no part of it can be changed
+    under the same proof (the weak Fiat-Shamir of the Helios attacks, where a ciphertext's
+    second part could be shifted and the shifted ballot's decryption told its vote)."""
     if len(publics) != len(secrets):
         raise ValueError("one public point per secret")
     nonces = [random_scalar() for _ in secrets]
-    c = hash_to_scalar(domain, context, [x.hex() for x in publics], [base(w).hex() for w in nonces])
+    c = hash_to_scalar(
+        domain, context, statement, [x.hex() for x in publics], [base(w).hex() for w in nonces]
+    )
     return VectorProof(c, tuple((w + c * x) % ORDER for w, x in zip(nonces, secrets, strict=True)))
 
 
-def knows_all(domain: str, context: Any, publics: Sequence[Point], proof: VectorProof) -> bool:
+def knows_all(
+    domain: str, context: Any, publics: Sequence[Point], proof: VectorProof, statement: Any
+) -> bool:
     if len(publics) != len(proof.responses) or not publics:
         return False
     c = proof.challenge
@@ -139,5 +146,5 @@ def knows_all(domain: str, context: Any, publics: Sequence[Point], proof: Vector
     except NotAPoint:
         return False
     return c == hash_to_scalar(
-        domain, context, [x.hex() for x in publics], [t.hex() for t in commitments]
+        domain, context, statement, [x.hex() for x in publics], [t.hex() for t in commitments]
     )

@@ -29,7 +29,7 @@ from ballots.sealed.ceremony import (
     feldman,
     public_parts,
 )
-from ballots.sealed.elgamal import encrypt
+from ballots.sealed.elgamal import Ciphertext, encrypt
 from ballots.sealed.group import ORDER, NotAPoint, Point, base, random_scalar, scalar_hex, total
 from ballots.sealed.proofs import prove_knowledge
 
@@ -61,6 +61,10 @@ def begin(
         "coefficients": [scalar_hex(a) for a in coefficients],
         "box_secret": bytes(box).hex(),
         "seed_message": base(random_scalar()).hex(),
+        # The seed ciphertext's randomness is drawn now, so that `accept` can make the same
+        # ciphertext again and see that the shares document relayed as this trustee's is the
+        # one it dealt: a relay could otherwise put a seed of its own choosing in every one.
+        "seed_randomness": scalar_hex(random_scalar()),
         "commitment_sha256": sha256_hex(canonical_json(commitment)),
     }
     return commitment, secrets
@@ -87,9 +91,7 @@ def deal(
             unusable.append((dealer.trustee, "its box key cannot receive a share"))
     if unusable:
         raise CeremonyError(unusable)
-    election_key = total(dealer.coefficients[0] for dealer in dealers)
-    r = random_scalar()
-    seed = encrypt(election_key, Point.from_hex(secrets["seed_message"]), r)
+    r, seed = _own_seed(secrets, dealers)
     return {
         "format": SHARES_FORMAT,
         "context": dict(context),
@@ -115,6 +117,9 @@ def accept(
     Feldman's check, after the public checks of every document."""
     _with_own_commitment(context, trustee, secrets, commitments)
     dealers, ceremony = public_parts(context, commitments, shares)
+    own = shares[trustee - 1]["seed"]["ciphertext"]
+    if own != _own_seed(secrets, dealers)[1].to_json():
+        raise CeremonyError([(trustee, "your own shares document is not the one you dealt")])
     box = nacl.public.SealedBox(nacl.public.PrivateKey(bytes.fromhex(secrets["box_secret"])))
     values = [_evaluate([int(a, 16) for a in secrets["coefficients"]], trustee)]
     faults = []
@@ -144,6 +149,14 @@ def accept(
         "proof": prove_knowledge(SHARE_DOMAIN, share_context, share).to_json(),
     }
     return confirmation, {"share": scalar_hex(share)}
+
+
+def _own_seed(secrets: Mapping[str, Any], dealers: Sequence[Dealer]) -> tuple[int, Ciphertext]:
+    """The seed ciphertext this trustee deals, and its randomness: always the same for the same
+    commitments."""
+    election_key = total(dealer.coefficients[0] for dealer in dealers)
+    r = int(secrets["seed_randomness"], 16)
+    return r, encrypt(election_key, Point.from_hex(secrets["seed_message"]), r)
 
 
 def _with_own_commitment(

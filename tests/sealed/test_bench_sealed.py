@@ -5,9 +5,10 @@ machine."""
 
 import subprocess
 import sys
-from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "bench_sealed.py"
+from tests import ROOT
+
+SCRIPT = ROOT / "scripts" / "bench_sealed.py"
 ROWS = (
     "cast, plain round",
     "cast, sealed round",

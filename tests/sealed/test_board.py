@@ -33,8 +33,9 @@ def test_the_proof_is_the_specs_knowledge_of_all_checked_by_the_reference_curve(
         for s, x in zip(entry["proof"]["responses"], publics, strict=True)
     ]
     context = {**R, "category": "best", "tracker": "ab" * 16}
+    firsts = [a for a, _ in entry["ballot"]]
     assert c == ref.challenge(
-        "awards-sealed/1/ballot", context, [a for a, _ in entry["ballot"]], commitments
+        "awards-sealed/1/ballot", context, entry["ballot"], firsts, commitments
     )
 
 

@@ -108,11 +108,12 @@ def fixed_scalars(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("fixed_scalars")
 def test_a_known_answer() -> None:
-    """A 2-of-2 ceremony where trustee 1 draws f_1 = 1 + 2x, the nonce 3 of its proof and the
-    seed point 4G; trustee 2 f_2 = 5 + 6x, nonce 7, seed 8G; their deals the randomness 9 and
-    11 (nonces 10 and 12). So Y = 6G, x_1 = 14, x_2 = 22, and the seed is (20G, 132G)."""
+    """A 2-of-2 ceremony where trustee 1 draws f_1 = 1 + 2x, the nonce 3 of its proof, the
+    seed point 4G and its randomness 5; trustee 2 f_2 = 6 + 7x, nonce 8, seed 9G, randomness 10;
+    their deals the nonces 11 and 12. So Y = 7G, x_1 = 16, x_2 = 25, and the seed is
+    (15G, 13G + 15 * 7G) = (15G, 118G)."""
     done = run(2, 2)
-    assert done.keys == [14, 22]
+    assert done.keys == [16, 25]
     assert done.commitments[0]["coefficients"] == [rc.encode(rc.mul(k, rc.G)) for k in (1, 2)]
     proof = done.commitments[0]["proof"]
     assert proof == [
@@ -126,4 +127,4 @@ def test_a_known_answer() -> None:
     assert hashlib.sha256(_canonical(_derived(done.commitments, done.shares))).hexdigest() == (
         result.fingerprint
     )
-    assert result.seed.to_json() == [rc.encode(rc.mul(k, rc.G)) for k in (20, 132)]
+    assert result.seed.to_json() == [rc.encode(rc.mul(k, rc.G)) for k in (15, 118)]

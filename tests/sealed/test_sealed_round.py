@@ -68,9 +68,9 @@ def ceremony(staff: Browser, round_id: int, code: str, keys: Path) -> None:
             upload(staff, round_id, out)
 
 
-def vote(client, election, round_id: int) -> list[str]:
-    """Every juror votes; the trackers the first was given."""
-    trackers: list[str] = []
+def vote(client, election, round_id: int) -> dict[str, str]:
+    """Every juror votes; every tracker given, with its receipt, the first juror's first."""
+    receipts: dict[str, str] = {}
     for index, email in enumerate(election.emails):
         browser = Browser(client)
         browser.client.cookies.clear()
@@ -87,8 +87,14 @@ def vote(client, election, round_id: int) -> list[str]:
                     form[f"c{category}.{key}"] = str(rank + 1)
         response = browser.post(f"/juror/rounds/{round_id}/cast", form)
         assert response.status_code == 200, response.text[-500:]
-        trackers = trackers or re.findall(r'<code class="tracker">([0-9a-f]{32})</code>', response.text)
-    return trackers
+        shown = re.findall(
+            r'<code class="tracker">([0-9a-f]{32})</code></td><td><code class="receipt">'
+            r"([0-9a-f]{32})</code>",
+            response.text,
+        )
+        assert len(shown) == len(election.categories)
+        receipts.update(shown)
+    return receipts
 
 
 def test_a_sealed_round_from_its_trustees_to_a_verified_record(
@@ -108,8 +114,9 @@ def test_a_sealed_round_from_its_trustees_to_a_verified_record(
     assert sealed.key_fingerprint
     assert sealed.election_key
     assert staff.post(f"/staff/rounds/{round_id}/open", {"confirm": "yes"}).status_code == 303
-    trackers = vote(client, election, round_id)
-    assert len(trackers) == len(METHODS)
+    receipts = vote(client, election, round_id)
+    assert len(receipts) == 4 * len(METHODS)
+    tracker = next(iter(receipts))
 
     async def box(session):
         return (await session.scalars(select(Ballot.content))).all()
@@ -158,9 +165,9 @@ def test_a_sealed_round_from_its_trustees_to_a_verified_record(
         == 0
     )
     assert staff.post(f"/staff/rounds/{round_id}/publish", {"confirm": "yes"}).status_code == 303
-    found = public.get(f"/rounds/{round_id}/results", params={"tracker": trackers[0]}).text
-    assert "This tracker is on the sealed board" in found or "在已封存的公告板上" in found
-    assert trackers[0] not in record.read_text()  # the board's trackers are not the record's
+    found = public.get(f"/rounds/{round_id}/results", params={"tracker": tracker}).text
+    assert receipts[tracker] in found  # the board shows the receipt the juror was given
+    assert tracker not in record.read_text()  # the board's trackers are not the record's
     document = json.loads(record.read_bytes())
     assert document["round"]["sealed"]["decrypted_by"] == [1, 3]
     for category in document["categories"]:

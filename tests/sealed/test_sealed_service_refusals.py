@@ -69,7 +69,7 @@ def test_opening_before_the_ceremony_completes(staff, settings, passphrase):
     assert staff.post(f"/staff/rounds/{election.round_id}/trustees", names).status_code == 303
     response = staff.post(f"/staff/rounds/{election.round_id}/open", {"confirm": "yes"})
     assert response.status_code == 409
-    assert "key ceremony is not complete: the round has no key yet" in page_text(response)
+    assert "受托人的密钥仪式尚未完成：本轮次还没有密钥。" in page_text(response)
     state = run_db(settings, lambda s: s.get(Round, election.round_id), write=False).state
     assert state == "draft"
 
@@ -83,9 +83,7 @@ def test_opening_after_the_round_code_changed(staff, settings, tmp_path, passphr
     run_db(settings, recode)
     response = staff.post(f"/staff/rounds/{election.round_id}/open", {"confirm": "yes"})
     assert response.status_code == 409
-    assert "made for another season or round code: run the key ceremony again" in page_text(
-        response
-    )
+    assert "受托人的密钥是为另一个年度或轮次代码生成的：请重新进行密钥仪式。" in page_text(response)
     state = run_db(settings, lambda s: s.get(Round, election.round_id), write=False).state
     assert state == "draft"
 
@@ -136,9 +134,7 @@ def test_a_decryption_of_the_box_before_a_trustees_mix(
     upload(staff, round_id, tmp_path / "mix-2.json")
     response = send(staff, round_id, stale.read_text())
     assert response.status_code == 422
-    assert "This decryption does not check: mix_sha256: not the hash of this box" in page_text(
-        response
-    )
+    assert "该解密文件核验未通过：mix_sha256: not the hash of this box" in page_text(response)
 
 
 def test_a_mix_that_does_not_check(staff, staff_user, client, settings, tmp_path, passphrase):
