@@ -88,7 +88,7 @@ def vote(client, election, round_id: int) -> dict[str, str]:
         response = browser.post(f"/juror/rounds/{round_id}/cast", form)
         assert response.status_code == 200, response.text[-500:]
         shown = re.findall(
-            r'<code class="tracker">([0-9a-f]{32})</code></td><td><code class="receipt">'
+            r'<code class="tracker">([0-9a-f]{32})</code></td><td[^>]*><code class="receipt">'
             r"([0-9a-f]{32})</code>",
             response.text,
         )
