@@ -69,12 +69,12 @@ class CastIn(msgspec.Struct, forbid_unknown_fields=True):
     Without, the server draws the trackers."""
 
 
-class CastOut(msgspec.Struct):
+class CastOut(msgspec.Struct, omit_defaults=True):
     trackers: dict[str, str]
     """{category id: tracker}: stored nowhere with the juror."""
     receipts: dict[str, str] = msgspec.field(default_factory=dict)
     """A sealed round's: {category id: the receipt of the encrypted ballot}, which the board
-    shows beside the tracker; {} in a plain round."""
+    shows beside the tracker; left out of a plain round's answer."""
 
 
 class TrackersIn(msgspec.Struct, forbid_unknown_fields=True):

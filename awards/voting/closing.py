@@ -11,6 +11,8 @@ is done, noting each round as scrubbed.
 """
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -33,20 +35,16 @@ async def close(
 ) -> Round:
     """Close the round and seal its record; a sealed round's box instead, for its trustees
     (its record is sealed by `count`)."""
-    created: list[Path] = []
-    try:
-        async with db.transaction() as session:
-            round_ = await rounds.get_round(session, round_id, lock=True)
-            await rounds.close_round(session, round_, now, actor)
-            if round_.trustee_threshold:
-                await counting.seal_box(session, round_, actor)
-            else:
-                await _seal(session, round_, settings, created, actor)
-    except BaseException:
-        if created and not await _carries_seal(db, round_id, created, settings.records_dir):
-            for path in created:
-                path.unlink(missing_ok=True)
-        raise
+    async with (
+        _files_kept_only_if_sealed(db, round_id, settings) as created,
+        db.transaction() as session,
+    ):
+        round_ = await rounds.get_round(session, round_id, lock=True)
+        await rounds.close_round(session, round_, now, actor)
+        if round_.trustee_threshold:
+            await counting.seal_box(session, round_, actor)
+        else:
+            await _seal(session, round_, settings, created, actor)
     return round_
 
 
@@ -54,19 +52,31 @@ async def count(
     db: Database, round_id: int, now: datetime, actor: str, settings: Settings
 ) -> Round:
     """A sealed round: open its box with the trustees' decryptions and seal its record."""
+    async with (
+        _files_kept_only_if_sealed(db, round_id, settings) as created,
+        db.transaction() as session,
+    ):
+        round_ = await rounds.get_round(session, round_id, lock=True)
+        opened = await counting.opened(session, round_)
+        lifecycle.move(round_, "count")
+        await _seal(session, round_, settings, created, actor, opened)
+    return round_
+
+
+@asynccontextmanager
+async def _files_kept_only_if_sealed(
+    db: Database, round_id: int, settings: Settings
+) -> AsyncIterator[list[Path]]:
+    """The list the sealing appends each file it writes to; should the transaction not commit,
+    they are removed again (unless the round carries their seal after all)."""
     created: list[Path] = []
     try:
-        async with db.transaction() as session:
-            round_ = await rounds.get_round(session, round_id, lock=True)
-            opened = await counting.opened(session, round_)
-            lifecycle.move(round_, "count")
-            await _seal(session, round_, settings, created, actor, opened)
+        yield created
     except BaseException:
         if created and not await _carries_seal(db, round_id, created, settings.records_dir):
             for path in created:
                 path.unlink(missing_ok=True)
         raise
-    return round_
 
 
 async def _seal(

@@ -8,7 +8,8 @@ Trustee i commits to a polynomial f_i of degree t-1 (C_ik = a_ik * G), deals f_i
 other trustee j, sealed to j's box key, with an encrypted seed point, and confirms the
 fingerprint once every share for it passed Feldman's check. The election key is
 Y = sum_i C_i0: nobody ever holds its private key x = sum_i f_i(0); trustee j holds
-x_j = sum_i f_i(j), and any t of the x_j give x back by Lagrange interpolation (`lagrange`).
+x_j = sum_i f_i(j), and any t of the x_j give x back by Lagrange interpolation
+(`ballots.sealed.decryption.lagrange`).
 
 `check_ceremony` needs coincurve alone (no PyNaCl): the server and the auditor check everything
 but the sealed shares, which only their recipients can open, and did, if they confirmed.
@@ -166,22 +167,6 @@ def fingerprint(
 def transcript_sha256(commitments: Sequence[Any], shares: Sequence[Any]) -> str:
     """SHA-256 of the canonical JSON of [commitments, shares], each list in trustee order."""
     return sha256_hex(canonical_json([list(commitments), list(shares)]))
-
-
-def lagrange(indices: Sequence[int], j: int) -> int:
-    """The coefficient of trustee j's value in the interpolation at 0 from the trustees
-    `indices`: prod over m != j of m / (m - j), modulo ORDER."""
-    chosen = list(indices)
-    if len(set(chosen)) != len(chosen) or j not in chosen:
-        raise ValueError("the indices are distinct and include j")
-    if not all(_is_int(m) and 1 <= m < ORDER for m in chosen):
-        raise ValueError("trustees are numbered from 1")
-    numerator = denominator = 1
-    for m in chosen:
-        if m != j:
-            numerator = numerator * m % ORDER
-            denominator = denominator * (m - j) % ORDER
-    return numerator * pow(denominator, -1, ORDER) % ORDER
 
 
 # -- the public checks -----------------------------------------------------------------------
