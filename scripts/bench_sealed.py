@@ -175,7 +175,11 @@ async def cast_all(rounds: list[tuple["Bench", int, list[int]]], seed: int) -> l
     rngs = [random.Random(seed) for _ in rounds]
     spent = [0.0 for _ in rounds]
     for bench, round_id, juror_ids in rounds:  # the configuration, read once by each process
-        await load_sheet(bench.db, round_id, juror_ids[0], bench.settings.secret_key, utcnow())
+        sheet = await load_sheet(
+            bench.db, round_id, juror_ids[0], bench.settings.secret_key, utcnow()
+        )
+        if sheet.box is not None:
+            await _pads_made(sheet.box.pads)
     for turn in zip(*(juror_ids for _b, _r, juror_ids in rounds), strict=True):
         for index, ((bench, round_id, _ids), juror_id) in enumerate(zip(rounds, turn, strict=True)):
             started = time.perf_counter()
@@ -188,6 +192,16 @@ async def cast_all(rounds: list[tuple["Bench", int, list[int]]], seed: int) -> l
             await bench.db.write(casting.cast, sheet, juror_id, contents, utcnow())
             spent[index] += time.perf_counter() - started
     return spent
+
+
+async def _pads_made(pads: Any) -> None:
+    """Wait for a sealed round's pads (`awards.trustees.box.PadPool`), as the server makes them
+    once its ballot pages are first read: the casts then take them, as jurors who come some
+    seconds after the opening do. (Casts beyond the pool make theirs on the spot: the rate of
+    a pool used up is that of sealing without pads.)"""
+    started = time.perf_counter()
+    await asyncio.to_thread(pads.wait_full, 300)
+    print(f"{pads.capacity} pads made ahead in {time.perf_counter() - started:.1f} s")
 
 
 class Bench:

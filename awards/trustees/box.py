@@ -7,15 +7,76 @@ proof bound to the round, the category and the tracker (`ballots.sealed.board`).
 plaintext is written anywhere.
 """
 
+import threading
+from collections import deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ballots.canonical import canonical_json
 from ballots.content import RANKED
 from ballots.sealed.board import seal
+from ballots.sealed.elgamal import Pad, make_pad
 from ballots.sealed.encoding import Layout, layout
-from ballots.sealed.group import Point
+from ballots.sealed.group import Point, random_scalar
+
+PADS = 16_384
+"""The most pads (`ballots.sealed.elgamal.Pad`) a sealed round keeps ready, and never more than
+its whole box can use (its eligible jurors' parts): a nomination ballot of 12 categories over
+330 nominees takes some 84, so this is about 200 jurors' casts, some 16 MB, made in about 1 s of
+one core."""
+
+
+class PadPool:
+    """Pads made ahead of time by a thread of their own, so that a cast encrypts with additions
+    and hashes instead of three multiplications a part (ElectionGuard precomputes the same way).
+    A pad is taken once (a deque's `popleft` is atomic) and never again; when none is ready, one
+    is made on the spot. The thread refills the pool whenever a cast has taken from it, and
+    sleeps while it is full."""
+
+    def __init__(self, key: Point, capacity: int) -> None:
+        self._key, self._capacity = key, capacity
+        self._ready: deque[Pad] = deque()
+        self._wanted = threading.Event()
+        self._wanted.set()
+        self._full = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def take(self) -> Pad:
+        self.start()
+        self._full.clear()
+        self._wanted.set()
+        try:
+            return self._ready.popleft()
+        except IndexError:
+            return make_pad(self._key, random_scalar)
+
+    def ready(self) -> int:
+        return len(self._ready)
+
+    def wait_full(self, timeout: float) -> bool:
+        """Whether the pool is full, waiting for it up to `timeout` seconds (for benchmarks)."""
+        return self._full.wait(timeout)
+
+    @property
+    def capacity(self) -> int:
+        return self._capacity
+
+    def start(self) -> None:
+        """Begin making pads (the ballot pages do, as a sealed round's sheet is first read)."""
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._fill, name="pads", daemon=True)
+                self._thread.start()
+
+    def _fill(self) -> None:
+        while True:
+            self._wanted.wait()
+            self._wanted.clear()
+            while len(self._ready) < self._capacity:
+                self._ready.append(make_pad(self._key, random_scalar))
+            self._full.set()
 
 
 @dataclass(frozen=True)
@@ -27,6 +88,7 @@ class Box:
     """By category id (code), in the configuration's order."""
     isolated: dict[str, list[str]]
     """By category id: the nominees with a part of their own (`ballots.sealed.encoding`)."""
+    pads: PadPool = field(compare=False, repr=False)
 
 
 def round_context(config: Mapping[str, Any]) -> dict[str, str]:
@@ -44,12 +106,10 @@ def isolated_nominees(entry: Mapping[str, Any], recused: set[str]) -> list[str]:
 def box(config: Mapping[str, Any], election_key: str, recused: set[str]) -> Box:
     """`recused`: the ids of the nominees that a recusal frozen at opening names."""
     isolated = {c["id"]: isolated_nominees(c, recused) for c in config["categories"]}
-    return Box(
-        Point.from_hex(election_key),
-        round_context(config),
-        {c["id"]: layout(c, isolated[c["id"]]) for c in config["categories"]},
-        isolated,
-    )
+    key = Point.from_hex(election_key)
+    layouts = {c["id"]: layout(c, isolated[c["id"]]) for c in config["categories"]}
+    parts = sum(c["eligible_jurors"] * layouts[c["id"]].width for c in config["categories"])
+    return Box(key, round_context(config), layouts, isolated, PadPool(key, min(PADS, parts)))
 
 
 def seal_contents(
@@ -70,6 +130,7 @@ def seal_contents(
             sealed.context,
             code,
             trackers[category_id],
+            pads=sealed.pads.take,
         )
         stored[category_id] = canonical_json(entry.sealed()).decode()
     return stored

@@ -219,7 +219,9 @@ def _frozen_round(connection: Connection, round_: RoundHead) -> _FrozenRound:
         )
         if round_.election_key:
             recused = {nominee_key(n) for n in connection.scalars(_RECUSED, params)}
-            frozen = replace(frozen, box=box(config, round_.election_key, recused))
+            sealed = box(config, round_.election_key, recused)
+            sealed.pads.start()  # pads for the casts to come (`awards.trustees.box`)
+            frozen = replace(frozen, box=sealed)
         _frozen[key] = frozen
     return _frozen[key]
 

@@ -15,7 +15,14 @@ from typing import Any
 
 from ballots.canonical import canonical_json
 from ballots.merkle import merkle_root
-from ballots.sealed.elgamal import Ciphertext, encrypt, vector_from_json, vector_to_json
+from ballots.sealed.elgamal import (
+    Ciphertext,
+    Pad,
+    encrypt_with,
+    make_pad,
+    vector_from_json,
+    vector_to_json,
+)
 from ballots.sealed.encoding import Layout, encode
 from ballots.sealed.group import NotAPoint, Point, random_scalar
 from ballots.sealed.proofs import VectorProof, knows_all, prove_knowledge_all
@@ -62,18 +69,22 @@ def seal(
     category: str,
     tracker: str,
     rng: Callable[[], int] = random_scalar,
+    pads: Callable[[], Pad] | None = None,
 ) -> Entry:
-    """Encrypt a valid ballot content to the election key, with its proof."""
-    randomness = [rng() for _ in range(lay.width)]
+    """Encrypt a valid ballot content to the election key, with its proof. `pads` gives a
+    pad made ahead of time for each part (`elgamal.Pad`), else they are made now with `rng`."""
+    take = pads or (lambda: make_pad(key, rng))
+    used = [take() for _ in range(lay.width)]
     ballot = tuple(
-        encrypt(key, point, r) for point, r in zip(encode(lay, content), randomness, strict=True)
+        encrypt_with(pad, point) for pad, point in zip(used, encode(lay, content), strict=True)
     )
     proof = prove_knowledge_all(
         BALLOT_DOMAIN,
         entry_context(round_context, category, tracker),
-        randomness,
-        [c.a for c in ballot],
+        [pad.r for pad in used],
+        [pad.r_base for pad in used],
         vector_to_json(list(ballot)),
+        nonces=[(pad.w, pad.w_base) for pad in used],
     )
     return Entry(tracker, ballot, proof)
 

@@ -6,6 +6,7 @@ M = b - x * a. A ballot is a vector of such ciphertexts, one per point of its en
 (`ballots.sealed.encoding`), written in files as [[a, b], ...] in hex.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,29 @@ class Ciphertext:
 
 def encrypt(key: Point, message: Point, r: int) -> Ciphertext:
     return Ciphertext(base(r), message + r * key)
+
+
+@dataclass(frozen=True, slots=True)
+class Pad:
+    """What one encryption and its share of a ballot's proof need that does not depend on the
+    message: the randomness r with r * G and r * Y, and the proof's nonce w with w * G. Made
+    ahead of time (as ElectionGuard precomputes its exponentials), so that encrypting a ballot
+    at the cast is additions and a hash; each pad is used once, and then dropped."""
+
+    r: int
+    r_base: Point
+    r_key: Point
+    w: int
+    w_base: Point
+
+
+def make_pad(key: Point, rng: Callable[[], int]) -> Pad:
+    r, w = rng(), rng()
+    return Pad(r, base(r), r * key, w, base(w))
+
+
+def encrypt_with(pad: Pad, message: Point) -> Ciphertext:
+    return Ciphertext(pad.r_base, message + pad.r_key)
 
 
 def reencrypt(key: Point, c: Ciphertext, s: int) -> Ciphertext:

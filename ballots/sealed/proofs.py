@@ -114,7 +114,12 @@ class VectorProof:
 
 
 def prove_knowledge_all(
-    domain: str, context: Any, secrets: Sequence[int], publics: Sequence[Point], statement: Any
+    domain: str,
+    context: Any,
+    secrets: Sequence[int],
+    publics: Sequence[Point],
+    statement: Any,
+    nonces: Sequence[tuple[int, Point]] | None = None,
 ) -> VectorProof:
     """The randomness of every ciphertext of an encrypted ballot: X_k are the ciphertexts'
     first parts, so whoever made the ballot knows what it encrypts, and a ballot copied from
@@ -128,11 +133,16 @@ def prove_knowledge_all(
     second part could be shifted and the shifted ballot's decryption told its vote)."""
     if len(publics) != len(secrets):
         raise ValueError("one public point per secret")
-    nonces = [random_scalar() for _ in secrets]
+    if nonces is None:  # else (w, w * G) made ahead of time, each used once (`elgamal.Pad`)
+        nonces = [(w, base(w)) for w in (random_scalar() for _ in secrets)]
+    if len(nonces) != len(secrets):
+        raise ValueError("one nonce per secret")
     c = hash_to_scalar(
-        domain, context, statement, [x.hex() for x in publics], [base(w).hex() for w in nonces]
+        domain, context, statement, [x.hex() for x in publics], [t.hex() for _w, t in nonces]
     )
-    return VectorProof(c, tuple((w + c * x) % ORDER for w, x in zip(nonces, secrets, strict=True)))
+    return VectorProof(
+        c, tuple((w + c * x) % ORDER for (w, _t), x in zip(nonces, secrets, strict=True))
+    )
 
 
 def knows_all(
