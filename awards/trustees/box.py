@@ -30,23 +30,19 @@ one core."""
 class PadPool:
     """Pads made ahead of time by a thread of their own, so that a cast encrypts with additions
     and hashes instead of three multiplications a part (ElectionGuard precomputes the same way).
-    A pad is taken once (a deque's `popleft` is atomic) and never again; when none is ready, one
-    is made on the spot. The thread refills the pool whenever a cast has taken from it, and
-    sleeps while it is full."""
+    The thread makes `capacity` pads, the round's need, once, and stops: it never competes with
+    the casts for the processor. A pad is taken once (a deque's `popleft` is atomic) and never
+    again; when none is ready, one is made on the spot."""
 
     def __init__(self, key: Point, capacity: int) -> None:
         self._key, self._capacity = key, capacity
         self._ready: deque[Pad] = deque()
-        self._wanted = threading.Event()
-        self._wanted.set()
         self._full = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
     def take(self) -> Pad:
         self.start()
-        self._full.clear()
-        self._wanted.set()
         try:
             return self._ready.popleft()
         except IndexError:
@@ -55,13 +51,13 @@ class PadPool:
     def ready(self) -> int:
         return len(self._ready)
 
-    def wait_full(self, timeout: float) -> bool:
-        """Whether the pool is full, waiting for it up to `timeout` seconds (for benchmarks)."""
-        return self._full.wait(timeout)
-
     @property
     def capacity(self) -> int:
         return self._capacity
+
+    def wait_full(self, timeout: float) -> bool:
+        """Whether every pad has been made, waiting up to `timeout` seconds (for benchmarks)."""
+        return self._full.wait(timeout)
 
     def start(self) -> None:
         """Begin making pads (the ballot pages do, as a sealed round's sheet is first read)."""
@@ -71,12 +67,9 @@ class PadPool:
                 self._thread.start()
 
     def _fill(self) -> None:
-        while True:
-            self._wanted.wait()
-            self._wanted.clear()
-            while len(self._ready) < self._capacity:
-                self._ready.append(make_pad(self._key, random_scalar))
-            self._full.set()
+        for _ in range(self._capacity):
+            self._ready.append(make_pad(self._key, random_scalar))
+        self._full.set()
 
 
 @dataclass(frozen=True)
