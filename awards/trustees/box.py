@@ -15,7 +15,7 @@ from typing import Any
 
 from ballots.canonical import canonical_json
 from ballots.content import RANKED
-from ballots.sealed.board import seal
+from ballots.sealed.board import receipt, seal
 from ballots.sealed.elgamal import Pad, make_pad
 from ballots.sealed.encoding import Layout, layout
 from ballots.sealed.group import Point, random_scalar
@@ -110,9 +110,10 @@ def seal_contents(
     codes: Mapping[int, str],
     contents: Mapping[int, Mapping[str, Any]],
     trackers: Mapping[int, str],
-) -> dict[int, str]:
+) -> dict[int, tuple[str, str]]:
     """What the box stores for each category (by id; `codes` gives each its code): the
-    canonical JSON of the encrypted ballot and its proof."""
+    canonical JSON of the encrypted ballot and its proof; with the entry's receipt for the
+    juror (`ballots.sealed.board.receipt`)."""
     stored = {}
     for category_id, content in contents.items():
         code = codes[category_id]
@@ -125,5 +126,9 @@ def seal_contents(
             trackers[category_id],
             pads=sealed.pads.take,
         )
-        stored[category_id] = canonical_json(entry.sealed()).decode()
+        kept = entry.sealed()
+        stored[category_id] = (
+            canonical_json(kept).decode(),
+            receipt(code, {"tracker": entry.tracker, **kept}),
+        )
     return stored

@@ -209,12 +209,12 @@ def _explain(found: Problem, item: BallotCategory) -> Message:
 
 def _stored(
     sheet: BallotSheet, contents: Mapping[int, Mapping[str, Any]], trackers: Mapping[int, str]
-) -> dict[int, str]:
-    """What the box keeps of each checked ballot: its canonical JSON in a plain round; in a
-    sealed round only its encryption (`awards.trustees.box`), so the plaintext is never
-    written."""
+) -> dict[int, tuple[str, str]]:
+    """What the box keeps of each checked ballot, and the juror's receipt of it: its canonical
+    JSON in a plain round (no receipt); in a sealed round only its encryption
+    (`awards.trustees.box`), so the plaintext is never written."""
     if sheet.box is None:
-        return {c: canonical_json(dict(content)).decode() for c, content in contents.items()}
+        return {c: (canonical_json(dict(content)).decode(), "") for c, content in contents.items()}
     codes = {item.category.id: item.category.code for item in sheet.categories}
     return seal_contents(sheet.box, codes, contents, trackers)
 
@@ -262,11 +262,11 @@ def cast(
         _BALLOTS,
         [
             {"tracker": trackers[c], "round_id": round_id, "category_id": c, "content": text}
-            for c, text in stored.items()
+            for c, (text, _receipt) in stored.items()
         ],
     )
-    boxed = {c: (trackers[c], text) for c, text in stored.items()}
-    return Cast(dict(trackers), _receipts(sheet, boxed), again=False)
+    receipts = {c: given for c, (_text, given) in stored.items() if given}
+    return Cast(dict(trackers), receipts, again=False)
 
 
 _CONTENTS = select(Ballot.category_id, Ballot.tracker, Ballot.content).where(

@@ -11,6 +11,7 @@ category's entries with the same Merkle tree as a record commits to its ballots.
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ballots.canonical import canonical_json
@@ -36,9 +37,13 @@ class Entry:
     ballot: tuple[Ciphertext, ...]
     proof: VectorProof
 
+    @cached_property
+    def ballot_json(self) -> list[list[str]]:
+        return vector_to_json(list(self.ballot))
+
     def sealed(self) -> dict[str, Any]:
         """What the ballot box stores under the tracker."""
-        return {"ballot": vector_to_json(list(self.ballot)), "proof": self.proof.to_json()}
+        return {"ballot": self.ballot_json, "proof": self.proof.to_json()}
 
     def to_json(self) -> dict[str, Any]:
         return {"tracker": self.tracker, **self.sealed()}
@@ -78,15 +83,18 @@ def seal(
     ballot = tuple(
         encrypt_with(pad, point) for pad, point in zip(used, encode(lay, content), strict=True)
     )
+    statement = vector_to_json(list(ballot))
     proof = prove_knowledge_all(
         BALLOT_DOMAIN,
         entry_context(round_context, category, tracker),
         [pad.r for pad in used],
         [pad.r_base for pad in used],
-        vector_to_json(list(ballot)),
+        statement,
         nonces=[(pad.w, pad.w_base) for pad in used],
     )
-    return Entry(tracker, ballot, proof)
+    entry = Entry(tracker, ballot, proof)
+    entry.__dict__["ballot_json"] = statement  # hex of 2 points a part, written once, not twice
+    return entry
 
 
 def check_entry(round_context: dict[str, Any], category: str, width: int, entry: Entry) -> bool:

@@ -19,6 +19,7 @@ from that nominee alone (the browser booth's need); a plain round isolates nobod
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from ballots.content import RANKED, SCORED
@@ -44,6 +45,19 @@ class Layout:
     @property
     def width(self) -> int:
         return len(self.parts)
+
+    # What every ballot of the layout needs, worked out once (a cast seals a dozen of them).
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        return frozenset(s.key for part in self.parts for s in part)
+
+    @cached_property
+    def empty(self) -> dict[str, int]:
+        return dict.fromkeys(self.keys, 0)
+
+    @cached_property
+    def position(self) -> dict[str, int]:
+        return {n: i for i, n in enumerate(self.nominees)}
 
 
 class EncodingError(ValueError):
@@ -112,7 +126,7 @@ def decode(lay: Layout, points: Sequence[Point]) -> dict[str, Any] | None:
 
 
 def _values(lay: Layout, content: dict[str, Any]) -> dict[str, int]:
-    values = dict.fromkeys((s.key for part in lay.parts for s in part), 0)
+    values = dict(lay.empty)
     if content == {"abstain": True}:
         values["abstain"] = 1
     elif lay.method == "approval":
@@ -122,10 +136,9 @@ def _values(lay: Layout, content: dict[str, Any]) -> dict[str, int]:
         for nominee, score in content["scores"].items():
             values[nominee] = score - lay.score_min + 1
     else:
-        position = {n: i for i, n in enumerate(lay.nominees)}
         for place, nominee in enumerate(content["ranking"], start=1):
-            values[f"place {place}"] = position[nominee] + 1
-    if set(values) != {s.key for part in lay.parts for s in part}:
+            values[f"place {place}"] = lay.position[nominee] + 1
+    if len(values) != len(lay.keys):
         raise EncodingError("the content names what is not on the ballot")
     return values
 
