@@ -31,19 +31,21 @@ class NotAPoint(ValueError):
 
 
 class Point:
-    __slots__ = ("_key",)
+    __slots__ = ("_bytes", "_key")
 
-    def __init__(self, key: PublicKey) -> None:
+    def __init__(self, key: PublicKey, encoded: bytes | None = None) -> None:
         self._key = key
+        # The compressed encoding, once made: a ballot's points are written and hashed often.
+        self._bytes = encoded
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "Point":
         if len(data) != 33 or data[0] not in (2, 3):
             raise NotAPoint("a point is 33 bytes of compressed SEC 1 encoding")
-        try:
-            return cls(PublicKey(data))
-        except (ValueError, TypeError) as exc:
-            raise NotAPoint("not on the curve") from exc
+        raw = ffi.new("secp256k1_pubkey *")
+        if not lib.secp256k1_ec_pubkey_parse(_CTX, raw, data, 33):
+            raise NotAPoint("not on the curve")
+        return _point(raw, bytes(data))
 
     @classmethod
     def from_hex(cls, text: Any) -> "Point":
@@ -58,7 +60,13 @@ class Point:
         return cls.from_bytes(data)
 
     def to_bytes(self) -> bytes:
-        return self._key.format(compressed=True)
+        if self._bytes is None:
+            out, size = ffi.new("unsigned char[33]"), ffi.new("size_t *", 33)
+            lib.secp256k1_ec_pubkey_serialize(
+                _CTX, out, size, self._key.public_key, lib.SECP256K1_EC_COMPRESSED
+            )
+            self._bytes = bytes(ffi.buffer(out, 33))
+        return self._bytes
 
     def hex(self) -> str:
         return self.to_bytes().hex()
@@ -117,11 +125,11 @@ def _copy(key: PublicKey) -> Any:
     return raw
 
 
-def _point(raw: Any) -> Point:
+def _point(raw: Any, encoded: bytes | None = None) -> Point:
     key = PublicKey.__new__(PublicKey)
     key.public_key = raw
     key.context = GLOBAL_CONTEXT
-    return Point(key)
+    return Point(key, encoded)
 
 
 G = base(1)
