@@ -144,13 +144,14 @@ def _values(lay: Layout, content: dict[str, Any]) -> dict[str, int]:
 
 
 def _pack(part: Sequence[Slot], values: dict[str, int]) -> bytes:
-    number = 0
+    number = used = 0
     for slot in part:
-        if not 0 <= values[slot.key] < 1 << slot.bits:
+        value = values[slot.key]
+        if value < 0 or value >> slot.bits:
             raise EncodingError(f"{slot.key} does not fit its slot")
-        number = (number << slot.bits) | values[slot.key]
-    number <<= PART_BITS - sum(s.bits for s in part)
-    return number.to_bytes(EMBED_BYTES, "big")
+        number = (number << slot.bits) | value
+        used += slot.bits
+    return (number << (PART_BITS - used)).to_bytes(EMBED_BYTES, "big")
 
 
 def _content(lay: Layout, values: dict[str, int]) -> dict[str, Any] | None:
