@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import build_election
 from tests.pages_in_chromium import Findings, chromium, needs_chromium
-from tests.sealed.test_sealed_round import download, passphrase, trustee, upload  # noqa: F401
+from tests.sealed.test_sealed_round import ceremony, passphrase  # noqa: F401
 from tests.server import Server
 
 pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.usefixtures("passphrase")]
@@ -34,26 +34,12 @@ def test_a_sealed_rounds_pages_fit_a_phone_and_pass_axe(staff, settings, tmp_pat
         page.press("#f-password", "Enter")
         page.wait_for_url("**/staff**")
         findings = Findings()
-        for step in ("begin", "deal", "accept"):
+
+        def look(step: str) -> None:
             page.goto(server.url + f"/staff/rounds/{round_id}")
             findings.check(page, f"the round page before the ceremony's step {step}")
-            bundle = download(
-                staff, f"/staff/rounds/{round_id}/trustees/ceremony.json", keys / "c.json"
-            )
-            for n in (1, 2, 3):
-                out = keys / f"{step}-{n}.json"
-                extra = ["--trustee", str(n)] if step == "begin" else []
-                trustee(
-                    step,
-                    "--ceremony",
-                    str(bundle),
-                    *extra,
-                    "--key",
-                    str(keys / f"t{n}"),
-                    "--out",
-                    str(out),
-                )
-                upload(staff, round_id, out)
+
+        ceremony(staff, round_id, "final", keys, before=look)
         assert staff.post(f"/staff/rounds/{round_id}/open", {"confirm": "yes"}).status_code == 303
         page.goto(server.url + f"/rounds/{round_id}")
         findings.check(page, "the sealed round's public manifest")

@@ -8,6 +8,7 @@ gives."""
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,8 +48,17 @@ def upload(staff: Browser, round_id: int, document: Path) -> str:
     return staff.get(response.headers["location"]).text
 
 
-def ceremony(staff: Browser, round_id: int, code: str, keys: Path) -> None:
+def ceremony(
+    staff: Browser,
+    round_id: int,
+    code: str,
+    keys: Path,
+    before: Callable[[str], None] = lambda step: None,
+) -> None:
+    """The three trustees' three steps, each on the ceremony file as it stands (`before` is
+    called with each step's name first)."""
     for step in ("begin", "deal", "accept"):
+        before(step)
         bundle = download(
             staff, f"/staff/rounds/{round_id}/trustees/ceremony.json", keys / "ceremony.json"
         )
