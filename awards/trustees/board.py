@@ -11,7 +11,6 @@ from awards.errors import NotFound
 from awards.i18n import N_
 from awards.models import Round, RoundBoard
 from awards.voting import lifecycle
-from ballots.canonical import canonical_json
 from ballots.sealed.board import receipt
 
 
@@ -21,7 +20,7 @@ async def board_bytes(session: AsyncSession, round_id: int) -> tuple[str, bytes]
     text = await session.scalar(select(RoundBoard.document).where(RoundBoard.round_id == round_id))
     if round_ is None or round_.state not in lifecycle.PUBLIC or text is None:
         raise NotFound(N_("This round has no board: it is not a sealed round, or not closed yet."))
-    return f"board-round-{round_id}.json", canonical_json(json.loads(text))
+    return f"board-round-{round_id}.json", text.encode()  # stored as canonical JSON
 
 
 async def find_tracker(

@@ -40,7 +40,7 @@ from awards.models import (
     Trustee,
 )
 from awards.trustees import ceremony as ceremonies
-from awards.trustees.box import box, round_context
+from awards.trustees.box import isolated_nominees, round_context
 from awards.trustees.ceremony import DocumentRefused, trustees
 from awards.voting import lifecycle
 from awards.voting.rounds import nominee_key
@@ -92,7 +92,7 @@ async def seal_box(session: AsyncSession, round_: Round, actor: str) -> None:
             select(RoundRecusal.nominee_id).where(RoundRecusal.round_id == round_.id)
         )
     }
-    sealed = box(config, ceremony.election_key.hex(), recused)
+    isolated = {c["id"]: isolated_nominees(c, recused) for c in config["categories"]}
     codes = await _codes(session, round_.id)
     entries: dict[str, list[dict[str, Any]]] = {}
     for category_id, tracker, stored in await session.execute(
@@ -103,7 +103,7 @@ async def seal_box(session: AsyncSession, round_: Round, actor: str) -> None:
         entries.setdefault(codes[category_id], []).append(
             {"tracker": tracker, **json.loads(stored)}
         )
-    board = board_document(context, round_.config_sha256 or "", ceremony, sealed.isolated, entries)
+    board = board_document(context, round_.config_sha256 or "", ceremony, isolated, entries)
     mix = await asyncio.to_thread(_first_mix, context, config, ceremony, board)
     session.add(RoundBoard(round_id=round_.id, document=canonical_json(board).decode()))
     round_.board_sha256 = document_sha256(board)

@@ -87,56 +87,6 @@ class Ceremony:
     def trustees(self) -> int:
         return len(self.names)
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "context": self.context,
-            "threshold": self.threshold,
-            "trustees": self.trustees,
-            "names": list(self.names),
-            "election_key": self.election_key.hex(),
-            "verification_keys": [key.hex() for key in self.verification_keys],
-            "seed": self.seed.to_json(),
-            "fingerprint": self.fingerprint,
-            "transcript_sha256": self.transcript,
-        }
-
-    @classmethod
-    def from_json(cls, value: Any) -> "Ceremony":
-        """Raises ValueError unless the fields are well formed and give the fingerprint."""
-        fields = {"context", "threshold", "trustees", "names", "election_key"}
-        fields |= {"verification_keys", "seed", "fingerprint", "transcript_sha256"}
-        if not isinstance(value, dict) or set(value) != fields:
-            raise ValueError(f"a ceremony has exactly the fields {sorted(fields)}")
-        names, keys = value["names"], value["verification_keys"]
-        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
-            raise ValueError("names is a list of strings")
-        if not isinstance(keys, list) or not _is_int(value["trustees"], len(names), len(keys)):
-            raise ValueError("trustees counts the names and the verification keys")
-        if not isinstance(value["context"], dict):
-            raise ValueError("the context is an object")
-        if not _is_int(value["threshold"]) or not 1 <= value["threshold"] <= len(names):
-            raise ValueError("the threshold is between 1 and the number of trustees")
-        ceremony = cls(
-            value["context"],
-            value["threshold"],
-            tuple(names),
-            Point.from_hex(value["election_key"]),
-            tuple(Point.from_hex(key) for key in keys),
-            Ciphertext.from_json(value["seed"]),
-            value["fingerprint"],
-            value["transcript_sha256"],
-        )
-        if ceremony.fingerprint != fingerprint(
-            ceremony.context,
-            ceremony.threshold,
-            ceremony.election_key,
-            ceremony.verification_keys,
-            ceremony.seed,
-            ceremony.transcript,
-        ):
-            raise ValueError("the fingerprint is not that of the ceremony's keys and seed")
-        return ceremony
-
 
 def fingerprint(
     context: Mapping[str, Any],

@@ -61,7 +61,8 @@ class Layout:
 
 
 class EncodingError(ValueError):
-    pass
+    """A content or a layout the encoding cannot take. Its message never names a nominee or a
+    value: it may reach a log from a cast, where nothing of a ballot may go."""
 
 
 def layout(entry: dict[str, Any], isolated: Sequence[str] = ()) -> Layout:
@@ -137,6 +138,8 @@ def _values(lay: Layout, content: dict[str, Any]) -> dict[str, int]:
             values[nominee] = score - lay.score_min + 1
     else:
         for place, nominee in enumerate(content["ranking"], start=1):
+            if nominee not in lay.position:
+                raise EncodingError("the content names what is not on the ballot")
             values[f"place {place}"] = lay.position[nominee] + 1
     if len(values) != len(lay.keys):
         raise EncodingError("the content names what is not on the ballot")
@@ -148,7 +151,7 @@ def _pack(part: Sequence[Slot], values: dict[str, int]) -> bytes:
     for slot in part:
         value = values[slot.key]
         if value < 0 or value >> slot.bits:
-            raise EncodingError(f"{slot.key} does not fit its slot")
+            raise EncodingError("a value does not fit its slot")
         number = (number << slot.bits) | value
         used += slot.bits
     return (number << (PART_BITS - used)).to_bytes(EMBED_BYTES, "big")

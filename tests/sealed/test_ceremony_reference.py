@@ -69,7 +69,14 @@ def _derived(commitments: list[dict[str, Any]], shares: list[dict[str, Any]]) ->
 def test_a_second_implementation_derives_and_verifies_the_same(five: Run) -> None:
     result = check_ceremony(ROUND, *five.documents())
     derived = _derived(five.commitments, five.shares)
-    assert derived == {k: v for k, v in result.to_json().items() if k in derived}
+    assert derived == {
+        "context": result.context,
+        "threshold": result.threshold,
+        "election_key": result.election_key.hex(),
+        "verification_keys": [key.hex() for key in result.verification_keys],
+        "seed": result.seed.to_json(),
+        "transcript_sha256": result.transcript,
+    }
     fingerprint = hashlib.sha256(_canonical(derived)).hexdigest()
     assert fingerprint == result.fingerprint
     digest = hashlib.sha256(_canonical(five.commitments)).hexdigest()
