@@ -4,8 +4,12 @@
 An entry is what the ballot box stores while the round is open and what the board publishes
 after the close: the tracker, the ballot (one ciphertext per part of the category's layout) and a
 proof that whoever made it knows the randomness of every ciphertext, bound to the round, the
-category and the tracker, so that an entry copied to another place fails. The board commits to a
-category's entries with the same Merkle tree as a record commits to its ballots.
+category and the tracker, so that an entry copied to another place fails. An entry cast from the
+juror's browser (the booth) may also name `recused`: the isolated nominees whose parts are
+replaced before the shuffle by the public "no opinion" ciphertext (`no_opinion`), because the
+juror is recused from them; the list is bound into the proof too, so that nobody can add or drop
+a replacement under the juror's proof. The board commits to a category's entries with the same
+Merkle tree as a record commits to its ballots.
 """
 
 import hashlib
@@ -19,16 +23,19 @@ from ballots.merkle import merkle_root
 from ballots.sealed.elgamal import (
     Ciphertext,
     Pad,
+    encrypt,
     encrypt_with,
     make_pad,
     vector_from_json,
     vector_to_json,
 )
 from ballots.sealed.encoding import Layout, encode
-from ballots.sealed.group import NotAPoint, Point, random_scalar
+from ballots.sealed.group import EMBED_BYTES, NotAPoint, Point, embed, hash_to_scalar, random_scalar
 from ballots.sealed.proofs import VectorProof, knows_all, prove_knowledge_all
 
 BALLOT_DOMAIN = "awards-sealed/1/ballot"
+NO_OPINION_DOMAIN = "awards-sealed/1/no-opinion"
+_FIELDS = frozenset({"tracker", "ballot", "proof"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +43,8 @@ class Entry:
     tracker: str
     ballot: tuple[Ciphertext, ...]
     proof: VectorProof
+    recused: tuple[str, ...] = ()
+    """Isolated nominees whose parts the juror's recusals replace (`no_opinion`)."""
 
     @cached_property
     def ballot_json(self) -> list[list[str]]:
@@ -43,7 +52,10 @@ class Entry:
 
     def sealed(self) -> dict[str, Any]:
         """What the ballot box stores under the tracker."""
-        return {"ballot": self.ballot_json, "proof": self.proof.to_json()}
+        kept: dict[str, Any] = {"ballot": self.ballot_json, "proof": self.proof.to_json()}
+        if self.recused:
+            kept["recused"] = list(self.recused)
+        return kept
 
     def to_json(self) -> dict[str, Any]:
         return {"tracker": self.tracker, **self.sealed()}
@@ -51,19 +63,44 @@ class Entry:
     @classmethod
     def from_json(cls, value: Any) -> "Entry":
         """Strict: raises ValueError for anything but an entry of valid points and scalars."""
-        if not isinstance(value, dict) or set(value) != {"tracker", "ballot", "proof"}:
-            raise ValueError("an entry is exactly {tracker, ballot, proof}")
+        if not isinstance(value, dict) or not _FIELDS <= set(value) <= _FIELDS | {"recused"}:
+            raise ValueError("an entry is exactly {tracker, ballot, proof} and perhaps recused")
         if not isinstance(value["tracker"], str):
             raise ValueError("a tracker is a string")
+        recused = value.get("recused", [])
+        if "recused" in value and (
+            not isinstance(recused, list)
+            or not recused
+            or not all(isinstance(n, str) for n in recused)
+            or len(set(recused)) != len(recused)
+        ):
+            raise ValueError("recused is a list of distinct nominee ids, never empty")
         return cls(
             value["tracker"],
             tuple(vector_from_json(value["ballot"])),
             VectorProof.from_json(value["proof"]),
+            tuple(recused),
         )
 
 
-def entry_context(round_context: dict[str, Any], category: str, tracker: str) -> dict[str, Any]:
-    return {**round_context, "category": category, "tracker": tracker}
+def entry_context(
+    round_context: dict[str, Any], category: str, tracker: str, recused: Sequence[str] = ()
+) -> dict[str, Any]:
+    context = {**round_context, "category": category, "tracker": tracker}
+    if recused:
+        context["recused"] = list(recused)
+    return context
+
+
+def no_opinion(
+    key: Point, round_context: dict[str, Any], category: str, nominee: str
+) -> Ciphertext:
+    """The public "no opinion" ciphertext of an isolated nominee's part: the encryption of the
+    part whose one slot is 0 (not approved, not scored), with the randomness
+    hash_to_scalar(NO_OPINION_DOMAIN, round context, category, nominee), which anyone can
+    recompute (and decrypt: nothing in it is secret). The shuffle re-encrypts it as any other."""
+    r = hash_to_scalar(NO_OPINION_DOMAIN, round_context, category, nominee)
+    return encrypt(key, embed(bytes(EMBED_BYTES)), r)
 
 
 def seal(
@@ -75,9 +112,11 @@ def seal(
     tracker: str,
     rng: Callable[[], int] = random_scalar,
     pads: Callable[[], Pad] | None = None,
+    recused: Sequence[str] = (),
 ) -> Entry:
     """Encrypt a valid ballot content to the election key, with its proof. `pads` gives a
-    pad made ahead of time for each part (`elgamal.Pad`), else they are made now with `rng`."""
+    pad made ahead of time for each part (`elgamal.Pad`), else they are made now with `rng`.
+    `recused`: the isolated nominees the juror is recused from (a booth's entry)."""
     take = pads or (lambda: make_pad(key, rng))
     used = [take() for _ in range(lay.width)]
     ballot = tuple(
@@ -86,13 +125,13 @@ def seal(
     statement = vector_to_json(list(ballot))
     proof = prove_knowledge_all(
         BALLOT_DOMAIN,
-        entry_context(round_context, category, tracker),
+        entry_context(round_context, category, tracker, recused),
         [pad.r for pad in used],
         [pad.r_base for pad in used],
         statement,
         nonces=[(pad.w, pad.w_base) for pad in used],
     )
-    entry = Entry(tracker, ballot, proof)
+    entry = Entry(tracker, ballot, proof, tuple(recused))
     entry.__dict__["ballot_json"] = statement  # hex of 2 points a part, written once, not twice
     return entry
 
@@ -103,7 +142,7 @@ def check_entry(round_context: dict[str, Any], category: str, width: int, entry:
     try:
         return knows_all(
             BALLOT_DOMAIN,
-            entry_context(round_context, category, entry.tracker),
+            entry_context(round_context, category, entry.tracker, entry.recused),
             [c.a for c in entry.ballot],
             entry.proof,
             vector_to_json(list(entry.ballot)),
