@@ -4,7 +4,7 @@ the configuration whose hash the manifest publishes is kept byte for byte (`Roun
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from awards.models.base import SECRET, Base
@@ -64,6 +64,12 @@ class Round(Base):
     """A sealed round: SHA-256 of its board, sealed at close..."""
     annex_sha256: Mapped[str | None] = mapped_column(String(64))
     """...and of its annex file, written with the record at the count, which names it."""
+    booth: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """A sealed round whose ballots the juror's browser encrypts (`awards.voting.booth_casting`):
+    the server never sees a vote, and a juror may cast again until the close."""
+    booth_sha256: Mapped[str | None] = mapped_column(String(64))
+    """A booth round: the SHA-256 of the booth's code (`awards.voting.booth_code`), frozen on the
+    manifest at opening."""
     schedule_problem: Mapped[str | None] = mapped_column(Text)
     """Why the schedule could not open or close the round (JSON: message id and parameters),
     shown to staff; the schedule leaves the round alone until staff act."""

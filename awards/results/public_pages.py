@@ -10,6 +10,7 @@ from awards import i18n
 from awards.handlers import AppSettings, PathId, SearchText, Session, download
 from awards.results import display, publication
 from awards.trustees import board, ceremony
+from awards.voting import booth_code
 
 
 class PublicController(Controller):
@@ -33,6 +34,8 @@ class PublicController(Controller):
                 "register": page.register,
                 "categories": page.categories,
                 "trustees": await ceremony.trustees(session, round_id),
+                "booth_files": booth_code.listing()["files"],
+                "booth_same": page.round.booth_sha256 in (None, booth_code.booth_sha256()),
             },
         )
 
@@ -56,6 +59,7 @@ class PublicController(Controller):
                 "tracker": tracker,
                 "found": page.found,
                 "receipt": page.receipt,
+                "replaced": page.replaced,
                 "visible": page.visible,
                 "views": [display.view(c) for c in page.published.categories],
             },

@@ -307,7 +307,9 @@ class ResultsPage:
     found: str | None
     """The category whose ballots hold the tracker looked for, if any."""
     receipt: str | None = None
-    """A sealed round's: the receipt of the board entry under that tracker."""
+    """A sealed round's: the receipt of the board entry under that tracker..."""
+    replaced: bool = False
+    """...and whether a later cast of the same juror replaced it (a booth round)."""
 
     @property
     def visible(self) -> bool:
@@ -327,15 +329,16 @@ async def results_page(
     round_, season, published = await _sealed(
         session, round_id, settings, N_("No results yet."), english=english
     )
-    found, receipt = None, None
+    found, receipt, replaced = None, None, False
     if tracker and round_.board_sha256:  # a sealed round: the juror's tracker is on the board
         on_board = await board.find_tracker(session, round_.id, tracker)
-        found, receipt = on_board if on_board else (None, None)
+        if on_board:
+            found, receipt, replaced = on_board.category, on_board.receipt, on_board.replaced
     elif tracker:
         found = find_tracker(published.record, tracker)
     if found is not None:  # named as the page names it (in English, its English name)
         found = next(c.name for c in published.categories if c.id == found)
-    return ResultsPage(round_, season, published, found, receipt)
+    return ResultsPage(round_, season, published, found, receipt, replaced)
 
 
 SEALED_FILES = sealed_files.KINDS

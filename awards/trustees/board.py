@@ -3,6 +3,7 @@ and look up a tracker there (the encrypted ballot under it; nothing links it to 
 ballot of the record, which is the point of the shuffle)."""
 
 import json
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,15 +24,24 @@ async def board_bytes(session: AsyncSession, round_id: int) -> tuple[str, bytes]
     return f"board-round-{round_id}.json", text.encode()  # stored as canonical JSON
 
 
-async def find_tracker(
-    session: AsyncSession, round_id: int, tracker: str
-) -> tuple[str, str] | None:
-    """The id of the category whose board entries hold this tracker, and the entry's receipt
-    (`ballots.sealed.board.receipt`), for the juror to compare with theirs; None if none."""
+@dataclass(frozen=True)
+class OnBoard:
+    category: str
+    """The id of the category whose board entries hold the tracker."""
+    receipt: str
+    """The entry's receipt (`ballots.sealed.board.receipt`), for the juror to compare."""
+    replaced: bool
+    """A booth round's: a later cast of the same juror replaced it, and it was not counted."""
+
+
+async def find_tracker(session: AsyncSession, round_id: int, tracker: str) -> OnBoard | None:
     text = await session.scalar(select(RoundBoard.document).where(RoundBoard.round_id == round_id))
     wanted = tracker.strip().lower()
     for category in json.loads(text or '{"categories": []}')["categories"]:
-        for entry in category["entries"]:
-            if entry["tracker"] == wanted:
-                return str(category["id"]), receipt(category["id"], entry)
+        for field in ("entries", "replaced"):
+            for entry in category.get(field, []):
+                if entry["tracker"] == wanted:
+                    return OnBoard(
+                        str(category["id"]), receipt(category["id"], entry), field == "replaced"
+                    )
     return None

@@ -87,10 +87,10 @@ async def trustees(session: AsyncSession, round_id: int) -> list[Trustee]:
 
 
 async def set_trustees(
-    session: AsyncSession, round_: Round, named: Named | None, actor: str
+    session: AsyncSession, round_: Round, named: Named | None, actor: str, booth: bool = False
 ) -> None:
     """Make the draft round sealed with these trustees (any earlier ceremony is dropped), or
-    plain again (`named` None)."""
+    plain again (`named` None); `booth`: its ballots are encrypted in the jurors' browsers."""
     lifecycle.require(
         round_,
         lifecycle.PREPARING,
@@ -100,6 +100,7 @@ async def set_trustees(
         await session.delete(trustee)
     await session.flush()
     round_.trustee_threshold = named.threshold if named else None
+    round_.booth = bool(named) and booth
     round_.election_key = round_.key_fingerprint = None
     for position, name in enumerate(named.names if named else [], start=1):
         session.add(Trustee(round_id=round_.id, position=position, name=name))
@@ -112,6 +113,7 @@ async def set_trustees(
         changes={
             "trustees": named.names if named else [],
             "threshold": named.threshold if named else None,
+            "booth": round_.booth,
         },
     )
 

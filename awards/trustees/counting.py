@@ -42,7 +42,7 @@ from awards.models import (
 from awards.trustees import ceremony as ceremonies
 from awards.trustees.box import isolated_nominees, round_context
 from awards.trustees.ceremony import DocumentRefused, trustees
-from awards.voting import lifecycle
+from awards.voting import booth_casting, lifecycle
 from awards.voting.rounds import nominee_key
 from awards.voting.sealing import Opened, frozen_config
 from ballots.canonical import canonical_json, sha256_hex
@@ -81,8 +81,9 @@ async def _codes(session: AsyncSession, round_id: int) -> dict[int, str]:
     )
 
 
-async def seal_box(session: AsyncSession, round_: Round, actor: str) -> None:
-    """At close: write the board, seal it, and shuffle the box once."""
+async def seal_box(session: AsyncSession, round_: Round, actor: str, secret: str) -> None:
+    """At close: write the board, seal it, and shuffle the box once. In a booth round, only
+    each juror's latest cast in a category counts: the board lists the others apart."""
     config = await frozen_config(session, round_.id)
     context = round_context(config)
     ceremony = await ceremonies.ceremony_of(session, round_)
@@ -103,7 +104,10 @@ async def seal_box(session: AsyncSession, round_: Round, actor: str) -> None:
         entries.setdefault(codes[category_id], []).append(
             {"tracker": tracker, **json.loads(stored)}
         )
-    board = board_document(context, round_.config_sha256 or "", ceremony, isolated, entries)
+    replaced = await _replaced(session, round_, secret, entries) if round_.booth else None
+    board = board_document(
+        context, round_.config_sha256 or "", ceremony, isolated, entries, replaced
+    )
     mix = await asyncio.to_thread(_first_mix, context, config, ceremony, board)
     session.add(RoundBoard(round_id=round_.id, document=canonical_json(board).decode()))
     round_.board_sha256 = document_sha256(board)
@@ -123,6 +127,31 @@ async def seal_box(session: AsyncSession, round_: Round, actor: str) -> None:
         object_id=round_.id,
         changes={"board_sha256": round_.board_sha256, "mix_sha256": document_sha256(mix)},
     )
+
+
+async def _replaced(
+    session: AsyncSession, round_: Round, secret: str, entries: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Move out of `entries` those a later cast of the same juror replaced, and return them."""
+    jurors = await session.scalars(
+        select(Participation.juror_id).where(Participation.round_id == round_.id)
+    )
+    box = {e["tracker"] for listed in entries.values() for e in listed}
+    counted, replaced = booth_casting.latest(
+        secret, round_.id, list(jurors), list(await _codes(session, round_.id)), box
+    )
+    if box != counted | replaced:
+        raise Conflict(
+            N_(
+                "Some ballots of the box belong to no juror's casts: the server's secret key "
+                "changed while the round was open. Restore it, then close the round."
+            )
+        )
+    moved: dict[str, list[dict[str, Any]]] = {}
+    for category, listed in entries.items():
+        moved[category] = [e for e in listed if e["tracker"] in replaced]
+        listed[:] = [e for e in listed if e["tracker"] in counted]
+    return moved
 
 
 def _first_mix(
@@ -339,4 +368,6 @@ async def opened(session: AsyncSession, round_: Round) -> Opened:
         "fingerprint": round_.key_fingerprint,
         "decrypted_by": list(result.decrypted_by),
     }
+    if round_.booth_sha256:  # the booth whose code the manifest published at opening
+        sealed["booth_sha256"] = round_.booth_sha256
     return Opened(ballots, annex, sealed)

@@ -24,7 +24,9 @@ THRESHOLD = 2
 
 async def seal(session: AsyncSession, round_: Round, directory: Path, actor: str) -> list[Path]:
     """Make the draft round sealed and run its whole ceremony; the demo trustees' key files."""
-    await ceremony.set_trustees(session, round_, ceremony.Named(list(NAMES), THRESHOLD), actor)
+    await ceremony.set_trustees(
+        session, round_, ceremony.Named(list(NAMES), THRESHOLD), actor, booth=True
+    )
     context = await ceremony.context_of(session, round_)
     phases, paths = await asyncio.to_thread(_ceremony, context, directory)
     for phase in phases:

@@ -44,7 +44,8 @@ class TrusteeController(Controller):
             named = ceremony.read_trustees(
                 str(data.get("names", "")), str(data.get("threshold", ""))
             )
-            await ceremony.set_trustees(session, round_, named, request.user.name)
+            booth = data.get("booth") == "on"
+            await ceremony.set_trustees(session, round_, named, request.user.name, booth)
             done = Message(
                 "The round is sealed: %(n)s trustees, any %(t)s of whom can decrypt.",
                 n=len(named.names),

@@ -4,19 +4,25 @@ Session authentication (the juror's login cookie) and the CSRF header `x-csrftok
 Categories are named by their code, nominees by their record id, as in the election record.
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+from sqlalchemy.exc import IntegrityError
 
+from awards.errors import NotAllowed
 from awards.handlers import DatabaseService, PathId
 from awards.i18n import N_, _
 from awards.models.base import utcnow
-from awards.voting import ballot_sheets, casting, trackers
+from awards.voting import ballot_sheets, booth_casting, casting, trackers
 from awards.voting.booth import juror_sheet, server_secret, session_seconds
 from awards.web import requires_juror
+from ballots.sealed.board import Entry
+
+MAX_PARTS = 1024
+"""More parts than any category's layout has (330 nominees scored 1-10 take 18)."""
 
 
 class NomineeOut(msgspec.Struct):
@@ -97,6 +103,55 @@ class StatusOut(msgspec.Struct):
     ballot page asks while the juror works, to keep the login alive and to warn before it ends."""
 
 
+Hex = Annotated[str, msgspec.Meta(max_length=66)]
+
+
+class ProofIn(msgspec.Struct, forbid_unknown_fields=True):
+    challenge: Hex
+    responses: Annotated[list[Hex], msgspec.Meta(max_length=MAX_PARTS)]
+
+
+class EntryIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """An encrypted ballot as the booth makes it (`ballots.sealed.board.Entry`)."""
+
+    tracker: Annotated[str, msgspec.Meta(max_length=32)]
+    ballot: Annotated[
+        list[Annotated[list[Hex], msgspec.Meta(max_length=2)]], msgspec.Meta(max_length=MAX_PARTS)
+    ]
+    proof: ProofIn
+    recused: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=MAX_PARTS)
+    ] = msgspec.field(default_factory=list)
+
+
+class BoothCastIn(msgspec.Struct, forbid_unknown_fields=True):
+    ballots: Annotated[dict[str, EntryIn], msgspec.Meta(max_length=256)]
+    """{category id: the encrypted ballot}, one for each category the juror votes in."""
+
+
+class BoothCategoryOut(msgspec.Struct):
+    id: str
+    name: str
+    method: str
+    entry: dict[str, Any]
+    """What the encoding needs of the category (`ballots.sealed.encoding.layout`): method,
+    nominees in the configuration's order, the score range."""
+    isolated: list[str]
+    recused: list[str]
+    """The isolated nominees this juror is recused from: the entry names them in its proof."""
+    tracker: str
+    """The tracker of the juror's next cast here: the proof is bound to it."""
+
+
+class BoothDefinition(msgspec.Struct):
+    round: int
+    election_key: str
+    context: dict[str, str]
+    booth_sha256: str | None
+    voted: bool
+    categories: list[BoothCategoryOut]
+
+
 class BallotApiController(Controller):
     """Each handler takes one dependency: Litestar resolves several in a task group, a cost
     every voting request would pay. The secret comes from the app's services instead."""
@@ -167,6 +222,79 @@ class BallotApiController(Controller):
         except casting.InvalidBallot as exc:
             raise casting.InvalidBallot(
                 {codes.get(c, str(c)): str(m) for c, m in exc.errors.items()}
+            ) from None
+        answer = CastOut(
+            trackers={codes[c]: t for c, t in done.trackers.items()},
+            receipts={codes[c]: r for c, r in done.receipts.items()},
+        )
+        return Response(answer, status_code=HTTP_200_OK if done.again else HTTP_201_CREATED)
+
+    @get("/{round_id:int}/booth", name="api.booth")
+    async def booth(
+        self, request: Request, round_id: PathId, db: DatabaseService
+    ) -> BoothDefinition:
+        """What the booth (the juror's browser) needs to encrypt the juror's ballot."""
+        sheet = await juror_sheet(request, db, round_id)
+        if sheet.box is None or not sheet.round.booth:
+            raise NotAllowed(
+                N_("This round does not take ballots encrypted by the juror's browser.")
+            )
+        secret = server_secret(request)
+        nexts = await db.read(booth_casting.next_trackers, sheet, request.user.id, secret)
+        voted = await db.read(ballot_sheets.has_voted, round_id, request.user.id)
+        box = sheet.box
+        return BoothDefinition(
+            round=sheet.round.id,
+            election_key=box.key.hex(),
+            context=box.context,
+            booth_sha256=sheet.round.booth_sha256,
+            voted=voted,
+            categories=[
+                BoothCategoryOut(
+                    id=(code := item.category.code),
+                    name=item.category.name,
+                    method=item.category.method,
+                    entry=booth_casting.layout_entry(box.layouts[code], item),
+                    isolated=box.isolated[code],
+                    recused=booth_casting.recused_parts(box.isolated[code], item),
+                    tracker=nexts[item.category.id],
+                )
+                for item in sheet.categories
+            ],
+        )
+
+    @post("/{round_id:int}/booth", name="api.booth.cast", status_code=HTTP_201_CREATED)
+    async def booth_cast(
+        self,
+        request: Request,
+        round_id: PathId,
+        data: JSONBody[BoothCastIn],
+        db: DatabaseService,
+    ) -> Response[CastOut]:
+        """Cast the ballots the booth encrypted; again until the close, the latest counting."""
+        sheet = await juror_sheet(request, db, round_id)
+        entries = {}
+        for code, given in data.ballots.items():
+            try:
+                entries[code] = Entry.from_json(msgspec.to_builtins(given))
+            except (ValueError, TypeError):
+                raise casting.InvalidBallot(
+                    {code: _("This encrypted ballot cannot be read.")}
+                ) from None
+        checked = booth_casting.check_entries(sheet, entries)
+        codes = {item.category.id: item.category.code for item in sheet.categories}
+        try:
+            done = await db.write(
+                booth_casting.cast,
+                sheet,
+                request.user.id,
+                checked,
+                utcnow(),
+                server_secret(request),
+            )
+        except IntegrityError:  # the same juror's other page cast the same trackers just now
+            raise booth_casting.StalePage(
+                N_("This ballot page is out of date: open your ballot again.")
             ) from None
         answer = CastOut(
             trackers={codes[c]: t for c, t in done.trackers.items()},

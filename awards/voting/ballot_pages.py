@@ -34,10 +34,10 @@ class BallotController(Controller):
     @get("/rounds/{round_id:int}/ballot", name="juror.ballot")
     async def ballot(self, request: Request, round_id: PathId, db: DatabaseService) -> Template:
         round_, voted = await db.read(ballot_sheets.voting_status, round_id, request.user.id)
-        if voted:
+        if voted and not round_.booth:  # a booth round's juror may vote again until the close
             return await _voted(request, db, round_)
         sheet = await juror_sheet(request, db, round_id)
-        return _ballot_page(request, sheet, {}, {})
+        return _ballot_page(request, sheet, {}, {}, voted=voted)
 
     @get(["/rounds/{round_id:int}/review", "/rounds/{round_id:int}/cast"], name="juror.back")
     async def back_to_ballot(self, request: Request, round_id: PathId) -> Redirect:
@@ -153,6 +153,7 @@ def _ballot_page(
     values: dict[str, Any],
     errors: dict[Any, Any],
     status_code: int = 200,
+    voted: bool = False,
 ) -> Template:
     return Template(
         "juror/ballot.html",
@@ -160,6 +161,7 @@ def _ballot_page(
             "sheet": sheet,
             "values": values,
             "errors": errors,
+            "voted": voted,
             "session_seconds": session_seconds(request),
         },
         status_code=status_code,

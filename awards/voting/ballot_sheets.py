@@ -82,6 +82,10 @@ class RoundHead:
     config_sha256: str | None
     election_key: str | None = None
     """A sealed round's key (set before opening, never changed after)."""
+    booth: bool = False
+    """A sealed round whose ballots the juror's browser encrypts (`booth_casting`)..."""
+    booth_sha256: str | None = None
+    """...with the booth's code whose hash opening published."""
 
 
 # The statements of the voting path are built once, with bound parameters: building one per
@@ -94,6 +98,8 @@ _ROUND_HEAD = select(
     Round.closes_at,
     Round.config_sha256,
     Round.election_key,
+    Round.booth,
+    Round.booth_sha256,
 ).where(Round.id == bindparam("round_id"))
 # FOR SHARE on PostgreSQL: casts run side by side while a close (FOR UPDATE) waits for them, and
 # they for it. SQLite leaves it out; its writers are serialised anyway.

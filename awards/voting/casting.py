@@ -44,6 +44,21 @@ class AlreadyVoted(Conflict):
     pass
 
 
+class BoothOnly(Conflict):
+    """A booth round takes no plaintext ballot (`awards.voting.booth_casting`)."""
+
+
+def refuse_plaintext(sheet: BallotSheet) -> None:
+    """Before a plaintext ballot is read: a booth round's server never reads a vote."""
+    if sheet.round.booth:
+        raise BoothOnly(
+            N_(
+                "In this round your ballot is encrypted in your browser before it is sent: "
+                "vote on the ballot page, with JavaScript on."
+            )
+        )
+
+
 class InvalidBallot(DomainError):
     """One message per category; nothing was stored."""
 
@@ -55,7 +70,7 @@ class InvalidBallot(DomainError):
 
 
 # ON CONFLICT DO NOTHING RETURNING: a row comes back only when this cast inserted it.
-_PARTICIPATE = {
+PARTICIPATE = {
     dialect: insert_(Participation)
     .values(round_id=bindparam("round_id"), juror_id=bindparam("juror_id"))
     .on_conflict_do_nothing()
@@ -72,6 +87,7 @@ def read_form(sheet: BallotSheet, form: Mapping[str, Any]) -> dict[int, dict[str
 
     Fields: `c{id}.abstain` (abstain), `c{id}` (approval: the approved keys), and
     `c{id}.{key}` (ranked: the rank number; score methods: the score)."""
+    refuse_plaintext(sheet)
     contents: dict[int, dict[str, Any]] = {}
     errors: dict[Any, str | Message] = {}
     for item in sheet.categories:
@@ -245,11 +261,12 @@ def cast(
     froze, so it cannot change meanwhile, and the write lock is held just for the inserts."""
     if not sheet.categories:
         raise NotAllowed(N_("You are not on the jury of this round."))
+    refuse_plaintext(sheet)
     check(sheet, contents)
     round_id = sheet.round.id
     ensure_open(round_head(connection, round_id, share=True), now)
     marked = connection.execute(
-        _PARTICIPATE[connection.dialect.name], {"round_id": round_id, "juror_id": juror_id}
+        PARTICIPATE[connection.dialect.name], {"round_id": round_id, "juror_id": juror_id}
     )
     if marked.scalar_one_or_none() is None:  # the row was there already: nothing inserted
         if trackers is not None and tracking.stored(connection, round_id, trackers):

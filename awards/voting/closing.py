@@ -42,7 +42,7 @@ async def close(
         round_ = await rounds.get_round(session, round_id, lock=True)
         await rounds.close_round(session, round_, now, actor)
         if round_.trustee_threshold:
-            await counting.seal_box(session, round_, actor)
+            await counting.seal_box(session, round_, actor, settings.secret_key)
         else:
             await _seal(session, round_, settings, created, actor)
     return round_

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from ballots.sealed.ceremony import CeremonyError
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -45,10 +44,11 @@ from awards.models import (
     juror_panel,
 )
 from awards.trustees import ceremony as ceremonies
-from awards.voting import lifecycle
+from awards.voting import booth_code, lifecycle
 from awards.voting.rounds import CategoryInRound, ScheduleForm, categories_in_round, nominee_key
 from ballots.canonical import canonical_json, sha256_hex
 from ballots.content import RANKED, SCORED
+from ballots.sealed.ceremony import CeremonyError
 
 
 class Problem(NamedTuple):
@@ -270,6 +270,8 @@ async def open_round(session: AsyncSession, round_: Round, now: datetime, actor:
         round_.seed = seed.hex()
         round_.seed_sha256 = hashlib.sha256(seed).hexdigest()
     round_.config_sha256 = sha256_hex(document)
+    if round_.booth:
+        round_.booth_sha256 = booth_code.booth_sha256()
     round_.eligible_jurors = len(set().union(*(item.eligible for item in found.categories)))
     lifecycle.move(round_, "open")
     round_.opened_at, round_.schedule_problem = now, None

@@ -16,7 +16,7 @@ from typing import Any
 from ballots.canonical import canonical_json, sha256_hex
 from ballots.content import RANKED
 from ballots.record import ElectionRecord, RecordError, load_json
-from ballots.sealed.board import Entry, board_root, check_entry
+from ballots.sealed.board import Entry, board_root, check_entry, no_opinion
 from ballots.sealed.ceremony import Ceremony, CeremonyError, check_ceremony
 from ballots.sealed.decryption import Partial, check_partial, combine
 from ballots.sealed.elgamal import Ciphertext, vector_from_json, vector_to_json
@@ -72,20 +72,30 @@ def board_document(
     ceremony: Ceremony,
     isolated: dict[str, list[str]],
     entries: dict[str, list[dict[str, Any]]],
+    replaced: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
     """The board at close: every category of the configuration (`isolated` in its order), its
-    entries in tracker order and their Merkle root."""
+    entries in tracker order and their Merkle root. A booth round's board (`replaced` given)
+    also lists, apart, the entries that a later cast of the same juror replaced, and the
+    public "no opinion" ciphertext of each isolated nominee."""
     categories = []
     for category, nominees in isolated.items():
         listed = sorted(entries.get(category, []), key=lambda e: e["tracker"])
-        categories.append(
-            {
-                "id": category,
-                "isolated": nominees,
-                "entries": listed,
-                "merkle_root": board_root(category, listed),
+        shown: dict[str, Any] = {
+            "id": category,
+            "isolated": nominees,
+            "entries": listed,
+            "merkle_root": board_root(category, listed),
+        }
+        if replaced is not None:
+            old = sorted(replaced.get(category, []), key=lambda e: e["tracker"])
+            shown["replaced"] = old
+            shown["replaced_merkle_root"] = board_root(category, old)
+            shown["no_opinion"] = {
+                n: no_opinion(ceremony.election_key, context, category, n).to_json()
+                for n in nominees
             }
-        )
+        categories.append(shown)
     return {
         "format": BOARD_FORMAT,
         "context": context,
@@ -123,28 +133,96 @@ def board_box(
     box: Box = {}
     for category in categories:
         where = f"board, category {category['id']}"
-        raw = category.get("entries")
-        if not isinstance(raw, list):
-            problems.append((where, "entries is not a list"))
+        counted = _entries(context, category, "entries", "merkle_root", lay, problems)
+        old = _entries(context, category, "replaced", "replaced_merkle_root", lay, problems)
+        if counted is None or old is None:
             continue
-        try:
-            entries = [Entry.from_json(e) for e in raw]
-        except (ValueError, TypeError) as exc:
-            problems.append((where, f"an entry cannot be read: {exc}"))
-            continue
-        trackers = [e.tracker for e in entries]
-        if trackers != sorted(set(trackers)):
-            problems.append((where, "entries are not in ascending order of distinct trackers"))
-        width = lay[category["id"]].width
-        for entry in entries:
-            if not check_entry(context, category["id"], width, entry):
-                problems.append((where, f"the proof of entry {entry.tracker} does not hold"))
-        if category.get("merkle_root") != board_root(category["id"], raw):
-            problems.append((where, "the Merkle root is not that of its entries"))
-        box[category["id"]] = [list(e.ballot) for e in entries]
+        trackers = [e.tracker for e in counted + old]
+        if len(set(trackers)) != len(trackers):
+            problems.append((where, "a tracker is both counted and replaced"))
+        substitutes = _no_opinions(context, ceremony, category, counted, problems)
+        if substitutes is not None:
+            width, isolated = lay[category["id"]].width, category["isolated"]
+            box[category["id"]] = [_replace(width, isolated, e, substitutes) for e in counted]
     if problems:
         raise AnnexError(problems)
     return box
+
+
+def _entries(
+    context: dict[str, Any],
+    category: dict[str, Any],
+    field: str,
+    root: str,
+    lay: dict[str, Layout],
+    problems: list[tuple[str, str]],
+) -> list[Entry] | None:
+    """A category's entries (`field`: "entries", or "replaced", which only a booth round's board
+    has), read and checked: order, proofs, width, Merkle root."""
+    where = f"board, category {category['id']}"
+    raw = category.get(field, [] if field == "replaced" else None)
+    if not isinstance(raw, list):
+        problems.append((where, f"{field} is not a list"))
+        return None
+    try:
+        entries = [Entry.from_json(e) for e in raw]
+    except (ValueError, TypeError) as exc:
+        problems.append((where, f"an entry cannot be read: {exc}"))
+        return None
+    trackers = [e.tracker for e in entries]
+    if trackers != sorted(set(trackers)):
+        problems.append((where, f"{field} are not in ascending order of distinct trackers"))
+    width = lay[category["id"]].width
+    for entry in entries:
+        if not check_entry(context, category["id"], width, entry):
+            problems.append((where, f"the proof of entry {entry.tracker} does not hold"))
+    if (field in category or raw) and category.get(root) != board_root(category["id"], raw):
+        problems.append((where, f"the Merkle root of {field} is not that of its entries"))
+    return entries
+
+
+def _no_opinions(
+    context: dict[str, Any],
+    ceremony: Ceremony,
+    category: dict[str, Any],
+    counted: list[Entry],
+    problems: list[tuple[str, str]],
+) -> dict[str, Ciphertext] | None:
+    """The category's "no opinion" ciphertexts, each the public one (`board.no_opinion`), and
+    every recused nominee an entry names among them."""
+    where = f"board, category {category['id']}"
+    given = category.get("no_opinion", {})
+    isolated = category.get("isolated", [])
+    if not isinstance(given, dict) or not set(given) <= set(isolated):
+        problems.append((where, "no_opinion is not one ciphertext per isolated nominee"))
+        return None
+    found = {}
+    for nominee, value in given.items():
+        public = no_opinion(ceremony.election_key, context, category["id"], nominee)
+        if value != public.to_json():
+            problems.append(
+                (where, f"the no-opinion ciphertext of {nominee} is not the public one")
+            )
+        found[nominee] = public
+    for entry in counted:
+        if not set(entry.recused) <= set(found):
+            problems.append(
+                (where, f"entry {entry.tracker} is recused from a nominee with no no-opinion part")
+            )
+            return None
+    return found
+
+
+def _replace(
+    width: int, isolated: list[str], entry: Entry, substitutes: dict[str, Ciphertext]
+) -> list[Ciphertext]:
+    """The entry's ballot with the part of each nominee it is recused from replaced by the
+    public "no opinion" ciphertext (isolated nominees' parts are the layout's last, in order)."""
+    ballot = list(entry.ballot)
+    first = width - len(isolated)
+    for nominee in entry.recused:
+        ballot[first + isolated.index(nominee)] = substitutes[nominee]
+    return ballot
 
 
 def mix_document(

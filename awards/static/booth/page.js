@@ -1,0 +1,319 @@
+// The booth's page side, in a booth round (awards/voting/booth_casting.py): reads the juror's
+// choices from the ballot form, which is never submitted (method "dialog"), checks them as the
+// server would check a plaintext ballot (the server cannot: it never sees one), has worker.js
+// encrypt them off the page's thread, and sends only the encrypted ballots. Before casting, the
+// juror may have the encryption opened instead (a Benaloh challenge): the worker reveals its
+// randomness in a file the auditor's verifier checks, and that encryption is never sent.
+// Without JavaScript there is no booth: the page says so and nothing is sent.
+
+const RANKED = ["borda", "irv", "schulze"];
+const SCORED = ["score", "trimmed_score", "median"];
+
+function fill(text, values) {
+  return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
+}
+
+// The juror's choices in one category, as casting.read_form reads the plaintext form, or an
+// error message in the same words. `fieldset` is the category's fieldset of the ballot form.
+function readCategory(fieldset, words) {
+  const field = fieldset.dataset.field;
+  const method = fieldset.dataset.method;
+  const abstain = fieldset.querySelector(`input[name="${field}.abstain"]`);
+  const nominees = [...fieldset.querySelectorAll("li.nominee")];
+  if (method === "approval") {
+    const chosen = [...fieldset.querySelectorAll(`input[name="${field}"]`)]
+      .filter((box) => box.checked && !box.disabled)
+      .map((box) => box.value);
+    if (abstain && abstain.checked) {
+      return chosen.length ? { error: words.errors.both } : { content: { abstain: true } };
+    }
+    const max = Number(fieldset.dataset.max || 0);
+    if (max && chosen.length > max) return { error: fill(words.errors.over, { max }) };
+    return { content: { approve: [...new Set(chosen)].sort() } };
+  }
+  const numbers = {};
+  for (const item of nominees) {
+    const input = item.querySelector("input[type=number]");
+    if (!input || input.disabled || input.value.trim() === "") continue;
+    const text = input.value.trim();
+    if (!/^-?[0-9]{1,15}$/.test(text)) return { error: fill(words.errors.whole, { value: text }) };
+    numbers[input.name.slice(field.length + 1)] = Number(text);
+  }
+  const given = Object.keys(numbers);
+  if (abstain && abstain.checked) {
+    return given.length ? { error: words.errors.both } : { content: { abstain: true } };
+  }
+  if (RANKED.includes(method)) {
+    const ranks = Object.values(numbers);
+    if (ranks.some((rank) => rank < 1)) return { error: words.errors.rank_start };
+    if (new Set(ranks).size !== ranks.length) return { error: words.errors.rank_twice };
+    if (!given.length) return { error: words.errors.rank_none };
+    return { content: { ranking: given.sort((a, b) => numbers[a] - numbers[b]) } };
+  }
+  const lo = Number(fieldset.dataset.min);
+  const hi = Number(fieldset.dataset.maxScore);
+  if (!given.length) return { error: words.errors.score_none };
+  if (given.some((key) => numbers[key] < lo || numbers[key] > hi)) {
+    return { error: fill(words.errors.score_range, { lo, hi }) };
+  }
+  return { content: { scores: numbers } };
+}
+
+// What the juror chose, in words, for the review table.
+function describe(fieldset, content, words) {
+  if (content.abstain) return words.abstain;
+  const label = (key) => {
+    const input = fieldset.querySelector(`input[value="${key}"], input[name$=".${key}"]`);
+    const item = input && input.closest("li.nominee");
+    const title = item && item.querySelector(".nominee-card strong");
+    return (title || item || { textContent: key }).textContent.trim();
+  };
+  if (content.approve) return content.approve.map(label).join("、") || words.none;
+  if (content.ranking) return content.ranking.map((key, i) => `${i + 1}. ${label(key)}`).join("  ");
+  return Object.entries(content.scores).map(([key, score]) => `${label(key)}: ${score}`).join("、");
+}
+
+function show(booth, part) {
+  for (const name of ["booth-review", "booth-revealed", "booth-done"]) {
+    booth.querySelector(`.${name}`).hidden = name !== part;
+  }
+  booth.hidden = false;
+  const heading = part && booth.querySelector(`.${part} h2`);
+  if (heading) heading.focus();
+}
+
+function status(booth, text) {
+  const line = booth.querySelector(".booth-status");
+  line.textContent = text || "";
+  line.hidden = !text;
+}
+
+function problem(booth, text) {
+  const line = booth.querySelector(".booth-problem");
+  line.textContent = text || "";
+  line.hidden = !text;
+  if (text) {
+    booth.hidden = false;
+    line.scrollIntoView({ block: "center" });
+  }
+}
+
+function showErrors(form, errors) {
+  form.querySelectorAll(".booth-error").forEach((node) => node.remove());
+  form.querySelectorAll("fieldset.has-error").forEach((node) => node.classList.remove("has-error"));
+  for (const [fieldset, message] of errors) {
+    fieldset.classList.add("has-error");
+    const line = document.createElement("p");
+    line.className = "error booth-error";
+    line.setAttribute("role", "alert");
+    line.textContent = message;
+    fieldset.querySelector("legend").after(line);
+  }
+  if (errors.length) errors[0][0].scrollIntoView({ block: "start" });
+}
+
+// The table's rows, the columns from `codes` on written as code (trackers, receipts).
+function rows(table, cells, codes) {
+  const body = table.querySelector("tbody");
+  body.replaceChildren();
+  for (const values of cells) {
+    const row = body.insertRow();
+    values.forEach((value, i) => {
+      const cell = row.insertCell();
+      if (i >= codes) {
+        const code = document.createElement("code");
+        code.textContent = value;
+        cell.append(code);
+      } else {
+        cell.textContent = value;
+      }
+    });
+  }
+}
+
+function download(link, text, type) {
+  if (link.href) URL.revokeObjectURL(link.href);
+  link.href = URL.createObjectURL(new Blob([text], { type }));
+}
+
+function setUp(form) {
+  const booth = document.getElementById("booth");
+  const words = JSON.parse(booth.dataset.words);
+  const button = form.querySelector(".ballot-bar button[type=submit]");
+  const token = form.querySelector('input[name="_csrf_token"]').value;
+  const worker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+  let definition = null;
+  let sealed = null; // the last encryption, until it is cast or opened
+  let asked = 0;
+  const waiting = new Map();
+
+  worker.onmessage = ({ data }) => {
+    const settle = waiting.get(data.id);
+    waiting.delete(data.id);
+    if (settle) settle(data);
+  };
+  const ask = (message) =>
+    new Promise((resolve) => {
+      asked += 1;
+      waiting.set(asked, resolve);
+      worker.postMessage({ ...message, id: asked });
+    });
+
+  async function load() {
+    const answer = await fetch(form.dataset.booth, { headers: { accept: "application/json" } });
+    if (!answer.ok) throw new Error((await answer.json()).detail || answer.statusText);
+    definition = await answer.json();
+  }
+
+  async function encrypt() {
+    problem(booth, "");
+    const errors = [];
+    const categories = [];
+    const byCode = new Map(definition.categories.map((category) => [category.id, category]));
+    for (const fieldset of form.querySelectorAll("fieldset.category[data-code]")) {
+      const category = byCode.get(fieldset.dataset.code);
+      if (!category) continue;
+      const read = readCategory(fieldset, words);
+      if (read.error) errors.push([fieldset, read.error]);
+      else categories.push({ fieldset, category, content: read.content });
+    }
+    showErrors(form, errors);
+    if (errors.length) return;
+    button.disabled = true;
+    status(booth, words.encrypting);
+    booth.hidden = false;
+    const answer = await ask({
+      type: "seal",
+      key: definition.election_key,
+      context: definition.context,
+      categories: categories.map(({ category, content }) => ({
+        category: category.id,
+        entry: category.entry,
+        isolated: category.isolated,
+        recused: category.recused,
+        tracker: category.tracker,
+        content,
+      })),
+    });
+    button.disabled = false;
+    status(booth, "");
+    if (answer.type !== "sealed") {
+      problem(booth, fill(words.failed, { reason: answer.message || "" }));
+      return;
+    }
+    sealed = answer;
+    rows(
+      booth.querySelector(".booth-ballot"),
+      categories.map(({ fieldset, category, content }) => [
+        fieldset.querySelector("legend").textContent.trim(),
+        describe(fieldset, content, words),
+        answer.receipts[category.id],
+      ]),
+      2,
+    );
+    show(booth, "booth-review");
+  }
+
+  async function cast() {
+    if (!sealed) return;
+    const castButton = booth.querySelector(".booth-cast");
+    castButton.disabled = true;
+    status(booth, words.casting);
+    let answer;
+    try {
+      answer = await fetch(form.dataset.cast, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json", "x-csrftoken": token },
+        body: JSON.stringify({ ballots: sealed.entries }),
+      });
+    } catch (error) {
+      castButton.disabled = false;
+      status(booth, "");
+      problem(booth, words.offline);
+      return;
+    }
+    castButton.disabled = false;
+    status(booth, "");
+    const body = await answer.json().catch(() => ({}));
+    if (!answer.ok) {
+      problem(booth, body.detail || answer.statusText);
+      if (answer.status === 409) await load(); // cast meanwhile elsewhere: the next trackers
+      return;
+    }
+    worker.postMessage({ type: "forget" });
+    const mine = sealed.receipts;
+    sealed = null;
+    const names = new Map(
+      [...form.querySelectorAll("fieldset.category[data-code]")].map((fieldset) => [
+        fieldset.dataset.code,
+        fieldset.querySelector("legend").textContent.trim(),
+      ]),
+    );
+    const cells = Object.entries(body.trackers).map(([code, tracker]) => [
+      names.get(code) || code,
+      tracker,
+      body.receipts[code],
+    ]);
+    if (Object.entries(body.receipts).some(([code, receipt]) => mine[code] !== receipt)) {
+      problem(booth, words.mismatch);
+    }
+    rows(booth.querySelector(".booth-trackers"), cells, 1);
+    download(
+      booth.querySelector(".booth-save"),
+      `${document.querySelector("h1").textContent}\r\n${cells.map((c) => c.join("\t")).join("\r\n")}\r\n`,
+      "text/plain;charset=utf-8",
+    );
+    try {
+      localStorage.removeItem(`awards.ballot.${form.dataset.round}.${form.dataset.juror}`);
+    } catch (error) {
+      /* nothing kept */
+    }
+    form.hidden = true;
+    document.querySelectorAll(".ballot-menu, .restored, #booth-voted").forEach((node) => {
+      node.hidden = true;
+    });
+    show(booth, "booth-done");
+    await load(); // a vote cast again takes the next trackers
+  }
+
+  async function challenge() {
+    if (!sealed) return;
+    const answer = await ask({ type: "reveal" });
+    sealed = null;
+    if (answer.type !== "revealed") {
+      problem(booth, fill(words.failed, { reason: answer.message || "" }));
+      return;
+    }
+    download(
+      booth.querySelector(".booth-download"),
+      JSON.stringify(answer.challenge, null, 1),
+      "application/json",
+    );
+    show(booth, "booth-revealed");
+  }
+
+  function back() {
+    if (sealed) worker.postMessage({ type: "forget" });
+    sealed = null;
+    show(booth, null);
+    booth.hidden = true;
+    button.focus();
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault(); // never sent: method "dialog" already sends nothing
+    if (definition) encrypt();
+  });
+  booth.querySelector(".booth-cast").addEventListener("click", cast);
+  booth.querySelector(".booth-challenge").addEventListener("click", challenge);
+  booth.querySelectorAll(".booth-back").forEach((node) => node.addEventListener("click", back));
+  load().then(
+    () => {
+      button.disabled = false;
+    },
+    (error) => problem(booth, fill(words.failed, { reason: error.message })),
+  );
+}
+
+const ballot = document.getElementById("ballot");
+if (ballot && ballot.dataset.booth) setUp(ballot);
