@@ -106,6 +106,36 @@ def categories() -> list[dict[str, Any]]:
     ]
 
 
+def refused() -> list[dict[str, Any]]:
+    """Inputs the Python encoding refuses (raises for), which the JavaScript must refuse too."""
+    approval = {"method": "approval", "nominees": nominees("a", 5)}
+    ranked = {"method": "borda", "nominees": nominees("b", 5)}
+    score = {"method": "score_mean", "nominees": nominees("s", 3), "score_min": 1, "score_max": 5}
+    cases = [
+        (approval, ["a009"], None),
+        (approval, ["a001", "a001"], None),
+        (ranked, ["b001"], None),
+        ({"method": "plurality", "nominees": nominees("p", 2)}, [], None),
+        ({**score, "score_min": 1, "score_max": 2**240}, [], None),
+        (approval, [], {"approve": ["a009"]}),
+        (ranked, [], {"ranking": ["b009"]}),
+        (score, [], {"scores": {"s001": 9}}),
+        (score, [], {"scores": {"s001": "3"}}),
+        (score, [], {"scores": {"s009": 3}}),
+    ]
+    found = []
+    for entry, isolated, content in cases:
+        try:
+            encode(layout(entry, isolated), content or {"abstain": True})
+        except (ValueError, TypeError):
+            found.append(
+                {"entry": entry, "isolated": isolated, "content": content or {"abstain": True}}
+            )
+            continue
+        raise AssertionError(f"Python takes {entry, isolated, content}")
+    return found
+
+
 def layout_json(entry: dict[str, Any], isolated: list[str]) -> list[list[list[Any]]]:
     return [[[s.key, s.bits] for s in part] for part in layout(entry, isolated).parts]
 
@@ -218,6 +248,7 @@ def build() -> dict[str, Any]:
             for content in c["contents"]
         ],
         "sealed": sealed(key),
+        "refused": refused(),
     }
 
 

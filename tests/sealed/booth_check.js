@@ -59,6 +59,14 @@ export function check(sealed, vectors) {
       expect(`sealed ${i} order`, Object.keys(entry), Object.keys(c.sealed));
     }),
   );
+  vectors.refused.forEach((c, i) => {
+    try {
+      sealed.encode(sealed.layout(c.entry, c.isolated), c.content);
+      failures.push(`refused ${i}: taken`);
+    } catch {
+      // refused, as by Python
+    }
+  });
   return failures;
 }
 

@@ -122,8 +122,9 @@ export function randomScalar() {
 
 // --- the encoding (ballots/sealed/encoding.py) ---
 
+// Python's int.bit_length, which counts the bits of |n|.
 function bitLength(n) {
-  return n > 0 ? n.toString(2).length : 0;
+  return n === 0 ? 0 : Math.abs(n).toString(2).length;
 }
 
 /** The parts of a configuration category's ballot: a list of parts, each a list of
@@ -179,6 +180,8 @@ function values(lay, content) {
     for (const nominee of content.approve) set(nominee, 1);
   } else if (SCORED.has(lay.method)) {
     for (const [nominee, score] of Object.entries(content.scores)) {
+      // JavaScript would take "7" for 7, and Python refuses it.
+      if (!Number.isSafeInteger(score)) throw new Error("a score is a whole number");
       set(nominee, score - lay.scoreMin + 1);
     }
   } else {
