@@ -4,6 +4,7 @@ nothing installed but Python (numpy, where it is installed, only makes large cou
     python -m ballots tally --record FILE [--out FILE]
     python -m ballots verify --record FILE --results FILE [--public FILE]
     python -m ballots verify --public FILE
+    python -m ballots challenge FILE
 
 `awards tally --record` and `awards verify` run these same functions, so that the service and
 an auditor who trusts nothing of it read, check and count a file with the same code. Exit codes
@@ -204,6 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
     checking.add_argument(
         "--annex", metavar="FILE", help="a sealed round's annex: its box, mixes and decryptions"
     )
+    challenging = sub.add_parser(
+        "challenge",
+        help="check a booth challenge: the ballot the browser sealed is the revealed choices",
+    )
+    challenging.add_argument("file", metavar="FILE", help="the challenge document the booth gave")
     from ballots.sealed.command import add_parser
 
     add_parser(sub)
@@ -215,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "tally":
         return tally(args.record, args.out)
+    if args.command == "challenge":
+        from ballots.sealed.challenge import run as challenge  # needs coincurve: imported late
+
+        return challenge(args.file)
     if args.command == "trustee":
         from ballots.sealed.command import run
 

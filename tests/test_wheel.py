@@ -116,6 +116,7 @@ def test_a_wheel_install_migrates_and_serves_the_login_page(
     try:
         page = _get(url, "/login", server, tmp_path / "uvicorn.log")
         style = _get(url, "/static/app.css", server, tmp_path / "uvicorn.log")
+        booth = _get(url, "/static/booth/sealed.js", server, tmp_path / "uvicorn.log")
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -125,6 +126,9 @@ def test_a_wheel_install_migrates_and_serves_the_login_page(
     assert "工作人员登录" in page.text
     assert 'lang="zh-CN"' in page.text
     assert style.status_code == 200
+    # The booth's modules (issue 13), a folder below static/: the package data names it too.
+    assert booth.status_code == 200
+    assert "javascript" in booth.headers["content-type"]
 
 
 def _get(url: str, path: str, server: subprocess.Popen, log: Path) -> httpx.Response:

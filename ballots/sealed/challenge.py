@@ -1,0 +1,187 @@
+"""The check of a booth challenge (Benaloh's): a juror who asks the booth to show a sealed
+ballot instead of casting it gets the challenge document (docs/booth.md), which reveals each
+category's content and randomness; this module recomputes every encryption from them, outside
+the browser, and says whether the booth encrypted what the juror chose.
+
+For each category: its layout from the configuration entry and isolated nominees, the encoding
+of the revealed content, and for each part (a, b) = (r * G, M + r * H) under the election key H,
+against the entry's ciphertexts; then the entry's proof (bound to the round, category, tracker
+and recused nominees, as the board checks it) and its receipt. Nothing in a document makes
+`check_challenge` raise: every fault is a problem, named.
+
+    python -m ballots challenge FILE    the revealed choices, and "holds" or the problems
+"""
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from ballots.content import ABSTAIN, BallotRules, problem
+from ballots.sealed.board import Entry, check_entry, receipt
+from ballots.sealed.elgamal import Ciphertext
+from ballots.sealed.encoding import EncodingError, Layout, encode, layout
+from ballots.sealed.group import NotAPoint, Point, base, scalar_from_hex, unembed
+
+FORMAT = "awards-booth-challenge/1"
+_FIELDS = ("category", "entry", "isolated", "recused", "content", "randomness", "ballot")
+
+
+def check_challenge(document: Any) -> tuple[list[str], dict[str, Any]]:
+    """(problems, the revealed content of each category): no problem when every category's
+    ballot is the encryption of its revealed content under the election key."""
+    if not isinstance(document, dict):
+        return ["the challenge is not a JSON object"], {}
+    problems = []
+    if document.get("format") != FORMAT:
+        problems.append(f"the format is not {FORMAT}")
+    try:
+        key = Point.from_hex(document.get("election_key"))
+    except NotAPoint:
+        return [*problems, "the election key is not a point"], {}
+    context = document.get("context")
+    if not (isinstance(context, dict) and set(context) == {"season", "round"}):
+        return [*problems, "the context is not {season, round}"], {}
+    categories = document.get("categories")
+    if not isinstance(categories, list) or not categories:
+        return [*problems, "the challenge holds no category"], {}
+    contents: dict[str, Any] = {}
+    for number, item in enumerate(categories):
+        name = item.get("category") if isinstance(item, dict) else None
+        if not isinstance(name, str) or name in contents:
+            problems.append(f"category {number + 1}: no name, or a name given twice")
+            continue
+        contents[name] = item.get("content")
+        problems.extend(f"{name}: {p}" for p in _check_category(key, context, name, item))
+    return problems, contents
+
+
+def _check_category(key: Point, context: dict, name: str, item: dict) -> list[str]:
+    if not all(field in item for field in _FIELDS):
+        return [f"a category has {', '.join(_FIELDS)}"]
+    entry, isolated, recused = item["entry"], item["isolated"], item["recused"]
+    if not (_ids(isolated) and _ids(recused)) or not set(recused) <= set(isolated):
+        return ["isolated and recused are lists of ids, recused among the isolated"]
+    lay = _layout(entry, isolated)
+    if lay is None:
+        return ["its configuration entry gives no layout"]
+    rules = BallotRules(
+        lay.method,
+        frozenset(lay.nominees),
+        entry.get("max_choices"),
+        entry.get("score_min"),
+        entry.get("score_max"),
+    )
+    try:
+        fault = problem(item["content"], rules)
+    except TypeError:  # a configuration entry's max_choices or score range of another type
+        return ["its configuration entry gives no ballot rules"]
+    if fault is not None:
+        return [f"the revealed content is not a valid ballot: {fault}"]
+    try:
+        points = encode(lay, item["content"])
+    except (EncodingError, KeyError, TypeError, ValueError):
+        return ["the revealed content cannot be encoded"]
+    found = []
+    try:
+        sealed = Entry.from_json(item["ballot"])
+    except (ValueError, TypeError):
+        return ["the ballot is not a board entry"]
+    if list(sealed.recused) != recused:
+        found.append("the entry's recused nominees are not the revealed ones")
+    randomness = _scalars(item["randomness"])
+    if randomness is None or len(randomness) != lay.width:
+        return [*found, f"the randomness is not {lay.width} scalars in [1, n-1], one a part"]
+    if len(sealed.ballot) != lay.width:
+        return [*found, f"the ballot has {len(sealed.ballot)} parts, the layout {lay.width}"]
+    for part, (r, point, cipher) in enumerate(zip(randomness, points, sealed.ballot, strict=True)):
+        if (wrong := _part_fault(key, r, point, cipher)) is not None:
+            found.append(f"part {part}: {wrong}")
+    if not check_entry(context, name, lay.width, sealed):
+        found.append("the entry's proof does not hold for this round, category and tracker")
+    if item.get("receipt") != receipt(name, item["ballot"]):
+        found.append("the receipt is not the entry's")
+    return found
+
+
+def _part_fault(key: Point, r: int, point: Point, c: Ciphertext) -> str | None:
+    if c.a != base(r):
+        return "the ciphertext was not made with the revealed randomness"
+    try:
+        carried = c.b - r * key
+    except NotAPoint:
+        carried = None
+    if carried == point:
+        return None
+    # The randomness is the ciphertext's, so it decrypts the part: to data (an x with a leading
+    # zero byte) where the booth encrypted other choices, to noise under another key (a noise
+    # point passes for data once in 256: the fault is found either way, only its name errs).
+    if carried is not None and unembed(carried) is not None:
+        return "the ciphertext carries other choices than the revealed content"
+    return "the ciphertext is not the revealed content encrypted to the election key"
+
+
+def _layout(entry: Any, isolated: list[str]) -> Layout | None:
+    try:
+        return layout(entry, isolated)
+    except (EncodingError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _ids(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(n, str) for n in value)
+
+
+def _scalars(value: Any) -> list[int] | None:
+    if not isinstance(value, list):
+        return None
+    try:
+        found = [scalar_from_hex(r) for r in value]
+    except ValueError:
+        return None
+    return found if all(found) else None
+
+
+def describe(content: Any) -> str:
+    """The revealed choices in a line."""
+    if content == ABSTAIN:
+        return "abstains"
+    if isinstance(content, dict) and isinstance(content.get("approve"), list):
+        return "approves " + (", ".join(map(str, content["approve"])) or "nobody")
+    if isinstance(content, dict) and isinstance(content.get("ranking"), list):
+        return "ranks " + " > ".join(map(str, content["ranking"]))
+    if isinstance(content, dict) and isinstance(content.get("scores"), dict):
+        return "scores " + ", ".join(f"{n} {s}" for n, s in content["scores"].items())
+    return "reveals " + json.dumps(content, ensure_ascii=False)
+
+
+def run(path: str) -> int:
+    """The command: 0 when every category holds, 1 at any problem, 2 for an unreadable file."""
+    from ballots.cli import _error, _printable
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        _error(f"cannot read {path}: {exc.strerror or exc}")
+        return 2
+    try:
+        document = json.loads(data)
+    except (ValueError, RecursionError):
+        document = None
+    problems, contents = check_challenge(document)
+    if isinstance(document, dict) and isinstance(document.get("election_key"), str):
+        # Only the round page can say the key is the round's: the juror compares the two.
+        print(_printable(f"election key {document['election_key']} (the round page shows it)"))
+    for name, content in contents.items():
+        mine = [p for p in problems if p.startswith(f"{name}: ")]
+        print(_printable(f"{name}: {describe(content)}"))
+        print("  holds" if not mine else "\n".join(_printable(f"  FAIL {p}") for p in mine))
+    for other in (p for p in problems if not any(p.startswith(f"{n}: ") for n in contents)):
+        print(_printable(f"FAIL {other}"), file=sys.stderr)
+    if problems:
+        print(
+            f"{len(problems)} problems: the booth's ballot is not what it revealed", file=sys.stderr
+        )
+        return 1
+    print("the booth encrypted exactly the revealed choices")
+    return 0
