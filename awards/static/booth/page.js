@@ -73,11 +73,15 @@ function describe(fieldset, content, words) {
   return Object.entries(content.scores).map(([key, score]) => `${label(key)}: ${score}`).join("、");
 }
 
+// One step at a time: the form (part null), the encrypted ballot, the opened one, the cast.
 function show(booth, part) {
   for (const name of ["booth-review", "booth-revealed", "booth-done"]) {
     booth.querySelector(`.${name}`).hidden = name !== part;
   }
-  booth.hidden = false;
+  document.querySelectorAll("#ballot, .ballot-menu").forEach((node) => {
+    node.hidden = part !== null;
+  });
+  booth.hidden = part === null;
   const heading = part && booth.querySelector(`.${part} h2`);
   if (heading) heading.focus();
 }
@@ -113,13 +117,16 @@ function showErrors(form, errors) {
 }
 
 // The table's rows, the columns from `codes` on written as code (trackers, receipts).
+// On a phone each row is a card, each cell under its column's name (app.css, table.trackers).
 function rows(table, cells, codes) {
+  const names = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
   const body = table.querySelector("tbody");
   body.replaceChildren();
   for (const values of cells) {
     const row = body.insertRow();
     values.forEach((value, i) => {
       const cell = row.insertCell();
+      if (i > 0) cell.dataset.label = names[i];
       if (i >= codes) {
         const code = document.createElement("code");
         code.textContent = value;
@@ -268,8 +275,7 @@ function setUp(form) {
     } catch (error) {
       /* nothing kept */
     }
-    form.hidden = true;
-    document.querySelectorAll(".ballot-menu, .restored, #booth-voted").forEach((node) => {
+    document.querySelectorAll(".restored, #booth-voted").forEach((node) => {
       node.hidden = true;
     });
     show(booth, "booth-done");
@@ -295,8 +301,8 @@ function setUp(form) {
   function back() {
     if (sealed) worker.postMessage({ type: "forget" });
     sealed = null;
+    problem(booth, "");
     show(booth, null);
-    booth.hidden = true;
     button.focus();
   }
 

@@ -1,0 +1,117 @@
+"""The booth in a real Chromium, on a phone and on a desk: a juror fills in the ballot, has one
+encryption opened and checks it with the auditor's verifier, casts, then changes the vote;
+nothing the browser sends, and nothing the database, its WAL or the server's log holds, carries
+a choice. The pages pass tests/pages_in_chromium.py's checks at each step."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from awards.models import Ballot
+from ballots.sealed.challenge import check_challenge
+from tests.factories import run_db
+from tests.pages_in_chromium import DESK, PHONE, Findings, chromium, needs_chromium
+from tests.sealed.test_booth_round import booth_round
+from tests.sealed.test_sealed_round import passphrase
+from tests.server import Server
+
+__all__ = ["passphrase"]
+pytestmark = [pytest.mark.browser, needs_chromium, pytest.mark.usefixtures("passphrase")]
+PLAINTEXT = re.compile(r"approve|ranking|scores|abstain|\"c\d+(\.|\")")
+
+
+def fill(page, election, approve: int, first: int, score: int) -> None:
+    """Choose as a juror does: tick a box, type a rank, type a score."""
+    approval = page.locator(f"#cat-{election.categories['approval']}")
+    approval.locator("input[type=checkbox]:not([disabled]):not([name$='.abstain'])").nth(
+        approve
+    ).check()
+    borda = page.locator(f"#cat-{election.categories['borda']}")
+    borda.locator("input.rank").nth(first).fill("1")
+    score_box = page.locator(f"#cat-{election.categories['score_mean']}")
+    score_box.locator("input.score:not([disabled])").first.fill(str(score))
+
+
+def encrypt(page) -> None:
+    page.locator("#ballot .ballot-bar button[type=submit]:not([disabled])").click()
+    page.locator("#booth .booth-review").wait_for(state="visible")
+
+
+@pytest.mark.database("sqlite")  # the WAL is SQLite's
+def test_a_juror_votes_checks_an_encryption_and_changes_the_vote_in_chromium(
+    staff, settings, tmp_path
+):
+    election, _keys = booth_round(staff, settings, tmp_path, jurors=2)
+    round_id = election.round_id
+    sent: list[str] = []
+    findings = Findings()
+    with Server(settings, tmp_path) as server, chromium() as browser:
+        for index, size in ((1, PHONE), (0, DESK)):  # juror 0 is recused from two nominees
+            context = browser.new_context(locale="zh-CN", viewport=size, accept_downloads=True)
+            page = context.new_page()
+            page.set_default_timeout(20_000)
+            page.on(
+                "request", lambda r: sent.append(r.post_data or "") if r.method == "POST" else None
+            )
+            page.goto(server.url + "/juror/login")
+            page.fill("#f-username", election.emails[index])
+            page.fill("#f-password", "juror password for tests")
+            page.press("#f-password", "Enter")
+            page.wait_for_url("**/juror")
+            page.goto(server.url + f"/juror/rounds/{round_id}/ballot")
+            sizes = (size,)
+            findings.check(page, f"the booth's ballot ({size['width']} px)", sizes)
+            fill(page, election, 0, 0, 9)
+            encrypt(page)
+            findings.check(
+                page, f"the encrypted ballot to cast or check ({size['width']} px)", sizes
+            )
+            with page.expect_download() as download:
+                page.locator(".booth-challenge").click()
+                page.locator("#booth .booth-revealed").wait_for(state="visible")
+                page.locator(".booth-download").click()
+            challenge = json.loads(Path(download.value.path()).read_text())
+            problems, revealed = check_challenge(challenge)
+            assert problems == [], problems
+            chosen = {c["category"]: c["content"] for c in challenge["categories"]}
+            assert list(chosen["score-mean"]["scores"].values()) == [9]
+            assert revealed
+            findings.check(page, f"the opened encryption ({size['width']} px)", sizes)
+            page.locator(".booth-revealed .booth-back").click()
+            encrypt(page)  # a new encryption: the opened one is never cast
+            page.locator(".booth-cast").click()
+            page.locator("#booth .booth-done").wait_for(state="visible")
+            findings.check(page, f"the cast ballot's trackers ({size['width']} px)", sizes)
+            first = page.locator(".booth-trackers code").all_inner_texts()
+            assert len(first) == 6  # a tracker and a receipt for each of three categories
+            # Changing the vote: the ballot again, a notice that one is cast, a new cast.
+            page.goto(server.url + f"/juror/rounds/{round_id}/ballot")
+            page.locator("#booth-voted").wait_for(state="visible")
+            fill(page, election, 1, 1, 4)
+            encrypt(page)
+            page.locator(".booth-cast").click()
+            page.locator("#booth .booth-done").wait_for(state="visible")
+            again = page.locator(".booth-trackers code").all_inner_texts()
+            assert set(again[::2]).isdisjoint(first[::2])  # new trackers
+            assert page.locator(".booth-problem").is_hidden()  # the receipts agree
+            context.close()
+        log = server.log_path.read_text()
+    findings.assert_none()
+    casts = [json.loads(body) for body in sent if body.startswith('{"ballots"')]
+    assert len(casts) == 4
+    for body in sent:
+        assert not PLAINTEXT.search(body), body[:200]
+    for cast in casts:
+        for entry in cast["ballots"].values():
+            assert set(entry) <= {"tracker", "ballot", "proof", "recused"}
+    stored = run_db(settings, lambda s: s.scalars(select(Ballot.content)), write=False).all()
+    assert len(stored) == 4 * 3
+    database = Path(settings.database_url.removeprefix("sqlite+aiosqlite:///"))
+    for path in (database, database.with_name(database.name + "-wal")):
+        if path.exists():
+            data = path.read_bytes()
+            assert not re.search(rb"\"(approve|ranking|scores)\"", data), path
+    assert not PLAINTEXT.search(log)
