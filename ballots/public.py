@@ -56,6 +56,8 @@ def _allowed_results(level: str, result: dict[str, Any]) -> dict[str, Any]:
     if level == "full":
         return result
     allowed = {key: result[key] for key in RESULT_KEYS[level]}
+    if level == "counts" and "invalid" in result:  # a sealed round's, only where there are any
+        allowed["invalid"] = result["invalid"]
     if level == "ranking":
         allowed["ranking"] = [{key: p[key] for key in RANKED_KEYS} for p in result["ranking"]]
     if level == "winners":  # in rank order, the winners would tell part of the ranking
@@ -215,7 +217,8 @@ def _level_failures(category: dict, entry: dict, threshold: int) -> list[Failure
 def _withheld_results(category: dict, shown: str) -> list[str]:
     """What a withheld category's results entry may hold, and that it holds it consistently."""
     result, nominees = category["results"], [n["id"] for n in category["nominees"]]
-    if sorted(result) != sorted(RESULT_KEYS[shown]):
+    optional = ("invalid",) if shown == "counts" and "invalid" in result else ()
+    if sorted(result) != sorted((*RESULT_KEYS[shown], *optional)):
         return [f"the results hold other fields than level {shown} shows"]
     found = []
     winners = result["winners"]
@@ -247,11 +250,14 @@ def _withheld_results(category: dict, shown: str) -> list[str]:
         or [p["nominee"] for p in ranking[: len(winners)]] != winners
     ):
         return [*found, "the ranking is not possible"]
+    invalid = result.get("invalid", 0)
     if shown == "counts" and not (
         type(result["valid"]) is int
         and type(result["abstentions"]) is int
+        and type(invalid) is int
         and min(result["valid"], result["abstentions"]) >= 0
-        and result["valid"] + result["abstentions"] == category["participants"]
+        and (invalid > 0 or "invalid" not in result)
+        and result["valid"] + result["abstentions"] + invalid == category["participants"]
         and category["participants"] <= category["eligible_jurors"]
         and len(category["trackers"]) == category["participants"]
         and category["trackers"] == sorted(set(category["trackers"]))
