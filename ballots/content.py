@@ -151,7 +151,8 @@ def plainly_valid(content: Any, rules: BallotRules) -> bool:
 
 
 def problem(content: Any, rules: BallotRules) -> Problem | None:
-    """Why `content` is not a valid ballot under `rules`, or None when it is."""
+    """Why `content` is not a valid ballot under `rules`, or None when it is (or, under a sealed
+    record's rules, when it is the mark of a ballot that was not)."""
     if rules.method not in METHODS:
         return Problem(Code.UNKNOWN_METHOD, {"method": rules.method})
     if type(content) is not dict:
