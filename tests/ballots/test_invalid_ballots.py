@@ -187,3 +187,13 @@ def test_a_withheld_category_whose_counts_do_not_add_up_fails():
     document["categories"][0]["results"]["invalid"] = 2
     failures = check_public(canonical_json(document)).failures
     assert [f.detail for f in failures] == ["the counts, participants and trackers do not agree"]
+
+
+def test_only_a_sealed_rounds_public_record_may_count_invalid_ballots():
+    _, _, public = public_pair("approval", "counts")
+    document = json.loads(public)
+    del document["round"]["sealed"]
+    results = document["categories"][0]["results"]
+    results["abstentions"] += results["invalid"]  # counts that add up, but not a sealed round's
+    failures = check_public(canonical_json(document)).failures
+    assert "the results hold other fields than level counts shows" in [f.detail for f in failures]
