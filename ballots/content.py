@@ -7,10 +7,16 @@
                                                   least one
     score methods       {"scores": {id: int}}     nominees, whole numbers (not true or false, not
                                                   3.0) in [score_min, score_max], at least one
+    a sealed record     {"invalid": true}         true itself: a ballot whose decryption is none
+                                                  of the above (`BallotRules.sealed` only)
 
 This is the one definition: casting checks a juror's ballot with `problem`, the verifier every
 ballot of a record, and the tally counts only records whose ballots it accepts. Python's
 `1 == True` and `1.0 == 1` are why every test here is by type, never by equality.
+
+`{"invalid": true}` is what a sealed round's record holds where the trustees decrypted a ballot
+that breaks these rules (the server never saw it in the clear, so could not refuse it): only the
+rules of a sealed record accept it, so that neither a juror nor a plain record can write one.
 """
 
 import secrets
@@ -21,6 +27,7 @@ RANKED = frozenset({"borda", "irv", "schulze"})
 SCORED = frozenset({"score_mean", "score_trimmed_mean"})
 METHODS = frozenset({"approval"}) | RANKED | SCORED
 ABSTAIN: dict[str, Any] = {"abstain": True}
+INVALID: dict[str, Any] = {"invalid": True}
 
 # The form of a ballot under each method, as the spec writes it (also shown to API users).
 FORMS = {
@@ -46,6 +53,7 @@ class Code:
     SCORE_BELOW = "score_below"  # nominee, min
     SCORE_ABOVE = "score_above"  # nominee, max
     UNKNOWN_METHOD = "unknown_method"  # method
+    NOT_SEALED = "not_sealed"
 
 
 # The auditor's words (str.format, with the params), as the verifier names a bad ballot.
@@ -62,6 +70,7 @@ ENGLISH = {
     Code.SCORE_BELOW: "the score of {nominee} is below {min}",
     Code.SCORE_ABOVE: "the score of {nominee} is above {max}",
     Code.UNKNOWN_METHOD: "unknown method {method}",
+    Code.NOT_SEALED: 'only a sealed round\'s record marks a ballot {{"invalid": true}}',
 }
 CODES = frozenset(ENGLISH)
 
@@ -87,6 +96,9 @@ class BallotRules:
     max_choices: int | None = None
     score_min: int | None = None
     score_max: int | None = None
+    sealed: bool = False
+    """The rules of a sealed round's record, which may hold `{"invalid": true}`; never those of
+    a cast."""
 
 
 def new_tracker() -> str:
@@ -96,6 +108,11 @@ def new_tracker() -> str:
 
 def is_abstention(content: Any) -> bool:
     return type(content) is dict and len(content) == 1 and content.get("abstain") is True
+
+
+def is_invalid(content: Any) -> bool:
+    """A sealed record's mark of a ballot that was invalid once decrypted."""
+    return type(content) is dict and len(content) == 1 and content.get("invalid") is True
 
 
 def plainly_valid(content: Any, rules: BallotRules) -> bool:
@@ -134,7 +151,8 @@ def plainly_valid(content: Any, rules: BallotRules) -> bool:
 
 
 def problem(content: Any, rules: BallotRules) -> Problem | None:
-    """Why `content` is not a valid ballot under `rules`, or None when it is."""
+    """Why `content` is not a valid ballot under `rules`, or None when it is (or, under a sealed
+    record's rules, when it is the mark of a ballot that was not)."""
     if rules.method not in METHODS:
         return Problem(Code.UNKNOWN_METHOD, {"method": rules.method})
     if type(content) is not dict:
@@ -143,6 +161,10 @@ def problem(content: Any, rules: BallotRules) -> Problem | None:
         if content["abstain"] is not True:
             return Problem(Code.ABSTAIN_NOT_TRUE)
         return None if len(content) == 1 else Problem(Code.SHAPE, {"form": FORMS[rules.method]})
+    if "invalid" in content:
+        if not rules.sealed:
+            return Problem(Code.NOT_SEALED)
+        return None if is_invalid(content) else Problem(Code.SHAPE, {"form": '{"invalid": true}'})
     if rules.method in SCORED:
         return _scores_problem(content, rules)
     return _ids_problem(content, rules)

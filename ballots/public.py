@@ -21,7 +21,14 @@ from typing import Any
 
 from ballots.canonical import canonical_json, gc_paused, sha256_hex
 from ballots.config import category_mismatches, header_mismatches
-from ballots.record import CategoryRecord, ElectionRecord, RecordError, load_json, parse_record
+from ballots.record import (
+    CategoryRecord,
+    ElectionRecord,
+    RecordError,
+    is_sealed,
+    load_json,
+    parse_record,
+)
 from ballots.schema import FORMAT_1, PUBLIC_FORMAT, public_record_problems
 from ballots.tally import count_category
 from ballots.verify import Check, Failure, check_record, result_failures, verify
@@ -56,6 +63,8 @@ def _allowed_results(level: str, result: dict[str, Any]) -> dict[str, Any]:
     if level == "full":
         return result
     allowed = {key: result[key] for key in RESULT_KEYS[level]}
+    if level == "counts" and "invalid" in result:  # a sealed round's, only where there are any
+        allowed["invalid"] = result["invalid"]
     if level == "ranking":
         allowed["ranking"] = [{key: p[key] for key in RANKED_KEYS} for p in result["ranking"]]
     if level == "winners":  # in rank order, the winners would tell part of the ranking
@@ -150,7 +159,7 @@ def _check_public(raw: dict[str, Any]) -> PublicCheck:
                 Failure(where, Check.CONFIG, what)
                 for where, what in category_mismatches(entry, category)
             )
-            failures.extend(_level_failures(category, entry, raw["small_jury_threshold"]))
+            failures.extend(_level_failures(category, entry, is_sealed(raw["round"])))
     full = [c for c in categories if c["shown"] == "full"]
     failures.extend(_recount_failures(raw, full))
     return PublicCheck(
@@ -194,9 +203,9 @@ def _recount_failures(raw: dict[str, Any], full: list[dict[str, Any]]) -> list[F
     return failures
 
 
-def _level_failures(category: dict, entry: dict, threshold: int) -> list[Failure]:
+def _level_failures(category: dict, entry: dict, sealed: bool) -> list[Failure]:
     """A category's level against its disclosure, and a withheld category's contents against
-    what its level allows."""
+    what its level allows (`sealed`: of a sealed round, whose counts may say `invalid`)."""
     where, shown = f"category {category['id']}", category["shown"]
     found = []
     if category["withheld"] is not (shown != "full"):
@@ -208,14 +217,15 @@ def _level_failures(category: dict, entry: dict, threshold: int) -> list[Failure
         found.extend(
             f"{key} is not public at level {shown}" for key in category if key not in allowed
         )
-        found.extend(_withheld_results(category, shown))
+        found.extend(_withheld_results(category, shown, sealed))
     return [Failure(where, Check.PUBLIC, what) for what in found]
 
 
-def _withheld_results(category: dict, shown: str) -> list[str]:
+def _withheld_results(category: dict, shown: str, sealed: bool) -> list[str]:
     """What a withheld category's results entry may hold, and that it holds it consistently."""
     result, nominees = category["results"], [n["id"] for n in category["nominees"]]
-    if sorted(result) != sorted(RESULT_KEYS[shown]):
+    optional = ("invalid",) if sealed and shown == "counts" and "invalid" in result else ()
+    if sorted(result) != sorted((*RESULT_KEYS[shown], *optional)):
         return [f"the results hold other fields than level {shown} shows"]
     found = []
     winners = result["winners"]
@@ -247,11 +257,14 @@ def _withheld_results(category: dict, shown: str) -> list[str]:
         or [p["nominee"] for p in ranking[: len(winners)]] != winners
     ):
         return [*found, "the ranking is not possible"]
+    invalid = result.get("invalid", 0)
     if shown == "counts" and not (
         type(result["valid"]) is int
         and type(result["abstentions"]) is int
+        and type(invalid) is int
         and min(result["valid"], result["abstentions"]) >= 0
-        and result["valid"] + result["abstentions"] == category["participants"]
+        and (invalid > 0 or "invalid" not in result)
+        and result["valid"] + result["abstentions"] + invalid == category["participants"]
         and category["participants"] <= category["eligible_jurors"]
         and len(category["trackers"]) == category["participants"]
         and category["trackers"] == sorted(set(category["trackers"]))

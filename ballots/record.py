@@ -68,6 +68,9 @@ class CategoryRecord:
     score_min: int | None = None
     score_max: int | None = None
     trim: int | None = None
+    sealed: bool = False
+    """Of a sealed round's record (its `round.sealed` is an object): its ballots may be
+    `{"invalid": true}`."""
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -82,6 +85,7 @@ class CategoryRecord:
             max_choices=self.max_choices,
             score_min=self.score_min,
             score_max=self.score_max,
+            sealed=self.sealed,
         )
 
     def leaves(self) -> list[bytes]:
@@ -115,7 +119,12 @@ class ElectionRecord:
 _BALLOT = itemgetter("tracker", "content")
 
 
-def _category(raw: dict[str, Any]) -> CategoryRecord:
+def is_sealed(round_: dict[str, Any]) -> bool:
+    """A sealed round's record names its annex in `round.sealed`, an object."""
+    return isinstance(round_.get("sealed"), dict)
+
+
+def _category(raw: dict[str, Any], sealed: bool) -> CategoryRecord:
     """A category whose fields `record_problems` found good: only the method's settings."""
     settings = {name: raw[name] for name in SETTINGS.get(raw["method"], ())}
     return CategoryRecord(
@@ -131,6 +140,7 @@ def _category(raw: dict[str, Any]) -> CategoryRecord:
         recused=raw["recused"],
         ballots=list(map(Ballot._make, map(_BALLOT, raw["ballots"]))),
         merkle_root=raw["merkle_root"],
+        sealed=sealed,
         raw=raw,
         **settings,
     )
@@ -149,7 +159,7 @@ def _parse_record(data: bytes) -> ElectionRecord:
     return ElectionRecord(
         raw["season"],
         raw["round"],
-        [_category(c) for c in raw["categories"]],
+        [_category(c, is_sealed(raw["round"])) for c in raw["categories"]],
         hashlib.sha256(data).hexdigest(),
         results_salt(data),
         raw["config"] if raw["format"] == FORMAT_2 else None,

@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from ballots.canonical import canonical_json, gc_paused
-from ballots.content import is_abstention
+from ballots.content import is_abstention, is_invalid
 from ballots.record import RESULTS_FORMAT, CategoryRecord, ElectionRecord, fraction_text
 
 # numpy speeds up large counts; without it the same counts run in plain Python. Its kernels
@@ -62,13 +62,18 @@ class CategoryResult:
     ranking: list[Placed]
     winners: list[str]
     details: dict[str, Any] = field(default_factory=dict)
+    invalid: int = 0
+    """A sealed round's ballots that were invalid once decrypted: written only when there are
+    some, so that every results file made before says exactly what it said."""
 
     def to_json(self) -> dict[str, Any]:
+        invalid = {"invalid": self.invalid} if self.invalid else {}
         return {
             "id": self.id,
             "method": self.method,
             "valid": self.valid,
             "abstentions": self.abstentions,
+            **invalid,
             "quorum_met": self.quorum_met,
             "ranking": [
                 {"nominee": p.nominee, "rank": p.rank, "value": p.value, "by_lot": p.by_lot}
@@ -322,6 +327,9 @@ def count_category(category: CategoryRecord, seed: bytes) -> CategoryResult:
 def _count_category(category: CategoryRecord, seed: bytes) -> CategoryResult:
     contents = [b.content for b in category.ballots]
     valid = [c for c in contents if not is_abstention(c)]
+    invalid = sum(map(is_invalid, valid)) if category.sealed else 0
+    if invalid:  # counted by no method, and not toward the quorum (the spec says why)
+        valid = [c for c in valid if not is_invalid(c)]
     lot = lot_positions(seed, category.nominee_ids)
     if category.method == "irv":
         order, details = _irv(category, valid, lot)
@@ -342,11 +350,12 @@ def _count_category(category: CategoryRecord, seed: bytes) -> CategoryResult:
         id=category.id,
         method=category.method,
         valid=len(valid),
-        abstentions=len(contents) - len(valid),
+        abstentions=len(contents) - len(valid) - invalid,
         quorum_met=quorum_met,
         ranking=ranking,
         winners=winners,
         details=details,
+        invalid=invalid,
     )
 
 

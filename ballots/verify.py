@@ -2,7 +2,8 @@
 
 Every check of the spec (docs/election-record.md), each failure named by where (category, ballot
 tracker) and what: the record's format (strict reading, `ballots.schema`), ballots sorted by
-tracker and trackers unique, every ballot valid, counts (ballots = participants <= eligible
+tracker and trackers unique, every ballot valid (or, in a sealed round's record, marked
+`{"invalid": true}`), counts (ballots = participants <= eligible
 jurors, recusals within participants), Merkle roots, the seed against its published hash, in
 format 2 the configuration published at opening, the results' hash of the record and (results
 format 2) their salt, and the whole tally.
@@ -223,13 +224,17 @@ def _tally_failures(record: ElectionRecord, given: object) -> list[Failure]:
 
 
 TALLIED = ("method", "valid", "abstentions", "quorum_met", "ranking", "winners")
+ONLY_WHEN_ANY = ("invalid",)
+"""Verified keys that the results hold only where the recount has them: `invalid`, a sealed
+round's, is left out where it would be 0."""
 
 
 def result_failures(result: dict, want: dict) -> list[Failure]:
     """A category's results entry against its recount (`want`), on the keys verified."""
     return [
         Failure(f"results, category {want['id']}", Check.TALLY, f"{key} does not match the recount")
-        for key in TALLIED
+        for key in (*TALLIED, *ONLY_WHEN_ANY)
         # Compared as JSON, by type: 1 == True and 1 == 1.0 in Python, not in the results.
-        if key not in result or canonical_json(result[key]) != canonical_json(want[key])
+        if (key in TALLIED and key not in result)
+        or canonical_json(result.get(key)) != canonical_json(want.get(key))
     ]

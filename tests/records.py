@@ -7,7 +7,12 @@ from ballots.tally import results_bytes
 
 
 def one_category_record(
-    method: str, nominees: list[str], contents: list[dict], seed: bytes = b"\x07" * 32, **extra
+    method: str,
+    nominees: list[str],
+    contents: list[dict],
+    seed: bytes = b"\x07" * 32,
+    sealed: dict | None = None,
+    **extra,
 ) -> bytes:
     """A record of one category whose ballots carry `contents`, in that order."""
     category = {
@@ -34,6 +39,8 @@ def one_category_record(
         "audit_head_at_open": "0" * 64,
         "audit_head_at_close": "0" * 64,
     }
+    if sealed is not None:  # a sealed round's record names its annex
+        round_["sealed"] = sealed
     return record_document({"id": "s", "name": "季"}, round_, [category])
 
 

@@ -125,7 +125,17 @@ def view(category: PublicCategory) -> View:
 
 def _summary(category: PublicCategory) -> list[Message]:
     said = []
-    if category.shows_values:
+    if category.shows_values and category.invalid:
+        said.append(
+            Message(
+                "Valid ballots: %(valid)s, abstentions: %(abstentions)s,"
+                " invalid ballots: %(invalid)s.",
+                valid=category.valid,
+                abstentions=category.abstentions,
+                invalid=category.invalid,
+            )
+        )
+    elif category.shows_values:
         said.append(
             Message(
                 "Valid ballots: %(valid)s, abstentions: %(abstentions)s.",
@@ -171,9 +181,17 @@ NOTES = {
     ),
 }
 
+# An invalid ballot approves nobody, as an abstention does (docs/election-record.md).
+INVALID_APPROVAL_NOTE = N_(
+    "Percentages are of the %(voters)s jurors who voted in this category"
+    " (abstentions and invalid ballots included)."
+)
+
 
 def _notes(category: PublicCategory) -> list[Message]:
     note = NOTES.get(category.method)
+    if category.method == "approval" and category.invalid:
+        note = INVALID_APPROVAL_NOTE
     counts = category.counts
     params = {"voters": counts.get("participants"), "trim": counts.get("trim")}
     return [Message(note, **params)] if note else []

@@ -68,6 +68,8 @@ class PublicCategory:
     counts: dict[str, Any] = field(default_factory=dict)
     """Where values are shown: the method's details of the results, participants, recused, and
     the method's settings (`trim`), from which `display` says the values in words."""
+    invalid: int | None = None
+    """Where values are shown: a sealed round's ballots invalid once decrypted (0: none)."""
 
     @property
     def shows_values(self) -> bool:
@@ -130,6 +132,7 @@ def visible_categories(
                 quorum_met=result["quorum_met"],
                 valid=result["valid"] if values else None,
                 abstentions=result["abstentions"] if values else None,
+                invalid=result.get("invalid", 0) if values else None,
                 winners=named,
                 forward=forward,
                 ranking=[
@@ -168,10 +171,15 @@ def shown_document(record: ElectionRecord, categories: list[PublicCategory]) -> 
         "record_sha256": record.sha256,
         "round": record.round_id,
         # The counts' details are the results file's (a 330-nominee Schulze table, for one).
-        "categories": [
-            {**asdict(replace(c, counts={})), "shows_values": c.shows_values} for c in categories
-        ],
+        "categories": [_shown(c) for c in categories],
     }
+
+
+def _shown(category: PublicCategory) -> dict[str, Any]:
+    shown = {**asdict(replace(category, counts={})), "shows_values": category.shows_values}
+    if not shown["invalid"]:  # as in the results: only a sealed round's, where there are any
+        del shown["invalid"]
+    return shown
 
 
 @dataclass(frozen=True)

@@ -360,7 +360,7 @@ async def opened(session: AsyncSession, round_: Round) -> Opened:
             {"tracker": b["tracker"], "content": canonical_json(b["content"]).decode()}
             for b in listed
         ]
-        for category, listed in record_ballots(context, result).items()
+        for category, listed in record_ballots(context, config, result).items()
     }
     sealed = {
         "annex_sha256": sha256_hex(annex),

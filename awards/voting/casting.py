@@ -36,7 +36,16 @@ from awards.trustees.box import seal_contents
 from awards.voting import trackers as tracking
 from awards.voting.ballot_sheets import BallotCategory, BallotSheet, ensure_open, round_head
 from ballots.canonical import canonical_json
-from ballots.content import ABSTAIN, RANKED, SCORED, Code, Problem, new_tracker, problem
+from ballots.content import (
+    ABSTAIN,
+    FORMS,
+    RANKED,
+    SCORED,
+    Code,
+    Problem,
+    new_tracker,
+    problem,
+)
 from ballots.sealed.board import receipt
 
 
@@ -219,6 +228,8 @@ def _explain(found: Problem, item: BallotCategory) -> Message:
             return Message('To abstain, send {"abstain": true}.')
         case Code.SHAPE:
             return Message("This ballot must have the form %(form)s.", form=found.params["form"])
+        case Code.NOT_SEALED:  # a sealed record's mark of an invalid ballot: not a juror's form
+            return Message("This ballot must have the form %(form)s.", form=FORMS[rules.method])
         case _:  # not_object, unknown_method: not reachable from the form or the API's schema
             return Message("This ballot is not valid.")
 

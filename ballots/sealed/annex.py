@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from ballots.canonical import canonical_json, sha256_hex
-from ballots.content import RANKED
+from ballots.content import INVALID, RANKED, BallotRules, plainly_valid, problem
 from ballots.record import ElectionRecord, RecordError, load_json
+from ballots.schema import SETTINGS
 from ballots.sealed.board import Entry, board_root, check_entry, no_opinion
 from ballots.sealed.ceremony import Ceremony, CeremonyError, check_ceremony
 from ballots.sealed.decryption import Partial, check_partial, combine
@@ -369,20 +370,40 @@ def open_box(
     return Opened(contents, seed, tuple(sorted(trustees)), ceremony)
 
 
-def record_ballots(context: dict[str, Any], opened: Opened) -> dict[str, list[dict[str, Any]]]:
+def record_ballots(
+    context: dict[str, Any], config: dict[str, Any], opened: Opened
+) -> dict[str, list[dict[str, Any]]]:
     """The record's ballots of each category: its decrypted contents under their record
-    trackers, in tracker order. A ballot that carries no content is recorded as `null`, which
-    no method accepts: the record then fails verification, naming it."""
+    trackers, in tracker order. A ballot that carries no content, or whose content breaks its
+    category's rules in `config` (a cast the server could not check, being encrypted in the
+    juror's browser), is recorded as `{"invalid": true}`: counted as invalid, never as what it
+    says."""
+    rules = {entry["id"]: category_rules(entry) for entry in config["categories"]}
     return {
         category: sorted(
             (
-                {"tracker": ballot_tracker(context, category, i), "content": content}
+                {
+                    "tracker": ballot_tracker(context, category, i),
+                    "content": _judged(content, rules[category]),
+                }
                 for i, content in enumerate(contents)
             ),
             key=lambda b: b["tracker"],
         )
         for category, contents in opened.contents.items()
     }
+
+
+def category_rules(entry: dict[str, Any]) -> BallotRules:
+    """The rules a configuration's category entry sets for a ballot, as casting applies them."""
+    settings = {k: entry[k] for k in SETTINGS.get(entry["method"], ()) if k != "trim"}
+    return BallotRules(entry["method"], frozenset(n["id"] for n in entry["nominees"]), **settings)
+
+
+def _judged(content: dict[str, Any] | None, rules: BallotRules) -> dict[str, Any]:
+    if content is None or (not plainly_valid(content, rules) and problem(content, rules)):
+        return dict(INVALID)
+    return content
 
 
 def annex_document(
@@ -448,11 +469,15 @@ def verify_annex(record: ElectionRecord, annex_bytes: bytes) -> list[tuple[str, 
         return exc.problems
     except Exception as exc:
         return [("annex", f"cannot be checked: {type(exc).__name__}")]
-    return _against_record(record, sealed, annex, opened)
+    return _against_record(record, record.config, sealed, annex, opened)
 
 
 def _against_record(
-    record: ElectionRecord, sealed: dict[str, Any], annex: dict[str, Any], opened: Opened
+    record: ElectionRecord,
+    config: dict[str, Any],
+    sealed: dict[str, Any],
+    annex: dict[str, Any],
+    opened: Opened,
 ) -> list[tuple[str, str]]:
     found = [
         ("annex", f"the ceremony's {field} is not its documents'")
@@ -472,7 +497,7 @@ def _against_record(
     if opened.seed != record.seed:
         found.append(("round", "the seed is not the trustees' decrypted seed"))
     context = {"season": record.season["id"], "round": record.round["id"]}
-    expected = record_ballots(context, opened)
+    expected = record_ballots(context, config, opened)
     for category in record.categories:
         where = f"category {category.id}"
         ballots = [{"tracker": t, "content": c} for t, c in category.ballots]

@@ -57,6 +57,10 @@ INVALID = [
     ("score_mean", {"scores": {"a": "3"}}, "score_not_integer"),
     ("score_mean", {"scores": {"a": 0}}, "score_below"),
     ("score_mean", {"scores": {"a": 11}}, "score_above"),
+    # a sealed round's record only (issue 13): never a cast's, never a plain record's
+    ("approval", {"invalid": True}, "not_sealed"),
+    ("irv", {"invalid": True}, "not_sealed"),
+    ("score_mean", {"invalid": True}, "not_sealed"),
 ]
 
 

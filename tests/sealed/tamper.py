@@ -108,7 +108,7 @@ class Files:
             partials.append(partial.to_json())
         annex["mixes"], annex["partials"] = mixes, partials
         opened = open_box(context, config, config_sha256, phases, annex["board"], mixes, partials)
-        for code, ballots in record_ballots(context, opened).items():
+        for code, ballots in record_ballots(context, config, opened).items():
             self.category(code)["ballots"] = copy.deepcopy(ballots)
         self.set_seed(opened.seed)
 

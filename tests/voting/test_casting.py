@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from awards.app import create_app
 from awards.models import Ballot, Participation, WebSession
+from ballots.content import FORMS
 from tests.factories import Browser, build_election, juror_login, run_db
 
 ALL_METHODS = ("approval", "borda", "irv", "schulze", "score_mean", "score_trimmed_mean")
@@ -384,4 +385,25 @@ def test_api_deeply_nested_json_is_refused_with_a_message(juror, settings, elect
     )
     assert response.status_code == 400, response.text
     assert response.json()["error"] == "请求中的 JSON 嵌套层数过多。"
+    assert _stored(settings, election) == (0, [])
+
+
+@pytest.mark.parametrize("method", ALL_METHODS)
+def test_api_refuses_the_mark_of_a_ballot_invalid_once_decrypted(juror, settings, election, method):
+    """Issue 13: `{"invalid": true}` is what a sealed round's record writes for a ballot that
+    broke the rules; a juror who sends it is refused by the ballot rules, as any other shape."""
+    refused = _api_refusal(juror, election, method, {"invalid": True})
+    assert refused == f"本奖项的选票格式应为 {FORMS[method]}。"
+    assert _stored(settings, election) == (0, [])
+
+
+def test_the_form_cannot_mark_a_ballot_invalid(juror, settings, election):
+    """Issue 13: the form has no field for the mark; one posted by hand, in place of the
+    category's fields, leaves the category unvoted and the cast refused."""
+    cid = election.categories["irv"]
+    cleared = {k: None for k in _form(election) if k.startswith(f"c{cid}")}
+    form = _form(election, **cleared, **{f"c{cid}.invalid": "true", f"c{cid}": "invalid"})
+    response = juror.post(f"/juror/rounds/{election.round_id}/cast", form)
+    assert response.status_code == 422
+    assert "请至少为一个候选排名，或选择弃权。" in response.text
     assert _stored(settings, election) == (0, [])
