@@ -65,8 +65,8 @@ from awards.voting import rounds as round_domain
 from awards.voting.ballot_sheets import BallotCategory, load_sheet
 from ballots.content import RANKED
 from ballots.sealed import trustee
-from ballots.sealed.annex import board_box, document_sha256, mix_document, mixed_box
 from ballots.sealed.ceremony import check_ceremony
+from ballots.sealed.chain import board_box, document_sha256, mix_document, mixed_box
 from ballots.sealed.decryption import decrypt_partially
 from tests.factories import drama_form, make_category, make_season
 

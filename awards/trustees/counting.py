@@ -46,20 +46,18 @@ from awards.voting import booth_casting, lifecycle
 from awards.voting.rounds import nominee_key
 from awards.voting.sealing import Opened, frozen_config
 from ballots.canonical import canonical_json, sha256_hex
-from ballots.sealed.annex import (
+from ballots.sealed.annex import annex_document, open_box, record_ballots
+from ballots.sealed.ceremony import Ceremony
+from ballots.sealed.chain import (
     MIX_FORMAT,
     AnnexError,
     Box,
-    annex_document,
     board_box,
     board_document,
     document_sha256,
     mix_document,
     mixed_box,
-    open_box,
-    record_ballots,
 )
-from ballots.sealed.ceremony import Ceremony
 from ballots.sealed.decryption import Partial, check_partial
 from ballots.sealed.elgamal import vector_from_json
 

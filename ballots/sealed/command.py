@@ -249,8 +249,8 @@ def _checked_box(
 ) -> tuple[dict[str, Any], Any, Any]:
     """The box file, every step in it checked: (file, ceremony, the box after the last mix).
     With `fingerprint` and `context` (a key file's), refused unless under that key."""
-    from ballots.sealed.annex import AnnexError, board_box, document_sha256, mixed_box
     from ballots.sealed.ceremony import CeremonyError, check_ceremony
+    from ballots.sealed.chain import AnnexError, board_box, document_sha256, mixed_box
 
     box = _box_file(path)
     if context is not None and box["context"] != context:
@@ -298,7 +298,7 @@ def _checked_box(
 
 
 def _mix(args: argparse.Namespace) -> int:
-    from ballots.sealed.annex import mix_document
+    from ballots.sealed.chain import mix_document
 
     box, ceremony, current = _checked_box(args.box)
     position = len(box["mixes"]) + 1
@@ -317,7 +317,7 @@ def _mix(args: argparse.Namespace) -> int:
 
 
 def _decrypt(args: argparse.Namespace) -> int:
-    from ballots.sealed.annex import document_sha256
+    from ballots.sealed.chain import document_sha256
     from ballots.sealed.decryption import decrypt_partially
     from ballots.sealed.group import scalar_from_hex
 

@@ -13,16 +13,10 @@ from typing import Any
 
 from ballots.canonical import canonical_json, sha256_hex
 from ballots.record import parse_record
-from ballots.sealed.annex import (
-    board_box,
-    document_sha256,
-    mix_document,
-    open_box,
-    record_ballots,
-    verify_annex,
-)
+from ballots.sealed.annex import open_box, record_ballots, verify_annex
 from ballots.sealed.board import board_root
 from ballots.sealed.ceremony import check_ceremony
+from ballots.sealed.chain import board_box, document_sha256, mix_document
 from ballots.sealed.decryption import decrypt_partially
 from ballots.sealed.group import scalar_from_hex
 from ballots.sealed.keyfile import unlock

@@ -11,9 +11,10 @@ import pytest
 from ballots.canonical import canonical_json, sha256_hex
 from ballots.cli import main as ballots_main
 from ballots.record import parse_record
-from ballots.sealed.annex import layouts, mix_document, verify_annex
+from ballots.sealed.annex import verify_annex
 from ballots.sealed.board import receipt, seal
 from ballots.sealed.ceremony import check_ceremony
+from ballots.sealed.chain import layouts, mix_document
 from ballots.sealed.elgamal import vector_from_json
 from tests.sealed.sealed_run import SealedRun, sealed_run
 from tests.sealed.tamper import Files, has

@@ -12,7 +12,6 @@ should have and FAILS while the finding stands; the report says why and what to 
 import pytest
 
 from ballots.sealed import trustee
-from ballots.sealed.annex import AnnexError, board_box, board_document, mix_document, mixed_box
 from ballots.sealed.board import check_entry, seal
 from ballots.sealed.ceremony import (
     SEED_DOMAIN,
@@ -20,6 +19,7 @@ from ballots.sealed.ceremony import (
     check_ceremony,
     checked_commitments,
 )
+from ballots.sealed.chain import AnnexError, board_box, board_document, mix_document, mixed_box
 from ballots.sealed.elgamal import Ciphertext, encrypt
 from ballots.sealed.encoding import layout
 from ballots.sealed.group import Point, base, random_scalar, total
