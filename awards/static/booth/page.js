@@ -68,9 +68,11 @@ function describe(fieldset, content, words) {
     const title = item && item.querySelector(".nominee-card strong");
     return (title || item || { textContent: key }).textContent.trim();
   };
-  if (content.approve) return content.approve.map(label).join("、") || words.none;
+  if (content.approve) return content.approve.map(label).join(words.joiner) || words.none;
   if (content.ranking) return content.ranking.map((key, i) => `${i + 1}. ${label(key)}`).join("  ");
-  return Object.entries(content.scores).map(([key, score]) => `${label(key)}: ${score}`).join("、");
+  return Object.entries(content.scores)
+    .map(([key, score]) => `${label(key)}: ${score}`)
+    .join(words.joiner);
 }
 
 // One step at a time: the form (part null), the encrypted ballot, the opened one, the cast.
@@ -102,7 +104,10 @@ function problem(booth, text) {
   }
 }
 
-function showErrors(form, errors) {
+// Every mistake at once, as the server's ballot page lists them: a list at the top, linking to
+// each category, and the message in the category itself.
+function showErrors(form, errors, words) {
+  document.getElementById("booth-errors")?.remove();
   form.querySelectorAll(".booth-error").forEach((node) => node.remove());
   form.querySelectorAll("fieldset.has-error").forEach((node) => node.classList.remove("has-error"));
   for (const [fieldset, message] of errors) {
@@ -113,7 +118,27 @@ function showErrors(form, errors) {
     line.textContent = message;
     fieldset.querySelector("legend").after(line);
   }
-  if (errors.length) errors[0][0].scrollIntoView({ block: "start" });
+  if (!errors.length) return;
+  const summary = document.createElement("div");
+  summary.className = "alert";
+  summary.id = "booth-errors";
+  summary.setAttribute("role", "alert");
+  summary.tabIndex = -1;
+  const heading = document.createElement("p");
+  heading.textContent = words.summary;
+  const list = document.createElement("ul");
+  for (const [fieldset, message] of errors) {
+    const item = document.createElement("li");
+    const link = document.createElement("a");
+    link.href = `#${fieldset.id}`;
+    link.textContent = fieldset.querySelector("legend").textContent.trim();
+    item.append(link, document.createElement("br"), message);
+    list.append(item);
+  }
+  summary.append(heading, list);
+  document.querySelector(".ballot-menu").before(summary);
+  summary.scrollIntoView({ block: "start" });
+  summary.focus();
 }
 
 // The table's rows, the columns from `codes` on written as code (trackers, receipts).
@@ -184,7 +209,7 @@ function setUp(form) {
       if (read.error) errors.push([fieldset, read.error]);
       else categories.push({ fieldset, category, content: read.content });
     }
-    showErrors(form, errors);
+    showErrors(form, errors, words);
     if (errors.length) return;
     button.disabled = true;
     status(booth, words.encrypting);
