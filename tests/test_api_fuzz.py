@@ -29,6 +29,7 @@ def test_the_api_answers_no_server_error_to_any_input(settings, tmp_path):
         operations = [result.ok() for result in schema.get_all_operations()]
         assert {op.path for op in operations} == {
             "/api/rounds/{round_id}/ballot",
+            "/api/rounds/{round_id}/booth",
             "/api/rounds/{round_id}/cast",
             "/api/rounds/{round_id}/status",
             "/api/rounds/{round_id}/trackers",

@@ -279,6 +279,7 @@ def test_openapi_schema_describes_only_the_api(client):
     schema = client.get("/schema/openapi.json").json()
     assert set(schema["paths"]) == {
         "/api/rounds/{round_id}/ballot",
+        "/api/rounds/{round_id}/booth",
         "/api/rounds/{round_id}/cast",
         "/api/rounds/{round_id}/status",
         "/api/rounds/{round_id}/trackers",
