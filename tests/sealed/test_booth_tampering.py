@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from awards.models import Ballot
 from ballots.cli import main as ballots_main
+from ballots.sealed import annex
 from ballots.sealed.annex import layouts
 from ballots.sealed.board import board_root, seal
 from ballots.sealed.ceremony import check_ceremony
@@ -413,19 +414,27 @@ def test_an_entry_injected_into_the_counted_ones(files, run, tmp_path, capsys):
     )
 
 
-def test_the_isolated_nominees_reordered_on_the_board(files, run, tmp_path, capsys):
-    """The layout orders isolated parts as the configuration does, whatever the board's list,
+def test_the_isolated_nominees_reordered_on_the_board(files, run, tmp_path, capsys, monkeypatch):
+    """The layout puts isolated parts in the configuration's order, whatever the board's list,
     but the replacement of a recused part took its place from the board's list. Reversed, each
     recused juror's approval of the other isolated nominee was replaced and the recused part
     counted instead: votes removed by the server, every proof holding and the verifier
-    satisfied (a defect of issue 13, now refused)."""
+    satisfied (a defect of issue 13). The attacker's chain is remade by a checker without the
+    order check (the verifier's before the fix); the verifier now refuses the board."""
     approval = files.board_category("approval")
     recused, other = approval["isolated"]
     assert approvals(files) == {other: 2, recused: 1}
     approval["isolated"].reverse()
-    files.remake(run)
+    with monkeypatch.context() as patched:
+        patched.setattr(annex, "layouts", unchecked_layouts)
+        files.remake(run)
     assert approvals(files) == {other: 1}  # each recused juror's approval replaced
     refused(files, tmp_path, capsys, "board, category approval", "configuration's order")
+
+
+def unchecked_layouts(config, board):
+    isolated = {c["id"]: c["isolated"] for c in board["categories"]}
+    return {c["id"]: layout(c, isolated[c["id"]]) for c in config["categories"]}
 
 
 def approvals(files: Files) -> Counter:
