@@ -138,6 +138,13 @@ function rows(table, cells, codes) {
   }
 }
 
+// Why the server refused, in its words: its JSON errors are {"error", "fields"?: {category:
+// message}} (awards/app.py); the status text only when the answer is not one of them.
+function reason(body, answer) {
+  const fields = Object.entries(body.fields || {}).map(([code, text]) => `${code}: ${text}`);
+  return [body.error || answer.statusText, ...fields].join(" ");
+}
+
 function download(link, text, type) {
   if (link.href) URL.revokeObjectURL(link.href);
   link.href = URL.createObjectURL(new Blob([text], { type }));
@@ -168,7 +175,7 @@ function setUp(form) {
 
   async function load() {
     const answer = await fetch(form.dataset.booth, { headers: { accept: "application/json" } });
-    if (!answer.ok) throw new Error((await answer.json()).detail || answer.statusText);
+    if (!answer.ok) throw new Error(reason(await answer.json().catch(() => ({})), answer));
     definition = await answer.json();
   }
 
@@ -243,7 +250,7 @@ function setUp(form) {
     status(booth, "");
     const body = await answer.json().catch(() => ({}));
     if (!answer.ok) {
-      problem(booth, body.detail || answer.statusText);
+      problem(booth, reason(body, answer));
       if (answer.status === 409) await load(); // cast meanwhile elsewhere: the next trackers
       return;
     }
