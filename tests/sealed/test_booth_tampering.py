@@ -24,7 +24,8 @@ from ballots.sealed import annex
 from ballots.sealed.annex import layouts
 from ballots.sealed.board import board_root, seal
 from ballots.sealed.ceremony import check_ceremony
-from ballots.sealed.encoding import layout
+from ballots.sealed.challenge import FORMAT, check_challenge
+from ballots.sealed.encoding import encode, layout
 from ballots.sealed.group import Point
 from tests.conftest import STAFF_PASSWORD
 from tests.factories import run_db
@@ -32,6 +33,7 @@ from tests.sealed import booth_client
 from tests.sealed.sealed_run import SealedRun, sealed_run
 from tests.sealed.tamper import Files
 from tests.sealed.test_booth_round import booth_round, contents, juror
+from tests.sealed.test_challenge import CONTEXT, KEY, booth_category
 from tests.sealed.test_sealed_round import passphrase
 
 __all__ = ["passphrase"]  # the fixture, used by name
@@ -170,6 +172,21 @@ def test_a_21st_cast(booth, client, settings):
     assert len(stored(settings)) == 20 * 3
 
 
+def test_an_earlier_cast_sent_again_after_a_later_one(booth, client, settings):
+    """A captured cast replayed to bring back the vote the juror changed: its trackers are the
+    juror's own but not the next ones, so it is a stale page, not a vote."""
+    caster = juror(client, booth, 2)
+    first = booth_client.encrypt(
+        booth_client.definition(caster, booth.round_id), contents(booth, 0, 0, 5)
+    )
+    assert send(caster, booth.round_id, first).status_code == 201
+    assert booth_client.cast(caster, booth.round_id, contents(booth, 1, 1, 1)).status_code == 201
+    response = send(caster, booth.round_id, first)
+    assert response.status_code == 409, response.text
+    assert "此选票页面已过期" in response.json()["error"]
+    assert len(stored(settings)) == 2 * 3
+
+
 def test_a_cast_after_the_close(booth, client, staff, staff_user, settings):
     caster = juror(client, booth, 2)
     found = booth_client.definition(caster, booth.round_id)
@@ -180,7 +197,8 @@ def test_a_cast_after_the_close(booth, client, staff, staff_user, settings):
     )
     caster = juror(client, booth, 2)
     response = send(caster, booth.round_id, sealed)
-    assert response.status_code in (403, 409), response.text
+    assert response.status_code == 409, response.text
+    assert response.json()["error"] == "本轮投票未开放。"
     assert stored(settings) == []
 
 
@@ -473,3 +491,38 @@ def test_an_entry_injected_into_the_replaced_ones_goes_unseen(files, run):
     reroot(files, "approval")
     files.remake(run)
     assert files.failures() == []
+
+
+# What a malicious server could still do ---------------------------------------------------
+
+
+def test_a_layout_permuted_for_one_juror_passes_the_challenge_and_moves_the_vote():
+    """Known gap (the review's first finding): the booth takes each category's layout (its
+    nominees' order) from the server's booth definition, and the challenge document carries
+    that same layout back, so the checker cannot tell it from the round's. Served with two
+    nominees swapped, a juror's approval of n1 is the configuration's approval of n2: the
+    server takes it (same width, proof holds), the challenge holds and shows n1."""
+    real = {"method": "approval", "nominees": [{"id": n} for n in ("n1", "n2", "n3")]}
+    served = {"method": "approval", "nominees": [{"id": n} for n in ("n2", "n1", "n3")]}
+    document = {
+        "format": FORMAT,
+        "election_key": KEY.hex(),
+        "context": CONTEXT,
+        "categories": [booth_category("approval", served, [], [], {"approve": ["n1"]})],
+    }
+    problems, revealed = check_challenge(document)
+    assert problems == []
+    assert revealed == {"approval": {"approve": ["n1"]}}
+    counted = encode(layout(real), {"approve": ["n2"]})
+    assert encode(layout(served), {"approve": ["n1"]}) == counted
+    assert layout(served).width == layout(real).width
+
+
+def test_the_replaced_lists_dropped_from_a_booth_board(files, run, tmp_path, capsys):
+    """A board without its replaced entries reads as a plain round's: the jurors' earlier casts
+    vanish, and with them what a juror looks for who finds a tracker missing. The record says
+    the round is a booth round (its booth's hash): its board lists them."""
+    for category in files.annex["board"]["categories"]:
+        del category["replaced"], category["replaced_merkle_root"]
+    files.remake(run)
+    refused(files, tmp_path, capsys, "board", "a booth round's board lists the replaced entries")
