@@ -525,4 +525,6 @@ def test_the_replaced_lists_dropped_from_a_booth_board(files, run, tmp_path, cap
     for category in files.annex["board"]["categories"]:
         del category["replaced"], category["replaced_merkle_root"]
     files.remake(run)
-    refused(files, tmp_path, capsys, "board", "a booth round's board lists the replaced entries")
+    refused(
+        files, tmp_path, capsys, "board", "a booth round's board, and only one, lists the replaced"
+    )
