@@ -23,6 +23,8 @@ from ballots.sealed.decryption import Partial, check_partial, combine
 from ballots.sealed.encoding import decode
 
 ANNEX_FORMAT = "awards-sealed-annex/1"
+BOOTH_FIELDS = frozenset({"replaced", "replaced_merkle_root", "no_opinion"})
+"""What a booth round's board has in each category, and no other board."""
 
 
 def ballot_tracker(context: dict[str, Any], category: str, position: int) -> str:
@@ -225,6 +227,11 @@ def _against_record(
         found.append(("round", "the board is not the one sealed at close"))
     if opened.seed != record.seed:
         found.append(("round", "the seed is not the trustees' decrypted seed"))
+    # A booth round (its booth's hash published at opening) lists the casts a later one
+    # replaced: without them, a juror who finds a tracker missing cannot tell why.
+    booth = BOOTH_FIELDS if "booth_sha256" in sealed else frozenset()
+    if any(BOOTH_FIELDS & set(c) != booth for c in annex["board"]["categories"]):
+        found.append(("board", "a booth round's board, and only one, lists the replaced entries"))
     context = {"season": record.season["id"], "round": record.round["id"]}
     expected = record_ballots(context, config, opened)
     for category in record.categories:

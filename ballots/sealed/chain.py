@@ -39,6 +39,13 @@ def layouts(config: dict[str, Any], board: dict[str, Any]) -> dict[str, Layout]:
         named = isolated.get(entry["id"])
         if not isinstance(named, list) or not all(isinstance(n, str) for n in named):
             raise AnnexError([(f"board, category {entry['id']}", "isolated is not a list of ids")])
+        # The layout puts isolated parts in the configuration's order, and a recused part is
+        # replaced at its place in this list (`_replace`): in another order, the replacement
+        # would fall on another nominee's part (issue 13).
+        if named != [n["id"] for n in entry["nominees"] if n["id"] in named]:
+            raise AnnexError(
+                [(f"board, category {entry['id']}", "isolated is not in the configuration's order")]
+            )
         try:
             found[entry["id"]] = layout(entry, named)
         except EncodingError as exc:

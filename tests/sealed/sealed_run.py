@@ -15,16 +15,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from litestar.testing import TestClient
 
 from awards.app import create_app
-from awards.models import Round
+from awards.jury import conflicts
+from awards.models import Juror, Round
 from awards.settings import Settings
 from awards.voting import ballot_sheets
+from awards.voting.rounds import nominee_id_of
 from tests import migrated
 from tests.conftest import FAST_ARGON2, STAFF_PASSWORD
-from tests.factories import Browser, build_election, create_staff_user, run_db
+from tests.factories import Browser, build_election, create_staff_user, juror_login, run_db
+from tests.sealed import booth_client
 from tests.sealed.test_sealed_round import PASSPHRASE, ceremony, download, trustee, upload, vote
 
 METHODS = ("approval", "irv", "score_mean")
@@ -56,8 +60,11 @@ def trustee_environment() -> Iterator[None]:
                 os.environ[key] = value
 
 
-def sealed_run(work: Path, template: Path, season_code: str = "2024") -> SealedRun:
-    """A whole sealed round in a fresh SQLite database under `work`."""
+def sealed_run(
+    work: Path, template: Path, season_code: str = "2024", booth: bool = False
+) -> SealedRun:
+    """A whole sealed round in a fresh SQLite database under `work`; with `booth`, a booth
+    round (`booth_votes`)."""
     # Each process caches a round's box by its id and configuration, which a round of another
     # database may share (the same codes): the election key would be the last run's.
     ballot_sheets._frozen.clear()
@@ -84,11 +91,13 @@ def sealed_run(work: Path, template: Path, season_code: str = "2024") -> SealedR
             settings, jurors=3, methods=METHODS, open_round=False, season_code=season_code
         )
         round_id = election.round_id
-        names = {"names": "张三\n李四\n王五", "threshold": "2"}
+        names = {"names": "张三\n李四\n王五", "threshold": "2"} | ({"booth": "on"} if booth else {})
         assert staff.post(f"/staff/rounds/{round_id}/trustees", names).status_code == 303
         ceremony(staff, round_id, "final", keys)
+        if booth:
+            run_db(settings, lambda s: recuse(s, election))
         assert staff.post(f"/staff/rounds/{round_id}/open", {"confirm": "yes"}).status_code == 303
-        vote(client, election, round_id)
+        (booth_votes if booth else vote)(client, election, round_id)
         staff.login("editor", STAFF_PASSWORD)
         assert staff.post(f"/staff/rounds/{round_id}/close", {"confirm": "yes"}).status_code == 303
         box = download(staff, f"/staff/rounds/{round_id}/trustees/box.json", work / "box-1.json")
@@ -110,3 +119,34 @@ def sealed_run(work: Path, template: Path, season_code: str = "2024") -> SealedR
     )
     assert json.loads(annex)["mixes"][1]["by"] == "trustee 2"
     return SealedRun(record, results, annex, box.read_bytes(), keys)
+
+
+async def recuse(session: Any, election: Any) -> None:
+    """The first juror recused from the second approval nominee and the third score nominee,
+    the second juror from the third approval nominee: the approval category isolates two."""
+    for index, (method, nominee) in enumerate(
+        (("approval", 1), ("score_mean", 2), ("approval", 2))
+    ):
+        juror = await session.get(Juror, election.juror_ids[index // 2])
+        key = nominee_id_of(election.nominees[method][nominee])
+        await conflicts.decide(session, juror, key, True, "出品方员工", "", "t")
+
+
+def booth_votes(client: TestClient, election: Any, round_id: int) -> None:
+    """Every juror casts from the booth (`booth_client`); the second juror casts twice, and
+    first cast (approving the first nominee) is replaced by one approving the second. The first
+    juror, recused from the second, approves the third: of its two isolated parts, only the
+    second's is replaced."""
+    n = election.nominees
+    for index, email in enumerate(election.emails):
+        browser = Browser(client)
+        browser.client.cookies.clear()
+        juror_login(browser, email)
+        for approve in {0: [2], 1: [0, 1], 2: [2]}[index]:
+            contents = {
+                "approval": {"approve": [n["approval"][approve % 3]]},
+                "irv": {"ranking": [n["irv"][(index + k) % 3] for k in range(3)]},
+                "score-mean": {"scores": {n["score_mean"][0]: 5 + index + approve}},
+            }
+            response = booth_client.cast(browser, round_id, contents)
+            assert response.status_code == 201, response.text

@@ -12,7 +12,7 @@ from ballots.canonical import canonical_json, sha256_hex
 from ballots.cli import main as ballots_main
 from ballots.record import parse_record
 from ballots.sealed.annex import verify_annex
-from ballots.sealed.board import receipt, seal
+from ballots.sealed.board import board_root, receipt, seal
 from ballots.sealed.ceremony import check_ceremony
 from ballots.sealed.chain import layouts, mix_document
 from ballots.sealed.elgamal import vector_from_json
@@ -105,7 +105,7 @@ def test_a_board_entry_duplicated(files, run):
 def test_a_board_merkle_root_changed(files):
     files.board_category("irv")["merkle_root"] = "0" * 64
     assert files.failures() == [
-        ("board, category irv", "the Merkle root is not that of its entries")
+        ("board, category irv", "the Merkle root of entries is not that of its entries")
     ]
 
 
@@ -324,3 +324,18 @@ def test_a_junk_annex_is_a_failure_never_an_exception(files, annex):
 def test_a_malformed_part_of_the_annex_is_named(files, part, value):
     files.annex[part] = value
     assert files.failures()
+
+
+def test_replaced_entries_on_the_board_of_a_round_without_a_booth(files, run):
+    """Only a booth round replaces casts (issue 13): a plain round's board that moves one of
+    its entries to a `replaced` list would count it for nothing."""
+    approval = files.board_category("approval")
+    approval["replaced"] = [approval["entries"].pop()]
+    approval["replaced_merkle_root"] = board_root("approval", approval["replaced"])
+    approval["no_opinion"] = {}
+    files.reroot("approval")
+    files.remake(run)
+    assert (
+        "board",
+        "a booth round's board, and only one, lists the replaced entries",
+    ) in files.failures(plain_checks_pass=False)

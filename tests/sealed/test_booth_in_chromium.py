@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from awards.models import Ballot
 from ballots.sealed.challenge import check_challenge
+from tests.conftest import STAFF_PASSWORD
 from tests.factories import run_db
 from tests.pages_in_chromium import DESK, PHONE, Findings, chromium, needs_chromium
 from tests.sealed.test_booth_round import booth_round
@@ -115,3 +116,70 @@ def test_a_juror_votes_checks_an_encryption_and_changes_the_vote_in_chromium(
             data = path.read_bytes()
             assert not re.search(rb"\"(approve|ranking|scores)\"", data), path
     assert not PLAINTEXT.search(log)
+
+
+@pytest.mark.database("sqlite")
+def test_a_refused_cast_shows_the_servers_reason_in_chromium(staff, staff_user, settings, tmp_path):
+    """The round closes while the juror reviews the encrypted ballot: the booth says why the
+    cast was refused, in the server's words (its JSON errors are {"error"}: the booth read a
+    "detail" that is never there, and showed only the HTTP status text)."""
+    election, _keys = booth_round(staff, settings, tmp_path, jurors=2)
+    round_id = election.round_id
+    with Server(settings, tmp_path) as server, chromium() as browser:
+        context = browser.new_context(locale="zh-CN", viewport=DESK)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(server.url + "/juror/login")
+        page.fill("#f-username", election.emails[1])
+        page.fill("#f-password", "juror password for tests")
+        page.press("#f-password", "Enter")
+        page.wait_for_url("**/juror")
+        page.goto(server.url + f"/juror/rounds/{round_id}/ballot")
+        fill(page, election, 0, 0, 9)
+        encrypt(page)
+        staff.login(staff_user, STAFF_PASSWORD)
+        closed = staff.post(f"/staff/rounds/{round_id}/close", {"confirm": "yes"})
+        assert closed.status_code == 303
+        page.locator(".booth-cast").click()
+        page.locator(".booth-problem").wait_for(state="visible")
+        assert page.locator(".booth-problem").inner_text() == "本轮投票未开放。"
+        context.close()
+    assert run_db(settings, lambda s: s.scalars(select(Ballot.tracker)), write=False).all() == []
+
+
+@pytest.mark.database("sqlite")
+def test_a_cast_answered_without_a_categorys_receipt_is_flagged_in_chromium(
+    staff, settings, tmp_path
+):
+    """A server that leaves a category out of the cast's answer (it stored something else
+    there, or nothing): the booth compared only the receipts given, and said nothing."""
+    election, _keys = booth_round(staff, settings, tmp_path, jurors=2)
+    round_id = election.round_id
+
+    def drop_one(route):
+        answer = route.fetch()
+        body = answer.json()
+        for field in ("trackers", "receipts"):
+            body[field].pop("borda")
+        route.fulfill(response=answer, json=body)
+
+    with Server(settings, tmp_path) as server, chromium() as browser:
+        context = browser.new_context(locale="zh-CN", viewport=DESK)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.route(
+            f"**/api/rounds/{round_id}/booth",
+            lambda r: drop_one(r) if r.request.method == "POST" else r.continue_(),
+        )
+        page.goto(server.url + "/juror/login")
+        page.fill("#f-username", election.emails[1])
+        page.fill("#f-password", "juror password for tests")
+        page.press("#f-password", "Enter")
+        page.wait_for_url("**/juror")
+        page.goto(server.url + f"/juror/rounds/{round_id}/ballot")
+        fill(page, election, 0, 0, 9)
+        encrypt(page)
+        page.locator(".booth-cast").click()
+        page.locator("#booth .booth-done").wait_for(state="visible")
+        assert page.locator(".booth-problem").is_visible()
+        context.close()

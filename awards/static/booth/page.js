@@ -163,6 +163,13 @@ function rows(table, cells, codes) {
   }
 }
 
+// Why the server refused, in its words: its JSON errors are {"error", "fields"?: {category:
+// message}} (awards/app.py); the status text only when the answer is not one of them.
+function reason(body, answer) {
+  const fields = Object.entries(body.fields || {}).map(([code, text]) => `${code}: ${text}`);
+  return [body.error || answer.statusText, ...fields].join(" ");
+}
+
 function download(link, text, type) {
   if (link.href) URL.revokeObjectURL(link.href);
   link.href = URL.createObjectURL(new Blob([text], { type }));
@@ -193,7 +200,7 @@ function setUp(form) {
 
   async function load() {
     const answer = await fetch(form.dataset.booth, { headers: { accept: "application/json" } });
-    if (!answer.ok) throw new Error((await answer.json()).detail || answer.statusText);
+    if (!answer.ok) throw new Error(reason(await answer.json().catch(() => ({})), answer));
     definition = await answer.json();
   }
 
@@ -268,7 +275,7 @@ function setUp(form) {
     status(booth, "");
     const body = await answer.json().catch(() => ({}));
     if (!answer.ok) {
-      problem(booth, body.detail || answer.statusText);
+      problem(booth, reason(body, answer));
       if (answer.status === 409) await load(); // cast meanwhile elsewhere: the next trackers
       return;
     }
@@ -286,7 +293,8 @@ function setUp(form) {
       tracker,
       body.receipts[code],
     ]);
-    if (Object.entries(body.receipts).some(([code, receipt]) => mine[code] !== receipt)) {
+    // Every category sealed must come back with its receipt: one left out was not stored as sent.
+    if (Object.keys(mine).some((code) => body.receipts?.[code] !== mine[code])) {
       problem(booth, words.mismatch);
     }
     rows(booth.querySelector(".booth-trackers"), cells, 1);
