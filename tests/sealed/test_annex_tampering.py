@@ -105,7 +105,7 @@ def test_a_board_entry_duplicated(files, run):
 def test_a_board_merkle_root_changed(files):
     files.board_category("irv")["merkle_root"] = "0" * 64
     assert files.failures() == [
-        ("board, category irv", "the Merkle root of entries is not that of its entries")
+        ("board, category irv", "the Merkle root is not that of its entries")
     ]
 
 

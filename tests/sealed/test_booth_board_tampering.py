@@ -13,10 +13,10 @@ from collections import Counter
 import pytest
 
 from ballots.cli import main as ballots_main
-from ballots.sealed import annex
-from ballots.sealed.annex import layouts
+from ballots.sealed import annex, chain
 from ballots.sealed.board import board_root, seal
 from ballots.sealed.ceremony import check_ceremony
+from ballots.sealed.chain import layouts
 from ballots.sealed.encoding import layout
 from tests.sealed.sealed_run import SealedRun, sealed_run
 from tests.sealed.tamper import Files
@@ -154,7 +154,7 @@ def test_the_replaced_merkle_root_edited(files, tmp_path, capsys):
         tmp_path,
         capsys,
         "board, category score-mean",
-        "the Merkle root of replaced is not that of its entries",
+        "the Merkle root is not that of its replaced entries",
     )
 
 
@@ -207,6 +207,7 @@ def test_the_isolated_nominees_reordered_on_the_board(files, run, tmp_path, caps
     approval["isolated"].reverse()
     with monkeypatch.context() as patched:
         patched.setattr(annex, "layouts", unchecked_layouts)
+        patched.setattr(chain, "layouts", unchecked_layouts)
         files.remake(run)
     assert approvals(files) == {other: 1}  # each recused juror's approval replaced
     refused(files, tmp_path, capsys, "board, category approval", "configuration's order")
