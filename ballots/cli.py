@@ -210,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="check a booth challenge: the ballot the browser sealed is the revealed choices",
     )
     challenging.add_argument("file", metavar="FILE", help="the challenge document the booth gave")
+    challenging.add_argument(
+        "--layout",
+        metavar="FILE",
+        help="the round's booth layout, from its public page: the challenge's must be the same",
+    )
     from ballots.sealed.command import add_parser
 
     add_parser(sub)
@@ -224,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "challenge":
         from ballots.sealed.challenge import run as challenge  # needs coincurve: imported late
 
-        return challenge(args.file)
+        return challenge(args.file, args.layout)
     if args.command == "trustee":
         from ballots.sealed.command import run
 

@@ -262,7 +262,7 @@ async def server_checks(bench: Any, round_id: int, juror_ids: list[int]) -> list
             code = item.category.code
             isolated = sheet.box.isolated[code]
             recused = booth_casting.recused_parts(isolated, item)
-            lay = layout(booth_casting.layout_entry(sheet.box.layouts[code], item), isolated)
+            lay = layout(sheet.box.entries[code], isolated)
             content = bench_sealed.ballot(item, bench_sealed.random.Random(juror_id))
             entries[code] = seal(
                 sheet.box.key, lay, content, sheet.box.context, code, "ab" * 16, recused=recused

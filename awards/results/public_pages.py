@@ -71,6 +71,13 @@ class PublicController(Controller):
         name, content = await board.board_bytes(session, round_id)
         return download(content, name)
 
+    @get("/{round_id:int}/booth.json", name="public.booth_layout")
+    async def booth_layout(self, round_id: PathId, session: Session) -> Response[bytes]:
+        """A booth round's layout, for anyone from opening: a juror's challenge is checked
+        against it (`python -m ballots challenge --layout`)."""
+        name, content = await board.booth_layout(session, round_id)
+        return download(content, name)
+
     @get("/{round_id:int}/files/{kind:str}", name="public.download")
     async def download(
         self,

@@ -11,8 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from awards.errors import NotFound
 from awards.i18n import N_
 from awards.models import Round, RoundBoard
+from awards.trustees import counting
+from awards.trustees.box import round_context
 from awards.voting import lifecycle
+from awards.voting.sealing import frozen_config
+from ballots.canonical import canonical_json
 from ballots.sealed.board import receipt
+from ballots.sealed.challenge import layout_document
+from ballots.sealed.encoding import layout_entry
 
 
 async def board_bytes(session: AsyncSession, round_id: int) -> tuple[str, bytes]:
@@ -32,6 +38,23 @@ class OnBoard:
     """The entry's receipt (`ballots.sealed.board.receipt`), for the juror to compare."""
     replaced: bool
     """A booth round's: a later cast of the same juror replaced it, and it was not counted."""
+
+
+async def booth_layout(session: AsyncSession, round_id: int) -> tuple[str, bytes]:
+    """A booth round's layout (`ballots.sealed.challenge.layout_document`), from opening: what
+    every juror's booth is given, the same for all, for a challenge to be checked against."""
+    round_ = await session.get(Round, round_id)
+    if round_ is None or round_.state not in lifecycle.PUBLIC or not round_.booth_sha256:
+        raise NotFound(N_("This round has no booth layout: it is not an open booth round."))
+    config = await frozen_config(session, round_id)
+    isolated = await counting.round_isolated(session, round_id, config)
+    document = layout_document(
+        round_context(config),
+        round_.election_key or "",
+        round_.config_sha256 or "",
+        [(c["id"], layout_entry(c), isolated[c["id"]]) for c in config["categories"]],
+    )
+    return f"booth-layout-round-{round_id}.json", canonical_json(document)
 
 
 async def find_tracker(session: AsyncSession, round_id: int, tracker: str) -> OnBoard | None:

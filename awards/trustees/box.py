@@ -17,7 +17,7 @@ from ballots.canonical import canonical_json
 from ballots.content import RANKED
 from ballots.sealed.board import receipt, seal
 from ballots.sealed.elgamal import Pad, make_pad
-from ballots.sealed.encoding import Layout, layout
+from ballots.sealed.encoding import Layout, layout, layout_entry
 from ballots.sealed.group import Point, random_scalar
 
 PADS = 16_384
@@ -81,6 +81,8 @@ class Box:
     """By category id (code), in the configuration's order."""
     isolated: dict[str, list[str]]
     """By category id: the nominees with a part of their own (`ballots.sealed.encoding`)."""
+    entries: dict[str, dict[str, Any]]
+    """By category id: what the booth makes the layout from (`encoding.layout_entry`)."""
     pads: PadPool = field(compare=False, repr=False)
 
 
@@ -102,7 +104,9 @@ def box(config: Mapping[str, Any], election_key: str, recused: set[str]) -> Box:
     key = Point.from_hex(election_key)
     layouts = {c["id"]: layout(c, isolated[c["id"]]) for c in config["categories"]}
     parts = sum(c["eligible_jurors"] * layouts[c["id"]].width for c in config["categories"])
-    return Box(key, round_context(config), layouts, isolated, PadPool(key, min(PADS, parts)))
+    entries = {c["id"]: layout_entry(c) for c in config["categories"]}
+    pads = PadPool(key, min(PADS, parts))
+    return Box(key, round_context(config), layouts, isolated, entries, pads)
 
 
 def seal_contents(

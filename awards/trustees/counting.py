@@ -79,19 +79,26 @@ async def _codes(session: AsyncSession, round_id: int) -> dict[int, str]:
     )
 
 
+async def round_isolated(
+    session: AsyncSession, round_id: int, config: dict[str, Any]
+) -> dict[str, list[str]]:
+    """By category id: its isolated nominees, from the recusals frozen at opening."""
+    recused = {
+        nominee_key(n)
+        for n in await session.scalars(
+            select(RoundRecusal.nominee_id).where(RoundRecusal.round_id == round_id)
+        )
+    }
+    return {c["id"]: isolated_nominees(c, recused) for c in config["categories"]}
+
+
 async def seal_box(session: AsyncSession, round_: Round, actor: str, secret: str) -> None:
     """At close: write the board, seal it, and shuffle the box once. In a booth round, only
     each juror's latest cast in a category counts: the board lists the others apart."""
     config = await frozen_config(session, round_.id)
     context = round_context(config)
     ceremony = await ceremonies.ceremony_of(session, round_)
-    recused = {
-        nominee_key(n)
-        for n in await session.scalars(
-            select(RoundRecusal.nominee_id).where(RoundRecusal.round_id == round_.id)
-        )
-    }
-    isolated = {c["id"]: isolated_nominees(c, recused) for c in config["categories"]}
+    isolated = await round_isolated(session, round_.id, config)
     codes = await _codes(session, round_.id)
     entries: dict[str, list[dict[str, Any]]] = {}
     for category_id, tracker, stored in await session.execute(

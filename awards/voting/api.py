@@ -254,7 +254,7 @@ class BallotApiController(Controller):
                     id=(code := item.category.code),
                     name=item.category.name,
                     method=item.category.method,
-                    entry=booth_casting.layout_entry(box.layouts[code], item),
+                    entry=box.entries[code],
                     isolated=box.isolated[code],
                     recused=booth_casting.recused_parts(box.isolated[code], item),
                     tracker=nexts[item.category.id],

@@ -22,7 +22,6 @@ import hashlib
 import hmac
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.engine import Connection
@@ -33,9 +32,7 @@ from awards.models import Ballot
 from awards.voting.ballot_sheets import BallotCategory, BallotSheet, ensure_open, round_head
 from awards.voting.casting import PARTICIPATE, Cast, InvalidBallot
 from ballots.canonical import canonical_json
-from ballots.content import SCORED
 from ballots.sealed.board import Entry, check_entry, receipt
-from ballots.sealed.encoding import Layout
 
 MAX_CASTS = 20
 """How many times a juror may cast in a round: a changed mind, not a flood of the board."""
@@ -108,15 +105,6 @@ def recused_parts(isolated: list[str], item: BallotCategory) -> list[str]:
     return [n for n in isolated if n in mine]
 
 
-def layout_entry(lay: Layout, item: BallotCategory) -> dict[str, Any]:
-    """What the booth needs of a category to make its layout (`ballots.sealed.encoding.layout`):
-    its method, nominees in the configuration's order and score range."""
-    entry: dict[str, Any] = {"method": lay.method, "nominees": [{"id": n} for n in lay.nominees]}
-    if lay.method in SCORED:
-        entry["score_min"], entry["score_max"] = item.category.score_min, item.category.score_max
-    return entry
-
-
 def check_entries(sheet: BallotSheet, entries: Mapping[str, Entry]) -> dict[int, Entry]:
     """The entries by category id, each checked on its own (no database needed: a juror's dozen
     proofs take milliseconds, checked before the write lock is taken); InvalidBallot names every
@@ -133,9 +121,15 @@ def check_entries(sheet: BallotSheet, entries: Mapping[str, Entry]) -> dict[int,
         entry = entries.get(code)
         if entry is None:
             errors[code] = Message("Vote in this category, or abstain.")
+        elif len(entry.ballot) != (width := sheet.box.layouts[code].width):
+            errors[code] = Message(
+                "This encrypted ballot has %(given)s parts; the category's ballot has %(parts)s.",
+                given=len(entry.ballot),
+                parts=width,
+            )
         elif list(entry.recused) != recused_parts(sheet.box.isolated[code], item):
             errors[code] = Message("The recusals this ballot names are not yours.")
-        elif not check_entry(sheet.box.context, code, sheet.box.layouts[code].width, entry):
+        elif not check_entry(sheet.box.context, code, width, entry):
             errors[code] = Message("The proof of this encrypted ballot does not hold.")
         else:
             checked[item.category.id] = entry

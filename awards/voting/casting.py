@@ -124,6 +124,7 @@ def form_values(sheet: BallotSheet, form: Mapping[str, Any]) -> dict[str, Any]:
     carry the ballot through the review page: a list of keys for an approval (never one text,
     in which "n1" would be found inside "n12"), a text per rank or score, "on" for an
     abstention. Other fields are dropped, and so are values `read_form` refuses."""
+    refuse_plaintext(sheet)
     values: dict[str, Any] = {}
     for item in sheet.categories:
         fields = Fields(form)

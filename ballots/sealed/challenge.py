@@ -9,7 +9,13 @@ against the entry's ciphertexts; then the entry's proof (bound to the round, cat
 and recused nominees, as the board checks it) and its receipt. Nothing in a document makes
 `check_challenge` raise: every fault is a problem, named.
 
-    python -m ballots challenge FILE    the revealed choices, and "holds" or the problems
+    python -m ballots challenge FILE [--layout LAYOUT]
+
+The challenge carries the layout the booth was given (the election key, each category's
+nominees in order, its isolated nominees): a booth served another layout, to one juror, could
+encrypt a choice onto another nominee's slot and still pass. `--layout` compares it with the
+round's booth layout (`layout_document`), the one file the public round page serves to
+everyone from opening, with the configuration's hash and the key that the manifest shows.
 """
 
 import json
@@ -24,15 +30,67 @@ from ballots.sealed.encoding import EncodingError, Layout, encode, layout
 from ballots.sealed.group import NotAPoint, Point, base, scalar_from_hex, unembed
 
 FORMAT = "awards-booth-challenge/1"
+LAYOUT_FORMAT = "awards-booth-layout/1"
 _FIELDS = ("category", "entry", "isolated", "recused", "content", "randomness", "ballot")
 
 
-def check_challenge(document: Any) -> tuple[list[str], dict[str, Any]]:
+def layout_document(
+    context: dict[str, str],
+    election_key: str,
+    config_sha256: str,
+    categories: list[tuple[str, dict[str, Any], list[str]]],
+) -> dict[str, Any]:
+    """A booth round's layout, the same for every juror: the key, and each category's
+    (id, `encoding.layout_entry`, isolated nominees), in the configuration's order."""
+    return {
+        "format": LAYOUT_FORMAT,
+        "context": context,
+        "election_key": election_key,
+        "config_sha256": config_sha256,
+        "categories": [
+            {"id": code, "entry": entry, "isolated": isolated}
+            for code, entry, isolated in categories
+        ],
+    }
+
+
+def against_layout(document: Any, published: Any) -> list[str]:
+    """Every way the challenge's layout is not the round's published one."""
+    if not isinstance(published, dict) or published.get("format") != LAYOUT_FORMAT:
+        return [f"the layout file is not of format {LAYOUT_FORMAT}"]
+    if not isinstance(document, dict):
+        return []
+    problems = []
+    if document.get("election_key") != published.get("election_key"):
+        problems.append("the election key is not the round's")
+    if document.get("context") != published.get("context"):
+        problems.append("the round is not the layout file's")
+    listed = published.get("categories")
+    shown = (
+        {c.get("id"): c for c in listed if isinstance(c, dict)} if isinstance(listed, list) else {}
+    )
+    for item in document.get("categories") or []:
+        name = item.get("category") if isinstance(item, dict) else None
+        round_category = shown.get(name)
+        if round_category is None:
+            problems.append(f"{name}: not a category of the round")
+            continue
+        if item.get("entry") != round_category.get("entry"):
+            problems.append(
+                f"{name}: its nominees, their order or its settings are not the round's"
+            )
+        if item.get("isolated") != round_category.get("isolated"):
+            problems.append(f"{name}: its isolated nominees are not the round's")
+    return problems
+
+
+def check_challenge(document: Any, published: Any = None) -> tuple[list[str], dict[str, Any]]:
     """(problems, the revealed content of each category): no problem when every category's
-    ballot is the encryption of its revealed content under the election key."""
+    ballot is the encryption of its revealed content under the election key, and (given the
+    round's `published` layout) the booth's layout was the round's."""
     if not isinstance(document, dict):
         return ["the challenge is not a JSON object"], {}
-    problems = []
+    problems = [] if published is None else against_layout(document, published)
     if document.get("format") != FORMAT:
         problems.append(f"the format is not {FORMAT}")
     try:
@@ -155,23 +213,36 @@ def describe(content: Any) -> str:
     return "reveals " + json.dumps(content, ensure_ascii=False)
 
 
-def run(path: str) -> int:
-    """The command: 0 when every category holds, 1 at any problem, 2 for an unreadable file."""
-    from ballots.cli import _error, _printable
+def _read(path: str) -> tuple[Any, int]:
+    from ballots.cli import _error
 
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
         _error(f"cannot read {path}: {exc.strerror or exc}")
-        return 2
+        return None, 2
     try:
-        document = json.loads(data)
+        return json.loads(data), 0
     except (ValueError, RecursionError):
-        document = None
-    problems, contents = check_challenge(document)
+        return None, 0
+
+
+def run(path: str, layout_path: str | None = None) -> int:
+    """The command: 0 when every category holds, 1 at any problem, 2 for an unreadable file."""
+    from ballots.cli import _printable
+
+    document, failed = _read(path)
+    published = None
+    if layout_path is not None and not failed:
+        published, failed = _read(layout_path)
+    if failed:
+        return failed
+    problems, contents = check_challenge(document, published if layout_path is not None else None)
     if isinstance(document, dict) and isinstance(document.get("election_key"), str):
         # Only the round page can say the key is the round's: the juror compares the two.
         print(_printable(f"election key {document['election_key']} (the round page shows it)"))
+    if layout_path is None:
+        print("not compared with the round's layout (--layout): its nominees' order is the booth's")
     for name, content in contents.items():
         mine = [p for p in problems if p.startswith(f"{name}: ")]
         print(_printable(f"{name}: {describe(content)}"))

@@ -65,6 +65,21 @@ class EncodingError(ValueError):
     value: it may reach a log from a cast, where nothing of a ballot may go."""
 
 
+def layout_entry(category: dict[str, Any]) -> dict[str, Any]:
+    """What a booth needs of a configuration's category to make its layout and check its ballot:
+    the method, the nominees' ids in the configuration's order, max_choices (where set) and the
+    score range (score methods). The booth's layout document and its challenge carry it."""
+    entry: dict[str, Any] = {
+        "method": category["method"],
+        "nominees": [{"id": n["id"]} for n in category["nominees"]],
+    }
+    if category.get("max_choices") is not None:
+        entry["max_choices"] = category["max_choices"]
+    if category["method"] in SCORED:
+        entry["score_min"], entry["score_max"] = category["score_min"], category["score_max"]
+    return entry
+
+
 def layout(entry: dict[str, Any], isolated: Sequence[str] = ()) -> Layout:
     """The layout of a configuration's category entry (method, nominees, score range)."""
     method = entry["method"]

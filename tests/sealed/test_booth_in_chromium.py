@@ -75,7 +75,8 @@ def test_a_juror_votes_checks_an_encryption_and_changes_the_vote_in_chromium(
                 page.locator("#booth .booth-revealed").wait_for(state="visible")
                 page.locator(".booth-download").click()
             challenge = json.loads(Path(download.value.path()).read_text())
-            problems, revealed = check_challenge(challenge)
+            published = page.request.get(server.url + f"/rounds/{round_id}/booth.json").json()
+            problems, revealed = check_challenge(challenge, published)
             assert problems == [], problems
             chosen = {c["category"]: c["content"] for c in challenge["categories"]}
             assert list(chosen["score-mean"]["scores"].values()) == [9]

@@ -147,7 +147,7 @@ def test_a_booth_round_counts_each_jurors_latest_ballot_with_recusals_replaced(
         # to the tracker it was made for.
         ("copied", "证明不成立"),
         # The proof of another category's ballot.
-        ("other_category", "证明不成立"),
+        ("other_category", "个部分"),
         # A recused juror's ballot that no longer names the recusal (its part would count).
         ("recusal_dropped", "回避"),
     ],
@@ -218,7 +218,35 @@ def test_a_plaintext_ballot_is_refused_in_a_booth_round(
         headers={"x-csrftoken": caster.csrf()},
     )
     assert response.status_code == 409
+    # Nor is a plaintext form read and shown back (the page's way back from a review).
+    approval = election.categories["approval"]
+    form = {f"c{approval}": [election.nominees["approval"][0]]}
+    echoed = caster.post(f"/juror/rounds/{election.round_id}/ballot", form)
+    assert echoed.status_code == 409
+    assert election.nominees["approval"][0] not in echoed.text
     assert run_db(settings, lambda s: s.scalars(select(Ballot.tracker)), write=False).all() == []
+
+
+def test_the_booth_layout_is_public_and_every_jurors_booth_is_given_it(
+    staff, client, second_browser, settings, tmp_path, passphrase
+):
+    """The layout a challenge is checked against: one file for everyone, from opening, and the
+    very layout each juror's booth definition gives (recusals aside, which are the juror's)."""
+    election, _keys = booth_round(staff, settings, tmp_path, jurors=2)
+    published = second_browser.client.get(f"/rounds/{election.round_id}/booth.json").json()
+    assert published["format"] == "awards-booth-layout/1"
+    page = second_browser.client.get(f"/rounds/{election.round_id}").text
+    assert published["election_key"] in page
+    assert published["config_sha256"] in page
+    for index in (0, 1):
+        found = booth_client.definition(juror(client, election, index), election.round_id)
+        assert found["election_key"] == published["election_key"]
+        assert [
+            {"id": c["id"], "entry": c["entry"], "isolated": c["isolated"]}
+            for c in found["categories"]
+        ] == published["categories"]
+    plain = build_election(settings, jurors=1, season_code="2025")
+    assert second_browser.client.get(f"/rounds/{plain.round_id}/booth.json").status_code == 404
 
 
 def test_the_booth_code_hash_is_on_the_manifest_and_matches_the_files_served(

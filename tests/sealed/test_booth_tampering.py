@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from awards.models import Ballot
 from ballots.sealed.board import seal
-from ballots.sealed.challenge import FORMAT, check_challenge
+from ballots.sealed.challenge import FORMAT, check_challenge, layout_document
 from ballots.sealed.encoding import encode, layout
 from ballots.sealed.group import Point
 from tests.conftest import STAFF_PASSWORD
@@ -146,7 +146,7 @@ def test_an_entry_of_the_wrong_width_with_a_proof_that_holds(booth, client, sett
     assert len(sent["approval"]["ballot"]) == 1
     response = send(caster, booth.round_id, sent)
     assert response.status_code == 422, response.text
-    assert NO_PROOF in response.json()["fields"]["approval"]
+    assert "这张加密选票有 1 个部分" in response.json()["fields"]["approval"]
     assert stored(settings) == []
 
 
@@ -261,12 +261,12 @@ def test_a_plaintext_ballot_by_the_form(booth, client, settings, step):
 # What a malicious server could still do ---------------------------------------------------
 
 
-def test_a_layout_permuted_for_one_juror_passes_the_challenge_and_moves_the_vote():
-    """Known gap (the review's first finding): the booth takes each category's layout (its
-    nominees' order) from the server's booth definition, and the challenge document carries
-    that same layout back, so the checker cannot tell it from the round's. Served with two
-    nominees swapped, a juror's approval of n1 is the configuration's approval of n2: the
-    server takes it (same width, proof holds), the challenge holds and shows n1."""
+def test_a_layout_permuted_for_one_juror_is_caught_by_the_challenge_against_the_rounds_layout():
+    """The review's first finding: the booth takes each category's layout (its nominees' order)
+    from the server's booth definition, and the challenge carries that layout back. Served with
+    two nominees swapped, a juror's approval of n1 is the configuration's approval of n2: the
+    server takes it (same width, proof holds), and the challenge alone holds and shows n1.
+    Against the round's published layout (`--layout`), the same challenge is refused."""
     real = {"method": "approval", "nominees": [{"id": n} for n in ("n1", "n2", "n3")]}
     served = {"method": "approval", "nominees": [{"id": n} for n in ("n2", "n1", "n3")]}
     document = {
@@ -276,8 +276,15 @@ def test_a_layout_permuted_for_one_juror_passes_the_challenge_and_moves_the_vote
         "categories": [booth_category("approval", served, [], [], {"approve": ["n1"]})],
     }
     problems, revealed = check_challenge(document)
-    assert problems == []
+    assert problems == []  # alone, the challenge cannot tell
     assert revealed == {"approval": {"approve": ["n1"]}}
-    counted = encode(layout(real), {"approve": ["n2"]})
-    assert encode(layout(served), {"approve": ["n1"]}) == counted
-    assert layout(served).width == layout(real).width
+    assert encode(layout(served), {"approve": ["n1"]}) == encode(layout(real), {"approve": ["n2"]})
+    published = layout_document(CONTEXT, KEY.hex(), "ab" * 32, [("approval", real, [])])
+    problems, _revealed = check_challenge(document, published)
+    assert problems == ["approval: its nominees, their order or its settings are not the round's"]
+    other_key = layout_document(CONTEXT, "02" + "11" * 32, "ab" * 32, [("approval", served, [])])
+    assert check_challenge(document, other_key)[0] == ["the election key is not the round's"]
+    isolated = layout_document(CONTEXT, KEY.hex(), "ab" * 32, [("approval", served, ["n3"])])
+    assert check_challenge(document, isolated)[0] == [
+        "approval: its isolated nominees are not the round's"
+    ]

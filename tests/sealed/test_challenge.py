@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from ballots.cli import main
 from ballots.sealed.board import receipt, seal
-from ballots.sealed.challenge import FORMAT, check_challenge
+from ballots.sealed.challenge import FORMAT, check_challenge, layout_document
 from ballots.sealed.encoding import layout
 from ballots.sealed.group import base, embed, hash_to_scalar, random_scalar
 
@@ -196,3 +196,23 @@ def test_the_command_prints_the_choices_and_exits_by_the_verdict(document, tmp_p
     path.write_text("{not json")
     assert main(["challenge", str(path)]) == 1
     assert main(["challenge", str(tmp_path / "absent.json")]) == 2
+
+
+def test_the_command_compares_the_layout_with_the_rounds(document, tmp_path, capsys):
+    """`--layout`: the round's published booth layout, which the challenge's must be."""
+    path, published = tmp_path / "challenge.json", tmp_path / "layout.json"
+    path.write_text(json.dumps(document))
+    rounds = [(c["category"], c["entry"], c["isolated"]) for c in document["categories"]]
+    layout = layout_document(document["context"], document["election_key"], "ab" * 32, rounds)
+    published.write_text(json.dumps(layout))
+    assert main(["challenge", str(path), "--layout", str(published)]) == 0
+    assert "not compared with the round's layout" not in capsys.readouterr().out
+    layout["categories"][0]["entry"]["nominees"].reverse()
+    published.write_text(json.dumps(layout))
+    assert main(["challenge", str(path), "--layout", str(published)]) == 1
+    name = document["categories"][0]["category"]
+    assert f"{name}: its nominees, their order or its settings are not the round's" in (
+        capsys.readouterr().out
+    )
+    assert main(["challenge", str(path)]) == 0  # alone, it cannot tell
+    assert "not compared with the round's layout" in capsys.readouterr().out
