@@ -284,6 +284,9 @@ def _checked_box(
     if not box["mixes"]:
         raise Refused("the box was never shuffled")
     print(f"checked: the ceremony, the board and {len(box['mixes'])} mixes")
+    replaced = sum(len(c.get("replaced", [])) for c in box["board"]["categories"])
+    if replaced:  # a booth round: jurors who cast again
+        print(f"{replaced} earlier casts on the board were replaced by a later one: not counted")
     shuffled_by = [str(mix.get("by")) for mix in box["mixes"]]
     print(f"the box was shuffled by: {', '.join(shuffled_by)}")
     if all(by == "server" for by in shuffled_by):

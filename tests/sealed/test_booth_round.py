@@ -71,7 +71,7 @@ def contents(election, approve: int, first: int, score: int) -> dict[str, dict]:
 
 
 def test_a_booth_round_counts_each_jurors_latest_ballot_with_recusals_replaced(
-    staff, staff_user, client, second_browser, settings, tmp_path, passphrase
+    staff, staff_user, client, second_browser, settings, tmp_path, passphrase, capsys
 ):
     election, keys = booth_round(staff, settings, tmp_path)
     round_id = election.round_id
@@ -116,6 +116,8 @@ def test_a_booth_round_counts_each_jurors_latest_ballot_with_recusals_replaced(
         out = tmp_path / f"partial-{t}.json"
         trustee("decrypt", "--box", str(box), "--key", str(keys / f"t{t}.key"), "--out", str(out))
         upload(staff, round_id, out)
+    # The trustee is told of the casts replaced (one juror's first ballot, three categories).
+    assert "3 earlier casts on the board were replaced" in capsys.readouterr().out
     assert staff.post(f"/staff/rounds/{round_id}/count", {"confirm": "yes"}).status_code == 303
     counted = run_db(settings, lambda s: s.get(Round, round_id), write=False)
     stem = settings.records_dir / counted.record_file
