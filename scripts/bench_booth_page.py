@@ -42,7 +42,6 @@ from awards.catalogue import nominees as catalogue
 from awards.jury import conflicts
 from awards.jury import jurors as roster
 from awards.models import Drama, Juror
-from awards.trustees import ceremony as ceremonies
 from awards.voting import booth_casting, round_categories
 from awards.voting import rounds as round_domain
 from awards.voting.ballot_sheets import load_sheet
@@ -171,32 +170,13 @@ async def build(
         s, season, round_domain.RoundForm("final", "终评", "final"), "bench"
     )
     await round_categories.set_categories(s, round_, category_ids, "bench")
-    named = ceremonies.Named(["受托人1", "受托人2", "受托人3"], 2)
-    await ceremonies.set_trustees(s, round_, named, "bench", booth=True)
     return round_.id, juror_ids
 
 
 async def prepare(bench: Any, jurors: int, nominees: int) -> tuple[int, list[int]]:
     password_hash = Passwords(bench.settings.argon2, 1).hash_sync(PASSWORD)
     round_id, juror_ids = await bench.session(lambda s: build(s, jurors, nominees, password_hash))
-    context = {"season": bench_sealed.SEASON, "round": "final"}
-    phases, _shares = bench_sealed.key_ceremony(context, 3, 2)
-    for documents in phases:
-        for document in documents:
-
-            async def upload(s: AsyncSession, document: dict[str, Any] = document) -> None:
-                round_ = await round_domain.get_round(s, round_id)
-                await ceremonies.receive(s, round_, document, "bench")
-
-            await bench.session(upload)
-
-    async def open_it(s: AsyncSession) -> None:
-        from awards.models.base import utcnow
-        from awards.voting import opening
-
-        await opening.open_round(s, await round_domain.get_round(s, round_id), utcnow(), "bench")
-
-    await bench.session(open_it)
+    await bench_sealed.seal_and_open(bench, round_id, "final", (3, 2), booth=True)
     return round_id, juror_ids
 
 

@@ -237,6 +237,16 @@ async def prepare(
     round_id, juror_ids = await bench.session(
         lambda s: build_round(s, code, jurors, count, nominees)
     )
+    shares = await seal_and_open(bench, round_id, code, ceremony)
+    return round_id, juror_ids, shares
+
+
+async def seal_and_open(
+    bench: Bench, round_id: int, code: str, ceremony: tuple[int, int] | None, booth: bool = False
+) -> list[int]:
+    """Seal the draft round with a `ceremony` of (trustees, threshold) run in-process, if
+    given (`booth`: its ballots encrypted in the jurors' browsers), and open it; the trustees'
+    shares."""
     shares: list[int] = []
     if ceremony is not None:
         trustees, threshold = ceremony
@@ -244,7 +254,8 @@ async def prepare(
         named = ceremonies.Named(names, threshold)
 
         async def name_them(s: AsyncSession) -> None:
-            await ceremonies.set_trustees(s, await round_domain.get_round(s, round_id), named, "b")
+            round_ = await round_domain.get_round(s, round_id)
+            await ceremonies.set_trustees(s, round_, named, "b", booth=booth)
 
         await bench.session(name_them)
         phases, shares = key_ceremony({"season": SEASON, "round": code}, trustees, threshold)
@@ -261,7 +272,7 @@ async def prepare(
         await opening.open_round(s, await round_domain.get_round(s, round_id), utcnow(), "bench")
 
     await bench.session(open_it)
-    return round_id, juror_ids, shares
+    return shares
 
 
 def checked_box(box: dict[str, Any], figures: Figures | None) -> tuple[Any, Any]:

@@ -36,6 +36,16 @@ def fill(page, election, approve: int, first: int, score: int) -> None:
     score_box.locator("input.score:not([disabled])").first.fill(str(score))
 
 
+def open_ballot(page, server, election, index: int) -> None:
+    """Log in as the election's juror `index` and open the round's ballot."""
+    page.goto(server.url + "/juror/login")
+    page.fill("#f-username", election.emails[index])
+    page.fill("#f-password", "juror password for tests")
+    page.press("#f-password", "Enter")
+    page.wait_for_url("**/juror")
+    page.goto(server.url + f"/juror/rounds/{election.round_id}/ballot")
+
+
 def encrypt(page) -> None:
     page.locator("#ballot .ballot-bar button[type=submit]:not([disabled])").click()
     page.locator("#booth .booth-review").wait_for(state="visible")
@@ -57,14 +67,16 @@ def test_a_juror_votes_checks_an_encryption_and_changes_the_vote_in_chromium(
             page.on(
                 "request", lambda r: sent.append(r.post_data or "") if r.method == "POST" else None
             )
-            page.goto(server.url + "/juror/login")
-            page.fill("#f-username", election.emails[index])
-            page.fill("#f-password", "juror password for tests")
-            page.press("#f-password", "Enter")
-            page.wait_for_url("**/juror")
-            page.goto(server.url + f"/juror/rounds/{round_id}/ballot")
+            open_ballot(page, server, election, index)
             sizes = (size,)
             findings.check(page, f"the booth's ballot ({size['width']} px)", sizes)
+            # A ballot the server would refuse is refused here, since the server cannot see it:
+            # every category named at once, nothing encrypted or sent.
+            page.locator("#ballot .ballot-bar button[type=submit]:not([disabled])").click()
+            page.locator("#booth-errors").wait_for(state="visible")
+            assert page.locator("#booth-errors li").count() == 2  # the ranking and the scores
+            assert page.locator("#booth .booth-review").is_hidden()
+            findings.check(page, f"the booth's mistakes listed ({size['width']} px)", sizes)
             fill(page, election, 0, 0, 9)
             encrypt(page)
             findings.check(
@@ -130,12 +142,7 @@ def test_a_refused_cast_shows_the_servers_reason_in_chromium(staff, staff_user, 
         context = browser.new_context(locale="zh-CN", viewport=DESK)
         page = context.new_page()
         page.set_default_timeout(20_000)
-        page.goto(server.url + "/juror/login")
-        page.fill("#f-username", election.emails[1])
-        page.fill("#f-password", "juror password for tests")
-        page.press("#f-password", "Enter")
-        page.wait_for_url("**/juror")
-        page.goto(server.url + f"/juror/rounds/{round_id}/ballot")
+        open_ballot(page, server, election, 1)
         fill(page, election, 0, 0, 9)
         encrypt(page)
         staff.login(staff_user, STAFF_PASSWORD)
@@ -172,12 +179,7 @@ def test_a_cast_answered_without_a_categorys_receipt_is_flagged_in_chromium(
             f"**/api/rounds/{round_id}/booth",
             lambda r: drop_one(r) if r.request.method == "POST" else r.continue_(),
         )
-        page.goto(server.url + "/juror/login")
-        page.fill("#f-username", election.emails[1])
-        page.fill("#f-password", "juror password for tests")
-        page.press("#f-password", "Enter")
-        page.wait_for_url("**/juror")
-        page.goto(server.url + f"/juror/rounds/{round_id}/ballot")
+        open_ballot(page, server, election, 1)
         fill(page, election, 0, 0, 9)
         encrypt(page)
         page.locator(".booth-cast").click()
