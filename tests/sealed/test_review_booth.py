@@ -1,0 +1,71 @@
+"""The second review of the booth (issue 13): what a cheating booth, or a server that serves
+one, could still get past the juror's challenge, and a plaintext ballot read before it is
+refused."""
+
+import json
+
+from ballots.cli import main
+from ballots.sealed.challenge import FORMAT, check_challenge
+from tests.sealed.test_booth_round import contents, juror
+from tests.sealed.test_booth_tampering import BOOTH_ONLY, booth, stored
+from tests.sealed.test_challenge import APPROVAL, CONTEXT, KEY, booth_category
+from tests.sealed.test_sealed_round import passphrase
+
+__all__ = ["booth", "passphrase"]  # the fixtures, used by name
+
+
+def challenge(*categories) -> dict:
+    return {
+        "format": FORMAT,
+        "election_key": KEY.hex(),
+        "context": CONTEXT,
+        "categories": list(categories),
+    }
+
+
+def test_the_command_prints_each_categorys_receipt(tmp_path, capsys):
+    """Benaloh's challenge binds the booth only if the opened ballot is the one it committed
+    to before the juror chose to check it: the receipts the page showed. A cheating booth that
+    shows the receipt of a cheating encryption and, asked to open it, reveals a fresh honest
+    one passes every check; only the juror comparing the receipts can tell, so the command
+    must print them."""
+    category = booth_category("drama", APPROVAL, [], [], {"approve": ["n1"]})
+    path = tmp_path / "challenge.json"
+    path.write_text(json.dumps(challenge(category)))
+    assert main(["challenge", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert category["receipt"] in out
+
+
+def test_an_opinion_on_a_nominee_the_entry_names_as_recused_is_named(tmp_path, capsys):
+    """A server that serves one juror a recusal they do not have (an isolated nominee the
+    ballot page lets them choose) has the booth name it in the entry: the server takes it, and
+    the close replaces the part by "no opinion", silencing the juror's approval. The challenge
+    encrypts exactly what it reveals, so it held and said so."""
+    category = booth_category("drama", APPROVAL, ["n5"], ["n5"], {"approve": ["n1", "n5"]})
+    problems, _contents = check_challenge(challenge(category))
+    assert problems == [
+        "drama: the revealed content gives n5 an opinion, and the entry names the juror as "
+        "recused from n5: that part would be replaced by no opinion"
+    ]
+    honest = booth_category("drama", APPROVAL, ["n5"], ["n5"], {"approve": ["n1"]})
+    assert check_challenge(challenge(honest))[0] == []
+    path = tmp_path / "challenge.json"
+    path.write_text(json.dumps(challenge(honest)))
+    assert main(["challenge", str(path)]) == 0
+    assert "recused from n5" in capsys.readouterr().out
+
+
+def test_a_plaintext_ballot_for_no_category_of_the_round_is_refused_unread(booth, client, settings):
+    """docs/booth.md: the API's plaintext cast refuses every ballot of a booth round (409)
+    before reading it; one naming an unknown category was read first, and refused as such."""
+    caster = juror(client, booth, 2)
+    ballots = {"no-such-category": {"approve": []}, **contents(booth, 0, 0, 5)}
+    response = caster.client.post(
+        f"/api/rounds/{booth.round_id}/cast",
+        json={"ballots": ballots},
+        headers={"x-csrftoken": caster.csrf()},
+    )
+    assert response.status_code == 409, response.text
+    assert BOOTH_ONLY in response.json()["error"]
+    assert stored(settings) == []
