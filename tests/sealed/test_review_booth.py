@@ -4,12 +4,17 @@ refused."""
 
 import json
 
+import pytest
+
 from ballots.cli import main
 from ballots.sealed.challenge import FORMAT, check_challenge
-from tests.sealed.test_booth_round import contents, juror
+from tests.pages_in_chromium import DESK, chromium, needs_chromium
+from tests.sealed.test_booth_in_chromium import encrypt, fill
+from tests.sealed.test_booth_round import booth_round, contents, juror
 from tests.sealed.test_booth_tampering import BOOTH_ONLY, booth, stored
 from tests.sealed.test_challenge import APPROVAL, CONTEXT, KEY, booth_category
 from tests.sealed.test_sealed_round import passphrase
+from tests.server import Server
 
 __all__ = ["booth", "passphrase"]  # the fixtures, used by name
 
@@ -69,3 +74,49 @@ def test_a_plaintext_ballot_for_no_category_of_the_round_is_refused_unread(booth
     assert response.status_code == 409, response.text
     assert BOOTH_ONLY in response.json()["error"]
     assert stored(settings) == []
+
+
+@pytest.mark.browser
+@needs_chromium
+@pytest.mark.database("sqlite")
+@pytest.mark.usefixtures("passphrase")
+def test_a_ballot_sent_to_be_cast_is_never_opened_in_chromium(staff, settings, tmp_path):
+    """The worker keeps the randomness until the cast's answer: a cast whose answer is lost
+    (stored, but the page sees the network fail) could still be opened with "check this
+    encryption instead", and so could one still on its way. The juror then held the
+    randomness of a ballot on the board: a proof of their vote for whoever asks for it, made
+    with the published booth and two clicks."""
+    election, _keys = booth_round(staff, settings, tmp_path, jurors=2)
+    round_id = election.round_id
+
+    def store_then_fail(route):
+        route.fetch()  # the server stores the cast; its answer never reaches the page
+        route.abort("connectionreset")
+
+    with Server(settings, tmp_path) as server, chromium() as browser:
+        context = browser.new_context(locale="zh-CN", viewport=DESK)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.route(
+            f"**/api/rounds/{round_id}/booth",
+            lambda r: store_then_fail(r) if r.request.method == "POST" else r.continue_(),
+        )
+        page.goto(server.url + "/juror/login")
+        page.fill("#f-username", election.emails[1])
+        page.fill("#f-password", "juror password for tests")
+        page.press("#f-password", "Enter")
+        page.wait_for_url("**/juror")
+        page.goto(server.url + f"/juror/rounds/{round_id}/ballot")
+        fill(page, election, 0, 0, 9)
+        encrypt(page)
+        page.locator(".booth-cast").click()
+        page.locator(".booth-problem").wait_for(state="visible")
+        assert page.locator(".booth-challenge").is_disabled()
+        page.locator(".booth-challenge").click(force=True)
+        page.wait_for_timeout(300)
+        assert page.locator("#booth .booth-revealed").is_hidden()
+        page.locator(".booth-review .booth-back").click()
+        encrypt(page)  # a new encryption may be opened again
+        assert page.locator(".booth-challenge").is_enabled()
+        context.close()
+    assert len(stored(settings)) == 3  # the first cast was stored
