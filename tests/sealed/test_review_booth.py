@@ -3,17 +3,28 @@ one, could still get past the juror's challenge, and a plaintext ballot read bef
 refused."""
 
 import json
+from pathlib import Path
 
 import pytest
 
+from awards.models import Round
 from ballots.cli import main
+from ballots.cli import main as ballots_main
+from ballots.sealed.board import BALLOT_DOMAIN, Entry, entry_context
 from ballots.sealed.challenge import FORMAT, check_challenge
+from ballots.sealed.elgamal import Ciphertext, vector_to_json
+from ballots.sealed.encoding import layout
+from ballots.sealed.group import Point, base, random_scalar
+from ballots.sealed.proofs import prove_knowledge_all
+from tests.conftest import STAFF_PASSWORD
+from tests.factories import run_db
 from tests.pages_in_chromium import DESK, chromium, needs_chromium
+from tests.sealed import booth_client
 from tests.sealed.test_booth_in_chromium import encrypt, fill
 from tests.sealed.test_booth_round import booth_round, contents, juror
 from tests.sealed.test_booth_tampering import BOOTH_ONLY, booth, stored
 from tests.sealed.test_challenge import APPROVAL, CONTEXT, KEY, booth_category
-from tests.sealed.test_sealed_round import passphrase
+from tests.sealed.test_sealed_round import download, passphrase, trustee, upload
 from tests.server import Server
 
 __all__ = ["booth", "passphrase"]  # the fixtures, used by name
@@ -120,3 +131,60 @@ def test_a_ballot_sent_to_be_cast_is_never_opened_in_chromium(staff, settings, t
         assert page.locator(".booth-challenge").is_enabled()
         context.close()
     assert len(stored(settings)) == 3  # the first cast was stored
+
+
+def encrypting_nothing(found, code: str) -> dict:
+    """The category's entry with every part (r * G, r * H): an encryption of the point at
+    infinity, which no content encodes to, under a proof of knowledge of each r that holds."""
+    category = next(c for c in found["categories"] if c["id"] == code)
+    key = Point.from_hex(found["election_key"])
+    width = layout(category["entry"], category["isolated"]).width
+    drawn = [random_scalar() for _ in range(width)]
+    ballot = [Ciphertext(base(r), r * key) for r in drawn]
+    statement = vector_to_json(ballot)
+    context = entry_context(found["context"], code, category["tracker"], category["recused"])
+    proof = prove_knowledge_all(BALLOT_DOMAIN, context, drawn, [c.a for c in ballot], statement)
+    return Entry(category["tracker"], tuple(ballot), proof, tuple(category["recused"])).to_json()
+
+
+def test_a_ballot_that_decrypts_to_the_point_at_infinity_is_counted_invalid(
+    staff, staff_user, client, settings, tmp_path, passphrase
+):
+    """A juror's browser may encrypt any point, the point at infinity included (b = r * H):
+    the server takes it (it cannot read it), the mixes re-encrypt it, and decrypting it gave
+    no point. The count raised, so one juror's cast stopped the round from ever being counted;
+    it is a ballot that carries no content, counted as invalid like any other."""
+    election, keys = booth_round(staff, settings, tmp_path, jurors=3)
+    round_id = election.round_id
+    honest = juror(client, election, 1)
+    assert booth_client.cast(honest, round_id, contents(election, 0, 0, 5)).status_code == 201
+    caster = juror(client, election, 2)
+    found = booth_client.definition(caster, round_id)
+    sent = {**booth_client.encrypt(found, contents(election, 0, 0, 5))}
+    sent["approval"] = encrypting_nothing(found, "approval")
+    response = caster.client.post(
+        f"/api/rounds/{round_id}/booth",
+        json={"ballots": sent},
+        headers={"x-csrftoken": caster.csrf()},
+    )
+    assert response.status_code == 201, response.text
+    staff.login(staff_user, STAFF_PASSWORD)
+    assert staff.post(f"/staff/rounds/{round_id}/close", {"confirm": "yes"}).status_code == 303
+    box = download(staff, f"/staff/rounds/{round_id}/trustees/box.json", tmp_path / "box.json")
+    for t in (2, 3):
+        out = tmp_path / f"partial-{t}.json"
+        trustee("decrypt", "--box", str(box), "--key", str(keys / f"t{t}.key"), "--out", str(out))
+        upload(staff, round_id, out)
+    response = staff.post(f"/staff/rounds/{round_id}/count", {"confirm": "yes"})
+    assert response.status_code == 303, response.text[-300:]
+    counted = run_db(settings, lambda s: s.get(Round, round_id), write=False)
+    stem = settings.records_dir / counted.record_file
+    record, results, annex = (Path(f"{stem}.{k}.json") for k in ("record", "results", "annex"))
+    verified = ["verify", "--record", str(record), "--results", str(results), "--annex", str(annex)]
+    assert ballots_main(verified) == 0
+    document = json.loads(record.read_bytes())
+    approval = next(c for c in document["categories"] if c["id"] == "approval")
+    assert sorted(json.dumps(b["content"]) for b in approval["ballots"]) == [
+        json.dumps({"approve": [election.nominees["approval"][0]]}),
+        '{"invalid": true}',
+    ]
