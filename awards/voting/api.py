@@ -205,6 +205,7 @@ class BallotApiController(Controller):
         db: DatabaseService,
     ) -> Response[CastOut]:
         sheet = await juror_sheet(request, db, round_id)
+        casting.refuse_plaintext(sheet)  # before a booth round's ballot is read at all
         by_code = {item.category.code: item.category.id for item in sheet.categories}
         unknown = [code for code in data.ballots if code not in by_code]
         if unknown:

@@ -6,7 +6,9 @@ the browser, and says whether the booth encrypted what the juror chose.
 For each category: its layout from the configuration entry and isolated nominees, the encoding
 of the revealed content, and for each part (a, b) = (r * G, M + r * H) under the election key H,
 against the entry's ciphertexts; then the entry's proof (bound to the round, category, tracker
-and recused nominees, as the board checks it) and its receipt. Nothing in a document makes
+and recused nominees, as the board checks it) and its receipt, which the command prints for
+the juror to compare with the one the booth showed before the check (a booth could otherwise
+open a fresh faithful encryption instead of the one it offered). Nothing in a document makes
 `check_challenge` raise: every fault is a problem, named.
 
     python -m ballots challenge FILE [--layout LAYOUT]
@@ -136,11 +138,19 @@ def _check_category(key: Point, context: dict, name: str, item: dict) -> list[st
         return ["its configuration entry gives no ballot rules"]
     if fault is not None:
         return [f"the revealed content is not a valid ballot: {fault}"]
+    # An honest page never lets a juror choose a nominee they are recused from; a booth told
+    # of a recusal the juror does not have would silence their opinion on it at the close.
+    chosen = set(item["content"].get("approve", [])) | set(item["content"].get("scores", {}))
+    found = [
+        f"the revealed content gives {n} an opinion, and the entry names the juror as recused "
+        f"from {n}: that part would be replaced by no opinion"
+        for n in recused
+        if n in chosen
+    ]
     try:
         points = encode(lay, item["content"])
     except (EncodingError, KeyError, TypeError, ValueError):
-        return ["the revealed content cannot be encoded"]
-    found = []
+        return [*found, "the revealed content cannot be encoded"]
     try:
         sealed = Entry.from_json(item["ballot"])
     except (ValueError, TypeError):
@@ -243,10 +253,24 @@ def run(path: str, layout_path: str | None = None) -> int:
         print(_printable(f"election key {document['election_key']} (the round page shows it)"))
     if layout_path is None:
         print("not compared with the round's layout (--layout): its nominees' order is the booth's")
+    shown: dict[str, dict[str, Any]] = {}
+    for item in document["categories"] if contents else []:
+        if isinstance(item, dict) and item.get("category") in contents:
+            shown.setdefault(item["category"], item)
     for name, content in contents.items():
         mine = [p for p in problems if p.startswith(f"{name}: ")]
         print(_printable(f"{name}: {describe(content)}"))
         print("  holds" if not mine else "\n".join(_printable(f"  FAIL {p}") for p in mine))
+        # The booth showed these receipts before the juror chose to check: an opened ballot
+        # whose receipt is not the one shown is another encryption than the one offered.
+        print(
+            _printable(
+                f"  receipt {shown[name].get('receipt')} (compare it with the one the booth showed)"
+            )
+        )
+        if isinstance(recused := shown[name].get("recused"), list) and recused:
+            names = ", ".join(map(str, recused))
+            print(_printable(f"  recused from {names}: counted as no opinion"))
     for other in (p for p in problems if not any(p.startswith(f"{n}: ") for n in contents)):
         print(_printable(f"FAIL {other}"), file=sys.stderr)
     if problems:

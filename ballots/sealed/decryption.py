@@ -17,6 +17,7 @@ from ballots.canonical import canonical_json
 from ballots.sealed.elgamal import Ciphertext
 from ballots.sealed.group import (
     ORDER,
+    NotAPoint,
     Point,
     base,
     hash_to_scalar,
@@ -220,12 +221,13 @@ def check_partial(
 
 def combine(
     partials: Sequence[Partial], boxes: Boxes, seed: Ciphertext
-) -> tuple[dict[str, list[list[Point]]], Point]:
+) -> tuple[dict[str, list[list[Point | None]]], Point]:
     """The plaintext points of `boxes` and `seed`, M = b - sum over j in S of
     lagrange(S, j) * D_j, S the trustees of `partials` (every one given is used). Correct for t
     or more checked partials of one box (`check_partial`); fewer give unrelated points. Raises
     ValueError for a trustee given twice, partials of different rounds or boxes, or a shape not
-    the box's (NotAPoint if a crafted ciphertext decrypts to the point at infinity)."""
+    the box's (NotAPoint if the seed decrypts to the point at infinity). A ballot's part that
+    decrypts to the point at infinity, which no content encodes to, is None."""
     if not partials:
         raise ValueError("no partial decryptions")
     trustees = [p.trustee for p in partials]
@@ -239,8 +241,11 @@ def combine(
         raise ValueError("partial decryptions of different rounds or boxes")
     coefficients = [lagrange(trustees, j) for j in trustees]
 
-    def plaintext(c: Ciphertext, shares: Sequence[Share]) -> Point:
-        return c.b - total(k * d for k, (d, _) in zip(coefficients, shares, strict=True))
+    def plaintext(c: Ciphertext, shares: Sequence[Share]) -> Point | None:
+        removed = total(k * d for k, (d, _) in zip(coefficients, shares, strict=True))
+        # M = O: a juror's browser may encrypt the point at infinity (b = r * Y), which carries
+        # no content; the count records the ballot invalid rather than fail for everyone.
+        return None if c.b == removed else c.b - removed
 
     for p in partials:
         if list(p.categories) != list(boxes) or any(
@@ -258,7 +263,10 @@ def combine(
         ]
         for category, ballots in boxes.items()
     }
-    return categories, plaintext(seed, [p.seed for p in partials])
+    seed_point = plaintext(seed, [p.seed for p in partials])
+    if seed_point is None:  # the trustees' seed, never a juror's
+        raise NotAPoint("the seed decrypts to the point at infinity")
+    return categories, seed_point
 
 
 def _share_to_json(share: Share) -> list[Any]:

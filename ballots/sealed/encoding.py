@@ -118,7 +118,7 @@ def encode(lay: Layout, content: dict[str, Any]) -> list[Point]:
     return [embed(_pack(part, values)) for part in lay.parts]
 
 
-def decode(lay: Layout, points: Sequence[Point]) -> dict[str, Any] | None:
+def decode(lay: Layout, points: Sequence[Point | None]) -> dict[str, Any] | None:
     """The content the points carry; None for points that carry no content under the layout:
     a part that carries no data, padding or a slot value beyond its meaning, a ranking with a
     gap, an abstention with anything else marked. A content that decodes may still be invalid
@@ -127,7 +127,7 @@ def decode(lay: Layout, points: Sequence[Point]) -> dict[str, Any] | None:
         return None
     values: dict[str, int] = {}
     for part, point in zip(lay.parts, points, strict=True):
-        data = unembed(point)
+        data = None if point is None else unembed(point)  # None: the point at infinity
         if data is None:
             return None
         number = int.from_bytes(data, "big")

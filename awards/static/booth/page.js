@@ -241,6 +241,7 @@ function setUp(form) {
       return;
     }
     sealed = answer;
+    booth.querySelector(".booth-challenge").disabled = false;
     rows(
       booth.querySelector(".booth-ballot"),
       categories.map(({ fieldset, category, content }) => [
@@ -257,6 +258,11 @@ function setUp(form) {
     if (!sealed) return;
     const castButton = booth.querySelector(".booth-cast");
     castButton.disabled = true;
+    // Once sent, the ballot may be on the board even if no answer comes: opening it would hand
+    // the juror the randomness of a cast ballot, a proof of the vote. It can only be cast.
+    sealed.sent = true;
+    worker.postMessage({ type: "forget" });
+    booth.querySelector(".booth-challenge").disabled = true;
     status(booth, words.casting);
     let answer;
     try {
@@ -279,7 +285,6 @@ function setUp(form) {
       if (answer.status === 409) await load(); // cast meanwhile elsewhere: the next trackers
       return;
     }
-    worker.postMessage({ type: "forget" });
     const mine = sealed.receipts;
     sealed = null;
     const names = new Map(
@@ -316,9 +321,9 @@ function setUp(form) {
   }
 
   async function challenge() {
-    if (!sealed) return;
+    if (!sealed || sealed.sent) return;
+    sealed = null; // before the worker answers: a click on "cast" meanwhile sends nothing
     const answer = await ask({ type: "reveal" });
-    sealed = null;
     if (answer.type !== "revealed") {
       problem(booth, fill(words.failed, { reason: answer.message || "" }));
       return;
