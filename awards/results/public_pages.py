@@ -36,6 +36,7 @@ class PublicController(Controller):
                 "trustees": await ceremony.trustees(session, round_id),
                 "booth_files": booth_code.listing()["files"],
                 "booth_same": page.round.booth_sha256 in (None, booth_code.booth_sha256()),
+                "layout_sha256": await board.booth_layout_sha256(session, page.round),
             },
         )
 

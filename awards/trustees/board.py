@@ -15,7 +15,7 @@ from awards.trustees import counting
 from awards.trustees.box import round_context
 from awards.voting import lifecycle
 from awards.voting.sealing import frozen_config
-from ballots.canonical import canonical_json
+from ballots.canonical import canonical_json, sha256_hex
 from ballots.sealed.board import receipt
 from ballots.sealed.challenge import layout_document
 from ballots.sealed.encoding import layout_entry
@@ -55,6 +55,13 @@ async def booth_layout(session: AsyncSession, round_id: int) -> tuple[str, bytes
         [(c["id"], layout_entry(c), isolated[c["id"]]) for c in config["categories"]],
     )
     return f"booth-layout-round-{round_id}.json", canonical_json(document)
+
+
+async def booth_layout_sha256(session: AsyncSession, round_: Round) -> str | None:
+    """The SHA-256 of a booth round's layout file, for the manifest; None for another round."""
+    if not round_.booth_sha256 or round_.state not in lifecycle.PUBLIC:
+        return None
+    return sha256_hex((await booth_layout(session, round_.id))[1])
 
 
 async def find_tracker(session: AsyncSession, round_id: int, tracker: str) -> OnBoard | None:

@@ -226,7 +226,8 @@ def _frozen_round(connection: Connection, round_: RoundHead) -> _FrozenRound:
         if round_.election_key:
             recused = {nominee_key(n) for n in connection.scalars(_RECUSED, params)}
             sealed = box(config, round_.election_key, recused)
-            sealed.pads.start()  # pads for the casts to come (`awards.trustees.box`)
+            if not round_.booth:  # the server encrypts: pads for the casts to come
+                sealed.pads.start()  # (`awards.trustees.box`); a booth round needs none
             frozen = replace(frozen, box=sealed)
         _frozen[key] = frozen
     return _frozen[key]

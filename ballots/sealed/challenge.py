@@ -20,6 +20,7 @@ round's booth layout (`layout_document`), the one file the public round page ser
 everyone from opening, with the configuration's hash and the key that the manifest shows.
 """
 
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -253,6 +254,9 @@ def run(path: str, layout_path: str | None = None) -> int:
         print(_printable(f"election key {document['election_key']} (the round page shows it)"))
     if layout_path is None:
         print("not compared with the round's layout (--layout): its nominees' order is the booth's")
+    else:  # the file a server could have tailored to this juror: its hash is the page's
+        digest = hashlib.sha256(Path(layout_path).read_bytes()).hexdigest()
+        print(f"the round's layout file: SHA-256 {digest} (the round page shows it)")
     shown: dict[str, dict[str, Any]] = {}
     for item in document["categories"] if contents else []:
         if isinstance(item, dict) and item.get("category") in contents:

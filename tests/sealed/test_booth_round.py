@@ -235,9 +235,11 @@ def test_the_booth_layout_is_public_and_every_jurors_booth_is_given_it(
     """The layout a challenge is checked against: one file for everyone, from opening, and the
     very layout each juror's booth definition gives (recusals aside, which are the juror's)."""
     election, _keys = booth_round(staff, settings, tmp_path, jurors=2)
-    published = second_browser.client.get(f"/rounds/{election.round_id}/booth.json").json()
+    served = second_browser.client.get(f"/rounds/{election.round_id}/booth.json")
+    published = served.json()
     assert published["format"] == "awards-booth-layout/1"
     page = second_browser.client.get(f"/rounds/{election.round_id}").text
+    assert f'<code id="layout-sha256">{hashlib.sha256(served.content).hexdigest()}</code>' in page
     assert published["election_key"] in page
     assert published["config_sha256"] in page
     for index in (0, 1):

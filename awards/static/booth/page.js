@@ -7,7 +7,6 @@
 // Without JavaScript there is no booth: the page says so and nothing is sent.
 
 const RANKED = ["borda", "irv", "schulze"];
-const SCORED = ["score", "trimmed_score", "median"];
 
 function fill(text, values) {
   return text.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? values[name] : whole));
