@@ -75,6 +75,7 @@ def test_a_juror_votes_checks_an_encryption_and_changes_the_vote_in_chromium(
             page.locator("#ballot .ballot-bar button[type=submit]:not([disabled])").click()
             page.locator("#booth-errors").wait_for(state="visible")
             assert page.locator("#booth-errors li").count() == 2  # the ranking and the scores
+            assert page.locator(".ballot-menu .state-fix").count() == 2
             assert page.locator("#booth .booth-review").is_hidden()
             findings.check(page, f"the booth's mistakes listed ({size['width']} px)", sizes)
             fill(page, election, 0, 0, 9)

@@ -109,8 +109,17 @@ function showErrors(form, errors, words) {
   document.getElementById("booth-errors")?.remove();
   form.querySelectorAll(".booth-error").forEach((node) => node.remove());
   form.querySelectorAll("fieldset.has-error").forEach((node) => node.classList.remove("has-error"));
+  const states = JSON.parse(form.dataset.words).states;
   for (const [fieldset, message] of errors) {
     fieldset.classList.add("has-error");
+    // The menu marks it "to correct", as the server's ballot page does (ballot.js updates the
+    // mark again once the juror changes the category).
+    const label = document.querySelector(`.ballot-menu .state[data-category="${fieldset.id}"]`);
+    if (label) {
+      label.className = "state state-fix";
+      label.dataset.state = "fix";
+      label.textContent = states.fix;
+    }
     const line = document.createElement("p");
     line.className = "error booth-error";
     line.setAttribute("role", "alert");
