@@ -20,7 +20,7 @@ from tests.conftest import STAFF_PASSWORD
 from tests.factories import run_db
 from tests.pages_in_chromium import DESK, chromium, needs_chromium
 from tests.sealed import booth_client
-from tests.sealed.test_booth_in_chromium import encrypt, fill
+from tests.sealed.test_booth_in_chromium import encrypt, fill, open_ballot
 from tests.sealed.test_booth_round import booth_round, contents, juror
 from tests.sealed.test_booth_tampering import BOOTH_ONLY, booth, stored
 from tests.sealed.test_challenge import APPROVAL, CONTEXT, KEY, booth_category
@@ -112,12 +112,7 @@ def test_a_ballot_sent_to_be_cast_is_never_opened_in_chromium(staff, settings, t
             f"**/api/rounds/{round_id}/booth",
             lambda r: store_then_fail(r) if r.request.method == "POST" else r.continue_(),
         )
-        page.goto(server.url + "/juror/login")
-        page.fill("#f-username", election.emails[1])
-        page.fill("#f-password", "juror password for tests")
-        page.press("#f-password", "Enter")
-        page.wait_for_url("**/juror")
-        page.goto(server.url + f"/juror/rounds/{round_id}/ballot")
+        open_ballot(page, server, election, 1)
         fill(page, election, 0, 0, 9)
         encrypt(page)
         page.locator(".booth-cast").click()
