@@ -160,7 +160,7 @@ def test_the_worker_seals_and_reveals_a_challenge_that_holds(page):
     categories = page.evaluate(
         "async () => (await import('/tests/sealed/booth_check.js')).twelveCategories()"
     )
-    categories[0]["recused"] = ["n100"]
+    categories[0]["recused"] = ["n3"]  # isolated and not approved, as an honest page sends
     message = {
         "type": "seal",
         "id": 1,
@@ -172,7 +172,7 @@ def test_the_worker_seals_and_reveals_a_challenge_that_holds(page):
     sealed, revealed = found["sealed"], found["revealed"]
     assert (sealed["type"], sealed["id"]) == ("sealed", 1)
     assert list(sealed["entries"]) == [c["category"] for c in categories]
-    assert sealed["entries"]["c0"]["recused"] == ["n100"]
+    assert sealed["entries"]["c0"]["recused"] == ["n3"]
     assert (revealed["type"], revealed["id"]) == ("revealed", 2)
     challenge = revealed["challenge"]
     assert check_challenge(challenge) == ([], {c["category"]: c["content"] for c in categories})
