@@ -109,7 +109,7 @@ async def seal_box(session: AsyncSession, round_: Round, actor: str, secret: str
         entries.setdefault(codes[category_id], []).append(
             {"tracker": tracker, **json.loads(stored)}
         )
-    replaced = await _replaced(session, round_, secret, entries) if round_.booth else None
+    replaced = await _replaced(session, round_, secret, entries, codes) if round_.booth else None
     board = board_document(
         context, round_.config_sha256 or "", ceremony, isolated, entries, replaced
     )
@@ -135,16 +135,18 @@ async def seal_box(session: AsyncSession, round_: Round, actor: str, secret: str
 
 
 async def _replaced(
-    session: AsyncSession, round_: Round, secret: str, entries: dict[str, list[dict[str, Any]]]
+    session: AsyncSession,
+    round_: Round,
+    secret: str,
+    entries: dict[str, list[dict[str, Any]]],
+    codes: dict[int, str],
 ) -> dict[str, list[dict[str, Any]]]:
     """Move out of `entries` those a later cast of the same juror replaced, and return them."""
     jurors = await session.scalars(
         select(Participation.juror_id).where(Participation.round_id == round_.id)
     )
     box = {e["tracker"] for listed in entries.values() for e in listed}
-    counted, replaced = booth_casting.latest(
-        secret, round_.id, list(jurors), list(await _codes(session, round_.id)), box
-    )
+    counted, replaced = booth_casting.latest(secret, round_.id, list(jurors), list(codes), box)
     if box != counted | replaced:
         raise Conflict(
             N_(

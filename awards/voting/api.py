@@ -12,7 +12,6 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from sqlalchemy.exc import IntegrityError
 
-from awards.errors import NotAllowed
 from awards.handlers import DatabaseService, PathId
 from awards.i18n import N_, _
 from awards.models.base import utcnow
@@ -224,11 +223,7 @@ class BallotApiController(Controller):
             raise casting.InvalidBallot(
                 {codes.get(c, str(c)): str(m) for c, m in exc.errors.items()}
             ) from None
-        answer = CastOut(
-            trackers={codes[c]: t for c, t in done.trackers.items()},
-            receipts={codes[c]: r for c, r in done.receipts.items()},
-        )
-        return Response(answer, status_code=HTTP_200_OK if done.again else HTTP_201_CREATED)
+        return _answer(done, codes)
 
     @get("/{round_id:int}/booth", name="api.booth")
     async def booth(
@@ -236,20 +231,15 @@ class BallotApiController(Controller):
     ) -> BoothDefinition:
         """What the booth (the juror's browser) needs to encrypt the juror's ballot."""
         sheet = await juror_sheet(request, db, round_id)
-        if sheet.box is None or not sheet.round.booth:
-            raise NotAllowed(
-                N_("This round does not take ballots encrypted by the juror's browser.")
-            )
+        box = booth_casting.booth_box(sheet)
         secret = server_secret(request)
-        nexts = await db.read(booth_casting.next_trackers, sheet, request.user.id, secret)
-        voted = await db.read(ballot_sheets.has_voted, round_id, request.user.id)
-        box = sheet.box
+        following = await db.read(booth_casting.next_cast, sheet, request.user.id, secret)
         return BoothDefinition(
             round=sheet.round.id,
             election_key=box.key.hex(),
             context=box.context,
             booth_sha256=sheet.round.booth_sha256,
-            voted=voted,
+            voted=following.voted,
             categories=[
                 BoothCategoryOut(
                     id=(code := item.category.code),
@@ -258,7 +248,7 @@ class BallotApiController(Controller):
                     entry=box.entries[code],
                     isolated=box.isolated[code],
                     recused=booth_casting.recused_parts(box.isolated[code], item),
-                    tracker=nexts[item.category.id],
+                    tracker=following.trackers[item.category.id],
                 )
                 for item in sheet.categories
             ],
@@ -297,11 +287,7 @@ class BallotApiController(Controller):
             raise booth_casting.StalePage(
                 N_("This ballot page is out of date: open your ballot again.")
             ) from None
-        answer = CastOut(
-            trackers={codes[c]: t for c, t in done.trackers.items()},
-            receipts={codes[c]: r for c, r in done.receipts.items()},
-        )
-        return Response(answer, status_code=HTTP_200_OK if done.again else HTTP_201_CREATED)
+        return _answer(done, codes)
 
     @post("/{round_id:int}/trackers", name="api.trackers", status_code=HTTP_200_OK)
     async def trackers(
@@ -327,3 +313,12 @@ class BallotApiController(Controller):
             voted=voted,
             session_seconds=session_seconds(request),
         )
+
+
+def _answer(done: casting.Cast, codes: dict[int, str]) -> Response[CastOut]:
+    """A cast's trackers and receipts by category code: 201, or 200 for a cast sent again."""
+    answer = CastOut(
+        trackers={codes[c]: t for c, t in done.trackers.items()},
+        receipts={codes[c]: r for c, r in done.receipts.items()},
+    )
+    return Response(answer, status_code=HTTP_200_OK if done.again else HTTP_201_CREATED)

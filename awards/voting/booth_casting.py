@@ -21,6 +21,7 @@ is encrypted to the trustees, and the shuffle separates it from every decrypted 
 import hashlib
 import hmac
 from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select
@@ -29,6 +30,7 @@ from sqlalchemy.engine import Connection
 from awards.errors import Conflict, NotAllowed
 from awards.i18n import N_, Message
 from awards.models import Ballot
+from awards.trustees.box import Box
 from awards.voting.ballot_sheets import BallotCategory, BallotSheet, ensure_open, round_head
 from awards.voting.casting import PARTICIPATE, Cast, InvalidBallot
 from ballots.canonical import canonical_json
@@ -84,10 +86,16 @@ def _query(connection: Connection, round_id: int) -> Callable[[list[str]], set[s
     return in_box
 
 
-def next_trackers(
-    connection: Connection, sheet: BallotSheet, juror_id: int, secret: str
-) -> dict[int, str]:
-    """A reading unit: the trackers the juror's next cast takes, by category id."""
+@dataclass(frozen=True)
+class Next:
+    trackers: dict[int, str]
+    """By category id: the tracker the juror's next cast takes there."""
+    voted: bool
+    """Whether the juror has cast already (every cast of a booth round fills every category)."""
+
+
+def next_cast(connection: Connection, sheet: BallotSheet, juror_id: int, secret: str) -> Next:
+    """A reading unit: what the juror's next cast takes."""
     casts = walk(
         secret,
         sheet.round.id,
@@ -95,7 +103,17 @@ def next_trackers(
         [item.category.id for item in sheet.categories],
         _query(connection, sheet.round.id),
     )
-    return {c: tracker(secret, sheet.round.id, juror_id, c, len(done)) for c, done in casts.items()}
+    return Next(
+        {c: tracker(secret, sheet.round.id, juror_id, c, len(done)) for c, done in casts.items()},
+        any(casts.values()),
+    )
+
+
+def booth_box(sheet: BallotSheet) -> Box:
+    """The round's encrypted box, if its ballots are encrypted in the juror's browser."""
+    if sheet.box is None or not sheet.round.booth:
+        raise NotAllowed(N_("This round does not take ballots encrypted by the juror's browser."))
+    return sheet.box
 
 
 def recused_parts(isolated: list[str], item: BallotCategory) -> list[str]:
@@ -109,8 +127,7 @@ def check_entries(sheet: BallotSheet, entries: Mapping[str, Entry]) -> dict[int,
     """The entries by category id, each checked on its own (no database needed: a juror's dozen
     proofs take milliseconds, checked before the write lock is taken); InvalidBallot names every
     category refused. The trackers are checked by `cast`."""
-    if sheet.box is None or not sheet.round.booth:
-        raise NotAllowed(N_("This round does not take ballots encrypted by the juror's browser."))
+    box = booth_box(sheet)
     by_code = {item.category.code: item for item in sheet.categories}
     errors: dict[str, str | Message] = {}
     for code in entries:
@@ -121,15 +138,15 @@ def check_entries(sheet: BallotSheet, entries: Mapping[str, Entry]) -> dict[int,
         entry = entries.get(code)
         if entry is None:
             errors[code] = Message("Vote in this category, or abstain.")
-        elif len(entry.ballot) != (width := sheet.box.layouts[code].width):
+        elif len(entry.ballot) != (width := box.layouts[code].width):
             errors[code] = Message(
                 "This encrypted ballot has %(given)s parts; the category's ballot has %(parts)s.",
                 given=len(entry.ballot),
                 parts=width,
             )
-        elif list(entry.recused) != recused_parts(sheet.box.isolated[code], item):
+        elif list(entry.recused) != recused_parts(box.isolated[code], item):
             errors[code] = Message("The recusals this ballot names are not yours.")
-        elif not check_entry(sheet.box.context, code, width, entry):
+        elif not check_entry(box.context, code, width, entry):
             errors[code] = Message("The proof of this encrypted ballot does not hold.")
         else:
             checked[item.category.id] = entry
